@@ -1,0 +1,59 @@
+# Entraide — the README's two commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MANAGE := DJANGO_DEBUG=true $(BIN)/python manage.py
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: install demo test lint check-i18n messages e2e bench lock chromium system-packages clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $(STAMP)
+
+install: $(STAMP) system-packages
+	$(MANAGE) compilemessages --ignore=.venv -v0
+
+# Debian packages the project needs: gettext (translations) and Chromium (browser tests).
+system-packages:
+	@command -v msgfmt >/dev/null && test -x $(CHROMIUM) || { \
+		echo "Installing Debian packages: gettext chromium"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext chromium >/dev/null; }
+
+demo: install
+	$(MANAGE) migrate --noinput -v0
+	$(MANAGE) createcachetable
+	$(MANAGE) load_demo
+	$(MANAGE) runserver 127.0.0.1:8000
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+check-i18n: install
+	$(BIN)/python scripts/check_messages.py
+
+test: install lint check-i18n
+	$(MANAGE) check
+	$(MANAGE) makemigrations --check --dry-run -v1
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest
+
+e2e: install
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest tests/e2e
+
+# Regenerate the translation catalogues after changing user-facing strings.
+messages: $(STAMP)
+	$(MANAGE) makemessages -l en --no-location --no-obsolete --ignore=.venv --ignore=var -v0
+	$(MANAGE) makemessages -l en -d djangojs --no-location --no-obsolete --ignore=.venv --ignore=var -v0
+	$(MANAGE) compilemessages --ignore=.venv -v0
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+lock:
+	$(BIN)/pip freeze --exclude-editable | sed '1i # Exact versions tested together (pip freeze). Regenerate with: make lock' > requirements.lock
+
+clean:
+	rm -rf $(VENV) var

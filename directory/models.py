@@ -1,0 +1,310 @@
+"""The actor directory: accounts, people, structures, positions, competences and expertise.
+
+Layering: `directory` imports `website.taxonomy`, never `qa`.
+"""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        extra_fields.setdefault("approved_at", timezone.now())
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """An account. The e-mail address is the login.
+
+    A new account is *pending* (`approved_at` is empty) until a moderator approves it or it
+    was created from an invitation; a pending account can log in but sees only the
+    waiting page.
+    """
+
+    username = None
+    email = models.EmailField(_("adresse e-mail"), unique=True)
+    approved_at = models.DateTimeField(_("approuvé le"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approuvé par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    signup_structure = models.CharField(
+        _("structure indiquée à l'inscription"), max_length=200, blank=True
+    )
+    signup_function = models.CharField(
+        _("fonction indiquée à l'inscription"), max_length=200, blank=True
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("compte")
+        verbose_name_plural = _("comptes")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.email
+
+    @property
+    def is_pending(self):
+        return self.is_authenticated and self.approved_at is None
+
+
+class Invitation(models.Model):
+    """A moderator invites an address: the account created with it needs no approval."""
+
+    email = models.EmailField(_("adresse e-mail"))
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    accepted_at = models.DateTimeField(_("acceptée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=Q(accepted_at__isnull=True),
+                name="invitation_open_email_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return self.email
+
+
+class StructureKind(models.TextChoices):
+    PAYS = "pays", _("Pays")
+    CC = "cc", _("Communauté de communes")
+    COMMUNE = "commune", _("Commune")
+    SYNDICATE = "syndicat", _("Syndicat")
+    PARTNER = "partenaire", _("Partenaire")
+    STATE = "etat", _("Service de l'État")
+
+
+class Structure(models.Model):
+    """A public body: the Pays, a CC, a commune, a syndicate, a partner or a State service."""
+
+    name = models.CharField(_("nom"), max_length=200, unique=True)
+    slug = models.SlugField(_("identifiant d'URL"), max_length=200, unique=True)
+    kind = models.CharField(_("type"), max_length=20, choices=StructureKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("structure parente"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    address = models.TextField(_("adresse"), blank=True)
+    phone = models.CharField(_("standard"), max_length=30, blank=True)
+    website = models.URLField(_("site web"), blank=True)
+    population = models.PositiveIntegerField(_("population"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("structure")
+        verbose_name_plural = _("structures")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("directory:structure_detail", kwargs={"slug": self.slug})
+
+
+class Visibility(models.TextChoices):
+    MEMBERS = "members", _("Visible des membres")
+    HIDDEN = "hidden", _("Masqué")
+
+
+class PersonQuerySet(models.QuerySet):
+    def listed(self):
+        """People who have not objected to being listed."""
+        return self.filter(is_listed=True)
+
+
+class Person(models.Model):
+    """A directory entry. It may exist without an account; an account has at most one entry."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("compte"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
+    )
+    first_name = models.CharField(_("prénom"), max_length=100, blank=True)
+    last_name = models.CharField(_("nom"), max_length=100)
+    bio = models.TextField(_("présentation"), max_length=2000, blank=True)
+    email = models.EmailField(_("e-mail professionnel"), blank=True)
+    email_visibility = models.CharField(
+        _("visibilité de l'e-mail"),
+        max_length=10,
+        choices=Visibility.choices,
+        default=Visibility.HIDDEN,
+    )
+    phone = models.CharField(_("téléphone professionnel"), max_length=30, blank=True)
+    phone_visibility = models.CharField(
+        _("visibilité du téléphone"),
+        max_length=10,
+        choices=Visibility.choices,
+        default=Visibility.HIDDEN,
+    )
+    consent_at = models.DateTimeField(_("consentement donné le"), null=True, blank=True)
+    is_listed = models.BooleanField(
+        _("apparaît dans l'annuaire"),
+        default=True,
+        help_text=_("Décochez pour vous opposer à figurer dans les listes de l'annuaire."),
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        verbose_name = _("personne")
+        verbose_name_plural = _("personnes")
+
+    def __str__(self):
+        return self.full_name
+
+    def get_absolute_url(self):
+        return reverse("directory:person_detail", kwargs={"pk": self.pk})
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class PositionKind(models.TextChoices):
+    ELU = "elu", _("Élu")
+    AGENT = "agent", _("Agent")
+
+
+class PositionQuerySet(models.QuerySet):
+    def current(self):
+        today = timezone.localdate()
+        return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+
+
+class Position(models.Model):
+    """Person × structure × function; a secretary often holds several at once."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="positions")
+    structure = models.ForeignKey(Structure, on_delete=models.PROTECT, related_name="positions")
+    function = models.CharField(_("fonction"), max_length=200)
+    kind = models.CharField(_("élu ou agent"), max_length=10, choices=PositionKind.choices)
+    start_date = models.DateField(_("début"), null=True, blank=True)
+    end_date = models.DateField(_("fin"), null=True, blank=True)
+
+    objects = PositionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["person", "-start_date"]
+        verbose_name = _("fonction occupée")
+        verbose_name_plural = _("fonctions occupées")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
+                name="position_dates_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.function} — {self.structure}"
+
+
+class InterestKind(models.TextChoices):
+    INTEREST = "interest", _("Intérêt")
+    EXPERTISE = "expertise", _("Expertise")
+
+
+class TopicInterest(models.Model):
+    """A person's interest in, or recognised expertise on, a topic."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="topic_links")
+    topic = models.ForeignKey(
+        "taxonomy.Topic", on_delete=models.CASCADE, related_name="person_links"
+    )
+    kind = models.CharField(_("type"), max_length=10, choices=InterestKind.choices)
+
+    class Meta:
+        verbose_name = _("sujet d'intérêt ou d'expertise")
+        verbose_name_plural = _("sujets d'intérêt ou d'expertise")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "topic", "kind"], name="topic_interest_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.person} — {self.topic} ({self.get_kind_display()})"
+
+
+class Competence(models.Model):
+    """Which structure holds which topic here, since when, and whom to call."""
+
+    structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="competences")
+    topic = models.ForeignKey(
+        "taxonomy.Topic", on_delete=models.PROTECT, related_name="competences"
+    )
+    since = models.DateField(_("depuis"), null=True, blank=True)
+    legal_basis = models.CharField(_("fondement"), max_length=200, blank=True)
+    contact = models.ForeignKey(
+        Person,
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="competences_contact",
+    )
+
+    class Meta:
+        ordering = ["topic__name"]
+        verbose_name = _("compétence")
+        verbose_name_plural = _("compétences")
+        constraints = [
+            models.UniqueConstraint(fields=["structure", "topic"], name="competence_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.topic} — {self.structure}"

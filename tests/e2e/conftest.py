@@ -1,0 +1,115 @@
+"""Browser journeys: Playwright driving Debian's Chromium against the live server.
+
+Every page a journey visits goes through `assert_accessible` (axe-core, WCAG 2.1 AA);
+a JavaScript dialog or a Content-Security-Policy violation fails the test.
+"""
+
+import os
+import shutil
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class PageProblems(list):
+    """Dialogs and CSP violations seen by a page; a journey must end with none."""
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """`new_page()` opens a fresh browser context (its own cookies) at the live server."""
+    contexts = []
+    problems = PageProblems()
+
+    def open_page(viewport=None):
+        context = browser.new_context(
+            base_url=live_server.url,
+            locale="fr-FR",
+            viewport=viewport or {"width": 1280, "height": 900},
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+
+        def on_dialog(dialog):
+            problems.append(f"dialog: {dialog.message}")
+            dialog.dismiss()
+
+        def on_console(message):
+            if (
+                "Content Security Policy" in message.text
+                or "Content-Security-Policy" in message.text
+            ):
+                problems.append(f"CSP: {message.text}")
+
+        page.on("dialog", on_dialog)
+        page.on("console", on_console)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert not problems, problems
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+def assert_accessible(page, context=None):
+    """Run axe-core on the current page and fail on any WCAG 2.1 A/AA violation."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(
+        page, context=context, options={"runOnly": {"type": "tag", "values": AXE_TAGS}}
+    )
+    violations = results.response["violations"]
+    report = [
+        f"{v['impact']}: {v['id']} — {v['help']} "
+        f"({', '.join(str(node['target'][0]) for node in v['nodes'][:3])})"
+        for v in violations
+    ]
+    assert not violations, f"{page.url}\n" + "\n".join(report)
+
+
+@pytest.fixture
+def axe():
+    return assert_accessible
+
+
+def login(page, email, password):
+    """Log in through the real allauth form."""
+    page.goto("/comptes/login/")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Connexion").click()

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class WebsiteConfig(AppConfig):
+    """The site package: templates tags, context processors and the pieces that span apps."""
+
+    name = "website"

@@ -1,0 +1,33 @@
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class TopicQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Topic(models.Model):
+    """A subject of the shared taxonomy, used by questions, expertise and CMS pages.
+
+    Bottom layer: imports neither `qa` nor `directory`.
+    """
+
+    name = models.CharField(_("nom"), max_length=100, unique=True)
+    slug = models.SlugField(_("identifiant d'URL"), max_length=100, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(_("actif"), default=True)
+
+    objects = TopicQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("sujet")
+        verbose_name_plural = _("sujets")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("qa:topic_detail", kwargs={"slug": self.slug})

@@ -1,0 +1,42 @@
+from allauth.account.decorators import secure_admin_login
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from django.views.i18n import JavaScriptCatalog
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from website import views
+
+# The Django admin login goes through allauth (rate limits, MFA); no second login form.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "Entraide — administration technique"
+
+handler403 = "website.views.permission_denied"
+handler404 = "website.views.page_not_found"
+handler500 = "website.views.server_error"
+handler429 = "website.views.too_many_requests"
+
+urlpatterns = [
+    path("sante/", views.health, name="health"),
+    path("comptes/", include("allauth.urls")),
+    path("compte/en-attente/", views.pending, name="pending"),
+    # Wagtail's own login form would bypass allauth's rate limits and MFA: send it away.
+    path(
+        "admin/login/",
+        RedirectView.as_view(url=settings.WAGTAILADMIN_LOGIN_URL, query_string=True),
+        name="wagtailadmin_login_redirect",
+    ),
+    path("admin/", include(wagtailadmin_urls)),
+    path("django-admin/", admin.site.urls),
+    path("documents/", include(wagtaildocs_urls)),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("directory.urls")),
+    path("", include("qa.urls")),
+    path("", include("website.search.urls")),
+    path("", include("website.notifications.urls")),
+    path("", include(wagtail_urls)),
+]

@@ -1,0 +1,59 @@
+"""Views that span the apps: health check, the pending-approval page, error pages."""
+
+import logging
+
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+
+from website.search.status import index_status
+
+logger = logging.getLogger(__name__)
+
+
+@never_cache
+def health(request):
+    """200 when the database and the search folder are usable, 503 otherwise (for monitors)."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception:
+        logger.exception("Health check: database unreachable")
+        checks["database"] = "error"
+    search = index_status()
+    checks["search"] = search.state
+    healthy = checks["database"] == "ok" and search.usable
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": checks},
+        status=200 if healthy else 503,
+    )
+
+
+@never_cache
+def pending(request):
+    """What an account awaiting a moderator's approval sees, and nothing else."""
+    if not request.user.is_authenticated:
+        return redirect("account_login")
+    if not request.user.is_pending:
+        return redirect("/")
+    return render(request, "website/pending.html")
+
+
+def permission_denied(request, exception=None):
+    return render(request, "403.html", {"reason": str(exception or "")}, status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    return render(request, "500.html", status=500)
+
+
+def too_many_requests(request, exception=None):
+    """Rate limits (allauth's and ours) answer with this page and HTTP 429."""
+    return render(request, "429.html", status=429)
