@@ -38,5 +38,6 @@ urlpatterns = [
     path("", include("qa.urls")),
     path("", include("website.search.urls")),
     path("", include("website.notifications.urls")),
+    path("", include("website.pages.urls")),
     path("", include(wagtail_urls)),
 ]
