@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from directory.models import Invitation, User
 from directory.roles import MEMBERS
+from directory.signals import account_approved
 
 
 @transaction.atomic
@@ -17,6 +18,9 @@ def account_approve(*, user: User, approved_by: User | None) -> User:
         user.approved_by = approved_by
         user.save(update_fields=["approved_at", "approved_by"])
         user.groups.add(Group.objects.get(name=MEMBERS))
+        transaction.on_commit(
+            lambda: account_approved.send(sender=User, user=user, approved_by=approved_by)
+        )
     return user
 
 
