@@ -1,0 +1,136 @@
+"""Markdown → safe HTML, computed once when a post is saved and stored beside its source.
+
+markdown-it-py's CommonMark preset with tables and bare-URL links, raw HTML disabled, then nh3
+(the Rust `ammonia` sanitiser) with an allow-list as the last word. Images are rendered as
+plain links: a remote image would leak readers' addresses to a third party and a huge one
+would break the page on a phone.
+"""
+
+import re
+import unicodedata
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.token import Token
+
+BLOCK_TAGS = {
+    "p", "br", "hr", "h3", "h4", "h5", "h6", "blockquote", "pre", "code",
+    "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td",
+    "em", "strong", "del", "s", "a",
+}  # fmt: skip
+INLINE_TAGS = {"em", "strong", "code", "del", "s", "a", "br"}
+ATTRIBUTES = {
+    "a": {"href", "title"},
+    "ol": {"start"},
+    "th": {"align"},
+    "td": {"align"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+# Bare URLs in text become links (the role linkify-it plays, without the extra dependency).
+URL_RE = re.compile(r"(?<![\w/@])(https?://[^\s<>\"'`]+[^\s<>\"'`.,;:!?)\]}»])", re.IGNORECASE)
+# Control characters other than tab, newline and carriage return; also bidi overrides,
+# which can disguise a link's text (CVE-2021-42574 "Trojan Source").
+_CONTROL = {c for c in range(0x20) if c not in (9, 10, 13)} | {0x7F}
+_BIDI = {0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069}
+_STRIP = dict.fromkeys(_CONTROL | _BIDI)
+
+
+def clean_text(text: str) -> str:
+    """Normalise typed text: NFC, no control characters, no bidi overrides, `\\n` newlines."""
+    text = unicodedata.normalize("NFC", text or "")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.translate(_STRIP)
+
+
+def _linkify(state):
+    """Core rule: turn bare http(s) URLs of text tokens into links (not inside links/code)."""
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        children, link_depth = [], 0
+        for token in block.children:
+            if token.type == "link_open":
+                link_depth += 1
+            elif token.type == "link_close":
+                link_depth -= 1
+            if token.type != "text" or link_depth or not URL_RE.search(token.content):
+                children.append(token)
+                continue
+            position = 0
+            for match in URL_RE.finditer(token.content):
+                if match.start() > position:
+                    children.append(_text(token.content[position : match.start()]))
+                url = match.group(1)
+                opening = Token("link_open", "a", 1)
+                opening.attrs = {"href": url}
+                children += [opening, _text(url), Token("link_close", "a", -1)]
+                position = match.end()
+            if position < len(token.content):
+                children.append(_text(token.content[position:]))
+        block.children = children
+
+
+def _demote_headings(state):
+    """A post's `# Title` becomes h3: the page keeps one h1 and a sane outline."""
+    for token in state.tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + 2, 6)}"
+
+
+def _text(content):
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
+def _image_as_link(self, tokens, idx, options, env):
+    token = tokens[idx]
+    src = str(token.attrGet("src") or "")
+    alt = self.renderInlineAsText(token.children or [], options, env) or src
+    return f'<a href="{escapeHtml(src)}">{escapeHtml(alt)}</a>'
+
+
+def _parser(*, inline_only: bool) -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "breaks": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    if inline_only:
+        # Comments: emphasis, code spans, links; no headings, lists, quotes or tables.
+        md.disable(
+            ["table", "heading", "lheading", "list", "blockquote", "hr", "code", "fence"],
+            ignoreInvalid=True,
+        )
+    md.core.ruler.push("entraide_linkify", _linkify)
+    md.core.ruler.push("entraide_headings", _demote_headings)
+    md.add_render_rule("image", _image_as_link)
+    return md
+
+
+_BLOCK = _parser(inline_only=False)
+_INLINE = _parser(inline_only=True)
+
+
+def _sanitize(html: str, tags: set[str]) -> str:
+    return nh3.clean(
+        html,
+        tags=tags,
+        attributes={tag: attrs for tag, attrs in ATTRIBUTES.items() if tag in tags},
+        url_schemes=URL_SCHEMES,
+        link_rel="nofollow noopener noreferrer ugc",
+        strip_comments=True,
+    ).strip()
+
+
+def render_markdown(text: str) -> str:
+    """The stored HTML of a question or answer body."""
+    return _sanitize(_BLOCK.render(clean_text(text)), BLOCK_TAGS)
+
+
+def render_inline(text: str) -> str:
+    """The stored HTML of a comment: one paragraph of inline Markdown."""
+    html = _INLINE.render(clean_text(text))
+    # Paragraph breaks become line breaks: a comment is one short block.
+    html = re.sub(r"</p>\s*<p>", "<br>", html.strip())
+    html = re.sub(r"^<p>|</p>$", "", html)
+    return _sanitize(html, INLINE_TAGS)

@@ -1,0 +1,38 @@
+"""Events of the Q&A layer, for the layers above (notifications, search, pages).
+
+Every signal is sent by a service of `qa/services.py` inside `transaction.on_commit`, so a
+receiver only ever sees committed data and a failing receiver never rolls back the user's
+action. `sender` is always the model class of the main object. The keyword arguments of each
+signal are listed in docs/qa.md ("Signals").
+"""
+
+from django.dispatch import Signal
+
+# kwargs: question
+question_created = Signal()
+# kwargs: answer
+answer_created = Signal()
+# kwargs: comment
+comment_created = Signal()
+# kwargs: answer, by (the asker or moderator who accepted it)
+answer_accepted = Signal()
+# kwargs: answer, by (the expert)
+answer_validated = Signal()
+# kwargs: post (Question, Answer or Comment), by, revision
+post_edited = Signal()
+# kwargs: action (ModerationAction)
+moderation_action = Signal()
+# kwargs: question, user
+question_followed = Signal()
+# kwargs: topic, user
+topic_followed = Signal()
+# kwargs: question (the post is visible again or was hidden: search must re-index or drop it)
+question_visibility_changed = Signal()
+# kwargs: flag
+post_flagged = Signal()
+# kwargs: promotion (FaqPromotion)
+faq_promoted = Signal()
+# kwargs: question, answer (or None), user, value (+1, -1 or 0 when withdrawn)
+vote_changed = Signal()
+# kwargs: question, user, active (True when added, False when withdrawn)
+same_problem_changed = Signal()
