@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "website.taxonomy",
     "directory",
     "qa",
+    "qa.agenda",
     "website.pages",
     "website.search",
     "website.notifications",

@@ -36,6 +36,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("directory.urls")),
     path("", include("qa.urls")),
+    path("", include("qa.agenda.urls")),
     path("", include("website.search.urls")),
     path("", include("website.notifications.urls")),
     path("", include("website.pages.urls")),

@@ -1,0 +1,1 @@
+"""Agenda proposals: members propose subjects for the next exchange session or council."""

@@ -1,0 +1,91 @@
+"""Who may do what with agenda proposals and meetings, written once.
+
+`can_*` predicates answer for templates and selectors; `check_*` raise PermissionDenied with a
+French message for views and commands. Roles come from `directory.roles`.
+"""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from directory.roles import is_member, is_moderator
+from qa.agenda.models import ProposalStatus
+
+
+def can_view_agenda(user) -> bool:
+    """Members read the agenda; visitors too only when the site opens reading to the public."""
+    return is_member(user) or settings.PUBLIC_READ
+
+
+def can_propose(user) -> bool:
+    return is_member(user)
+
+
+def is_proposal_author(user, proposal) -> bool:
+    return user.is_authenticated and proposal.author_id == user.pk
+
+
+def can_support(user, proposal) -> bool:
+    """Members support open or scheduled proposals; the proposer supports theirs implicitly."""
+    return is_member(user) and proposal.is_supportable and not is_proposal_author(user, proposal)
+
+
+def can_withdraw_proposal(user, proposal) -> bool:
+    """The proposer (or a moderator) may withdraw a proposal not yet on an agenda."""
+    return proposal.status == ProposalStatus.OPEN and (
+        is_moderator(user) or (is_member(user) and is_proposal_author(user, proposal))
+    )
+
+
+def can_manage_meetings(user) -> bool:
+    return is_moderator(user)
+
+
+def can_schedule(user, proposal) -> bool:
+    return is_moderator(user) and proposal.status in (
+        ProposalStatus.OPEN,
+        ProposalStatus.SCHEDULED,
+    )
+
+
+def can_mark_discussed(user, proposal) -> bool:
+    return is_moderator(user) and proposal.status == ProposalStatus.SCHEDULED
+
+
+def check_view_agenda(user):
+    if not can_view_agenda(user):
+        raise PermissionDenied(_("L'ordre du jour est réservé aux membres."))
+
+
+def check_propose(user):
+    if not can_propose(user):
+        raise PermissionDenied(_("Seuls les membres peuvent proposer un sujet."))
+
+
+def check_support(user, proposal):
+    if not can_support(user, proposal):
+        if is_proposal_author(user, proposal):
+            raise PermissionDenied(_("Vous soutenez déjà votre propre proposition."))
+        raise PermissionDenied(_("Vous ne pouvez pas soutenir cette proposition."))
+
+
+def check_withdraw_proposal(user, proposal):
+    if not can_withdraw_proposal(user, proposal):
+        raise PermissionDenied(_("Vous ne pouvez pas retirer cette proposition."))
+
+
+def check_manage_meetings(user):
+    if not can_manage_meetings(user):
+        raise PermissionDenied(_("Seuls les modérateurs organisent les réunions."))
+
+
+def check_schedule(user, proposal):
+    if not can_schedule(user, proposal):
+        raise PermissionDenied(
+            _("Vous ne pouvez pas inscrire cette proposition à l'ordre du jour.")
+        )
+
+
+def check_mark_discussed(user, proposal):
+    if not can_mark_discussed(user, proposal):
+        raise PermissionDenied(_("Vous ne pouvez pas marquer cette proposition comme débattue."))
