@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "website.pages",
     "website.search",
     "website.notifications",
+    "website.proconnect",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -90,6 +91,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "website.middleware.MembersOnlyMiddleware",
+    "website.proconnect.middleware.ProConnectLogoutMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -109,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "website.context_processors.site",
+                "website.notifications.context_processors.unread",
             ],
         },
     },
@@ -176,6 +179,19 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Entraide"
 SOCIALACCOUNT_PROVIDERS: dict = {}
+# ProConnect sign-in (website/proconnect, docs/security.md): on when PROCONNECT_DOMAIN is set.
+if PROCONNECT_DOMAIN := env.str("PROCONNECT_DOMAIN", default=""):
+    SOCIALACCOUNT_PROVIDERS["proconnect"] = {
+        "APPS": [
+            {
+                "provider_id": "proconnect",
+                "name": "ProConnect",
+                "client_id": env.str("PROCONNECT_CLIENT_ID"),
+                "secret": env.str("PROCONNECT_CLIENT_SECRET"),
+                "settings": {"domain": PROCONNECT_DOMAIN},
+            }
+        ]
+    }
 
 # The admin logins go through allauth: rate limits and MFA apply everywhere.
 WAGTAILADMIN_LOGIN_URL = "/comptes/login/"
@@ -210,6 +226,10 @@ STORAGES = {
 }
 WAGTAILDOCS_EXTENSIONS = ["pdf", "odt", "ods", "odp", "docx", "xlsx", "pptx", "csv", "txt", "zip"]
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# Resource centre: a clear French error above this size; members-only files redirect visitors
+# to the site's login (the documents of a restricted collection go through Wagtail's view).
+WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
+WAGTAIL_FRONTEND_LOGIN_URL = "/comptes/login/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -284,3 +304,11 @@ LOGGING = {
         "wagtail": {"level": "WARNING"},
     },
 }
+
+# --- Notifications (docs/notifications.md) --------------------------------------------------
+# Experts of the asker's CC first, then the Pays: never more than this many per question.
+NOTIFICATIONS_MAX_EXPERTS_PER_QUESTION = env.int("NOTIFICATIONS_MAX_EXPERTS_PER_QUESTION", default=5)
+# A failed e-mail is retried with exponential back-off (2, 4, 8… minutes), then abandoned.
+NOTIFICATIONS_EMAIL_MAX_ATTEMPTS = env.int("NOTIFICATIONS_EMAIL_MAX_ATTEMPTS", default=8)
+NOTIFICATIONS_EMAIL_RETRY_DELAY_SECONDS = 120
+NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE_DAYS = 180

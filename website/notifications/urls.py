@@ -1,1 +1,15 @@
-urlpatterns: list = []
+from django.urls import path
+
+from website.notifications import views
+
+app_name = "notifications"
+
+urlpatterns = [
+    path("notifications/", views.notification_list, name="list"),
+    path("notifications/<int:pk>/lue/", views.notification_mark_read, name="mark_read"),
+    path("notifications/tout-lu/", views.notifications_mark_all_read, name="mark_all_read"),
+    path("compte/preferences/", views.preferences, name="preferences"),
+    path("compte/preferences/flux/", views.feed_token_regenerate, name="feed_regenerate"),
+    path("notifications/desabonnement/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("flux/notifications/<str:token>/", views.NotificationFeed(), name="feed"),
+]

@@ -1,0 +1,205 @@
+"""Rendering e-mails into the outbox and delivering them with retry, back-off and no duplicates.
+
+Delivery protocol for one `EmailDelivery` row (any number of workers or cron runs may race):
+1. claim: in a short transaction, lock the row; only a PENDING row (or a SENDING claim older
+   than the stale delay, left by a crashed worker) is taken; it becomes SENDING.
+2. send over one explicitly opened connection; closing it may fail without consequence.
+3. record: SENT, or back to PENDING with `next_attempt_at` (exponential back-off), or FAILED
+   after the last attempt. The user's action was committed long before: nothing rolls back.
+Every attempt sends the same rendered bytes with the same Message-ID.
+"""
+
+import logging
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import make_msgid
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from website.notifications.models import DeliveryStatus, EmailDelivery
+from website.notifications.selectors import can_receive_email
+
+logger = logging.getLogger(__name__)
+
+SUBJECT_PREFIX = "[Entraide] "
+
+
+def safe_header(value, *, max_length: int = 150) -> str:
+    """One line of printable text: newlines and control characters from titles or names become
+    spaces, so nothing a member types can add a mail header."""
+    text = "".join(
+        " " if unicodedata.category(char) in {"Cc", "Cf", "Zl", "Zp"} else char
+        for char in str(value)
+    )
+    text = " ".join(text.split())
+    if len(text) > max_length:
+        text = text[: max_length - 1].rstrip() + "…"
+    return text
+
+
+def absolute_url(path: str) -> str:
+    if path.startswith(("http://", "https://")):
+        return path
+    return settings.SITE_URL.rstrip("/") + "/" + path.lstrip("/")
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+def max_attempts() -> int:
+    return _setting("NOTIFICATIONS_EMAIL_MAX_ATTEMPTS", 8)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential back-off: 2, 4, 8, 16… minutes by default, capped at six hours."""
+    base = _setting("NOTIFICATIONS_EMAIL_RETRY_DELAY_SECONDS", 120)
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 6 * 3600))
+
+
+def stale_claim_delay() -> timedelta:
+    return timedelta(seconds=_setting("NOTIFICATIONS_EMAIL_STALE_CLAIM_SECONDS", 15 * 60))
+
+
+def new_message_id() -> str:
+    domain = urlsplit(settings.SITE_URL).hostname or "entraide.invalid"
+    return make_msgid(idstring="entraide", domain=domain)
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+
+
+def render_email(*, template: str, subject: str, context: dict) -> RenderedEmail:
+    """`templates/email/<template>.txt` and `.html`, always in the site's language."""
+    context = {
+        "SITE_URL": settings.SITE_URL.rstrip("/"),
+        "SITE_NAME": "Entraide",
+        "subject": subject,
+        **context,
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        text = render_to_string(f"email/{template}.txt", context)
+        html = render_to_string(f"email/{template}.html", context)
+    return RenderedEmail(subject=SUBJECT_PREFIX + safe_header(subject), text=text, html=html)
+
+
+def build_message(delivery: EmailDelivery) -> EmailMultiAlternatives:
+    headers = {
+        "Message-ID": delivery.message_id,
+        "List-Unsubscribe": f"<{delivery.unsubscribe_url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Auto-Submitted": "auto-generated",
+        "X-Auto-Response-Suppress": "All",
+    }
+    message = EmailMultiAlternatives(
+        subject=safe_header(delivery.subject, max_length=250),
+        body=delivery.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[delivery.recipient.email],
+        headers=headers,
+    )
+    message.attach_alternative(delivery.body_html, "text/html")
+    return message
+
+
+def _claim(delivery_id: int, now: datetime) -> EmailDelivery | None:
+    with transaction.atomic():
+        delivery = (
+            EmailDelivery.objects.select_for_update()
+            .select_related("recipient")
+            .filter(pk=delivery_id)
+            .first()
+        )
+        if delivery is None:
+            return None
+        if delivery.status == DeliveryStatus.SENDING:
+            if delivery.claimed_at and delivery.claimed_at > now - stale_claim_delay():
+                return None  # another worker is on it
+        elif delivery.status != DeliveryStatus.PENDING:
+            return None  # sent, failed or cancelled: never again
+        if not can_receive_email(delivery.recipient):
+            delivery.status = DeliveryStatus.CANCELLED
+            delivery.last_error = "Compte en attente, désactivé ou effacé : pas d'e-mail."
+            delivery.save(update_fields=["status", "last_error"])
+            return None
+        delivery.status = DeliveryStatus.SENDING
+        delivery.claimed_at = now
+        delivery.attempts += 1
+        delivery.save(update_fields=["status", "claimed_at", "attempts"])
+        return delivery
+
+
+def _send(message: EmailMultiAlternatives) -> int:
+    connection = get_connection(
+        fail_silently=False, timeout=_setting("NOTIFICATIONS_EMAIL_TIMEOUT_SECONDS", 30)
+    )
+    connection.open()
+    try:
+        return connection.send_messages([message])
+    finally:
+        try:
+            connection.close()
+        except Exception:
+            # The message was handed over already; a failed QUIT must not cause a resend.
+            logger.warning("SMTP connection did not close cleanly", exc_info=True)
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    status: str
+    retry_at: datetime | None = None
+
+
+def deliver(delivery_id: int, *, now: datetime | None = None) -> DeliveryOutcome:
+    """Try to send one outbox row now. Safe to call any number of times."""
+    now = now or timezone.now()
+    delivery = _claim(delivery_id, now)
+    if delivery is None:
+        status = (
+            EmailDelivery.objects.filter(pk=delivery_id).values_list("status", flat=True).first()
+        )
+        return DeliveryOutcome(status=status or "missing")
+    try:
+        sent = _send(build_message(delivery))
+        if not sent:
+            raise RuntimeError("The e-mail backend accepted no message.")
+    except Exception as error:
+        delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
+        if delivery.attempts >= max_attempts():
+            delivery.status = DeliveryStatus.FAILED
+            delivery.next_attempt_at = None
+            logger.error(
+                "E-mail %s to user %s abandoned after %s attempts: %s",
+                delivery.pk,
+                delivery.recipient_id,
+                delivery.attempts,
+                delivery.last_error,
+            )
+        else:
+            delivery.status = DeliveryStatus.PENDING
+            delivery.next_attempt_at = now + retry_delay(delivery.attempts)
+            logger.warning(
+                "E-mail %s to user %s failed (attempt %s), retry at %s: %s",
+                delivery.pk,
+                delivery.recipient_id,
+                delivery.attempts,
+                delivery.next_attempt_at.isoformat(),
+                delivery.last_error,
+            )
+        delivery.save(update_fields=["status", "next_attempt_at", "last_error"])
+        return DeliveryOutcome(status=delivery.status, retry_at=delivery.next_attempt_at)
+    delivery.status = DeliveryStatus.SENT
+    delivery.sent_at = timezone.now()
+    delivery.next_attempt_at = None
+    delivery.save(update_fields=["status", "sent_at", "next_attempt_at"])
+    return DeliveryOutcome(status=DeliveryStatus.SENT)

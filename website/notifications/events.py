@@ -1,0 +1,286 @@
+"""Events → recipients. Each handler reads the objects again (in the background task) and
+returns the notifications `services.notify` created.
+
+Handlers take the JSON payload the receivers queued (ids only: objects may have changed or
+disappeared by the time the task runs; a vanished object notifies nobody).
+"""
+
+from collections.abc import Callable
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+
+from website.notifications.kinds import Kind
+from website.notifications.services import Audience, notify
+
+HANDLERS: dict[str, Callable[[dict], list]] = {}
+
+
+def handler(event: str):
+    def register(function):
+        HANDLERS[event] = function
+        return function
+
+    return register
+
+
+def handle(event: str, payload: dict) -> list:
+    return HANDLERS[event](payload)
+
+
+@handler("account_approved")
+def account_approved(payload: dict) -> list:
+    user = get_user_model().objects.filter(pk=payload["user_id"]).first()
+    if user is None:
+        return []
+    return notify(
+        event_key=f"account_approved:{user.pk}",
+        audiences=[Audience(Kind.ACCOUNT_APPROVED, [user.pk])],
+        actor=payload.get("approved_by_id"),
+        title=gettext("Votre compte Entraide est ouvert"),
+        url="/",
+    )
+
+
+# --- Q&A -----------------------------------------------------------------------------------
+
+
+def _plain_excerpt(markdown_text: str, length: int = 300) -> str:
+    text = " ".join((markdown_text or "").split())
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def _first_topic(question):
+    topics = sorted(question.topics.all(), key=lambda topic: topic.name)
+    return topics[0] if topics else None
+
+
+def _structure_member_ids(structure) -> list[int]:
+    """Accounts of the people currently holding a position in the structure."""
+    from directory.models import Position
+
+    return list(
+        Position.objects.current()
+        .filter(structure=structure, person__user__isnull=False)
+        .values_list("person__user_id", flat=True)
+        .distinct()
+    )
+
+
+def _expert_ids(question) -> list[int]:
+    """Experts of the question's topics, the asker's CC first, then the Pays, capped."""
+    from django.conf import settings
+
+    from directory.selectors import experts_for
+
+    limit = getattr(settings, "NOTIFICATIONS_MAX_EXPERTS_PER_QUESTION", 5)
+    if limit <= 0:
+        return []
+    experts = experts_for(
+        topics=list(question.topics.all()), structure=question.author_structure, limit=limit
+    )
+    # `experts_for` returns directory entries; their accounts are who we notify.
+    ids = [expert.user_id if hasattr(expert, "user_id") else expert.pk for expert in experts]
+    return [user_id for user_id in ids if user_id is not None][:limit]
+
+
+def _question(question_id):
+    from qa.models import Question
+
+    return (
+        Question.objects.alive()
+        .select_related("author", "author_structure", "addressed_to_person")
+        .prefetch_related("topics")
+        .filter(pk=question_id)
+        .first()
+    )
+
+
+@handler("question_created")
+def question_created(payload: dict) -> list:
+    from qa.models import TopicFollow
+
+    question = _question(payload["question_id"])
+    if question is None:
+        return []
+    addressed = []
+    if question.addressed_to_person and question.addressed_to_person.user_id:
+        addressed.append(question.addressed_to_person.user_id)
+    if question.addressed_to_structure_id:
+        addressed += _structure_member_ids(question.addressed_to_structure_id)
+    followers = TopicFollow.objects.filter(topic__in=question.topics.all()).values_list(
+        "user_id", flat=True
+    )
+    return notify(
+        event_key=f"question:{question.pk}",
+        audiences=[
+            Audience(Kind.QUESTION_ADDRESSED, addressed),
+            Audience(Kind.QUESTION_ROUTED, _expert_ids(question)),
+            Audience(Kind.QUESTION_IN_TOPIC, followers),
+        ],
+        actor=question.author,
+        title=question.title,
+        excerpt=_plain_excerpt(question.body),
+        url=question.get_absolute_url(),
+        topic=_first_topic(question),
+        target=question,
+    )
+
+
+@handler("answer_created")
+def answer_created(payload: dict) -> list:
+    from qa.models import Answer
+
+    answer = (
+        Answer.objects.alive()
+        .select_related("author", "question")
+        .filter(pk=payload["answer_id"], question__deleted_at__isnull=True)
+        .first()
+    )
+    if answer is None:
+        return []
+    question = answer.question
+    return notify(
+        event_key=f"answer:{answer.pk}",
+        audiences=[
+            Audience(Kind.ANSWER, [question.author_id]),
+            Audience(Kind.ANSWER, question.follows.values_list("user_id", flat=True)),
+        ],
+        actor=answer.author,
+        title=question.title,
+        excerpt=_plain_excerpt(answer.body),
+        url=answer.get_absolute_url(),
+        topic=_first_topic(question),
+        target=answer,
+    )
+
+
+@handler("comment_created")
+def comment_created(payload: dict) -> list:
+    from qa.models import Comment
+
+    comment = (
+        Comment.objects.select_related("author", "question", "answer__question")
+        .filter(pk=payload["comment_id"], deleted_at__isnull=True)
+        .first()
+    )
+    if comment is None or comment.thread.deleted_at is not None:
+        return []
+    thread = comment.thread
+    return notify(
+        event_key=f"comment:{comment.pk}",
+        audiences=[
+            Audience(Kind.COMMENT, [comment.post.author_id]),
+            Audience(Kind.COMMENT, thread.follows.values_list("user_id", flat=True)),
+        ],
+        actor=comment.author,
+        title=thread.title,
+        excerpt=_plain_excerpt(comment.body),
+        url=comment.get_absolute_url(),
+        topic=_first_topic(thread),
+        target=comment,
+    )
+
+
+def _answer(answer_id):
+    from qa.models import Answer
+
+    return Answer.objects.select_related("author", "question").filter(pk=answer_id).first()
+
+
+@handler("answer_accepted")
+def answer_accepted(payload: dict) -> list:
+    answer = _answer(payload["answer_id"])
+    if answer is None:
+        return []
+    return notify(
+        event_key=f"answer_accepted:{answer.pk}",
+        audiences=[Audience(Kind.ANSWER_ACCEPTED, [answer.author_id])],
+        actor=payload.get("by_id"),
+        title=answer.question.title,
+        url=answer.get_absolute_url(),
+        topic=_first_topic(answer.question),
+        target=answer,
+    )
+
+
+@handler("answer_validated")
+def answer_validated(payload: dict) -> list:
+    answer = _answer(payload["answer_id"])
+    if answer is None:
+        return []
+    by = get_user_model().objects.filter(pk=payload.get("by_id")).first()
+    return notify(
+        event_key=f"answer_validated:{answer.pk}",
+        audiences=[Audience(Kind.ANSWER_VALIDATED, [answer.author_id])],
+        actor=by,
+        title=answer.question.title,
+        url=answer.get_absolute_url(),
+        topic=_first_topic(answer.question),
+        target=answer,
+    )
+
+
+@handler("moderation_action")
+def moderation_action(payload: dict) -> list:
+    from qa.models import ModerationAction
+
+    action = (
+        ModerationAction.objects.select_related("question", "answer", "comment", "moderator")
+        .filter(pk=payload["action_id"])
+        .first()
+    )
+    if action is None:
+        return []
+    post = action.post
+    reason = f" — {action.reason}" if action.reason else ""
+    return notify(
+        event_key=f"moderation:{action.pk}",
+        audiences=[Audience(Kind.MODERATION, [post.author_id])],
+        actor=action.moderator,
+        title=action.question.title,
+        excerpt=f"{action.get_kind_display()}{reason}",
+        url=post.get_absolute_url(),
+        topic=_first_topic(action.question),
+        target=action.question,
+    )
+
+
+# --- Agenda --------------------------------------------------------------------------------
+
+
+@handler("proposal_scheduled")
+def proposal_scheduled(payload: dict) -> list:
+    from qa.agenda.models import Proposal
+
+    proposal = (
+        Proposal.objects.select_related("meeting")
+        .prefetch_related("topics")
+        .filter(pk=payload["proposal_id"], meeting_id=payload["meeting_id"])
+        .first()
+    )
+    if proposal is None:
+        return []
+    topics = sorted(proposal.topics.all(), key=lambda topic: topic.name)
+    meeting = proposal.meeting
+    return notify(
+        event_key=f"proposal_scheduled:{proposal.pk}:{meeting.pk}",
+        audiences=[
+            Audience(
+                Kind.PROPOSAL_SCHEDULED,
+                [proposal.author_id, *proposal.supports.values_list("user_id", flat=True)],
+            )
+        ],
+        actor=payload.get("scheduled_by_id"),
+        title=proposal.title,
+        excerpt=gettext("Inscrite à l'ordre du jour de : %(meeting)s (%(date)s)")
+        % {
+            "meeting": meeting.title,
+            "date": date_format(timezone.localtime(meeting.starts_at), "DATETIME_FORMAT"),
+        },
+        url=proposal.get_absolute_url(),
+        topic=topics[0] if topics else None,
+        target=proposal,
+    )

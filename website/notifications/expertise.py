@@ -1,0 +1,49 @@
+"""Open, unanswered questions in each expert's topics (for digests).
+
+Reads the Q&A layer and the directory (both below us). Two queries whatever the number of
+experts: their expertise topics, then the candidate questions.
+"""
+
+from collections import defaultdict
+from datetime import datetime
+
+from django.db.models import QuerySet
+
+from directory.models import InterestKind, TopicInterest
+
+
+def unanswered_in_expertise(users: QuerySet, *, since: datetime, limit: int) -> dict[int, list]:
+    """user id → up to `limit` unanswered open questions (newest first) in their expertise,
+    excluding the ones they asked themselves. Only users with an expertise appear."""
+    from qa.models import Question
+
+    topics_of: dict[int, set[int]] = defaultdict(set)
+    for user_id, topic_id in TopicInterest.objects.filter(
+        kind=InterestKind.EXPERTISE, is_confirmed=True, person__user__in=users
+    ).values_list("person__user_id", "topic_id"):
+        topics_of[user_id].add(topic_id)
+    if not topics_of:
+        return {}
+    all_topics = set().union(*topics_of.values())
+    questions = (
+        Question.objects.alive()
+        .questions()
+        .open()
+        .unanswered()
+        .filter(created_at__gte=since, topics__in=all_topics)
+        .distinct()
+        .prefetch_related("topics")
+        .order_by("-created_at", "-pk")[:500]
+    )
+    questions = list(questions)
+    result: dict[int, list] = {}
+    for user_id, topic_ids in topics_of.items():
+        mine = [
+            question
+            for question in questions
+            if question.author_id != user_id
+            and any(topic.pk in topic_ids for topic in question.topics.all())
+        ][:limit]
+        if mine:
+            result[user_id] = mine
+    return result

@@ -1,0 +1,71 @@
+"""A member's notifications as an Atom feed, behind a secret token URL (no login)."""
+
+from django.contrib.syndication.views import Feed
+from django.http import Http404
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
+
+from website.notifications.emails import absolute_url
+from website.notifications.models import FeedToken
+from website.notifications.selectors import notification_list_for
+
+FEED_SIZE = 50
+
+
+class NotificationFeed(Feed):
+    feed_type = Atom1Feed
+
+    def get_object(self, request, token):
+        feed_token = (
+            FeedToken.objects.select_related("user")
+            .filter(token=token, user__is_active=True, user__approved_at__isnull=False)
+            .first()
+        )
+        if feed_token is None:
+            raise Http404(_("Ce flux n'existe pas ou son adresse a été renouvelée."))
+        return feed_token.user
+
+    def title(self, user):
+        return _("Mes notifications Entraide")
+
+    def subtitle(self, user):
+        return _("Les dernières notifications de votre compte Entraide.")
+
+    def link(self, user):
+        return absolute_url("/notifications/")
+
+    def feed_url(self, user):
+        return None
+
+    def items(self, user):
+        return notification_list_for(user)[:FEED_SIZE]
+
+    def item_title(self, notification):
+        return f"{notification.headline} : {notification.title}"
+
+    def item_description(self, notification):
+        return notification.excerpt
+
+    def item_link(self, notification):
+        return absolute_url(notification.url)
+
+    def item_guid(self, notification):
+        return absolute_url(f"/notifications/#notification-{notification.pk}")
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, notification):
+        return notification.created_at
+
+    def item_updateddate(self, notification):
+        return notification.created_at
+
+    def item_categories(self, notification):
+        return [notification.topic.name] if notification.topic else []
+
+    def __call__(self, request, *args, **kwargs):
+        response = super().__call__(request, *args, **kwargs)
+        # The URL is a secret: keep it out of shared caches and search engines.
+        response["Cache-Control"] = "private, no-store"
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response

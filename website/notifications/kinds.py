@@ -1,0 +1,66 @@
+"""What a member can be notified about, and how often they get an e-mail for it by default."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    QUESTION_IN_TOPIC = "question_in_topic", _("Nouvelle question dans un sujet que je suis")
+    QUESTION_ADDRESSED = "question_addressed", _("Question adressée à moi ou à ma structure")
+    QUESTION_ROUTED = "question_routed", _("Question de mon domaine d'expertise")
+    ANSWER = "answer", _("Réponse à une question que je suis ou que j'ai posée")
+    COMMENT = "comment", _("Commentaire sur un message que je suis ou que j'ai écrit")
+    ANSWER_ACCEPTED = "answer_accepted", _("Ma réponse acceptée")
+    ANSWER_VALIDATED = "answer_validated", _("Ma réponse validée par un expert")
+    REGULATORY_UPDATE = "regulatory_update", _("Veille réglementaire dans mes sujets")
+    RECHECK = "recheck", _("Fil auquel j'ai répondu marqué « à revérifier »")
+    PROPOSAL_SCHEDULED = (
+        "proposal_scheduled",
+        _("Proposition que je soutiens inscrite à l'ordre du jour"),
+    )
+    MODERATION = "moderation", _("Action de modération sur mon message")
+    ACCOUNT_APPROVED = "account_approved", _("Mon compte approuvé")
+
+
+class Frequency(models.TextChoices):
+    IMMEDIATELY = "immediately", _("Tout de suite")
+    DAILY = "daily", _("Résumé quotidien")
+    WEEKLY = "weekly", _("Résumé hebdomadaire")
+    NEVER = "never", _("Jamais (seulement sur le site)")
+
+
+DIGEST_FREQUENCIES = (Frequency.DAILY, Frequency.WEEKLY)
+
+# Discourse's rule of thumb: what is addressed to me personally comes at once; what merely
+# happens in my topics is gathered in a digest so nobody gets flooded.
+DEFAULT_FREQUENCY = {
+    Kind.QUESTION_IN_TOPIC: Frequency.DAILY,
+    Kind.QUESTION_ADDRESSED: Frequency.IMMEDIATELY,
+    Kind.QUESTION_ROUTED: Frequency.IMMEDIATELY,
+    Kind.ANSWER: Frequency.IMMEDIATELY,
+    Kind.COMMENT: Frequency.DAILY,
+    Kind.ANSWER_ACCEPTED: Frequency.IMMEDIATELY,
+    Kind.ANSWER_VALIDATED: Frequency.IMMEDIATELY,
+    Kind.REGULATORY_UPDATE: Frequency.WEEKLY,
+    Kind.RECHECK: Frequency.IMMEDIATELY,
+    Kind.PROPOSAL_SCHEDULED: Frequency.IMMEDIATELY,
+    Kind.MODERATION: Frequency.IMMEDIATELY,
+    Kind.ACCOUNT_APPROVED: Frequency.IMMEDIATELY,
+}
+
+# The sentence shown for a notification; `actor` and `title` are filled in at display time so
+# the wording follows the reader's language.
+HEADLINES = {
+    Kind.QUESTION_IN_TOPIC: _("%(actor)s a posé une question dans un sujet que vous suivez"),
+    Kind.QUESTION_ADDRESSED: _("%(actor)s vous adresse une question"),
+    Kind.QUESTION_ROUTED: _("Une question de votre domaine d'expertise attend une réponse"),
+    Kind.ANSWER: _("%(actor)s a répondu"),
+    Kind.COMMENT: _("%(actor)s a commenté"),
+    Kind.ANSWER_ACCEPTED: _("Votre réponse a été acceptée"),
+    Kind.ANSWER_VALIDATED: _("Votre réponse a été validée par %(actor)s"),
+    Kind.REGULATORY_UPDATE: _("Nouvelle veille réglementaire dans vos sujets"),
+    Kind.RECHECK: _("Un fil auquel vous avez répondu est à revérifier"),
+    Kind.PROPOSAL_SCHEDULED: _("Une proposition que vous soutenez est inscrite à l'ordre du jour"),
+    Kind.MODERATION: _("Un modérateur a agi sur votre message"),
+    Kind.ACCOUNT_APPROVED: _("Votre compte a été approuvé : bienvenue sur Entraide"),
+}

@@ -1,0 +1,242 @@
+"""Notifications, e-mail preferences, the e-mail outbox and the secret feed tokens.
+
+Every notification is shown in the in-app centre; whether and when it also goes out by e-mail
+depends on the recipient's preference for its kind (see `kinds.DEFAULT_FREQUENCY`).
+"""
+
+import secrets
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from website.notifications.kinds import DEFAULT_FREQUENCY, HEADLINES, Frequency, Kind
+
+
+class NotificationQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(recipient=user)
+
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """One event told to one member; unique per (recipient, event): a retry adds nothing."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("destinataire"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField(_("type"), max_length=40, choices=Kind.choices)
+    event_key = models.CharField(
+        _("clé de l'événement"),
+        max_length=120,
+        help_text=_("Identifie l'événement : une même personne n'est notifiée qu'une fois."),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("auteur de l'action"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_name = models.CharField(_("nom de l'auteur"), max_length=200, blank=True)
+    title = models.CharField(_("titre"), max_length=300)
+    excerpt = models.TextField(_("extrait"), max_length=1000, blank=True)
+    url = models.CharField(_("lien"), max_length=500, help_text=_("Chemin et ancre sur le site."))
+    topic = models.ForeignKey(
+        "taxonomy.Topic",
+        verbose_name=_("sujet"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    target_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    target_id = models.PositiveBigIntegerField(null=True, blank=True)
+    target = GenericForeignKey("target_type", "target_id")
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now)
+    read_at = models.DateTimeField(_("lue le"), null=True, blank=True)
+    email_delivery = models.ForeignKey(
+        "EmailDelivery",
+        verbose_name=_("envoi immédiat"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="immediate_notifications",
+    )
+    digest_delivery = models.ForeignKey(
+        "EmailDelivery",
+        verbose_name=_("résumé"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="digest_notifications",
+    )
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "event_key"], name="notification_once_per_event"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["recipient"],
+                condition=Q(read_at__isnull=True),
+                name="notification_unread_idx",
+            ),
+            models.Index(fields=["recipient", "-created_at"], name="notification_recent_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.recipient} — {self.headline}"
+
+    @property
+    def headline(self) -> str:
+        return HEADLINES[self.kind] % {"actor": self.actor_name or _("Un membre")}
+
+    @property
+    def link(self) -> str:
+        """The stored path, or the centre if it is not a local path (never a `javascript:`)."""
+        if self.url.startswith("/") and not self.url.startswith("//"):
+            return self.url
+        return "/notifications/"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class NotificationPreference(models.Model):
+    """How often a member gets e-mails for one kind; without a row the kind's default applies."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+    )
+    kind = models.CharField(_("type"), max_length=40, choices=Kind.choices)
+    frequency = models.CharField(_("fréquence"), max_length=20, choices=Frequency.choices)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("préférence de notification")
+        verbose_name_plural = _("préférences de notification")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="preference_unique_kind"),
+            models.CheckConstraint(
+                condition=Q(frequency__in=Frequency.values), name="preference_frequency_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_kind_display()} : {self.get_frequency_display()}"
+
+    @staticmethod
+    def default_for(kind: str) -> str:
+        return DEFAULT_FREQUENCY[Kind(kind)]
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("À envoyer")
+    SENDING = "sending", _("En cours d'envoi")
+    SENT = "sent", _("Envoyé")
+    FAILED = "failed", _("Abandonné après plusieurs essais")
+    CANCELLED = "cancelled", _("Annulé")
+
+
+class DeliveryKind(models.TextChoices):
+    IMMEDIATE = "immediate", _("Envoi immédiat")
+    DAILY = "daily", _("Résumé quotidien")
+    WEEKLY = "weekly", _("Résumé hebdomadaire")
+
+
+class EmailDeliveryQuerySet(models.QuerySet):
+    def due(self, now):
+        """Deliveries a worker should (re)try now."""
+        return self.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+
+
+class EmailDelivery(models.Model):
+    """One e-mail in the outbox. The idempotency key makes a retried task or command a no-op.
+
+    The message is rendered once, when the row is created, so every attempt sends the same
+    bytes with the same Message-ID.
+    """
+
+    idempotency_key = models.CharField(_("clé d'idempotence"), max_length=200, unique=True)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("destinataire"),
+        on_delete=models.CASCADE,
+        related_name="email_deliveries",
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=DeliveryKind.choices)
+    subject = models.CharField(_("objet"), max_length=250)
+    body_text = models.TextField(_("texte"))
+    body_html = models.TextField(_("HTML"))
+    unsubscribe_url = models.CharField(_("lien de désabonnement"), max_length=500)
+    message_id = models.CharField(_("Message-ID"), max_length=250)
+    status = models.CharField(
+        _("état"), max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("essais"), default=0)
+    last_error = models.TextField(_("dernière erreur"), blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    next_attempt_at = models.DateTimeField(_("prochain essai"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("pris en charge le"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+
+    objects = EmailDeliveryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("envoi d'e-mail")
+        verbose_name_plural = _("envois d'e-mails")
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status="pending"),
+                name="delivery_due_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.subject} → {self.recipient} ({self.get_status_display()})"
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class FeedToken(models.Model):
+    """The secret part of a member's personal Atom feed URL; regenerating it kills the old URL."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_feed"
+    )
+    token = models.CharField(_("jeton"), max_length=64, unique=True, default=new_feed_token)
+    created_at = models.DateTimeField(_("créé le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("jeton de flux")
+        verbose_name_plural = _("jetons de flux")
+
+    def __str__(self):
+        return str(self.user)

@@ -1,0 +1,71 @@
+"""Signal receivers: the lower layers announce events, we queue the fan-out.
+
+Receivers run no query: they pass ids to the background task, so a request's cost does not
+depend on how many people will be notified. The senders call them after their transaction
+commits, and `enqueue_fan_out` swallows (and logs) queueing errors: a notification problem
+never undoes or breaks the member's action.
+"""
+
+from website.notifications.tasks import enqueue_fan_out
+
+
+def _pk(obj):
+    return getattr(obj, "pk", None)
+
+
+def on_account_approved(sender, user, approved_by=None, **kwargs):
+    enqueue_fan_out("account_approved", {"user_id": user.pk, "approved_by_id": _pk(approved_by)})
+
+
+def on_question_created(sender, question, **kwargs):
+    enqueue_fan_out("question_created", {"question_id": question.pk})
+
+
+def on_answer_created(sender, answer, **kwargs):
+    enqueue_fan_out("answer_created", {"answer_id": answer.pk})
+
+
+def on_comment_created(sender, comment, **kwargs):
+    enqueue_fan_out("comment_created", {"comment_id": comment.pk})
+
+
+def on_answer_accepted(sender, answer, by=None, **kwargs):
+    enqueue_fan_out("answer_accepted", {"answer_id": answer.pk, "by_id": _pk(by)})
+
+
+def on_answer_validated(sender, answer, by=None, **kwargs):
+    enqueue_fan_out("answer_validated", {"answer_id": answer.pk, "by_id": _pk(by)})
+
+
+def on_moderation_action(sender, action, **kwargs):
+    enqueue_fan_out("moderation_action", {"action_id": action.pk})
+
+
+def on_proposal_scheduled(sender, proposal, meeting, scheduled_by=None, **kwargs):
+    enqueue_fan_out(
+        "proposal_scheduled",
+        {
+            "proposal_id": proposal.pk,
+            "meeting_id": meeting.pk,
+            "scheduled_by_id": _pk(scheduled_by),
+        },
+    )
+
+
+def connect() -> None:
+    from directory import signals as directory_signals
+    from qa import signals as qa_signals
+    from qa.agenda import signals as agenda_signals
+
+    pairs = [
+        (directory_signals.account_approved, on_account_approved),
+        (qa_signals.question_created, on_question_created),
+        (qa_signals.answer_created, on_answer_created),
+        (qa_signals.comment_created, on_comment_created),
+        (qa_signals.answer_accepted, on_answer_accepted),
+        (qa_signals.answer_validated, on_answer_validated),
+        (qa_signals.moderation_action, on_moderation_action),
+        (agenda_signals.proposal_scheduled, on_proposal_scheduled),
+    ]
+    for signal, receiver in pairs:
+        signal.connect(receiver, dispatch_uid=f"notifications.{receiver.__name__}")

@@ -1,0 +1,55 @@
+"""Reads of the notification layer: who may receive what, preferences, the centre's list."""
+
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+
+from website.notifications.kinds import DEFAULT_FREQUENCY, Frequency, Kind
+from website.notifications.models import Notification, NotificationPreference
+
+
+def reachable_users() -> QuerySet:
+    """Accounts that may be notified: active and approved (never pending, inactive or erased)."""
+    return get_user_model().objects.filter(is_active=True, approved_at__isnull=False)
+
+
+def can_receive_email(user) -> bool:
+    """Pending, inactive and erased accounts get no e-mail (an erased one has no address)."""
+    return bool(
+        user.is_active
+        and user.approved_at is not None
+        and user.email
+        and not getattr(user, "erased_at", None)
+    )
+
+
+def preferences_for(user) -> dict[str, str]:
+    """Every kind with the member's e-mail frequency (their choice, else the default)."""
+    chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "frequency"))
+    return {kind: chosen.get(kind, DEFAULT_FREQUENCY[kind]) for kind in Kind.values}
+
+
+def frequencies_for(users: Iterable, kind: str) -> dict[int, str]:
+    """user id → frequency for one kind, in one query whatever the number of users."""
+    user_ids = [getattr(user, "pk", user) for user in users]
+    default = DEFAULT_FREQUENCY[Kind(kind)]
+    chosen = dict(
+        NotificationPreference.objects.filter(user_id__in=user_ids, kind=kind).values_list(
+            "user_id", "frequency"
+        )
+    )
+    return {user_id: chosen.get(user_id, default) for user_id in user_ids}
+
+
+def unread_count(user) -> int:
+    return Notification.objects.for_user(user).unread().count()
+
+
+def notification_list_for(user) -> QuerySet:
+    """The member's notifications, newest first, with what the centre displays."""
+    return Notification.objects.for_user(user).select_related("topic")
+
+
+def wants_email(frequency: str) -> bool:
+    return frequency != Frequency.NEVER

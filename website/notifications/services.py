@@ -1,0 +1,233 @@
+"""Writes of the notification layer. Receivers, tasks, views and commands call these."""
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from website.notifications import emails
+from website.notifications.kinds import DIGEST_FREQUENCIES, Frequency, Kind
+from website.notifications.models import (
+    DeliveryKind,
+    EmailDelivery,
+    FeedToken,
+    Notification,
+    NotificationPreference,
+    new_feed_token,
+)
+from website.notifications.selectors import (
+    can_receive_email,
+    frequencies_for,
+    reachable_users,
+)
+from website.notifications.tokens import ALL, unsubscribe_url
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Audience:
+    """Who gets one kind of notification for an event; earlier audiences win on overlap."""
+
+    kind: str
+    user_ids: Iterable[int] = field(default_factory=list)
+
+
+def _user_id(user) -> int | None:
+    return getattr(user, "pk", user)
+
+
+def notify(
+    *,
+    event_key: str,
+    audiences: Sequence[Audience],
+    title: str,
+    url: str,
+    actor=None,
+    actor_name: str = "",
+    excerpt: str = "",
+    topic=None,
+    target: Model | None = None,
+    now: datetime | None = None,
+) -> list[Notification]:
+    """Create the notifications of one event and queue the immediate e-mails.
+
+    Never the actor; only reachable accounts (active, approved); one notification per member
+    and event (a member in several audiences gets the first, most specific kind). Running it
+    again for the same event creates and sends nothing new. The number of queries does not
+    depend on the number of recipients, except one e-mail row per immediate recipient.
+    """
+    now = now or timezone.now()
+    if actor is not None and not hasattr(actor, "pk"):
+        actor = get_user_model().objects.filter(pk=actor).first()
+    actor_id = _user_id(actor)
+    kind_of: dict[int, str] = {}
+    for audience in audiences:
+        for user_id in audience.user_ids:
+            user_id = _user_id(user_id)
+            if user_id is not None and user_id != actor_id:
+                kind_of.setdefault(user_id, audience.kind)
+    if not kind_of:
+        return []
+    allowed = set(reachable_users().filter(pk__in=kind_of).values_list("pk", flat=True))
+    target_type = ContentType.objects.get_for_model(target) if target is not None else None
+    if not actor_name and actor is not None:
+        actor_name = actor.get_full_name() or ""
+    rows = [
+        Notification(
+            recipient_id=user_id,
+            kind=kind,
+            event_key=event_key[:120],
+            actor_id=actor_id,
+            actor_name=actor_name[:200],
+            title=title[:300],
+            excerpt=excerpt[:1000],
+            url=url[:500],
+            topic=topic,
+            target_type=target_type,
+            target_id=target.pk if target is not None else None,
+            created_at=now,
+        )
+        for user_id, kind in kind_of.items()
+        if user_id in allowed
+    ]
+    with transaction.atomic():
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        created = list(
+            Notification.objects.filter(
+                event_key=event_key[:120],
+                recipient_id__in=allowed,
+                email_delivery__isnull=True,
+                digest_delivery__isnull=True,
+            )
+            .select_related("recipient", "topic")
+            .order_by("pk")
+        )
+        schedule_immediate_emails(notifications=created)
+    return created
+
+
+def schedule_immediate_emails(*, notifications: Sequence[Notification]) -> list[EmailDelivery]:
+    """Outbox rows for the notifications whose recipients want this kind at once."""
+    deliveries = []
+    by_kind: dict[str, list[Notification]] = {}
+    for notification in notifications:
+        by_kind.setdefault(notification.kind, []).append(notification)
+    for kind, group in by_kind.items():
+        frequency = frequencies_for([n.recipient_id for n in group], kind)
+        for notification in group:
+            if frequency[notification.recipient_id] != Frequency.IMMEDIATELY:
+                continue
+            if not can_receive_email(notification.recipient):
+                continue
+            deliveries.append(_immediate_delivery(notification))
+    if deliveries:
+        from website.notifications.tasks import enqueue_email
+
+        ids = [delivery.pk for delivery in deliveries]
+        transaction.on_commit(lambda: [enqueue_email(delivery_id) for delivery_id in ids])
+    return deliveries
+
+
+def _immediate_delivery(notification: Notification) -> EmailDelivery:
+    user = notification.recipient
+    unsubscribe = unsubscribe_url(user_id=user.pk, scope=f"kind:{notification.kind}")
+    rendered = emails.render_email(
+        template="notification",
+        subject=notification.title,
+        context={
+            "user": user,
+            "notification": notification,
+            "link": emails.absolute_url(notification.url),
+            "unsubscribe_url": unsubscribe,
+            "kind_label": Kind(notification.kind).label,
+            "preferences_url": emails.absolute_url("/compte/preferences/"),
+        },
+    )
+    delivery, _created = EmailDelivery.objects.get_or_create(
+        idempotency_key=f"notification:{notification.pk}",
+        defaults={
+            "recipient": user,
+            "kind": DeliveryKind.IMMEDIATE,
+            "subject": rendered.subject,
+            "body_text": rendered.text,
+            "body_html": rendered.html,
+            "unsubscribe_url": unsubscribe,
+            "message_id": emails.new_message_id(),
+            "next_attempt_at": timezone.now(),
+        },
+    )
+    Notification.objects.filter(pk=notification.pk).update(email_delivery=delivery)
+    notification.email_delivery = delivery
+    return delivery
+
+
+# --- The member's own actions --------------------------------------------------------------
+
+
+def notification_mark_read(*, user, notification_id: int) -> bool:
+    """Mark one of the member's notifications read; someone else's is not found (False)."""
+    return (
+        bool(
+            Notification.objects.for_user(user)
+            .unread()
+            .filter(pk=notification_id)
+            .update(read_at=timezone.now())
+        )
+        or Notification.objects.for_user(user).filter(pk=notification_id).exists()
+    )
+
+
+def notifications_mark_all_read(*, user) -> int:
+    return Notification.objects.for_user(user).unread().update(read_at=timezone.now())
+
+
+@transaction.atomic
+def preferences_set(*, user, frequencies: dict[str, str]) -> None:
+    """Save the member's e-mail frequency per kind (unknown kinds or values are refused)."""
+    for kind, frequency in frequencies.items():
+        if kind not in Kind.values or frequency not in Frequency.values:
+            raise ValueError(f"Invalid preference {kind!r}={frequency!r}")
+        NotificationPreference.objects.update_or_create(
+            user=user, kind=kind, defaults={"frequency": frequency}
+        )
+
+
+@transaction.atomic
+def unsubscribe(*, user, scope: str) -> list[str]:
+    """Stop the e-mails a signed link names; returns the kinds switched to "never"."""
+    from website.notifications.selectors import preferences_for
+
+    current = preferences_for(user)
+    if scope == ALL:
+        kinds = list(current)
+    elif scope.startswith("kind:"):
+        kinds = [scope.removeprefix("kind:")]
+    else:
+        frequency = scope.removeprefix("digest:")
+        if frequency not in DIGEST_FREQUENCIES:
+            raise ValueError(f"Unknown scope {scope!r}")
+        kinds = [kind for kind, value in current.items() if value == frequency]
+    preferences_set(user=user, frequencies=dict.fromkeys(kinds, Frequency.NEVER))
+    # Whatever of those kinds still waits for a digest will not be e-mailed either.
+    return kinds
+
+
+def feed_token_for(*, user) -> FeedToken:
+    token, _created = FeedToken.objects.get_or_create(user=user)
+    return token
+
+
+def feed_token_regenerate(*, user) -> FeedToken:
+    """A new secret feed URL; the old one stops working at once."""
+    token, created = FeedToken.objects.get_or_create(user=user)
+    if not created:
+        token.token = new_feed_token()
+        token.save(update_fields=["token", "created_at"])
+    return token

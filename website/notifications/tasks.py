@@ -1,0 +1,46 @@
+"""Background work: the fan-out of an event to its recipients, and e-mail delivery.
+
+The immediate backend runs these inline (development, tests); in production the database
+backend queues them for `manage.py db_worker` (see docs/notifications.md).
+"""
+
+import logging
+
+from django_tasks import task
+
+from website.notifications import emails
+
+logger = logging.getLogger(__name__)
+
+
+@task(queue_name="default")
+def fan_out(event: str, payload: dict) -> int:
+    """Compute who hears about an event and create their notifications (and e-mails)."""
+    from website.notifications.events import handle
+
+    return len(handle(event, payload))
+
+
+@task(queue_name="email")
+def send_email(delivery_id: int) -> str:
+    """Send one outbox row; on failure, schedule the next attempt with back-off."""
+    outcome = emails.deliver(delivery_id)
+    if outcome.retry_at is not None and send_email.get_backend().supports_defer:
+        send_email.using(run_after=outcome.retry_at).enqueue(delivery_id)
+    return outcome.status
+
+
+def enqueue_email(delivery_id: int) -> None:
+    """Queue a send; a queue failure only delays the e-mail (the cron retry picks it up)."""
+    try:
+        send_email.enqueue(delivery_id)
+    except Exception:
+        logger.exception("Could not queue e-mail %s; the retry command will send it", delivery_id)
+
+
+def enqueue_fan_out(event: str, payload: dict) -> None:
+    """Queue the fan-out of an event; never let it break the member's (committed) action."""
+    try:
+        fan_out.enqueue(event, payload)
+    except Exception:
+        logger.exception("Could not queue notifications for %s %s", event, payload)

@@ -1,0 +1,162 @@
+"""The notification centre, e-mail preferences, one-click unsubscribe and the feed URL."""
+
+from datetime import timedelta
+from itertools import groupby
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from website.notifications import selectors, services
+from website.notifications.feeds import NotificationFeed
+from website.notifications.forms import PreferencesForm
+from website.notifications.kinds import Kind
+from website.notifications.permissions import check_can_use_notifications
+from website.notifications.tokens import ALL, read_unsubscribe_token
+
+__all__ = ["NotificationFeed"]
+
+PAGE_SIZE = 50
+
+
+def _by_day(notifications) -> list[tuple[object, list]]:
+    return [
+        (day, list(items))
+        for day, items in groupby(notifications, key=lambda n: timezone.localdate(n.created_at))
+    ]
+
+
+def _centre_context(request) -> dict:
+    page = Paginator(selectors.notification_list_for(request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    today = timezone.localdate()
+    return {
+        "page_obj": page,
+        "days": _by_day(page.object_list),
+        "today": today,
+        "yesterday": today - timedelta(days=1),
+    }
+
+
+@login_required
+def notification_list(request):
+    """The member's notifications, newest first, grouped by day; unread ones stand out."""
+    check_can_use_notifications(request.user)
+    return render(request, "notifications/list.html", _centre_context(request))
+
+
+@require_POST
+@login_required
+def notification_mark_read(request, pk):
+    check_can_use_notifications(request.user)
+    if not services.notification_mark_read(user=request.user, notification_id=pk):
+        messages.error(request, _("Cette notification n'existe pas ou n'est pas la vôtre."))
+        return redirect("notifications:list")
+    if request.htmx:
+        notification = selectors.notification_list_for(request.user).get(pk=pk)
+        return render(request, "notifications/_item_htmx.html", {"notification": notification})
+    return redirect("notifications:list")
+
+
+@require_POST
+@login_required
+def notifications_mark_all_read(request):
+    check_can_use_notifications(request.user)
+    count = services.notifications_mark_all_read(user=request.user)
+    status = (
+        _("Toutes vos notifications sont marquées comme lues.")
+        if count
+        else _("Vous n'aviez aucune notification non lue.")
+    )
+    if request.htmx:
+        return render(
+            request,
+            "notifications/_centre_htmx.html",
+            {**_centre_context(request), "status_message": status},
+        )
+    messages.success(request, status)
+    return redirect("notifications:list")
+
+
+@login_required
+def preferences(request):
+    """E-mail frequency per kind; a member only ever changes their own (no user in the form)."""
+    check_can_use_notifications(request.user)
+    form = PreferencesForm(
+        request.POST or None, initial_frequencies=selectors.preferences_for(request.user)
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            services.preferences_set(user=request.user, frequencies=form.frequencies())
+            messages.success(request, _("Vos préférences de notification sont enregistrées."))
+            return redirect("notifications:preferences")
+        messages.error(request, _("Certaines préférences n'ont pas pu être enregistrées."))
+    feed_token = services.feed_token_for(user=request.user)
+    return render(
+        request,
+        "notifications/preferences.html",
+        {
+            "form": form,
+            "feed_url": request.build_absolute_uri(
+                reverse("notifications:feed", kwargs={"token": feed_token.token})
+            ),
+        },
+        status=400 if form.is_bound and not form.is_valid() else 200,
+    )
+
+
+@require_POST
+@login_required
+def feed_token_regenerate(request):
+    check_can_use_notifications(request.user)
+    services.feed_token_regenerate(user=request.user)
+    messages.success(
+        request, _("Votre flux a une nouvelle adresse secrète ; l'ancienne ne fonctionne plus.")
+    )
+    return redirect(reverse("notifications:preferences") + "#flux")
+
+
+def _scope_label(scope: str) -> str:
+    if scope == ALL:
+        return _("tous les e-mails de notification")
+    prefix, _sep, value = scope.partition(":")
+    if prefix == "digest":
+        return _("le résumé quotidien") if value == "daily" else _("le résumé hebdomadaire")
+    return _("les e-mails « %(kind)s »") % {"kind": Kind(value).label}
+
+
+@csrf_exempt  # the signed token is the credential; mail clients POST without cookies (RFC 8058)
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    """GET shows what the link stops and one button; POST (the button, or a mail client's
+    one-click `List-Unsubscribe-Post`) does it. A GET never unsubscribes: link checkers and
+    mail scanners open links on their own."""
+    try:
+        unsubscribe_request = read_unsubscribe_token(token)
+    except signing.SignatureExpired:
+        return render(
+            request, "notifications/unsubscribe_invalid.html", {"expired": True}, status=400
+        )
+    except signing.BadSignature:
+        return render(
+            request, "notifications/unsubscribe_invalid.html", {"expired": False}, status=400
+        )
+    user = get_user_model().objects.filter(pk=unsubscribe_request.user_id, is_active=True).first()
+    if user is None:
+        return render(
+            request, "notifications/unsubscribe_invalid.html", {"expired": False}, status=400
+        )
+    context = {"scope_label": _scope_label(unsubscribe_request.scope), "token": token}
+    if request.method == "POST":
+        services.unsubscribe(user=user, scope=unsubscribe_request.scope)
+        return render(request, "notifications/unsubscribe_done.html", context)
+    return render(request, "notifications/unsubscribe_confirm.html", context)
