@@ -1,10 +1,34 @@
-"""Demo CMS pages: the legal pages every French public website must carry."""
+"""Demo CMS content: legal pages, FAQ, regulatory watch, resource centre (idempotent).
+
+The regulatory updates are real texts the forum talked about; when Q&A demo data exists, each
+update is linked to the demo questions of its topics, so publishing marks them "à revérifier".
+"""
 
 import datetime
 
-from wagtail.models import Page
+from django.core.files.base import ContentFile
+from django.utils.text import slugify
+from wagtail.documents import get_document_model
+from wagtail.models import Collection, Page
 
-from website.pages.models import ContentPage, HomePage
+from website.pages.models import (
+    AffectedQuestion,
+    Audience,
+    ContentPage,
+    FaqEntry,
+    FaqIndexPage,
+    HomePage,
+    RegulatoryIndexPage,
+    RegulatoryKind,
+    RegulatoryUpdatePage,
+    ResourceDocument,
+    ResourceIndexPage,
+    ResourcePage,
+)
+from website.taxonomy.models import Topic
+
+REVIEWED = datetime.date(2026, 11, 29)
+PRIVATE_COLLECTION = "Documents réservés aux membres"
 
 LEGAL_PAGES = {
     "mentions-legales": (
@@ -19,18 +43,34 @@ LEGAL_PAGES = {
     "accessibilite": (
         "Déclaration d'accessibilité",
         "<p>Le Pays A3V s'engage à rendre Entraide accessible conformément à l'article 47 de la "
-        "loi n° 2005-102 du 11 février 2005.</p><h2>État de conformité</h2><p>Entraide est "
+        "loi n° 2005-102 du 11 février 2005.</p><p>Cette déclaration d'accessibilité "
+        "s'applique au site Entraide.</p><h2>État de conformité</h2><p>Entraide est "
         "<b>partiellement conforme</b> avec le référentiel général d'amélioration de "
         "l'accessibilité (RGAA) version 4.1 : un audit complet n'a pas encore été réalisé.</p>"
         "<h2>Vérifications effectuées</h2><ul><li>Chaque parcours principal est testé "
-        "automatiquement dans un navigateur avec axe-core (critères WCAG 2.1 niveaux A et AA) : "
-        "inscription, validation de compte, page d'accueil.</li><li>Navigation au clavier, lien "
-        "d'évitement, contraste des couleurs d'au moins 4,5:1, affichage sur téléphone.</li>"
-        "</ul><h2>Retour d'information et contact</h2><p>Si vous n'arrivez pas à accéder à un "
+        "automatiquement dans un navigateur avec axe-core (critères WCAG 2.1 niveaux A et AA), "
+        "à chaque modification du logiciel : inscription et validation de compte, page "
+        "d'accueil des visiteurs et des membres, questions-réponses, FAQ, veille "
+        "réglementaire (liste filtrée et fiche d'un texte), centre de ressources, bandeau "
+        "« à revérifier » d'une question, pages légales.</li><li>Navigation au clavier, lien "
+        "d'évitement vers le contenu, focus visible, un seul titre de niveau 1 par page, "
+        "champs de formulaire étiquetés et erreurs reliées aux champs.</li><li>Contraste des "
+        "couleurs d'au moins 4,5:1, affichage sur un téléphone de 375 pixels de large, "
+        "langue de la page déclarée.</li><li>Fonctionnement sans JavaScript : le filtre de "
+        "la FAQ est une amélioration ; toutes les actions restent de vrais formulaires.</li>"
+        "</ul><h2>Contenus non accessibles</h2><ul><li>Certains documents du centre de "
+        "ressources (PDF fournis par des partenaires) peuvent ne pas être balisés ; demandez "
+        "une version accessible au Pays A3V.</li><li>L'interface d'administration "
+        "(rédaction des pages) repose sur le logiciel Wagtail et n'a pas été auditée.</li>"
+        "</ul><h2>Établissement de cette déclaration</h2><p>Déclaration établie le 29 "
+        "novembre 2026, à partir des tests automatisés et d'une vérification manuelle. "
+        "Technologies utilisées : HTML, CSS, JavaScript (amélioration progressive).</p>"
+        "<h2>Retour d'information et contact</h2><p>Si vous n'arrivez pas à accéder à un "
         "contenu ou à un service, contactez le Pays A3V pour être orienté vers une alternative "
-        "accessible.</p><h2>Voies de recours</h2><p>Vous pouvez saisir le Défenseur des droits "
-        "(formulaire en ligne, délégué territorial ou courrier gratuit : Défenseur des droits, "
-        "Libre réponse 71120, 75342 Paris CEDEX 07).</p>",
+        "accessible.</p><h2>Voies de recours</h2><p>Si vous avez signalé un défaut "
+        "d'accessibilité sans obtenir de réponse satisfaisante, vous pouvez saisir le "
+        "Défenseur des droits (formulaire en ligne, délégué territorial ou courrier gratuit : "
+        "Défenseur des droits, Libre réponse 71120, 75342 Paris CEDEX 07).</p>",
     ),
     "donnees-personnelles": (
         "Données personnelles",
@@ -49,6 +89,261 @@ LEGAL_PAGES = {
 }
 
 
+INDEX_PAGES = [
+    (
+        FaqIndexPage,
+        "faq",
+        "Foire aux questions",
+        "<p>Les réponses aux questions qui reviennent souvent : rédigées par l'équipe "
+        "éditoriale ou choisies par les modérateurs parmi les questions-réponses du forum.</p>",
+    ),
+    (
+        RegulatoryIndexPage,
+        "veille",
+        "Veille réglementaire",
+        "<p>Les nouveaux textes qui concernent les communes et communautés de communes du "
+        "Pays A3V, avec ce qui change pour vous. Quand un texte rend une réponse du forum "
+        "inexacte, la question est signalée « à revérifier ».</p>",
+    ),
+    (
+        ResourceIndexPage,
+        "ressources",
+        "Centre de ressources",
+        "<p>Modèles de délibération, conventions de mise à disposition, guides : des "
+        "documents à reprendre et adapter. Certains sont réservés aux membres.</p>",
+    ),
+]
+
+UPDATES = [
+    {
+        "slug": "loi-notre",
+        "title": "Loi NOTRe : la promotion du tourisme passe aux communautés de communes",
+        "kind": RegulatoryKind.LAW,
+        "official_reference": "Loi n° 2015-991 du 7 août 2015 portant nouvelle organisation "
+        "territoriale de la République",
+        "official_url": "https://www.legifrance.gouv.fr/loda/id/JORFTEXT000030985460",
+        "publication_date": datetime.date(2015, 8, 8),
+        "effective_date": datetime.date(2017, 1, 1),
+        "topics": ["promotion-touristique", "fusion-et-gouvernance-des-intercommunalites"],
+        "audience": Audience.ALL,
+        "summary": "Au 1er janvier 2017, la promotion du tourisme, dont la création "
+        "d'offices de tourisme, devient une compétence obligatoire des communautés de "
+        "communes. Les offices communaux sont transférés ou deviennent des bureaux "
+        "d'information de l'office intercommunal.",
+        "body": "<h2>Pour les communes</h2><p>La commune ne peut plus porter seule son office "
+        "de tourisme, sauf station classée ayant obtenu une dérogation.</p><h2>Pour les "
+        "communautés de communes</h2><p>Délibérer sur l'office intercommunal, le transfert "
+        "du personnel et la taxe de séjour.</p>",
+    },
+    {
+        "slug": "loi-alur-plui",
+        "title": "Loi ALUR : le plan local d'urbanisme devient intercommunal",
+        "kind": RegulatoryKind.LAW,
+        "official_reference": "Loi n° 2014-366 du 24 mars 2014 pour l'accès au logement et un "
+        "urbanisme rénové",
+        "official_url": "https://www.legifrance.gouv.fr/loda/id/JORFTEXT000028772256",
+        "publication_date": datetime.date(2014, 3, 26),
+        "effective_date": datetime.date(2017, 3, 27),
+        "topics": ["urbanisme"],
+        "audience": Audience.CCS,
+        "summary": "Les communautés de communes deviennent compétentes en matière de PLU le "
+        "27 mars 2017, sauf si au moins 25 % des communes représentant 20 % de la "
+        "population s'y opposent dans les trois mois précédents.",
+        "body": "<p>Le PLU intercommunal (PLUi) remplace à terme les PLU communaux. Les "
+        "procédures en cours peuvent être achevées par la communauté.</p>",
+    },
+    {
+        "slug": "fin-instruction-ads-etat",
+        "title": "Fin de l'instruction gratuite des permis de construire par l'État",
+        "kind": RegulatoryKind.OTHER,
+        "official_reference": "Article 134 de la loi n° 2014-366 du 24 mars 2014 (ALUR)",
+        "official_url": "",
+        "publication_date": datetime.date(2014, 3, 26),
+        "effective_date": datetime.date(2015, 7, 1),
+        "topics": ["urbanisme"],
+        "audience": Audience.COMMUNES,
+        "summary": "Depuis le 1er juillet 2015, les communes membres d'une intercommunalité "
+        "de 10 000 habitants ou plus ne peuvent plus confier gratuitement l'instruction des "
+        "autorisations d'urbanisme (ADS) aux services de l'État : elles instruisent "
+        "elles-mêmes ou mutualisent un service instructeur.",
+        "body": "<p>Les solutions du territoire : service commun porté par une communauté, "
+        "convention avec le Pays, ou prestataire.</p>",
+    },
+    {
+        "slug": "gemapi",
+        "title": "GEMAPI : la gestion des milieux aquatiques confiée aux intercommunalités",
+        "kind": RegulatoryKind.LAW,
+        "official_reference": "Loi n° 2014-58 du 27 janvier 2014 (MAPTAM), article 56",
+        "official_url": "",
+        "publication_date": datetime.date(2014, 1, 28),
+        "effective_date": datetime.date(2018, 1, 1),
+        "topics": [
+            "fusion-et-gouvernance-des-intercommunalites",
+            "services-techniques-et-materiel-partage",
+        ],
+        "audience": Audience.CCS,
+        "summary": "Depuis le 1er janvier 2018, la gestion des milieux aquatiques et la "
+        "prévention des inondations est une compétence obligatoire des communautés de "
+        "communes, qui peuvent lever une taxe dédiée et la confier à un syndicat.",
+        "body": "<p>Les digues et ouvrages communaux sont mis à disposition de la communauté.</p>",
+    },
+    {
+        "slug": "document-unique-2022",
+        "title": "Document unique d'évaluation des risques : conservation et mise à jour",
+        "kind": RegulatoryKind.DECREE,
+        "official_reference": "Décret n° 2022-395 du 18 mars 2022 relatif au document unique "
+        "d'évaluation des risques professionnels",
+        "official_url": "",
+        "publication_date": datetime.date(2022, 3, 20),
+        "effective_date": datetime.date(2022, 3, 31),
+        "topics": ["hygiene-et-securite", "ressources-humaines-et-formation"],
+        "audience": Audience.ALL,
+        "summary": "Chaque version du document unique doit être conservée au moins 40 ans ; "
+        "les collectivités de moins de 11 agents le mettent à jour au moins à chaque "
+        "changement important, les autres au moins une fois par an.",
+        "body": "<p>L'assistant de prévention mutualisé peut accompagner les petites communes.</p>",
+    },
+]
+
+FAQ_ENTRIES = [
+    (
+        "urbanisme",
+        "Qui instruit les permis de construire de ma commune ?",
+        "<p>Depuis le 1er juillet 2015, plus l'État si votre communauté compte 10 000 "
+        "habitants ou plus : la commune instruit elle-même ou adhère à un service "
+        "instructeur mutualisé. Le maire reste compétent pour signer.</p>",
+        "Article L. 422-8 du code de l'urbanisme",
+    ),
+    (
+        "promotion-touristique",
+        "La commune peut-elle garder son office de tourisme ?",
+        "<p>Non, sauf station classée de tourisme ayant demandé à conserver son office : la "
+        "promotion du tourisme est une compétence de la communauté depuis 2017.</p>",
+        "Loi n° 2015-991 du 7 août 2015 (NOTRe), article 68",
+    ),
+    (
+        "hygiene-et-securite",
+        "Une petite commune doit-elle avoir un document unique ?",
+        "<p>Oui, dès le premier agent. Un assistant de prévention mutualisé peut vous aider "
+        "à le rédiger et à le tenir à jour.</p>",
+        "Code du travail, article R. 4121-1",
+    ),
+]
+
+RESOURCES = [
+    (
+        "urbanisme",
+        "Service commun d'instruction des autorisations d'urbanisme",
+        "<p>Modèles pour adhérer à un service instructeur mutualisé.</p>",
+        [
+            ("Convention type d'adhésion au service instructeur", "convention-ads.txt", False),
+            (
+                "Délibération type de la commune (réservée aux membres)",
+                "deliberation-ads.txt",
+                True,
+            ),
+        ],
+    ),
+    (
+        "services-techniques-et-materiel-partage",
+        "Mise à disposition de personnel et de matériel",
+        "<p>Conventions de mise à disposition entre communes et communauté.</p>",
+        [
+            ("Convention de mise à disposition de matériel", "convention-materiel.txt", False),
+        ],
+    ),
+]
+
+
+def _publish(page):
+    page.save_revision().publish()
+
+
+def _index_pages(home) -> dict:
+    pages = {}
+    for model, slug, title, introduction in INDEX_PAGES:
+        page = model.objects.first()
+        if page is None:
+            page = model(title=title, slug=slug, introduction=introduction)
+            home.add_child(instance=page)
+            _publish(page)
+        pages[model] = page
+    return pages
+
+
+def _demo_questions(topic_slugs, limit=2):
+    from qa.models import Question
+
+    return list(
+        Question.objects.alive()
+        .filter(pk__in=Question.objects.filter(topics__slug__in=topic_slugs).values("pk"))
+        .order_by("created_at")[:limit]
+    )
+
+
+def _updates(index, topics):
+    for data in UPDATES:
+        update = RegulatoryUpdatePage.objects.filter(slug=data["slug"]).first()
+        if update is not None:
+            continue
+        fields = {k: v for k, v in data.items() if k != "topics"}
+        update = RegulatoryUpdatePage(**fields)
+        update.topics = [topics[slug] for slug in data["topics"] if slug in topics]
+        update.affected_questions = [
+            AffectedQuestion(question=question) for question in _demo_questions(data["topics"])
+        ]
+        index.add_child(instance=update)
+        _publish(update)
+
+
+def _faq(faq, topics):
+    if faq.entries.exists():
+        return
+    faq.entries = [
+        FaqEntry(
+            topic=topics[slug],
+            question=question,
+            answer=answer,
+            sources=sources,
+            last_checked=REVIEWED,
+            sort_order=order,
+        )
+        for order, (slug, question, answer, sources) in enumerate(FAQ_ENTRIES)
+        if slug in topics
+    ]
+    _publish(faq)
+
+
+def _resources(index, topics):
+    document_model = get_document_model()
+    private = Collection.objects.filter(name=PRIVATE_COLLECTION).first()
+    public = Collection.get_first_root_node()
+    for slug, title, introduction, documents in RESOURCES:
+        if slug not in topics or ResourcePage.objects.filter(title=title).exists():
+            continue
+        page = ResourcePage(
+            title=title, slug=slugify(title), topic=topics[slug], introduction=introduction
+        )
+        items = []
+        for order, (doc_title, filename, members_only) in enumerate(documents):
+            document = document_model.objects.filter(title=doc_title).first()
+            if document is None:
+                document = document_model(
+                    title=doc_title,
+                    collection=private if members_only and private else public,
+                )
+                document.file.save(
+                    filename,
+                    ContentFile(f"{doc_title}\n\nDocument de démonstration.\n".encode()),
+                    save=False,
+                )
+                document.save()
+            items.append(ResourceDocument(document=document, sort_order=order))
+        page.documents = items
+        index.add_child(instance=page)
+        _publish(page)
+
+
 def load() -> None:
     home = HomePage.objects.first() or Page.objects.get(depth=1)
     for slug, (title, body) in LEGAL_PAGES.items():
@@ -59,5 +354,11 @@ def load() -> None:
         elif (page.title, page.body) == (title, body):
             continue
         page.title, page.body = title, body
-        page.last_reviewed = datetime.date(2026, 11, 29)
-        page.save_revision().publish()
+        page.last_reviewed = REVIEWED
+        _publish(page)
+
+    topics = {topic.slug: topic for topic in Topic.objects.all()}
+    pages = _index_pages(home)
+    _updates(pages[RegulatoryIndexPage], topics)
+    _faq(pages[FaqIndexPage], topics)
+    _resources(pages[ResourceIndexPage], topics)

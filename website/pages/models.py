@@ -1,20 +1,32 @@
-"""Wagtail page types of the site."""
+"""Wagtail page types of the site: home, legal pages, FAQ, regulatory watch, resource centre.
 
+Also the editorial workflow task (a second editor approves) and, for the "stale answers"
+feature, the link between a regulatory update and the Q&A threads it makes stale.
+"""
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
-from wagtail.fields import RichTextField
-from wagtail.models import Page
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.models import AbstractGroupApprovalTask, Orderable, Page
 from wagtail.search import index
+
+from website.pages.panels import QuestionChooserWidget, SuggestedQuestionsPanel
+from website.pages.richtext import SafeRichTextField
 
 RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "ol", "ul", "link", "document-link", "hr"]
 
 
 class HomePage(Page):
-    """The site root at `/`: an editable introduction for everyone."""
+    """The site root at `/`: an editable introduction; members get their dashboard."""
 
-    introduction = RichTextField(_("introduction"), features=RICH_TEXT_FEATURES, blank=True)
-    visitor_text = RichTextField(
+    introduction = SafeRichTextField(_("introduction"), features=RICH_TEXT_FEATURES, blank=True)
+    visitor_text = SafeRichTextField(
         _("présentation pour les visiteurs"),
         features=RICH_TEXT_FEATURES,
         blank=True,
@@ -28,11 +40,18 @@ class HomePage(Page):
     class Meta:
         verbose_name = _("page d'accueil")
 
+    def get_context(self, request, *args, **kwargs):
+        from website.pages.selectors import home_dashboard_for
+
+        context = super().get_context(request, *args, **kwargs)
+        context["dashboard"] = home_dashboard_for(request.user)
+        return context
+
 
 class ContentPage(Page):
     """A plain page: legal notices, accessibility statement, personal data, about."""
 
-    body = RichTextField(_("contenu"), features=RICH_TEXT_FEATURES, blank=True)
+    body = SafeRichTextField(_("contenu"), features=RICH_TEXT_FEATURES, blank=True)
     last_reviewed = models.DateField(_("dernière mise à jour"), null=True, blank=True)
 
     search_fields = [*Page.search_fields, index.SearchField("body")]
@@ -40,3 +59,409 @@ class ContentPage(Page):
 
     class Meta:
         verbose_name = _("page de contenu")
+
+
+# --- FAQ ------------------------------------------------------------------------------------
+
+
+class FaqIndexPage(Page):
+    """`/faq/`: entries written by editors and Q&A threads promoted by moderators, by topic."""
+
+    introduction = SafeRichTextField(_("introduction"), features=RICH_TEXT_FEATURES, blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("introduction"),
+        InlinePanel("entries", heading=_("Entrées rédigées"), label=_("entrée")),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("introduction")]
+    parent_page_types = ["pages.HomePage"]
+    subpage_types: list[str] = []
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("page FAQ")
+
+    def get_context(self, request, *args, **kwargs):
+        from website.pages.selectors import faq_sections
+
+        context = super().get_context(request, *args, **kwargs)
+        context["sections"] = faq_sections(self)
+        return context
+
+
+class FaqEntry(Orderable):
+    """An FAQ entry written by an editor; its topic is the FAQ section it appears in."""
+
+    page = ParentalKey(FaqIndexPage, on_delete=models.CASCADE, related_name="entries")
+    question = models.CharField(_("question"), max_length=255)
+    answer = SafeRichTextField(_("réponse"), features=RICH_TEXT_FEATURES)
+    topic = models.ForeignKey(
+        "taxonomy.Topic",
+        verbose_name=_("sujet (section)"),
+        on_delete=models.PROTECT,
+        related_name="faq_entries",
+    )
+    sources = models.TextField(
+        _("sources"),
+        blank=True,
+        help_text=_("Textes officiels ou documents de référence, un par ligne."),
+    )
+    last_checked = models.DateField(_("vérifiée le"), default=timezone.localdate)
+
+    panels = [
+        FieldPanel("question"),
+        FieldPanel("answer"),
+        FieldRowPanel([FieldPanel("topic"), FieldPanel("last_checked")]),
+        FieldPanel("sources"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("entrée de FAQ")
+        verbose_name_plural = _("entrées de FAQ")
+
+    def __str__(self):
+        return self.question
+
+    @property
+    def anchor(self):
+        return f"faq-{self.pk}"
+
+    @property
+    def source_lines(self):
+        return [line.strip() for line in self.sources.splitlines() if line.strip()]
+
+
+# --- Regulatory watch -----------------------------------------------------------------------
+
+
+class RegulatoryKind(models.TextChoices):
+    LAW = "loi", _("Loi")
+    DECREE = "decret", _("Décret")
+    CIRCULAR = "circulaire", _("Circulaire")
+    CASE_LAW = "jurisprudence", _("Jurisprudence")
+    OTHER = "autre", _("Autre")
+
+
+class Audience(models.TextChoices):
+    ALL = "toutes", _("Toutes les collectivités")
+    COMMUNES = "communes", _("Les communes")
+    CCS = "cc", _("Les communautés de communes")
+
+
+class RegulatoryIndexPage(Page):
+    """`/veille/`: regulatory updates, filtered by topic, year and kind of text."""
+
+    introduction = SafeRichTextField(_("introduction"), features=RICH_TEXT_FEATURES, blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("introduction")]
+    parent_page_types = ["pages.HomePage"]
+    subpage_types = ["pages.RegulatoryUpdatePage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("page de veille réglementaire")
+
+    def get_context(self, request, *args, **kwargs):
+        from website.pages.selectors import regulatory_updates_filtered
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(regulatory_updates_filtered(self, request.GET))
+        return context
+
+
+class RegulatoryUpdatePage(Page):
+    """One new text (law, decree, circular, case law) and what it changes for the members.
+
+    Publishing it marks its affected questions "à revérifier" (see `services.py`).
+    """
+
+    kind = models.CharField(_("type de texte"), max_length=20, choices=RegulatoryKind.choices)
+    official_reference = models.CharField(
+        _("référence officielle"),
+        max_length=255,
+        help_text=_("Par exemple : Loi n° 2015-991 du 7 août 2015."),
+    )
+    official_url = models.URLField(_("lien vers le texte officiel"), max_length=500, blank=True)
+    publication_date = models.DateField(_("date de publication"))
+    effective_date = models.DateField(_("date d'entrée en vigueur"), null=True, blank=True)
+    topics = ParentalManyToManyField(
+        "taxonomy.Topic", verbose_name=_("sujets"), related_name="regulatory_updates"
+    )
+    audience = models.CharField(
+        _("collectivités concernées"),
+        max_length=10,
+        choices=Audience.choices,
+        default=Audience.ALL,
+    )
+    summary = models.TextField(
+        _("ce qui change pour vous"),
+        max_length=1000,
+        help_text=_("Quelques phrases simples, affichées en tête et dans les listes."),
+    )
+    body = SafeRichTextField(_("contenu détaillé"), features=RICH_TEXT_FEATURES, blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        MultiFieldPanel(
+            [
+                FieldPanel("kind"),
+                FieldPanel("official_reference"),
+                FieldPanel("official_url"),
+                FieldRowPanel([FieldPanel("publication_date"), FieldPanel("effective_date")]),
+            ],
+            heading=_("Texte officiel"),
+        ),
+        FieldPanel("topics", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("audience"),
+        FieldPanel("summary"),
+        FieldPanel("body"),
+        InlinePanel(
+            "affected_questions",
+            heading=_("Questions à revérifier"),
+            label=_("question concernée"),
+            help_text=_(
+                "À la publication, ces fils de questions-réponses seront signalés « à "
+                "revérifier » et leurs auteurs et experts prévenus."
+            ),
+        ),
+        SuggestedQuestionsPanel(heading=_("Questions suggérées (mêmes sujets)")),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("official_reference"),
+        index.SearchField("summary"),
+        index.SearchField("body"),
+        index.FilterField("kind"),
+        index.FilterField("publication_date"),
+    ]
+    parent_page_types = ["pages.RegulatoryIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("texte de veille réglementaire")
+        verbose_name_plural = _("textes de veille réglementaire")
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if (
+            self.publication_date
+            and self.effective_date
+            and self.effective_date < self.publication_date
+        ):
+            errors["effective_date"] = _(
+                "La date d'entrée en vigueur ne peut pas précéder la date de publication."
+            )
+        if not self.topics.all():
+            errors["topics"] = _("Choisissez au moins un sujet.")
+        if errors:
+            raise ValidationError(errors)
+
+    def get_context(self, request, *args, **kwargs):
+        from directory.roles import is_member
+        from website.pages.selectors import affected_questions_of
+
+        context = super().get_context(request, *args, **kwargs)
+        context["affected"] = affected_questions_of(self) if is_member(request.user) else []
+        return context
+
+
+class AffectedQuestion(Orderable):
+    """A Q&A thread the editor says this update may make stale."""
+
+    page = ParentalKey(
+        RegulatoryUpdatePage, on_delete=models.CASCADE, related_name="affected_questions"
+    )
+    question = models.ForeignKey(
+        "qa.Question",
+        verbose_name=_("question"),
+        on_delete=models.CASCADE,
+        related_name="regulatory_links",
+    )
+
+    panels = [FieldPanel("question", widget=QuestionChooserWidget)]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("question concernée")
+        verbose_name_plural = _("questions concernées")
+        constraints = [
+            models.UniqueConstraint(fields=["page", "question"], name="affected_question_unique")
+        ]
+
+
+class QuestionRecheckQuerySet(models.QuerySet):
+    def pending(self):
+        """Still awaiting an expert's re-check, oldest first."""
+        return self.filter(cleared_at__isnull=True).order_by("created_at", "pk")
+
+    def cleared(self):
+        return self.filter(cleared_at__isnull=False)
+
+
+class QuestionRecheck(models.Model):
+    """A thread marked "à revérifier" because a published regulatory update affects it.
+
+    Cleared when an expert of the question's topics re-validates the answer against the update
+    ("vérifié au regard de … le …"); the row stays as the record of that check.
+    """
+
+    question = models.ForeignKey(
+        "qa.Question", verbose_name=_("question"), on_delete=models.CASCADE, related_name="rechecks"
+    )
+    update = models.ForeignKey(
+        RegulatoryUpdatePage,
+        verbose_name=_("texte de veille"),
+        on_delete=models.CASCADE,
+        related_name="rechecks",
+    )
+    created_at = models.DateTimeField(_("signalée le"), default=timezone.now, db_index=True)
+    cleared_at = models.DateTimeField(_("revérifiée le"), null=True, blank=True)
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revérifiée par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.TextField(_("note de vérification"), max_length=2000, blank=True)
+
+    objects = QuestionRecheckQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("question à revérifier")
+        verbose_name_plural = _("questions à revérifier")
+        constraints = [
+            models.UniqueConstraint(fields=["question", "update"], name="recheck_unique"),
+            models.CheckConstraint(
+                condition=Q(cleared_at__isnull=True) | Q(cleared_at__gte=models.F("created_at")),
+                name="recheck_cleared_after_created",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.question} ← {self.update}"
+
+    @property
+    def is_pending(self):
+        return self.cleared_at is None
+
+
+# --- Resource centre ------------------------------------------------------------------------
+
+
+class ResourceIndexPage(Page):
+    """`/ressources/`: resource pages (model deliberations, conventions, guides) by topic."""
+
+    introduction = SafeRichTextField(_("introduction"), features=RICH_TEXT_FEATURES, blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("introduction")]
+    parent_page_types = ["pages.HomePage"]
+    subpage_types = ["pages.ResourcePage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("centre de ressources")
+
+    def get_context(self, request, *args, **kwargs):
+        from website.pages.selectors import resource_sections
+
+        context = super().get_context(request, *args, **kwargs)
+        context["sections"] = resource_sections(self)
+        return context
+
+
+class ResourcePage(Page):
+    """A set of documents on one topic; documents of the private collection are members-only."""
+
+    topic = models.ForeignKey(
+        "taxonomy.Topic",
+        verbose_name=_("sujet"),
+        on_delete=models.PROTECT,
+        related_name="resource_pages",
+    )
+    introduction = SafeRichTextField(_("présentation"), features=RICH_TEXT_FEATURES, blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("topic"),
+        FieldPanel("introduction"),
+        InlinePanel("documents", heading=_("Documents"), label=_("document")),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("introduction")]
+    parent_page_types = ["pages.ResourceIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("page de ressources")
+        verbose_name_plural = _("pages de ressources")
+
+    def get_context(self, request, *args, **kwargs):
+        from website.pages.selectors import restricted_collection_ids
+
+        context = super().get_context(request, *args, **kwargs)
+        context["documents"] = list(
+            self.documents.select_related("document").order_by("sort_order")
+        )
+        context["restricted_collection_ids"] = restricted_collection_ids()
+        return context
+
+
+class ResourceDocument(Orderable):
+    """A Wagtail document listed on a resource page, with a line saying what it is."""
+
+    page = ParentalKey(ResourcePage, on_delete=models.CASCADE, related_name="documents")
+    document = models.ForeignKey(
+        "wagtaildocs.Document",
+        verbose_name=_("document"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    description = models.CharField(_("description"), max_length=255, blank=True)
+
+    panels = [FieldPanel("document"), FieldPanel("description")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+
+
+# --- Editorial workflow ---------------------------------------------------------------------
+
+
+class SecondEditorApprovalTask(AbstractGroupApprovalTask):
+    """Group approval where the person who submitted a page may not approve it themselves."""
+
+    @staticmethod
+    def _submitted_by(obj, user):
+        state = getattr(obj, "current_workflow_state", None)
+        return state is not None and state.requested_by_id == user.pk
+
+    def get_actions(self, obj, user):
+        if self._submitted_by(obj, user):
+            return []
+        return super().get_actions(obj, user)
+
+    def on_action(self, task_state, user, action_name, **kwargs):
+        if action_name == "approve" and task_state.workflow_state.requested_by_id == user.pk:
+            raise PermissionDenied(
+                _("Une autre personne de l'équipe éditoriale doit approuver votre page.")
+            )
+        return super().on_action(task_state, user, action_name, **kwargs)
+
+    def get_task_states_user_can_moderate(self, user, **kwargs):
+        states = super().get_task_states_user_can_moderate(user, **kwargs)
+        return states.exclude(workflow_state__requested_by=user)
+
+    @classmethod
+    def get_description(cls):
+        return _(
+            "Les membres des groupes choisis approuvent ; la personne qui a soumis la page "
+            "ne peut pas approuver sa propre demande."
+        )
+
+    class Meta:
+        verbose_name = _("approbation par un second éditeur")
+        verbose_name_plural = _("approbations par un second éditeur")

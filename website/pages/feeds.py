@@ -1,0 +1,141 @@
+"""Atom feeds under `/flux/`.
+
+- `/flux/veille/` and `/flux/veille/<sujet>/`: the regulatory watch. Its pages are public CMS
+  pages, so these feeds are public; pages under a view restriction are left out.
+- `/flux/questions/<sujet>/`: new questions of a topic. Q&A is members-only unless
+  `PUBLIC_READ` is on, so without it the feed needs the member's personal token
+  (`?jeton=…`, shown on `/flux/`), which stops working when the account is deactivated or its
+  password changes.
+"""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.contrib.syndication.views import Feed
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+
+from website.pages.models import RegulatoryUpdatePage
+from website.pages.permissions import can_read_questions_feed
+from website.taxonomy.models import Topic
+
+FEED_ITEMS = 30
+TOKEN_SALT = "entraide.pages.feeds"  # noqa: S105 - a key salt, not a secret
+
+
+def feed_token_for(user) -> str:
+    """A personal feed token; changing the password revokes it."""
+    digest = salted_hmac(TOKEN_SALT, f"{user.pk}:{user.password}", algorithm="sha256")
+    return f"{user.pk}-{digest.hexdigest()[:32]}"
+
+
+def user_from_feed_token(token: str | None):
+    if not token or "-" not in token:
+        return None
+    pk, _sep, _digest = token.partition("-")
+    if not pk.isdigit():
+        return None
+    user = get_user_model().objects.filter(pk=int(pk)).first()
+    if user is None or not constant_time_compare(feed_token_for(user), token):
+        return None
+    return user
+
+
+def _as_datetime(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(9, 0)))
+
+
+class RegulatoryFeed(Feed):
+    feed_type = Atom1Feed
+
+    def get_object(self, request, topic=None):
+        if topic is None:
+            return None
+        return get_object_or_404(Topic.objects.active(), slug=topic)
+
+    def title(self, obj):
+        if obj is None:
+            return _("Entraide — veille réglementaire")
+        return _("Entraide — veille réglementaire : %(topic)s") % {"topic": obj.name}
+
+    def link(self, obj):
+        return "/veille/" + (f"?sujet={obj.slug}" if obj else "")
+
+    def subtitle(self, obj):
+        return _("Les nouveaux textes qui concernent les collectivités du Pays A3V.")
+
+    def items(self, obj):
+        updates = RegulatoryUpdatePage.objects.live().public().prefetch_related("topics")
+        if obj is not None:
+            updates = updates.filter(
+                pk__in=RegulatoryUpdatePage.topics.through.objects.filter(topic=obj).values(
+                    "regulatoryupdatepage_id"
+                )
+            )
+        return updates.order_by("-publication_date", "-pk")[:FEED_ITEMS]
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        return f"{item.official_reference} — {item.summary}"
+
+    def item_link(self, item):
+        return item.url
+
+    def item_pubdate(self, item):
+        return _as_datetime(item.publication_date)
+
+    def item_updateddate(self, item):
+        return item.last_published_at or _as_datetime(item.publication_date)
+
+    def item_categories(self, item):
+        return [topic.name for topic in item.topics.all()]
+
+
+class TopicQuestionsFeed(Feed):
+    feed_type = Atom1Feed
+
+    def __call__(self, request, *args, **kwargs):
+        reader = user_from_feed_token(request.GET.get("jeton")) or request.user
+        if not can_read_questions_feed(reader):
+            raise PermissionDenied(
+                _("Ce flux est réservé aux membres : utilisez le lien personnel de la page Flux.")
+            )
+        return super().__call__(request, *args, **kwargs)
+
+    def get_object(self, request, topic):
+        return get_object_or_404(Topic.objects.active(), slug=topic)
+
+    def title(self, obj):
+        return _("Entraide — nouvelles questions : %(topic)s") % {"topic": obj.name}
+
+    def link(self, obj):
+        return obj.get_absolute_url()
+
+    def items(self, obj):
+        from qa.models import Question
+
+        return (
+            Question.objects.alive()
+            .filter(pk__in=Question.objects.filter(topics=obj).values("pk"))
+            .order_by("-created_at")[:FEED_ITEMS]
+        )
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        return Truncator(strip_tags(item.body_html)).chars(400)
+
+    def item_link(self, item):
+        return item.get_absolute_url()
+
+    def item_pubdate(self, item):
+        return item.created_at

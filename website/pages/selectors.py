@@ -1,0 +1,333 @@
+"""Reads of the CMS layer: the member dashboard, FAQ sections, the regulatory watch, rechecks.
+
+Every function runs a fixed number of queries whatever the amount of data (tests bound them).
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django import forms
+from django.apps import apps
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q
+from django.utils.translation import gettext_lazy as _
+from wagtail.models import CollectionViewRestriction
+
+from directory.models import InterestKind, Position, TopicInterest
+from directory.roles import is_member
+from qa.models import Answer, FaqPromotion, Question
+from website.pages.models import (
+    FaqEntry,
+    QuestionRecheck,
+    RegulatoryKind,
+    RegulatoryUpdatePage,
+    ResourcePage,
+)
+from website.taxonomy.models import Topic
+
+DASHBOARD_LIMIT = 5
+UPDATES_PER_PAGE = 20
+
+
+def _topic_ids(user, kinds=(InterestKind.INTEREST, InterestKind.EXPERTISE)) -> list[int]:
+    return list(
+        TopicInterest.objects.filter(person__user=user, kind__in=kinds).values_list(
+            "topic_id", flat=True
+        )
+    )
+
+
+def latest_updates(limit=DASHBOARD_LIMIT):
+    return list(
+        RegulatoryUpdatePage.objects.live()
+        .public()
+        .order_by("-publication_date", "-pk")
+        .prefetch_related("topics")[:limit]
+    )
+
+
+def _agenda():
+    if not apps.is_installed("qa.agenda"):
+        return None, []
+    from qa.agenda.selectors import next_meeting, top_proposals
+
+    return next_meeting(), top_proposals(3)
+
+
+def home_dashboard_for(user) -> dict:
+    """What the home page shows: for a member their dashboard, for a visitor public news."""
+    if not is_member(user):
+        return {"updates": latest_updates(3)}
+    interest_ids = _topic_ids(user)
+    positions = Position.objects.current().filter(person__user=user)
+    structure_ids = list(positions.values_list("structure_id", flat=True))
+    threads = Question.objects.alive().select_related("author_structure")
+
+    unanswered = []
+    if interest_ids:
+        unanswered = list(
+            threads.open()
+            .unanswered()
+            .filter(
+                pk__in=Question.objects.filter(topics__in=interest_ids).values("pk"),
+            )
+            .order_by("-created_at")[:DASHBOARD_LIMIT]
+        )
+    addressed = list(
+        threads.filter(
+            Q(addressed_to_person__user=user) | Q(addressed_to_structure__in=structure_ids)
+        ).order_by("-created_at")[:DASHBOARD_LIMIT]
+    )
+    expertise_ids = _topic_ids(user, kinds=(InterestKind.EXPERTISE,))
+    rechecks = []
+    if expertise_ids:
+        rechecks = list(
+            QuestionRecheck.objects.pending()
+            .filter(
+                question__deleted_at__isnull=True,
+                question__in=Question.objects.filter(topics__in=expertise_ids).values("pk"),
+            )
+            .select_related("question", "update")[:DASHBOARD_LIMIT]
+        )
+    meeting, proposals = _agenda()
+    return {
+        "unanswered": unanswered,
+        "addressed": addressed,
+        "rechecks": rechecks,
+        "updates": latest_updates(),
+        "meeting": meeting,
+        "proposals": proposals,
+        "recent": list(threads.order_by("-last_activity_at")[:DASHBOARD_LIMIT]),
+        "has_topics": bool(interest_ids),
+    }
+
+
+# --- FAQ ------------------------------------------------------------------------------------
+
+
+@dataclass
+class FaqItem:
+    """One FAQ entry, written by an editor or promoted from a Q&A thread."""
+
+    anchor: str
+    question: str
+    answer_html: str
+    last_checked: datetime.date | None
+    topic: Topic | None
+    sources: list[str] = field(default_factory=list)
+    thread_url: str = ""
+    is_promoted: bool = False
+    recheck: QuestionRecheck | None = None
+
+
+def _promoted_answer(promotion) -> Answer:
+    """The thread's current reference answer: accepted first, then the promoted one."""
+    accepted = promotion.question.accepted_answer
+    if accepted is not None and accepted.deleted_at is None:
+        return accepted
+    return promotion.answer
+
+
+def _promoted_item(promotion) -> FaqItem:
+    question = promotion.question
+    answer = _promoted_answer(promotion)
+    checks = [answer.updated_at, answer.validated_at]
+    cleared = [r.cleared_at for r in question.cleared_rechecks]
+    checks += cleared
+    last_checked = max(d for d in checks if d is not None)
+    topics = sorted(question.topics.all(), key=lambda t: t.name)
+    return FaqItem(
+        anchor=f"question-{question.pk}",
+        question=question.title,
+        answer_html=answer.body_html,
+        last_checked=last_checked.date(),
+        topic=topics[0] if topics else None,
+        thread_url=question.get_absolute_url(),
+        is_promoted=True,
+        recheck=question.pending_rechecks[0] if question.pending_rechecks else None,
+    )
+
+
+def faq_items(page) -> list[FaqItem]:
+    entries = FaqEntry.objects.filter(page=page).select_related("topic").order_by("sort_order")
+    items = [
+        FaqItem(
+            anchor=entry.anchor,
+            question=entry.question,
+            answer_html=entry.answer,
+            last_checked=entry.last_checked,
+            topic=entry.topic,
+            sources=entry.source_lines,
+        )
+        for entry in entries
+    ]
+    promotions = (
+        FaqPromotion.objects.listed()
+        .select_related("question__accepted_answer", "answer")
+        .prefetch_related(
+            "question__topics",
+            Prefetch(
+                "question__rechecks",
+                queryset=QuestionRecheck.objects.pending().select_related("update"),
+                to_attr="pending_rechecks",
+            ),
+            Prefetch(
+                "question__rechecks",
+                queryset=QuestionRecheck.objects.cleared(),
+                to_attr="cleared_rechecks",
+            ),
+        )
+        .order_by("question__title")
+    )
+    items += [_promoted_item(promotion) for promotion in promotions]
+    return items
+
+
+def faq_sections(page) -> list[dict]:
+    """FAQ entries grouped by topic (alphabetical), entries without topic last."""
+    sections: dict = {}
+    for item in faq_items(page):
+        sections.setdefault(item.topic, []).append(item)
+    ordered = sorted(
+        sections.items(), key=lambda pair: (pair[0] is None, pair[0].name if pair[0] else "")
+    )
+    return [{"topic": topic, "items": items} for topic, items in ordered]
+
+
+# --- Regulatory watch -----------------------------------------------------------------------
+
+
+class RegulatoryFilterForm(forms.Form):
+    """Filters of `/veille/`; an invalid value is ignored rather than an error."""
+
+    sujet = forms.ModelChoiceField(
+        label=_("Sujet"),
+        queryset=Topic.objects.active(),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("Tous les sujets"),
+    )
+    annee = forms.TypedChoiceField(label=_("Année"), coerce=int, required=False)
+    type = forms.ChoiceField(label=_("Type de texte"), required=False)
+
+    def __init__(self, *args, years=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["annee"].choices = [("", _("Toutes les années"))] + [
+            (year, year) for year in years
+        ]
+        self.fields["type"].choices = [("", _("Tous les types")), *RegulatoryKind.choices]
+
+
+def regulatory_updates_filtered(index_page, params) -> dict:
+    updates = (
+        RegulatoryUpdatePage.objects.live()
+        .public()
+        .child_of(index_page)
+        .prefetch_related("topics")
+        .order_by("-publication_date", "-pk")
+    )
+    years = sorted(
+        {d.year for d in updates.values_list("publication_date", flat=True)}, reverse=True
+    )
+    form = RegulatoryFilterForm(params or None, years=years)
+    active_topic = None
+    if form.is_bound:
+        form.is_valid()
+        data = getattr(form, "cleaned_data", {})
+        if data.get("sujet"):
+            active_topic = data["sujet"]
+            updates = updates.filter(
+                pk__in=RegulatoryUpdatePage.topics.through.objects.filter(
+                    topic=active_topic
+                ).values("regulatoryupdatepage_id")
+            )
+        if data.get("annee"):
+            updates = updates.filter(publication_date__year=data["annee"])
+        if data.get("type"):
+            updates = updates.filter(kind=data["type"])
+    page_obj = Paginator(updates, UPDATES_PER_PAGE).get_page(params.get("page"))
+    return {"filter_form": form, "updates": page_obj, "active_topic": active_topic}
+
+
+def suggested_questions_for(update, limit=10) -> list:
+    """Threads on the update's topics not yet chosen as affected, newest first."""
+    topic_ids = [topic.pk for topic in update.topics.all()]
+    if not topic_ids:
+        return []
+    chosen = [link.question_id for link in update.affected_questions.all() if link.question_id]
+    return list(
+        Question.objects.alive()
+        .filter(pk__in=Question.objects.filter(topics__in=topic_ids).values("pk"))
+        .exclude(pk__in=chosen)
+        .order_by("-created_at")[:limit]
+    )
+
+
+def affected_questions_of(update) -> list:
+    return list(
+        Question.objects.alive()
+        .filter(regulatory_links__page=update)
+        .prefetch_related(
+            Prefetch(
+                "rechecks",
+                queryset=QuestionRecheck.objects.filter(update=update),
+                to_attr="rechecks_for_update",
+            )
+        )
+        .order_by("title")
+    )
+
+
+# --- Re-checks ------------------------------------------------------------------------------
+
+
+def pending_rechecks():
+    """Every thread awaiting re-check, oldest first (moderators' list)."""
+    return (
+        QuestionRecheck.objects.pending()
+        .filter(question__deleted_at__isnull=True)
+        .select_related("question", "update")
+        .prefetch_related("question__topics")
+    )
+
+
+def rechecks_for_question(question) -> dict:
+    """The banner data of a thread: pending rechecks and the latest completed check."""
+    rows = list(
+        QuestionRecheck.objects.filter(question=question)
+        .select_related("update", "cleared_by")
+        .order_by("created_at", "pk")
+    )
+    pending = [row for row in rows if row.cleared_at is None]
+    cleared = sorted(
+        (row for row in rows if row.cleared_at is not None), key=lambda r: r.cleared_at
+    )
+    return {"pending": pending, "last_cleared": cleared[-1] if cleared else None}
+
+
+# --- Resource centre ------------------------------------------------------------------------
+
+
+def resource_sections(index_page) -> list[dict]:
+    pages = (
+        ResourcePage.objects.live()
+        .public()
+        .child_of(index_page)
+        .select_related("topic")
+        .prefetch_related("documents__document")
+        .order_by("topic__name", "title")
+    )
+    sections: dict = {}
+    for page in pages:
+        sections.setdefault(page.topic, []).append(page)
+    return [{"topic": topic, "pages": pages} for topic, pages in sections.items()]
+
+
+def restricted_collection_ids() -> set[int]:
+    """Collections under a view restriction (with their sub-collections): members-only files."""
+    ids: set[int] = set()
+    for restriction in CollectionViewRestriction.objects.select_related("collection"):
+        ids.update(
+            restriction.collection.get_descendants(inclusive=True).values_list("pk", flat=True)
+        )
+    return ids

@@ -1,0 +1,16 @@
+"""Events of the CMS layer, for the notifications layer to listen to.
+
+Sent by `website.pages.services` inside `transaction.on_commit`: receivers see committed data
+and a failing receiver never undoes the editor's publication or the expert's check.
+"""
+
+from django.dispatch import Signal
+
+# Sent once per thread a published regulatory update makes stale.
+# sender: QuestionRecheck; kwargs: question (qa.Question), update (RegulatoryUpdatePage),
+# recheck (QuestionRecheck). Who to tell: the asker, the answer authors, the topic experts.
+question_marked_for_recheck = Signal()
+
+# Sent when an expert re-validates a stale thread against an update.
+# sender: QuestionRecheck; kwargs: question, update, recheck, by (the expert).
+question_rechecked = Signal()

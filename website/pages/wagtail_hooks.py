@@ -1,0 +1,78 @@
+"""Wagtail admin integration: the question chooser and menu links to the site's own tools.
+
+Moderators reach the Wagtail admin (to see the documents and reports) but hold no page
+permission: they cannot publish. The menu links below send each role to the moderation pages
+that live on the site itself (they are not Wagtail views).
+"""
+
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+from directory.roles import is_member, is_moderator
+from website.pages.panels import question_chooser_viewset
+
+
+@hooks.register("register_admin_viewset")
+def register_question_chooser():
+    return question_chooser_viewset
+
+
+class RoleMenuItem(MenuItem):
+    """A menu item shown only to the users the predicate accepts."""
+
+    def __init__(self, label, url, predicate, **kwargs):
+        self.predicate = predicate
+        super().__init__(label, url, **kwargs)
+
+    def is_shown(self, request):
+        return self.predicate(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def moderation_queue_menu_item():
+    return RoleMenuItem(
+        _("File de modération (Q&R)"),
+        reverse_lazy("qa:moderation_queue"),
+        is_moderator,
+        name="qa-moderation",
+        icon_name="warning",
+        order=900,
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def recheck_menu_item():
+    return RoleMenuItem(
+        _("Questions à revérifier"),
+        reverse_lazy("pages:recheck_list"),
+        is_moderator,
+        name="rechecks",
+        icon_name="history",
+        order=910,
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def pending_accounts_menu_item():
+    return RoleMenuItem(
+        _("Comptes en attente"),
+        reverse_lazy("directory:pending_accounts"),
+        is_moderator,
+        name="pending-accounts",
+        icon_name="user",
+        order=920,
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def directory_menu_item():
+    return RoleMenuItem(
+        _("Annuaire"),
+        "/annuaire/",
+        is_member,
+        name="directory",
+        icon_name="group",
+        order=930,
+    )
