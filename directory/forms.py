@@ -1,6 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from directory.models import Person, Position, PositionKind, Structure, StructureKind
+from website.taxonomy.models import Topic
+
 
 class SignupProfileForm(forms.Form):
     """Extra sign-up fields: who you are, so a moderator can approve and link your entry."""
@@ -22,3 +25,170 @@ class SignupProfileForm(forms.Form):
         user.signup_structure = self.cleaned_data["signup_structure"]
         user.signup_function = self.cleaned_data["signup_function"]
         user.save(update_fields=["first_name", "last_name", "signup_structure", "signup_function"])
+
+
+class DirectorySearchForm(forms.Form):
+    """The directory filters; every field optional, GET only."""
+
+    q = forms.CharField(label=_("Nom"), required=False, max_length=100)
+    sujet = forms.ModelChoiceField(
+        label=_("Sujet"),
+        queryset=Topic.objects.active(),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("Tous les sujets"),
+    )
+    cc = forms.ModelChoiceField(
+        label=_("Communauté de communes"),
+        queryset=Structure.objects.filter(kind=StructureKind.CC),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("Tout le Pays"),
+    )
+    structure = forms.ModelChoiceField(
+        label=_("Structure"),
+        queryset=Structure.objects.all(),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("Toutes les structures"),
+    )
+    fonction = forms.CharField(label=_("Fonction"), required=False, max_length=100)
+    type = forms.ChoiceField(
+        label=_("Élu ou agent"),
+        choices=[("", _("Élus et agents")), *PositionKind.choices],
+        required=False,
+    )
+    pres_de_moi = forms.BooleanField(
+        label=_("Près de chez moi d'abord (ma communauté de communes, puis le Pays)"),
+        required=False,
+    )
+
+
+class ProfileForm(forms.ModelForm):
+    """What a member edits on their own directory entry."""
+
+    class Meta:
+        model = Person
+        fields = [
+            "first_name",
+            "last_name",
+            "bio",
+            "email",
+            "email_visibility",
+            "phone",
+            "phone_visibility",
+            "is_listed",
+        ]
+        widgets = {
+            "email_visibility": forms.RadioSelect,
+            "phone_visibility": forms.RadioSelect,
+            "bio": forms.Textarea(attrs={"rows": 5}),
+        }
+        help_texts = {
+            "bio": _("Quelques lignes : vos missions, ce sur quoi on peut vous solliciter."),
+        }
+
+
+class TopicsForm(forms.Form):
+    interests = forms.ModelMultipleChoiceField(
+        label=_("Sujets qui m'intéressent"),
+        queryset=Topic.objects.active(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    expertise = forms.ModelMultipleChoiceField(
+        label=_("Sujets sur lesquels je peux répondre en expert"),
+        help_text=_("Une demande d'expertise est confirmée par un modérateur."),
+        queryset=Topic.objects.active(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+
+class PositionForm(forms.ModelForm):
+    class Meta:
+        model = Position
+        fields = ["structure", "function", "kind", "start_date", "end_date"]
+        widgets = {
+            "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("La fin ne peut pas précéder le début."))
+        return cleaned
+
+
+PositionFormSet = forms.inlineformset_factory(
+    Person, Position, form=PositionForm, extra=1, can_delete=True, max_num=20
+)
+
+
+class ApprovalForm(forms.Form):
+    """At approval, which directory entry the new account gets."""
+
+    NEW = "nouvelle"
+    NONE = "aucune"
+
+    fiche = forms.ChoiceField(label=_("Fiche de l'annuaire"), widget=forms.RadioSelect)
+
+    def __init__(self, *args, suggestions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.suggestions = {str(person.pk): person for person in suggestions}
+        choices = [
+            (
+                str(person.pk),
+                _("Lier à la fiche existante : %(person)s%(where)s")
+                % {
+                    "person": person.full_name,
+                    "where": "".join(
+                        f" — {position.function}, {position.structure}"
+                        for position in person.current_positions[:2]
+                    ),
+                },
+            )
+            for person in suggestions
+        ]
+        choices += [(self.NEW, _("Créer une nouvelle fiche")), (self.NONE, _("Pas de fiche"))]
+        self.fields["fiche"].choices = choices
+        self.fields["fiche"].initial = choices[0][0]
+
+    def linked_person(self):
+        return self.suggestions.get(self.cleaned_data["fiche"])
+
+
+class ImportUploadForm(forms.Form):
+    fichier = forms.FileField(
+        label=_("Liste des participants (CSV ou TSV)"),
+        help_text=_(
+            "Colonnes « Prénom, Nom », « Structure », « Mail », « Fonction » et, si besoin, "
+            "« Téléphone ». UTF-8 ou Windows-1252, 2 Mo au maximum."
+        ),
+    )
+
+
+class ImportApplyForm(forms.Form):
+    valid_rows_only = forms.BooleanField(
+        label=_("Importer seulement les lignes valides (les lignes en erreur sont ignorées)"),
+        required=False,
+    )
+
+
+class EraseAccountForm(forms.Form):
+    password = forms.CharField(
+        label=_("Votre mot de passe, pour confirmer"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("Mot de passe incorrect."))
+        return password

@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from directory.text import person_key
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -157,6 +159,10 @@ class PersonQuerySet(models.QuerySet):
         """People who have not objected to being listed."""
         return self.filter(is_listed=True)
 
+    def with_active_account(self):
+        """People linked to an active, approved account (they can receive questions)."""
+        return self.filter(user__is_active=True, user__approved_at__isnull=False)
+
 
 class Person(models.Model):
     """A directory entry. It may exist without an account; an account has at most one entry."""
@@ -192,6 +198,9 @@ class Person(models.Model):
         default=True,
         help_text=_("Décochez pour vous opposer à figurer dans les listes de l'annuaire."),
     )
+    # Derived from the names (see `directory.text.person_key`): accent- and case-insensitive
+    # search and duplicate detection with an index, on SQLite and PostgreSQL alike.
+    search_name = models.CharField(max_length=210, blank=True, editable=False, db_index=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
@@ -205,8 +214,30 @@ class Person(models.Model):
     def __str__(self):
         return self.full_name
 
+    def save(self, *args, **kwargs):
+        # A derived column, kept in step with the names whoever saves (services, admin, tests).
+        self.search_name = person_key(self.first_name, self.last_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"first_name", "last_name"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("directory:person_detail", kwargs={"pk": self.pk})
+
+    def contact_visible_to_members(self, field: str) -> bool:
+        """Whether `email` or `phone` may be shown to members (the person's own choice)."""
+        return bool(getattr(self, field)) and (
+            getattr(self, f"{field}_visibility") == Visibility.MEMBERS
+        )
+
+    @property
+    def visible_email(self):
+        return self.email if self.contact_visible_to_members("email") else ""
+
+    @property
+    def visible_phone(self):
+        return self.phone if self.contact_visible_to_members("phone") else ""
 
     @property
     def full_name(self):
@@ -266,6 +297,9 @@ class TopicInterest(models.Model):
         "taxonomy.Topic", on_delete=models.CASCADE, related_name="person_links"
     )
     kind = models.CharField(_("type"), max_length=10, choices=InterestKind.choices)
+    # A member may *ask* to be recognised as an expert; a moderator confirms. Interests are
+    # always confirmed.
+    is_confirmed = models.BooleanField(_("confirmé"), default=True)
 
     class Meta:
         verbose_name = _("sujet d'intérêt ou d'expertise")
@@ -308,3 +342,25 @@ class Competence(models.Model):
 
     def __str__(self):
         return f"{self.topic} — {self.structure}"
+
+
+class DirectoryImport(models.Model):
+    """A participant-list file uploaded by a moderator: checked (dry run), then applied once."""
+
+    filename = models.CharField(_("fichier"), max_length=255)
+    content = models.TextField(_("contenu décodé"))
+    encoding = models.CharField(_("encodage détecté"), max_length=20)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("déposé le"), auto_now_add=True)
+    applied_at = models.DateTimeField(_("importé le"), null=True, blank=True)
+    summary = models.TextField(_("bilan"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("import de l'annuaire")
+        verbose_name_plural = _("imports de l'annuaire")
+
+    def __str__(self):
+        return self.filename

@@ -5,10 +5,30 @@ from directory import views
 app_name = "directory"
 
 urlpatterns = [
+    path("annuaire/", views.person_list, name="person_list"),
+    path("annuaire/personnes/<int:pk>/", views.person_detail, name="person_detail"),
+    path("annuaire/personnes/<int:pk>/vcard/", views.person_vcard, name="person_vcard"),
+    path("annuaire/structures/", views.structure_list, name="structure_list"),
+    path("annuaire/structures/<slug:slug>/", views.structure_detail, name="structure_detail"),
+    path("annuaire/moi/", views.my_profile, name="my_profile"),
+    path("annuaire/moi/creer/", views.my_profile_create, name="my_profile_create"),
+    path("annuaire/moi/donnees/", views.my_data, name="my_data"),
+    path("annuaire/moi/effacer/", views.my_erase, name="my_erase"),
+    path("annuaire/compte-efface/", views.erased, name="erased"),
+    path("annuaire/export.csv", views.export_csv, name="export_csv"),
+    path("annuaire/import/", views.import_upload, name="import_upload"),
+    path("annuaire/import/<int:pk>/", views.import_detail, name="import_detail"),
     path("annuaire/comptes-en-attente/", views.pending_accounts, name="pending_accounts"),
     path(
         "annuaire/comptes-en-attente/<int:pk>/approuver/",
         views.account_approve,
         name="account_approve",
+    ),
+    path("annuaire/comptes-inactifs/", views.inactive_accounts, name="inactive_accounts"),
+    path("annuaire/expertises/", views.expertise_requests, name="expertise_requests"),
+    path(
+        "annuaire/expertises/<int:pk>/<str:decision>/",
+        views.expertise_decide,
+        name="expertise_decide",
     ),
 ]

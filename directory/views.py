@@ -1,33 +1,456 @@
+"""Directory pages. Members-only; every response is `Cache-Control: no-store` (personal data).
+
+Views stay thin: read through `selectors`, write through `services`, check with `permissions`.
+"""
+
+import functools
+import json
+
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from directory import services
-from directory.models import User
-from directory.roles import is_moderator
+from directory import exports, importer, selectors, services
+from directory.forms import (
+    ApprovalForm,
+    DirectorySearchForm,
+    EraseAccountForm,
+    ImportApplyForm,
+    ImportUploadForm,
+    PositionFormSet,
+    ProfileForm,
+    TopicsForm,
+)
+from directory.models import (
+    DirectoryImport,
+    InterestKind,
+    Person,
+    Structure,
+    StructureKind,
+    TopicInterest,
+    User,
+)
+from directory.permissions import check_manage_directory, check_view_directory
+from directory.text import key
+
+PAGE_SIZE = 30
+
+
+def members_only(view):
+    """Visitors go to the login page; the page is never cached anywhere."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        check_view_directory(request.user)
+        return view(request, *args, **kwargs)
+
+    return never_cache(login_required(wrapper))
+
+
+def moderators_only(view):
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        check_manage_directory(request.user)
+        return view(request, *args, **kwargs)
+
+    return never_cache(login_required(wrapper))
 
 
 def check_moderator(user):
-    if not is_moderator(user):
-        raise PermissionDenied(_("Cette page est réservée aux modérateurs."))
+    check_manage_directory(user)
 
 
-@login_required
+def _viewer_person(user):
+    return Person.objects.filter(user=user).first()
+
+
+def _filters(request):
+    form = DirectorySearchForm(request.GET or None)
+    filters = selectors.PersonFilters()
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = selectors.PersonFilters(
+            q=data["q"],
+            topic=data["sujet"],
+            structure=data["structure"],
+            cc=data["cc"],
+            function=data["fonction"],
+            kind=data["type"],
+        )
+        if data["pres_de_moi"]:
+            filters.near = selectors.home_structure(_viewer_person(request.user))
+    return form, filters
+
+
+# --- People ----------------------------------------------------------------------------------
+
+
+@members_only
+def person_list(request):
+    """Search the directory: name, topic, CC, structure, function, élu/agent; near me first."""
+    form, filters = _filters(request)
+    people = selectors.person_list_for(request.user, filters)
+    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    experts = []
+    if filters.topic is not None:
+        near = filters.near or selectors.home_structure(_viewer_person(request.user))
+        experts = selectors.experts_for(topics=[filters.topic], structure=near, limit=5)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "filters": filters,
+        "experts": experts,
+        "query": query.urlencode(),
+        "searched": bool(request.GET),
+    }
+    template = "directory/_person_results.html" if request.htmx else "directory/person_list.html"
+    return render(request, template, context)
+
+
+@members_only
+def person_detail(request, pk):
+    """One entry: positions, expertise, competences, recent questions and answers, contact."""
+    person = selectors.person_detail_for(request.user, pk)
+    if person is None:
+        raise Http404
+    links = list(person.topic_links.all())
+    context = {
+        "person": person,
+        "expertise": [
+            link for link in links if link.kind == InterestKind.EXPERTISE and link.is_confirmed
+        ],
+        "interests": [link for link in links if link.kind == InterestKind.INTEREST],
+        "is_self": person.user_id == request.user.pk,
+    }
+    context.update(_recent_activity(person))
+    return render(request, "directory/person_detail.html", context)
+
+
+def _recent_activity(person):
+    """Recent questions and answers of the person's account, through reverse relations."""
+    user = person.user
+    if user is None or not user.is_active:
+        return {"recent_questions": [], "recent_answers": []}
+    return {"recent_questions": [], "recent_answers": []}
+
+
+@members_only
+def person_vcard(request, pk):
+    person = selectors.person_detail_for(request.user, pk)
+    if person is None:
+        raise Http404
+    response = HttpResponse(exports.person_vcard(person), content_type="text/vcard; charset=utf-8")
+    filename = key(person.full_name).replace(" ", "-") or "contact"
+    response["Content-Disposition"] = f'attachment; filename="{filename}.vcf"'
+    return response
+
+
+# --- Structures ------------------------------------------------------------------------------
+
+
+@members_only
+def structure_list(request):
+    """The Pays, its CCs and their communes, then partners, syndicates and State services."""
+    structures = list(Structure.objects.select_related("parent").order_by("name"))
+    ccs = [s for s in structures if s.kind == StructureKind.CC]
+    children = {}
+    for structure in structures:
+        if structure.parent_id:
+            children.setdefault(structure.parent_id, []).append(structure)
+    tops = [s for s in structures if s.kind == StructureKind.PAYS]
+    others = [
+        s
+        for s in structures
+        if s.kind not in (StructureKind.PAYS, StructureKind.CC)
+        and not (s.parent and s.parent.kind == StructureKind.CC)
+    ]
+    context = {
+        "pays": tops,
+        "ccs": [(cc, children.get(cc.pk, [])) for cc in ccs],
+        "others": [s for s in others if s.kind != StructureKind.COMMUNE or not s.parent_id],
+    }
+    return render(request, "directory/structure_list.html", context)
+
+
+@members_only
+def structure_detail(request, slug):
+    """A structure: its people, competences, member structures and its members' questions."""
+    structure = get_object_or_404(Structure.objects.select_related("parent"), slug=slug)
+    people = Paginator(selectors.structure_people(structure, request.user), 50).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "structure": structure,
+        "people": people,
+        "competences": structure.competences.select_related("topic", "contact"),
+        "children": structure.children.order_by("name"),
+    }
+    context.update(_structure_questions(structure))
+    return render(request, "directory/structure_detail.html", context)
+
+
+def _structure_questions(structure):
+    return {"questions_asked": [], "questions_addressed": []}
+
+
+# --- My entry --------------------------------------------------------------------------------
+
+
+@members_only
+def my_profile(request):
+    """The member's own entry, editable: identity, bio, contact details, topics, positions."""
+    person = Person.objects.filter(user=request.user).first()
+    if person is None:
+        return render(request, "directory/my_profile_missing.html")
+    links = TopicInterest.objects.filter(person=person)
+    initial_topics = {
+        "interests": [link.topic_id for link in links if link.kind == InterestKind.INTEREST],
+        "expertise": [link.topic_id for link in links if link.kind == InterestKind.EXPERTISE],
+    }
+    data = request.POST if request.method == "POST" else None
+    form = ProfileForm(data, instance=person, prefix="fiche")
+    topics_form = TopicsForm(data, initial=initial_topics, prefix="sujets")
+    positions = PositionFormSet(data, instance=person, prefix="fonctions")
+    if request.method == "POST":
+        if form.is_valid() and topics_form.is_valid() and positions.is_valid():
+            with transaction.atomic():
+                services.person_update_profile(person=person, data=form.cleaned_data)
+                services.person_set_topics(
+                    person=person,
+                    interests=topics_form.cleaned_data["interests"],
+                    expertise_requests=topics_form.cleaned_data["expertise"],
+                )
+                positions.save()
+            messages.success(request, _("Votre fiche est enregistrée."))
+            return redirect("directory:my_profile")
+        messages.error(request, _("La fiche n'est pas enregistrée : corrigez les erreurs."))
+    confirmed = {link.topic_id for link in links if link.kind == "expertise" and link.is_confirmed}
+    context = {
+        "person": person,
+        "form": form,
+        "topics_form": topics_form,
+        "positions": positions,
+        "confirmed_expertise": confirmed,
+        "pending_expertise": [
+            link for link in links.select_related("topic") if link.kind == "expertise"
+        ],
+    }
+    return render(request, "directory/my_profile.html", context)
+
+
+@members_only
+@require_POST
+def my_profile_create(request):
+    services.person_create_for_user(user=request.user)
+    messages.success(request, _("Votre fiche est créée : complétez-la."))
+    return redirect("directory:my_profile")
+
+
+@members_only
+def my_data(request):
+    """Everything the directory holds about me, as a JSON download."""
+    data = selectors.person_data_export(request.user)
+    data["exporte_le"] = timezone.now().isoformat()
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="mes-donnees-entraide.json"'
+    return response
+
+
+@members_only
+def my_erase(request):
+    """Erase my account after confirming my password; posts stay under "Ancien membre"."""
+    form = EraseAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        logout(request)
+        services.account_erase(user=user)
+        return redirect("directory:erased")
+    return render(request, "directory/my_erase.html", {"form": form})
+
+
+@never_cache
+def erased(request):
+    return render(request, "directory/erased.html")
+
+
+# --- Moderators ------------------------------------------------------------------------------
+
+
+def _moderation_context(active):
+    return {"moderation_tab": active}
+
+
+@moderators_only
 def pending_accounts(request):
-    """Moderators' queue of accounts waiting for approval, oldest first."""
-    check_moderator(request.user)
+    """Moderators' queue of accounts waiting for approval, oldest first, with entry matches."""
     accounts = User.objects.filter(approved_at__isnull=True, is_active=True).order_by("date_joined")
-    return render(request, "directory/pending_accounts.html", {"accounts": accounts})
+    rows = [
+        (
+            account,
+            ApprovalForm(
+                suggestions=selectors.person_suggestions_for(account),
+                auto_id=f"id_compte{account.pk}_%s",
+            ),
+        )
+        for account in accounts
+    ]
+    return render(
+        request,
+        "directory/pending_accounts.html",
+        {"rows": rows, "accounts": accounts, **_moderation_context("pending")},
+    )
 
 
-@login_required
+@moderators_only
 @require_POST
 def account_approve(request, pk):
-    check_moderator(request.user)
     user = get_object_or_404(User, pk=pk, approved_at__isnull=True)
-    services.account_approve(user=user, approved_by=request.user)
+    suggestions = selectors.person_suggestions_for(user)
+    form = ApprovalForm(request.POST or None, suggestions=suggestions)
+    if "fiche" in request.POST and not form.is_valid():
+        messages.error(request, _("Choisissez une fiche proposée."))
+        return redirect("directory:pending_accounts")
+    choice = form.cleaned_data["fiche"] if form.is_bound and form.is_valid() else None
+    person = form.linked_person() if choice else None
+    try:
+        services.account_approve_and_link(
+            user=user,
+            approved_by=request.user,
+            person=person,
+            create_person=choice == ApprovalForm.NEW,
+        )
+    except services.LinkError as error:
+        messages.error(request, str(error))
+        return redirect("directory:pending_accounts")
     messages.success(request, _("Le compte de %(name)s est approuvé.") % {"name": user})
     return redirect("directory:pending_accounts")
+
+
+@moderators_only
+def export_csv(request):
+    """The filtered list as CSV (contact details only where their owner made them visible)."""
+    _form, filters = _filters(request)
+    people = selectors.person_list_for(request.user, filters)
+    response = HttpResponse(exports.people_csv(people), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="annuaire-entraide.csv"'
+    return response
+
+
+@moderators_only
+def import_upload(request):
+    """Upload a participant list; the next page shows what would change (dry run)."""
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["fichier"]
+        if upload.size > importer.MAX_IMPORT_BYTES:
+            form.add_error(
+                "fichier",
+                _("Le fichier est trop volumineux (%(size).1f Mo) : %(max)d Mo au maximum.")
+                % {
+                    "size": upload.size / 1024 / 1024,
+                    "max": importer.MAX_IMPORT_BYTES // 1024 // 1024,
+                },
+            )
+        else:
+            try:
+                batch = services.directory_import_upload(
+                    filename=upload.name, data=upload.read(), uploaded_by=request.user
+                )
+            except importer.ImportFileError as error:
+                form.add_error("fichier", str(error))
+            else:
+                return redirect("directory:import_detail", pk=batch.pk)
+    recent = DirectoryImport.objects.select_related("uploaded_by")[:10]
+    return render(
+        request,
+        "directory/import_upload.html",
+        {"form": form, "recent": recent, **_moderation_context("import")},
+    )
+
+
+@moderators_only
+def import_detail(request, pk):
+    """Dry run of an uploaded file (GET) and the real, all-or-nothing import (POST)."""
+    batch = get_object_or_404(DirectoryImport, pk=pk)
+    form = ImportApplyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = services.directory_import_apply(
+                batch=batch,
+                valid_rows_only=form.cleaned_data["valid_rows_only"],
+                applied_by=request.user,
+            )
+        except services.ImportAlreadyApplied as error:
+            messages.error(request, str(error))
+            return redirect("directory:import_detail", pk=batch.pk)
+        if report.applied:
+            messages.success(
+                request, _("Import terminé. %(summary)s") % {"summary": report.summary()}
+            )
+        else:
+            messages.error(
+                request,
+                _("Rien n'a été importé : le fichier contient des erreurs (voir le bilan)."),
+            )
+        batch.refresh_from_db()
+    else:
+        report = services.directory_import(
+            text=batch.content, dry_run=True, encoding=batch.encoding
+        )
+    return render(
+        request,
+        "directory/import_detail.html",
+        {"batch": batch, "report": report, "form": form, **_moderation_context("import")},
+    )
+
+
+@moderators_only
+def inactive_accounts(request):
+    """Accounts without a login for two years: candidates for a reminder or erasure."""
+    accounts = Paginator(selectors.inactive_accounts(), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "directory/inactive_accounts.html",
+        {"accounts": accounts, **_moderation_context("inactive")},
+    )
+
+
+@moderators_only
+def expertise_requests(request):
+    return render(
+        request,
+        "directory/expertise_requests.html",
+        {"requests": selectors.expertise_requests(), **_moderation_context("expertise")},
+    )
+
+
+@moderators_only
+@require_POST
+def expertise_decide(request, pk, decision):
+    if decision not in ("confirmer", "refuser"):
+        raise Http404
+    link = get_object_or_404(TopicInterest, pk=pk, kind=InterestKind.EXPERTISE, is_confirmed=False)
+    if decision == "confirmer":
+        services.expertise_confirm(link=link, confirmed_by=request.user)
+        messages.success(
+            request,
+            _("%(person)s est reconnu·e expert·e : %(topic)s.")
+            % {"person": link.person, "topic": link.topic},
+        )
+    else:
+        services.expertise_refuse(link=link, refused_by=request.user)
+        messages.success(request, _("Demande refusée."))
+    return redirect("directory:expertise_requests")

@@ -1,0 +1,83 @@
+"""File formats the directory produces: moderators' CSV and a person's vCard."""
+
+import csv
+import io
+
+from directory.models import Person
+
+CSV_HEADER = [
+    "Prénom",
+    "Nom",
+    "Structure",
+    "Fonction",
+    "Élu ou agent",
+    "Mail",
+    "Téléphone",
+    "Apparaît dans l'annuaire",
+]
+
+
+def _safe(value: str) -> str:
+    """Neutralise spreadsheet formulas (CSV injection): a cell never starts with = + - @."""
+    value = str(value or "")
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def people_csv(people) -> str:
+    """One line per current position (a person without position gets one line).
+
+    Contact details appear only when the person made them visible to members.
+    Semicolon-separated with a BOM: it opens as-is in French spreadsheets and
+    `import_directory` reads it back.
+    """
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for person in people:
+        positions = getattr(person, "current_positions", None) or [None]
+        for position in positions:
+            writer.writerow(
+                [
+                    _safe(person.first_name),
+                    _safe(person.last_name),
+                    _safe(position.structure.name if position else ""),
+                    _safe(position.function if position else ""),
+                    position.get_kind_display() if position else "",
+                    _safe(person.visible_email),
+                    _safe(person.visible_phone),
+                    "oui" if person.is_listed else "non",
+                ]
+            )
+    return buffer.getvalue()
+
+
+def _escape(value: str) -> str:
+    return (
+        str(value)
+        .replace("\\", "\\\\")
+        .replace("\n", "\\n")
+        .replace("\r", "")
+        .replace(",", "\\,")
+        .replace(";", "\\;")
+    )
+
+
+def person_vcard(person: Person) -> str:
+    """A vCard 3.0 with what members may see: name, positions, visible contact details."""
+    positions = getattr(person, "current_positions", None) or []
+    lines = [
+        "BEGIN:VCARD",
+        "VERSION:3.0",
+        f"N:{_escape(person.last_name)};{_escape(person.first_name)};;;",
+        f"FN:{_escape(person.full_name)}",
+    ]
+    if positions:
+        lines.append(f"ORG:{_escape(positions[0].structure.name)}")
+        lines.append(f"TITLE:{_escape(positions[0].function)}")
+    if person.visible_email:
+        lines.append(f"EMAIL;TYPE=INTERNET,WORK:{_escape(person.visible_email)}")
+    if person.visible_phone:
+        lines.append(f"TEL;TYPE=WORK,VOICE:{_escape(person.visible_phone)}")
+    lines.append("END:VCARD")
+    return "\r\n".join(lines) + "\r\n"

@@ -1,0 +1,316 @@
+"""Reads of the directory that depend on the viewer or feed other layers.
+
+`experts_for` is the routing hook the Q&A and notification layers call; the rest serves the
+directory pages. Each list runs a bounded number of queries whatever the number of people.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from directory.models import (
+    InterestKind,
+    Person,
+    Position,
+    Structure,
+    StructureKind,
+    TopicInterest,
+    User,
+)
+from directory.roles import is_moderator
+from directory.text import key
+
+INACTIVE_AFTER = datetime.timedelta(days=730)
+
+
+def cc_of(structure: Structure | None) -> Structure | None:
+    """The communauté de communes a structure belongs to (itself when it is one)."""
+    if structure is None:
+        return None
+    if structure.kind == StructureKind.CC:
+        return structure
+    parent = structure.parent
+    if parent is not None and parent.kind == StructureKind.CC:
+        return parent
+    return None
+
+
+def area_ids(structure: Structure | None) -> list[int]:
+    """Ids of the asker's CC and its member structures (or just the structure, outside a CC)."""
+    if structure is None:
+        return []
+    cc = cc_of(structure)
+    if cc is None:
+        return [structure.pk]
+    return [cc.pk, *Structure.objects.filter(parent=cc).values_list("pk", flat=True)]
+
+
+def home_structure(person: Person | None) -> Structure | None:
+    """The structure of a person's first current position (their "where I work")."""
+    if person is None:
+        return None
+    position = (
+        Position.objects.current()
+        .filter(person=person)
+        .select_related("structure__parent")
+        .order_by("-start_date", "pk")
+        .first()
+    )
+    return position.structure if position else None
+
+
+def experts_for(*, topics, structure: Structure | None = None, limit: int = 5) -> list[Person]:
+    """The people to route a question on `topics` to, best first.
+
+    Persons linked to an active, approved account, listed, with a confirmed expertise on at
+    least one of the topics. Those holding a current position in the asker's CC (the
+    structure itself, its parent CC, or any commune of that CC) come first, then the rest of
+    the Pays; within each group, more matching topics first, then by name. Two queries.
+    """
+    topic_ids = [getattr(topic, "pk", topic) for topic in topics]
+    if not topic_ids:
+        return []
+    matching = TopicInterest.objects.filter(
+        person=OuterRef("pk"),
+        kind=InterestKind.EXPERTISE,
+        is_confirmed=True,
+        topic_id__in=topic_ids,
+    )
+    people = (
+        Person.objects.listed()
+        .with_active_account()
+        .filter(Exists(matching))
+        .annotate(
+            matching_topics=Count(
+                "topic_links",
+                filter=Q(
+                    topic_links__kind=InterestKind.EXPERTISE,
+                    topic_links__is_confirmed=True,
+                    topic_links__topic_id__in=topic_ids,
+                ),
+                distinct=True,
+            )
+        )
+    )
+    nearby = area_ids(structure)
+    if nearby:
+        people = people.annotate(
+            is_near=Exists(
+                Position.objects.current().filter(person=OuterRef("pk"), structure_id__in=nearby)
+            )
+        ).order_by("-is_near", "-matching_topics", "last_name", "first_name")
+    else:
+        people = people.order_by("-matching_topics", "last_name", "first_name")
+    return list(people.select_related("user")[:limit])
+
+
+@dataclass
+class PersonFilters:
+    """The directory search form's values, already resolved to objects."""
+
+    q: str = ""
+    topic: object = None
+    structure: Structure | None = None
+    cc: Structure | None = None
+    function: str = ""
+    kind: str = ""
+    near: Structure | None = None
+
+
+def current_positions_prefetch() -> Prefetch:
+    return Prefetch(
+        "positions",
+        queryset=Position.objects.current().select_related("structure__parent").order_by("pk"),
+        to_attr="current_positions",
+    )
+
+
+def person_list_for(viewer: User, filters: PersonFilters) -> QuerySet[Person]:
+    """Directory entries the viewer may list, filtered; unlisted people only for moderators."""
+    people = Person.objects.all() if is_moderator(viewer) else Person.objects.listed()
+    for word in key(filters.q).split():
+        people = people.filter(search_name__contains=word)
+    if filters.topic is not None:
+        people = people.filter(
+            Exists(
+                TopicInterest.objects.filter(
+                    person=OuterRef("pk"), topic=filters.topic, is_confirmed=True
+                )
+            )
+        )
+    positions = Position.objects.current().filter(person=OuterRef("pk"))
+    position_filter = False
+    if filters.structure is not None:
+        positions = positions.filter(
+            Q(structure=filters.structure) | Q(structure__parent=filters.structure)
+        )
+        position_filter = True
+    if filters.cc is not None:
+        positions = positions.filter(Q(structure=filters.cc) | Q(structure__parent=filters.cc))
+        position_filter = True
+    if filters.function:
+        positions = positions.filter(function__icontains=filters.function)
+        position_filter = True
+    if filters.kind:
+        positions = positions.filter(kind=filters.kind)
+        position_filter = True
+    if position_filter:
+        people = people.filter(Exists(positions))
+    order = ["last_name", "first_name", "pk"]
+    if filters.topic is not None:
+        people = people.annotate(
+            is_expert=Exists(
+                TopicInterest.objects.filter(
+                    person=OuterRef("pk"),
+                    topic=filters.topic,
+                    kind=InterestKind.EXPERTISE,
+                    is_confirmed=True,
+                )
+            )
+        )
+        order = ["-is_expert", *order]
+    nearby = area_ids(filters.near)
+    if nearby:
+        people = people.annotate(
+            is_near=Exists(
+                Position.objects.current().filter(person=OuterRef("pk"), structure_id__in=nearby)
+            )
+        )
+        order = ["-is_near", *order]
+    return people.order_by(*order).prefetch_related(current_positions_prefetch())
+
+
+def person_detail_for(viewer: User, pk: int) -> Person | None:
+    """One entry, or None when the viewer may not see it (unlisted, except self/moderators)."""
+    person = (
+        Person.objects.select_related("user")
+        .prefetch_related(
+            current_positions_prefetch(),
+            Prefetch(
+                "topic_links",
+                queryset=TopicInterest.objects.select_related("topic").order_by("topic__name"),
+            ),
+            Prefetch("competences_contact", queryset=_competences()),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if person is None:
+        return None
+    if not person.is_listed and not is_moderator(viewer) and person.user_id != viewer.pk:
+        return None
+    return person
+
+
+def _competences():
+    from directory.models import Competence
+
+    return Competence.objects.select_related("structure", "topic")
+
+
+def structure_people(structure: Structure, viewer: User) -> QuerySet[Person]:
+    people = Person.objects.all() if is_moderator(viewer) else Person.objects.listed()
+    return (
+        people.filter(
+            Exists(Position.objects.current().filter(person=OuterRef("pk"), structure=structure))
+        )
+        .order_by("last_name", "first_name")
+        .prefetch_related(current_positions_prefetch())
+    )
+
+
+def person_suggestions_for(user: User) -> list[Person]:
+    """Entries without an account that may be this new account: same e-mail or same name."""
+    from directory.text import person_key
+
+    name = person_key(user.first_name, user.last_name)
+    condition = Q(email__iexact=user.email)
+    if name:
+        condition |= Q(search_name=name)
+    return list(
+        Person.objects.filter(condition, user__isnull=True)
+        .prefetch_related(current_positions_prefetch())
+        .order_by("last_name", "first_name")[:5]
+    )
+
+
+def inactive_accounts(now=None) -> QuerySet[User]:
+    """Active accounts without a login for two years (never logged in: since sign-up)."""
+    cutoff = (now or timezone.now()) - INACTIVE_AFTER
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(last_login__lt=cutoff) | Q(last_login__isnull=True, date_joined__lt=cutoff))
+        .order_by("last_login", "date_joined")
+    )
+
+
+def expertise_requests() -> QuerySet[TopicInterest]:
+    return (
+        TopicInterest.objects.filter(kind=InterestKind.EXPERTISE, is_confirmed=False)
+        .select_related("person", "topic")
+        .order_by("pk")
+    )
+
+
+def person_data_export(user: User) -> dict:
+    """Everything the directory holds about an account, for its owner (JSON-serialisable)."""
+    person = Person.objects.filter(user=user).first()
+    data = {
+        "compte": {
+            "email": user.email,
+            "prenom": user.first_name,
+            "nom": user.last_name,
+            "inscrit_le": user.date_joined.isoformat(),
+            "derniere_connexion": user.last_login.isoformat() if user.last_login else None,
+            "approuve_le": user.approved_at.isoformat() if user.approved_at else None,
+            "structure_indiquee": user.signup_structure,
+            "fonction_indiquee": user.signup_function,
+            "roles": sorted(user.groups.values_list("name", flat=True)),
+            "adresses_email": [
+                {"email": address.email, "verifiee": address.verified}
+                for address in user.emailaddress_set.all()
+            ],
+        },
+        "fiche_annuaire": None,
+    }
+    if person is not None:
+        data["fiche_annuaire"] = {
+            "prenom": person.first_name,
+            "nom": person.last_name,
+            "presentation": person.bio,
+            "email": person.email,
+            "visibilite_email": person.email_visibility,
+            "telephone": person.phone,
+            "visibilite_telephone": person.phone_visibility,
+            "apparait_dans_l_annuaire": person.is_listed,
+            "consentement_le": person.consent_at.isoformat() if person.consent_at else None,
+            "cree_le": person.created_at.isoformat(),
+            "modifie_le": person.updated_at.isoformat(),
+            "fonctions": [
+                {
+                    "structure": position.structure.name,
+                    "fonction": position.function,
+                    "type": position.kind,
+                    "debut": position.start_date.isoformat() if position.start_date else None,
+                    "fin": position.end_date.isoformat() if position.end_date else None,
+                }
+                for position in person.positions.select_related("structure")
+            ],
+            "sujets": [
+                {
+                    "sujet": link.topic.name,
+                    "type": link.kind,
+                    "confirme": link.is_confirmed,
+                }
+                for link in person.topic_links.select_related("topic")
+            ],
+            "contact_pour_competences": [
+                f"{competence.topic} — {competence.structure}"
+                for competence in person.competences_contact.select_related("topic", "structure")
+            ],
+        }
+    return data
