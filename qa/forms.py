@@ -1,0 +1,234 @@
+"""Forms: validation and French error messages; they never write (services do)."""
+
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from directory.models import Person, Structure
+from qa.markdown import clean_text
+from qa.models import (
+    ANSWER_MIN_LENGTH,
+    BODY_MAX_LENGTH,
+    COMMENT_MAX_LENGTH,
+    MAX_TOPICS,
+    TITLE_MAX_LENGTH,
+    TITLE_MIN_LENGTH,
+    CloseReason,
+    FlagReason,
+    QuestionKind,
+)
+from website.taxonomy.models import Topic
+
+MARKDOWN_HELP = _(
+    "Mise en forme Markdown : **gras**, *italique*, listes avec « - », liens [texte](https://…), "
+    "tableaux. Le HTML n'est pas interprété."
+)
+
+
+class CleanCharField(forms.CharField):
+    """A text field that drops control characters and bidi overrides before validating length."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return clean_text(value).strip() if value else value
+
+
+class SubmissionTokenMixin(forms.Form):
+    """A one-time token: a double click or a resent form creates the post only once."""
+
+    submission_token = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("submission_token", uuid.uuid4().hex)
+
+
+class QuestionForm(SubmissionTokenMixin, forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Type"),
+        choices=QuestionKind.choices,
+        widget=forms.RadioSelect,
+        initial=QuestionKind.QUESTION,
+        help_text=_("Une question attend des réponses ; une discussion, des échanges."),
+    )
+    title = CleanCharField(
+        label=_("Titre"),
+        min_length=TITLE_MIN_LENGTH,
+        max_length=TITLE_MAX_LENGTH,
+        help_text=_("Entre 10 et 150 caractères : la question en une phrase."),
+        error_messages={
+            "required": _("Indiquez un titre."),
+            "min_length": _("Le titre doit faire au moins %(limit_value)d caractères."),
+            "max_length": _("Le titre ne doit pas dépasser %(limit_value)d caractères."),
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    body = CleanCharField(
+        label=_("Détails"),
+        max_length=BODY_MAX_LENGTH,
+        min_length=20,
+        help_text=MARKDOWN_HELP,
+        error_messages={
+            "required": _("Décrivez votre question."),
+            "min_length": _("Le texte doit faire au moins %(limit_value)d caractères."),
+            "max_length": _("Le texte ne doit pas dépasser %(limit_value)d caractères."),
+        },
+        widget=forms.Textarea(attrs={"rows": 10}),
+    )
+    topics = forms.ModelMultipleChoiceField(
+        label=_("Sujets"),
+        queryset=Topic.objects.active(),
+        help_text=_("De 1 à 5 sujets."),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": _("Choisissez au moins un sujet."),
+            "invalid_choice": _("Ce sujet n'existe pas."),
+            "invalid_pk_value": _("Ce sujet n'existe pas."),
+        },
+    )
+    addressed_to_person = forms.ModelChoiceField(
+        label=_("Adressée à une personne (facultatif)"),
+        queryset=Person.objects.listed().order_by("last_name", "first_name"),
+        required=False,
+        error_messages={"invalid_choice": _("Cette personne n'est pas dans l'annuaire.")},
+    )
+    addressed_to_structure = forms.ModelChoiceField(
+        label=_("Adressée à une structure (facultatif)"),
+        queryset=Structure.objects.order_by("name"),
+        required=False,
+        error_messages={"invalid_choice": _("Cette structure n'est pas dans l'annuaire.")},
+    )
+
+    def clean_topics(self):
+        topics = self.cleaned_data["topics"]
+        if len(topics) > MAX_TOPICS:
+            raise forms.ValidationError(
+                _("Choisissez au plus %(max)d sujets."), params={"max": MAX_TOPICS}
+            )
+        return topics
+
+
+class QuestionEditForm(forms.Form):
+    title = QuestionForm.base_fields["title"]
+    body = QuestionForm.base_fields["body"]
+    topics = QuestionForm.base_fields["topics"]
+    summary = CleanCharField(
+        label=_("Résumé de la modification (facultatif)"), max_length=200, required=False
+    )
+    clean_topics = QuestionForm.clean_topics
+
+
+class AnswerForm(SubmissionTokenMixin, forms.Form):
+    body = CleanCharField(
+        label=_("Votre réponse"),
+        min_length=ANSWER_MIN_LENGTH,
+        max_length=BODY_MAX_LENGTH,
+        help_text=MARKDOWN_HELP,
+        error_messages={
+            "required": _("Écrivez votre réponse."),
+            "min_length": _("La réponse doit faire au moins %(limit_value)d caractères."),
+            "max_length": _("La réponse ne doit pas dépasser %(limit_value)d caractères."),
+        },
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+
+
+class PostEditForm(forms.Form):
+    body = CleanCharField(
+        label=_("Texte"),
+        min_length=ANSWER_MIN_LENGTH,
+        max_length=BODY_MAX_LENGTH,
+        help_text=MARKDOWN_HELP,
+        error_messages={
+            "required": _("Le texte ne peut pas être vide."),
+            "max_length": _("Le texte ne doit pas dépasser %(limit_value)d caractères."),
+        },
+        widget=forms.Textarea(attrs={"rows": 10}),
+    )
+    summary = QuestionEditForm.base_fields["summary"]
+
+
+class CommentForm(SubmissionTokenMixin, forms.Form):
+    body = CleanCharField(
+        label=_("Commentaire"),
+        min_length=2,
+        max_length=COMMENT_MAX_LENGTH,
+        help_text=_("600 caractères au plus ; **gras**, *italique*, `code` et liens."),
+        error_messages={
+            "required": _("Le commentaire est vide."),
+            "min_length": _("Le commentaire doit faire au moins %(limit_value)d caractères."),
+            "max_length": _("Le commentaire ne doit pas dépasser %(limit_value)d caractères."),
+        },
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class CommentEditForm(forms.Form):
+    body = CommentForm.base_fields["body"]
+    summary = QuestionEditForm.base_fields["summary"]
+
+
+class FlagForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Motif"),
+        choices=FlagReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choisissez un motif.")},
+    )
+    text = CleanCharField(
+        label=_("Précisions (facultatif)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == FlagReason.OTHER and not data.get("text"):
+            self.add_error("text", _("Précisez le motif du signalement."))
+        return data
+
+
+class ReasonForm(forms.Form):
+    reason = CleanCharField(
+        label=_("Motif (visible dans le journal de modération)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class CloseForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Motif de fermeture"),
+        choices=[c for c in CloseReason.choices if c[0] != CloseReason.DUPLICATE],
+        error_messages={"required": _("Choisissez un motif.")},
+    )
+    note = CleanCharField(label=_("Précision (facultatif)"), max_length=500, required=False)
+
+
+class DuplicateForm(forms.Form):
+    canonical = forms.IntegerField(
+        label=_("Numéro de la question d'origine"),
+        min_value=1,
+        help_text=_("Le numéro figure dans l'adresse : /questions/<numéro>/…"),
+        error_messages={"required": _("Indiquez le numéro de la question d'origine.")},
+    )
+    reason = CleanCharField(label=_("Motif (facultatif)"), max_length=500, required=False)
+
+    def __init__(self, *args, question=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.question = question
+
+    def clean_canonical(self):
+        from qa.models import Question
+
+        pk = self.cleaned_data["canonical"]
+        if self.question is not None and pk == self.question.pk:
+            raise forms.ValidationError(_("Une question ne peut pas être son propre doublon."))
+        canonical = Question.objects.alive().filter(pk=pk).first()
+        if canonical is None:
+            raise forms.ValidationError(_("Aucune question visible ne porte ce numéro."))
+        return canonical

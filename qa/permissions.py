@@ -1,0 +1,305 @@
+"""Who may do what in Q&A: named predicates, written once.
+
+`can_*` return a bool (templates use them through the `qa_tags` filters); `check_*` raise
+`PermissionDenied` with a French message (views, commands). Services assume the check was
+made. Roles come from `directory.roles`:
+
+- visitor: reads only when `settings.PUBLIC_READ` is on; never writes;
+- member: asks, answers, comments, votes (not on own posts), flags, follows;
+- author: edits own posts while the thread is not locked or deleted; the asker accepts;
+- expert: a member of the *Experts* group whose directory entry has an *expertise* on one of
+  the question's topics validates answers there (not their own);
+- moderator: anything in Q&A, including deleted and locked posts.
+"""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from directory.models import InterestKind, TopicInterest
+from directory.roles import is_expert, is_member, is_moderator
+from qa.models import Answer, Comment, Question
+
+
+def _thread(post):
+    return post.thread
+
+
+def _is_author(user, post) -> bool:
+    return bool(user.is_authenticated and post.author_id and post.author_id == user.pk)
+
+
+def _post_alive(post) -> bool:
+    """The post and everything it hangs on are not soft-deleted."""
+    if post.deleted_at:
+        return False
+    if isinstance(post, Comment) and post.answer_id and post.answer.deleted_at:
+        return False
+    return not _thread(post).deleted_at
+
+
+def expertise_topic_ids(user) -> frozenset[int]:
+    """Topics on which the user is a recognised expert (cached on the user object)."""
+    if not is_expert(user):
+        return frozenset()
+    cached = getattr(user, "_qa_expertise_topic_ids", None)
+    if cached is None:
+        cached = frozenset(
+            TopicInterest.objects.filter(
+                person__user=user, kind=InterestKind.EXPERTISE
+            ).values_list("topic_id", flat=True)
+        )
+        user._qa_expertise_topic_ids = cached
+    return cached
+
+
+def _topic_ids(question) -> set[int]:
+    # Uses the prefetched topics when the thread page loaded them.
+    return {topic.pk for topic in question.topics.all()}
+
+
+# --- Reading -------------------------------------------------------------------------------
+
+
+def can_read_qa(user) -> bool:
+    """Members read Q&A; visitors only when the site opens reading to the public."""
+    if is_member(user):
+        return True
+    return bool(settings.PUBLIC_READ) and not user.is_authenticated
+
+
+def can_view_question(user, question) -> bool:
+    """Deleted threads stay visible to moderators only (nothing is lost, but it is hidden)."""
+    if not can_read_qa(user):
+        return False
+    return not question.deleted_at or is_moderator(user)
+
+
+def can_see_deleted(user) -> bool:
+    return is_moderator(user)
+
+
+# --- Posting -------------------------------------------------------------------------------
+
+
+def can_ask(user) -> bool:
+    return is_member(user)
+
+
+def can_answer(user, question) -> bool:
+    return (
+        is_member(user)
+        and not question.deleted_at
+        and not question.locked_at
+        and not question.closed_at
+    )
+
+
+def can_comment(user, post) -> bool:
+    """Comments stay possible on a closed thread (to explain, to point elsewhere), not locked."""
+    return is_member(user) and _post_alive(post) and not _thread(post).locked_at
+
+
+def can_vote(user, post) -> bool:
+    return (
+        is_member(user)
+        and not _is_author(user, post)
+        and _post_alive(post)
+        and not _thread(post).locked_at
+    )
+
+
+def can_same_problem(user, question) -> bool:
+    return (
+        is_member(user)
+        and not _is_author(user, question)
+        and not question.deleted_at
+        and not question.locked_at
+    )
+
+
+def can_accept(user, answer) -> bool:
+    """The asker (or a moderator) picks the answer that solved a *question*."""
+    question = answer.question
+    if not question.is_question or not _post_alive(answer) or question.locked_at:
+        return False
+    return is_moderator(user) or (is_member(user) and _is_author(user, question))
+
+
+def is_expert_for(user, question) -> bool:
+    return bool(expertise_topic_ids(user) & _topic_ids(question))
+
+
+def can_validate(user, answer) -> bool:
+    """An expert of one of the question's topics vouches for someone else's answer."""
+    question = answer.question
+    return (
+        question.is_question
+        and _post_alive(answer)
+        and not question.locked_at
+        and not _is_author(user, answer)
+        and is_expert_for(user, question)
+    )
+
+
+def can_edit_post(user, post) -> bool:
+    if is_moderator(user):
+        return True
+    return (
+        is_member(user)
+        and _is_author(user, post)
+        and _post_alive(post)
+        and not _thread(post).locked_at
+    )
+
+
+def can_view_revisions(user, post) -> bool:
+    return can_view_question(user, _thread(post)) and (_post_alive(post) or is_moderator(user))
+
+
+def can_rollback(user, post) -> bool:
+    return is_moderator(user)
+
+
+def can_flag(user, post) -> bool:
+    return is_member(user) and not _is_author(user, post) and _post_alive(post)
+
+
+def can_follow(user) -> bool:
+    return is_member(user)
+
+
+# --- Moderation ----------------------------------------------------------------------------
+
+
+def can_moderate(user) -> bool:
+    return is_moderator(user)
+
+
+def can_close(user, question) -> bool:
+    return is_moderator(user) and not question.closed_at and not question.deleted_at
+
+
+def can_reopen(user, question) -> bool:
+    return is_moderator(user) and bool(question.closed_at) and not question.deleted_at
+
+
+def can_lock(user, question) -> bool:
+    return is_moderator(user) and not question.locked_at and not question.deleted_at
+
+
+def can_unlock(user, question) -> bool:
+    return is_moderator(user) and bool(question.locked_at)
+
+
+def can_delete_post(user, post) -> bool:
+    return is_moderator(user) and not post.deleted_at
+
+
+def can_restore_post(user, post) -> bool:
+    return is_moderator(user) and bool(post.deleted_at)
+
+
+def can_merge(user, question) -> bool:
+    """Only a question marked as a duplicate can give its answers to the canonical one."""
+    return is_moderator(user) and bool(question.duplicate_of_id) and not question.deleted_at
+
+
+def can_promote_faq(user, question) -> bool:
+    return is_moderator(user) and question.is_question and not question.deleted_at
+
+
+# --- check_ functions for views ------------------------------------------------------------
+
+
+def _deny(message):
+    raise PermissionDenied(message)
+
+
+def check_read_qa(user):
+    if not can_read_qa(user):
+        _deny(_("Les questions sont réservées aux membres. Connectez-vous pour les lire."))
+
+
+def check_view_question(user, question):
+    check_read_qa(user)
+    if not can_view_question(user, question):
+        _deny(_("Cette question a été supprimée par la modération."))
+
+
+def check_ask(user):
+    if not can_ask(user):
+        _deny(_("Seuls les membres peuvent poser une question."))
+
+
+def check_answer(user, question):
+    if not can_answer(user, question):
+        if question.closed_at or question.locked_at:
+            _deny(_("Cette question est fermée : on ne peut plus y répondre."))
+        _deny(_("Seuls les membres peuvent répondre."))
+
+
+def check_comment(user, post):
+    if not can_comment(user, post):
+        _deny(_("Vous ne pouvez pas commenter ce message."))
+
+
+def check_vote(user, post):
+    if not can_vote(user, post):
+        if _is_author(user, post):
+            _deny(_("On ne vote pas pour ses propres messages."))
+        _deny(_("Vous ne pouvez pas voter sur ce message."))
+
+
+def check_same_problem(user, question):
+    if not can_same_problem(user, question):
+        _deny(_("Vous ne pouvez pas signaler avoir le même problème sur cette question."))
+
+
+def check_accept(user, answer):
+    if not can_accept(user, answer):
+        _deny(_("Seul l'auteur de la question ou un modérateur peut accepter une réponse."))
+
+
+def check_validate(user, answer):
+    if not can_validate(user, answer):
+        _deny(_("Seul un expert d'un des sujets de la question peut valider cette réponse."))
+
+
+def check_edit_post(user, post):
+    if not can_edit_post(user, post):
+        _deny(_("Vous ne pouvez pas modifier ce message."))
+
+
+def check_view_revisions(user, post):
+    if not can_view_revisions(user, post):
+        _deny(_("Vous ne pouvez pas consulter l'historique de ce message."))
+
+
+def check_rollback(user, post):
+    if not can_rollback(user, post):
+        _deny(_("Seuls les modérateurs peuvent rétablir une version antérieure."))
+
+
+def check_flag(user, post):
+    if not can_flag(user, post):
+        _deny(_("Vous ne pouvez pas signaler ce message."))
+
+
+def check_follow(user):
+    if not can_follow(user):
+        _deny(_("Seuls les membres peuvent suivre une question ou un sujet."))
+
+
+def check_moderate(user):
+    if not can_moderate(user):
+        _deny(_("Cette action est réservée aux modérateurs."))
+
+
+def post_kind(post) -> str:
+    """'question', 'answer' or 'comment' (used in URLs' reverse and templates)."""
+    if isinstance(post, Question):
+        return "question"
+    if isinstance(post, Answer):
+        return "answer"
+    return "comment"

@@ -1,0 +1,364 @@
+"""Reads that depend on the viewer: lists, the thread page, experts, similar questions.
+
+Each function runs a fixed number of queries whatever the number of answers, comments,
+votes or topics (select_related for single rows, one prefetch per relation).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from directory.models import InterestKind, Person, Position
+from directory.roles import is_member, is_moderator
+from qa.models import (
+    Answer,
+    Comment,
+    Flag,
+    ModerationAction,
+    Question,
+    QuestionFollow,
+    QuestionKind,
+    Revision,
+    SameProblem,
+    TopicFollow,
+    Vote,
+)
+from website.taxonomy.models import Topic
+
+SORTS = {
+    # URL value: (label key, ordering)
+    "recent": ("-created_at", "-pk"),
+    "actif": ("-last_activity_at", "-pk"),
+    "votes": ("-score", "-created_at", "-pk"),
+    "meme-probleme": ("-same_problem_count", "-created_at", "-pk"),
+}
+FILTERS = ("sans-reponse", "non-resolue", "validee")
+
+
+def _current_positions():
+    return Prefetch(
+        "positions",
+        queryset=Position.objects.current().select_related("structure").order_by("-start_date"),
+        to_attr="current_positions",
+    )
+
+
+def questions_visible_to(user) -> QuerySet[Question]:
+    """Alive questions and discussions (moderators reach deleted ones by their URL)."""
+    return Question.objects.alive()
+
+
+def question_list(
+    *,
+    user,
+    kind: str | None = QuestionKind.QUESTION,
+    sort: str = "actif",
+    filter: str = "",
+    topics: list[Topic] | None = None,
+    structure=None,
+) -> QuerySet[Question]:
+    """A list page: filters combine (kind, topic(s), asker's structure, state), one sort."""
+    qs = questions_visible_to(user)
+    if kind:
+        qs = qs.filter(kind=kind)
+    for topic in topics or []:
+        qs = qs.filter(topics=topic)
+    if structure is not None:
+        qs = qs.filter(author_structure=structure)
+    if filter == "sans-reponse":
+        qs = qs.unanswered()
+    elif filter == "non-resolue":
+        qs = qs.filter(accepted_answer__isnull=True, closed_at__isnull=True)
+    elif filter == "validee":
+        qs = qs.filter(
+            Exists(
+                Answer.objects.filter(
+                    question=OuterRef("pk"), validated_at__isnull=False, deleted_at__isnull=True
+                )
+            )
+        )
+    return with_row_data(qs.order_by(*SORTS.get(sort, SORTS["actif"])))
+
+
+def with_row_data(qs: QuerySet[Question]) -> QuerySet[Question]:
+    """What a list row shows, in a constant number of queries."""
+    return (
+        qs.select_related("author", "author_structure", "accepted_answer")
+        .prefetch_related(Prefetch("topics", queryset=Topic.objects.order_by("name")))
+        .annotate(
+            has_validated_answer=Exists(
+                Answer.objects.filter(
+                    question=OuterRef("pk"), validated_at__isnull=False, deleted_at__isnull=True
+                )
+            )
+        )
+    )
+
+
+@dataclass
+class Thread:
+    """Everything the thread page shows, loaded in a fixed number of queries."""
+
+    question: Question
+    answers: list[Answer]
+    question_comments: list[Comment]
+    votes: dict[tuple[str, int], int] = field(default_factory=dict)
+    same_problem: bool = False
+    following: bool = False
+    moderation_log: list[ModerationAction] = field(default_factory=list)
+    open_flag_count: int = 0
+    canonical: Question | None = None
+    duplicates: list[Question] = field(default_factory=list)
+
+    def vote_of(self, post) -> int:
+        key = ("q" if isinstance(post, Question) else "a", post.pk)
+        return self.votes.get(key, 0)
+
+
+def question_for_thread(pk: int) -> Question:
+    """The question row with what its header needs (raises Question.DoesNotExist)."""
+    return (
+        Question.objects.select_related(
+            "author",
+            "author__person",
+            "author_structure",
+            "addressed_to_person",
+            "addressed_to_structure",
+            "duplicate_of",
+            "faq_promotion",
+        )
+        .prefetch_related(Prefetch("topics", queryset=Topic.objects.order_by("name")))
+        .get(pk=pk)
+    )
+
+
+def thread_for(question: Question, user) -> Thread:
+    show_deleted = is_moderator(user)
+    answers_qs = Answer.objects.filter(question=question).select_related(
+        "author", "author__person", "validated_by", "validated_by__person"
+    )
+    if not show_deleted:
+        answers_qs = answers_qs.filter(deleted_at__isnull=True)
+    # Accepted first, then validated, then by score, then oldest (Stack Overflow's order).
+    answers = list(answers_qs.order_by("-score", "created_at", "pk"))
+    comments_qs = (
+        Comment.objects.filter(Q(question=question) | Q(answer__question=question))
+        .select_related("author")
+        .order_by("created_at", "pk")
+    )
+    if not show_deleted:
+        comments_qs = comments_qs.filter(deleted_at__isnull=True)
+    by_answer: dict[int, list[Comment]] = {}
+    question_comments = []
+    for comment in comments_qs:
+        if comment.question_id:
+            question_comments.append(comment)
+        else:
+            by_answer.setdefault(comment.answer_id, []).append(comment)
+    answer_by_pk = {}
+    for answer in answers:
+        answer.question = question  # no query per answer for `answer.question`
+        answer.thread_comments = by_answer.get(answer.pk, [])
+        answer_by_pk[answer.pk] = answer
+        for comment in answer.thread_comments:
+            comment.answer = answer
+    for comment in question_comments:
+        comment.question = question
+    accepted_id = question.accepted_answer_id
+    answers.sort(key=lambda a: (a.pk != accepted_id, not a.validated_at))
+    _attach_people(question, answers)
+
+    thread = Thread(question=question, answers=answers, question_comments=question_comments)
+    if is_member(user):
+        for vote in Vote.objects.filter(user=user).filter(
+            Q(question=question) | Q(answer__question=question)
+        ):
+            if vote.question_id:
+                thread.votes[("q", vote.question_id)] = vote.value
+            else:
+                thread.votes[("a", vote.answer_id)] = vote.value
+        thread.same_problem = SameProblem.objects.filter(user=user, question=question).exists()
+        thread.following = QuestionFollow.objects.filter(user=user, question=question).exists()
+    thread.moderation_log = list(
+        ModerationAction.objects.filter(question=question)
+        .select_related("moderator", "other_question")
+        .order_by("created_at", "pk")
+    )
+    if show_deleted:
+        thread.open_flag_count = (
+            Flag.objects.open()
+            .filter(
+                Q(question=question)
+                | Q(answer__question=question)
+                | Q(comment__question=question)
+                | Q(comment__answer__question=question)
+            )
+            .count()
+        )
+    thread.canonical = question.duplicate_of
+    thread.duplicates = list(Question.objects.alive().filter(duplicate_of=question)[:20])
+    return thread
+
+
+def _attach_people(question, answers):
+    """Current positions of the people shown (authors, validating experts): one query."""
+    users = [question.author] + [a.author for a in answers] + [a.validated_by for a in answers]
+    persons = {}
+    for user in users:
+        person = getattr(user, "person", None) if user else None
+        if person is not None:
+            persons[person.pk] = person
+    if not persons:
+        return
+    positions: dict[int, list[Position]] = {}
+    for position in (
+        Position.objects.current()
+        .filter(person_id__in=persons)
+        .select_related("structure")
+        .order_by("-start_date", "pk")
+    ):
+        positions.setdefault(position.person_id, []).append(position)
+    for pk, person in persons.items():
+        person.current_positions = positions.get(pk, [])
+
+
+# --- Similar questions ---------------------------------------------------------------------
+
+STOP_WORDS = set(
+    "alors aucun aussi autre avec avoir bon car ceci cela ces cette ceux chaque comme comment "
+    "dans des doit donc dont elle elles encore est etre faire faut fois font hors ici ils les "
+    "leur leurs mais meme mes moins mon nous notre nos par parce pas peut peu plus pour pourquoi "
+    "quand que quel quelle quelles quels qui sans ses son sont sous sur tant tous tout tres une "
+    "vos votre vous cest quoi entre elus agents commune communes".split()
+)
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def title_words(title: str) -> list[str]:
+    words = re.findall(r"\w+", _fold(title))
+    return [w for w in dict.fromkeys(words) if len(w) >= 4 and w not in STOP_WORDS][:8]
+
+
+def similar_questions(title: str, user, *, limit: int = 5, exclude_pk=None) -> list[Question]:
+    """Existing questions whose titles share words with `title` (best matches first).
+
+    One function so the search layer can swap in its index (`more_like`) without touching
+    the views: a title-word match on the database until then.
+    """
+    words = title_words(title)
+    if not words:
+        return []
+    # Match on a 5-letter stem so "mutualiser" finds "mutualisation".
+    stems = [w[:5] if len(w) > 5 else w for w in words]
+    condition = Q()
+    for stem in stems:
+        condition |= Q(title__icontains=stem)
+    candidates = (
+        questions_visible_to(user)
+        .filter(condition)
+        .exclude(pk=exclude_pk)
+        .order_by("-score", "-created_at")
+        .only("pk", "title", "slug", "kind", "answer_count", "accepted_answer", "score")[:100]
+    )
+
+    def score(question):
+        folded = _fold(question.title)
+        return sum(1 for stem in stems if stem in folded)
+
+    ranked = sorted(candidates, key=score, reverse=True)
+    return [q for q in ranked if score(q) > 0][:limit]
+
+
+# --- Topics and experts --------------------------------------------------------------------
+
+
+def topic_experts(topic: Topic) -> list[Person]:
+    """Listed people with a recognised expertise on the topic, with current positions."""
+    return list(
+        Person.objects.listed()
+        .filter(topic_links__topic=topic, topic_links__kind=InterestKind.EXPERTISE)
+        .select_related("user")
+        .prefetch_related(_current_positions())
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+
+
+def topics_with_counts() -> QuerySet[Topic]:
+    from django.db.models import Count
+
+    return Topic.objects.active().annotate(
+        question_count=Count("questions", filter=Q(questions__deleted_at__isnull=True))
+    )
+
+
+def followed_topic_ids(user) -> set[int]:
+    if not is_member(user):
+        return set()
+    return set(TopicFollow.objects.filter(user=user).values_list("topic_id", flat=True))
+
+
+# --- Revisions -----------------------------------------------------------------------------
+
+
+def revisions_of(post) -> list[Revision]:
+    from qa.services import _post_filter
+
+    return list(
+        Revision.objects.filter(**_post_filter(post)).select_related("author").order_by("number")
+    )
+
+
+@dataclass
+class DiffLine:
+    kind: str  # "same", "added", "removed"
+    text: str
+
+
+def revision_diff(old: Revision, new: Revision) -> dict[str, list[DiffLine]]:
+    """Line diff of title and body between two versions (difflib, no HTML built here)."""
+    result = {}
+    for name in ("title", "body"):
+        a = (getattr(old, name) or "").splitlines()
+        b = (getattr(new, name) or "").splitlines()
+        lines = []
+        for line in difflib.ndiff(a, b):
+            code, text = line[:2], line[2:]
+            if code == "  ":
+                lines.append(DiffLine("same", text))
+            elif code == "- ":
+                lines.append(DiffLine("removed", text))
+            elif code == "+ ":
+                lines.append(DiffLine("added", text))
+        result[name] = lines
+    return result
+
+
+# --- Moderation ----------------------------------------------------------------------------
+
+
+def flag_queue() -> list[Flag]:
+    """Open reports, oldest first, with their post and thread."""
+    return list(
+        Flag.objects.open()
+        .select_related(
+            "reporter",
+            "question",
+            "answer",
+            "answer__question",
+            "comment",
+            "comment__question",
+            "comment__answer",
+            "comment__answer__question",
+        )
+        .order_by("created_at", "pk")
+    )

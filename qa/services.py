@@ -1,0 +1,644 @@
+"""Every write of the Q&A layer: one function per business action.
+
+Keyword-only typed arguments, `transaction.atomic`, counters through `F()` expressions, side
+effects (signals for notifications and search) in `transaction.on_commit`. Views check
+permissions (`qa.permissions`) before calling; services keep the data consistent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.text import slugify
+
+from directory.models import Person, Position, Structure
+from qa import signals
+from qa.markdown import clean_text, render_inline, render_markdown
+from qa.models import (
+    Answer,
+    CloseReason,
+    Comment,
+    FaqPromotion,
+    Flag,
+    FlagReason,
+    FlagStatus,
+    ModerationAction,
+    ModerationKind,
+    Question,
+    QuestionFollow,
+    QuestionKind,
+    Revision,
+    SameProblem,
+    TopicFollow,
+    Vote,
+)
+from website.taxonomy.models import Topic
+
+Post = Question | Answer | Comment
+
+
+def _send(signal, sender, **kwargs):
+    transaction.on_commit(partial(signal.send, sender=sender, **kwargs))
+
+
+def _post_filter(post: Post) -> dict:
+    """The keyword that points a Vote/Revision/Flag row at this post."""
+    if isinstance(post, Question):
+        return {"question": post}
+    if isinstance(post, Answer):
+        return {"answer": post}
+    return {"comment": post}
+
+
+# Words used by the per-question action URLs: a slug never takes one of them.
+RESERVED_SLUGS = {
+    "repondre", "meme-probleme", "suivre", "moderer", "fermer", "rouvrir", "doublon",
+    "verrouiller", "deverrouiller", "fusionner", "faq", "voter", "commenter", "modifier",
+    "versions", "signaler", "supprimer", "restaurer",
+}  # fmt: skip
+
+
+def _slug(title: str) -> str:
+    slug = slugify(title)[:150].strip("-") or "question"
+    return f"{slug}-q" if slug in RESERVED_SLUGS else slug
+
+
+def _author_context(user) -> tuple[Structure | None, str]:
+    """The asker's current structure and function, read from their directory entry."""
+    person = Person.objects.filter(user=user).first() if user else None
+    if person is None:
+        return None, ""
+    position = (
+        Position.objects.current()
+        .filter(person=person)
+        .select_related("structure")
+        .order_by("-start_date", "pk")
+        .first()
+    )
+    if position is None:
+        return None, ""
+    return position.structure, position.function
+
+
+def _touch(question: Question, when=None):
+    Question.objects.filter(pk=question.pk).update(last_activity_at=when or timezone.now())
+
+
+def _log(*, by, kind, question, reason="", answer=None, comment=None, other_question=None):
+    action = ModerationAction.objects.create(
+        moderator=by,
+        kind=kind,
+        question=question,
+        answer=answer,
+        comment=comment,
+        other_question=other_question,
+        reason=clean_text(reason).strip(),
+    )
+    _send(signals.moderation_action, ModerationAction, action=action)
+    return action
+
+
+def _visibility_changed(question: Question):
+    _send(signals.question_visibility_changed, Question, question=question)
+
+
+def _first_revision(post: Post, *, author, title: str = ""):
+    Revision.objects.create(
+        **_post_filter(post),
+        number=1,
+        title=title,
+        body=post.body,
+        author=author,
+        created_at=post.created_at,
+    )
+
+
+# --- Posting -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def question_create(
+    *,
+    author,
+    title: str,
+    body: str,
+    topics: Iterable[Topic],
+    kind: str = QuestionKind.QUESTION,
+    addressed_to_person: Person | None = None,
+    addressed_to_structure: Structure | None = None,
+) -> Question:
+    """Post a question or discussion; the asker follows it from then on."""
+    title = clean_text(title).strip()
+    body = clean_text(body).strip()
+    structure, function = _author_context(author)
+    question = Question.objects.create(
+        kind=kind,
+        title=title,
+        slug=_slug(title),
+        body=body,
+        body_html=render_markdown(body),
+        author=author,
+        author_structure=structure,
+        author_function=function,
+        addressed_to_person=addressed_to_person,
+        addressed_to_structure=addressed_to_structure,
+    )
+    question.topics.set(list(topics))
+    _first_revision(question, author=author, title=title)
+    QuestionFollow.objects.get_or_create(user=author, question=question)
+    _send(signals.question_created, Question, question=question)
+    _visibility_changed(question)
+    return question
+
+
+@transaction.atomic
+def answer_create(*, question: Question, author, body: str) -> Answer:
+    """Answer a question (or reply in a discussion); the answerer follows the thread."""
+    body = clean_text(body).strip()
+    now = timezone.now()
+    answer = Answer.objects.create(
+        question=question,
+        author=author,
+        body=body,
+        body_html=render_markdown(body),
+        created_at=now,
+        updated_at=now,
+    )
+    Question.objects.filter(pk=question.pk).update(
+        answer_count=F("answer_count") + 1, last_activity_at=now
+    )
+    _first_revision(answer, author=author)
+    QuestionFollow.objects.get_or_create(user=author, question=question)
+    _send(signals.answer_created, Answer, answer=answer)
+    _visibility_changed(question)
+    return answer
+
+
+@transaction.atomic
+def comment_create(*, post: Question | Answer, author, body: str) -> Comment:
+    body = clean_text(body).strip()
+    now = timezone.now()
+    comment = Comment.objects.create(
+        **({"question": post} if isinstance(post, Question) else {"answer": post}),
+        author=author,
+        body=body,
+        body_html=render_inline(body),
+        created_at=now,
+        updated_at=now,
+    )
+    _touch(post.thread, now)
+    _first_revision(comment, author=author)
+    _send(signals.comment_created, Comment, comment=comment)
+    return comment
+
+
+# --- Votes and "same problem" --------------------------------------------------------------
+
+
+def _score_model(post):
+    return Question if isinstance(post, Question) else Answer
+
+
+@transaction.atomic
+def vote_cast(*, user, post: Question | Answer, value: int) -> Vote:
+    """+1 or −1; voting again the other way changes the vote; the score stays exact.
+
+    The vote row is locked (or created under its unique constraint) before the score moves,
+    so concurrent clicks, even from several processes, never count twice.
+    """
+    if value not in (-1, 1):
+        raise ValueError("A vote is +1 or -1.")
+    target = _post_filter(post)
+    model = _score_model(post)
+    vote = Vote.objects.select_for_update().filter(user=user, **target).first()
+    if vote is None:
+        try:
+            with transaction.atomic():
+                vote = Vote.objects.create(user=user, value=value, **target)
+        except IntegrityError:
+            # Another request of the same member created it meanwhile: treat as a change.
+            vote = Vote.objects.select_for_update().get(user=user, **target)
+        else:
+            model.objects.filter(pk=post.pk).update(score=F("score") + value)
+            _send_vote(post, user, value)
+            return vote
+    if vote.value != value:
+        model.objects.filter(pk=post.pk).update(score=F("score") + (value - vote.value))
+        vote.value = value
+        vote.save(update_fields=["value"])
+        _send_vote(post, user, value)
+    return vote
+
+
+@transaction.atomic
+def vote_withdraw(*, user, post: Question | Answer) -> None:
+    vote = Vote.objects.select_for_update().filter(user=user, **_post_filter(post)).first()
+    if vote is None:
+        return
+    deleted, _ = Vote.objects.filter(pk=vote.pk).delete()
+    if deleted:
+        _score_model(post).objects.filter(pk=post.pk).update(score=F("score") - vote.value)
+        _send_vote(post, user, 0)
+
+
+def _send_vote(post, user, value):
+    question = post if isinstance(post, Question) else post.question
+    answer = post if isinstance(post, Answer) else None
+    _send(signals.vote_changed, Vote, question=question, answer=answer, user=user, value=value)
+
+
+@transaction.atomic
+def same_problem_toggle(*, user, question: Question) -> bool:
+    """Add or withdraw "same problem here"; returns whether the member now shares it."""
+    deleted, _ = SameProblem.objects.filter(user=user, question=question).delete()
+    if deleted:
+        Question.objects.filter(pk=question.pk).update(
+            same_problem_count=F("same_problem_count") - 1
+        )
+        active = False
+    else:
+        try:
+            with transaction.atomic():
+                SameProblem.objects.create(user=user, question=question)
+        except IntegrityError:
+            return True
+        Question.objects.filter(pk=question.pk).update(
+            same_problem_count=F("same_problem_count") + 1
+        )
+        active = True
+    _send(signals.same_problem_changed, SameProblem, question=question, user=user, active=active)
+    return active
+
+
+# --- Acceptance and expert validation ------------------------------------------------------
+
+
+@transaction.atomic
+def answer_accept(*, answer: Answer, by) -> Answer:
+    question = answer.question
+    Question.objects.filter(pk=question.pk).update(
+        accepted_answer=answer, last_activity_at=timezone.now()
+    )
+    question.accepted_answer = answer
+    _send(signals.answer_accepted, Answer, answer=answer, by=by)
+    return answer
+
+
+@transaction.atomic
+def answer_unaccept(*, question: Question, by) -> None:
+    Question.objects.filter(pk=question.pk).update(accepted_answer=None)
+    question.accepted_answer = None
+
+
+@transaction.atomic
+def answer_validate(*, answer: Answer, by) -> Answer:
+    """The expert mark: shown with the expert's name and function, apart from acceptance."""
+    now = timezone.now()
+    Answer.objects.filter(pk=answer.pk).update(validated_by=by, validated_at=now)
+    answer.validated_by, answer.validated_at = by, now
+    _touch(answer.question, now)
+    _send(signals.answer_validated, Answer, answer=answer, by=by)
+    return answer
+
+
+@transaction.atomic
+def answer_unvalidate(*, answer: Answer, by) -> None:
+    Answer.objects.filter(pk=answer.pk).update(validated_by=None, validated_at=None)
+    answer.validated_by, answer.validated_at = None, None
+
+
+# --- Edits, revisions, rollback ------------------------------------------------------------
+
+
+def _next_revision_number(post) -> int:
+    last = Revision.objects.filter(**_post_filter(post)).aggregate(n=Max("number"))["n"]
+    return (last or 0) + 1
+
+
+def _apply(post: Post, *, title: str | None, body: str, now) -> list[str]:
+    fields = ["body", "body_html", "updated_at"]
+    post.body = body
+    post.body_html = render_inline(body) if isinstance(post, Comment) else render_markdown(body)
+    post.updated_at = now
+    if isinstance(post, Question) and title is not None:
+        post.title = title
+        post.slug = _slug(title)
+        fields += ["title", "slug"]
+    return fields
+
+
+@transaction.atomic
+def post_edit(
+    *,
+    post: Post,
+    by,
+    body: str,
+    title: str | None = None,
+    topics: Iterable[Topic] | None = None,
+    summary: str = "",
+) -> Revision:
+    """Edit a post and store the new version; a moderator editing someone else's post is logged."""
+    # Lock the post row: two simultaneous edits get consecutive revision numbers.
+    post = type(post).objects.select_for_update().get(pk=post.pk)
+    body = clean_text(body).strip()
+    title = clean_text(title).strip() if title is not None else None
+    now = timezone.now()
+    fields = _apply(post, title=title, body=body, now=now)
+    post.save(update_fields=fields)
+    if isinstance(post, Question) and topics is not None:
+        post.topics.set(list(topics))
+    revision = Revision.objects.create(
+        **_post_filter(post),
+        number=_next_revision_number(post),
+        title=post.title if isinstance(post, Question) else "",
+        body=body,
+        author=by,
+        summary=clean_text(summary).strip()[:200],
+        created_at=now,
+    )
+    if post.author_id != getattr(by, "pk", None):
+        _log_on_post(post, by=by, kind=ModerationKind.EDIT, reason=revision.summary)
+    _touch(post.thread, now)
+    _send(signals.post_edited, type(post), post=post, by=by, revision=revision)
+    if isinstance(post, Question | Answer):
+        _visibility_changed(post.thread)
+    return revision
+
+
+@transaction.atomic
+def post_rollback(*, post: Post, revision: Revision, by, reason: str = "") -> Revision:
+    """Moderators restore an earlier version; it becomes a new version (history never shrinks)."""
+    summary = reason or f"Retour à la version {revision.number}"
+    new = post_edit(
+        post=post,
+        by=by,
+        body=revision.body,
+        title=revision.title if isinstance(post, Question) else None,
+        summary=summary,
+    )
+    _log_on_post(
+        post,
+        by=by,
+        kind=ModerationKind.ROLLBACK,
+        reason=f"v{revision.number} → v{new.number}. {reason}".strip(),
+    )
+    return new
+
+
+def _log_on_post(post: Post, *, by, kind, reason=""):
+    thread = post.thread
+    return _log(
+        by=by,
+        kind=kind,
+        question=thread,
+        answer=post if isinstance(post, Answer) else None,
+        comment=post if isinstance(post, Comment) else None,
+        reason=reason,
+    )
+
+
+# --- Flags ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def flag_create(*, post: Post, reporter, reason: str, text: str = "") -> Flag:
+    """Report a post; a second report by the same member while the first is open updates it."""
+    if reason not in FlagReason.values:
+        raise ValueError(f"Unknown flag reason {reason!r}")
+    text = clean_text(text).strip()
+    existing = (
+        Flag.objects.select_for_update()
+        .filter(reporter=reporter, status=FlagStatus.OPEN, **_post_filter(post))
+        .first()
+    )
+    if existing:
+        existing.reason, existing.text = reason, text
+        existing.save(update_fields=["reason", "text"])
+        return existing
+    flag = Flag.objects.create(reporter=reporter, reason=reason, text=text, **_post_filter(post))
+    _send(signals.post_flagged, Flag, flag=flag)
+    return flag
+
+
+@transaction.atomic
+def flag_resolve(*, flag: Flag, by, accepted: bool, note: str = "") -> Flag:
+    """A moderator handles a report: retained (action taken) or dismissed."""
+    flag.status = FlagStatus.ACCEPTED if accepted else FlagStatus.DISMISSED
+    flag.handled_by, flag.handled_at = by, timezone.now()
+    flag.save(update_fields=["status", "handled_by", "handled_at"])
+    verdict = "retenu" if accepted else "écarté"
+    _log_on_post(
+        flag.post,
+        by=by,
+        kind=ModerationKind.FLAG,
+        reason=f"Signalement « {flag.get_reason_display()} » {verdict}. {note}".strip(),
+    )
+    return flag
+
+
+# --- Thread moderation ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def question_close(
+    *, question: Question, by, reason: str, note: str = "", log_kind=ModerationKind.CLOSE
+) -> Question:
+    if reason not in CloseReason.values:
+        raise ValueError(f"Unknown close reason {reason!r}")
+    question.closed_at = timezone.now()
+    question.close_reason = reason
+    question.close_note = clean_text(note).strip()[:500]
+    question.save(update_fields=["closed_at", "close_reason", "close_note"])
+    if log_kind == ModerationKind.CLOSE:
+        _log(by=by, kind=log_kind, question=question, reason=_close_text(question))
+    return question
+
+
+def _close_text(question):
+    label = str(CloseReason(question.close_reason).label)
+    return f"{label}. {question.close_note}".strip() if question.close_note else label
+
+
+@transaction.atomic
+def question_reopen(*, question: Question, by, reason: str = "") -> Question:
+    question.closed_at = None
+    question.close_reason = ""
+    question.close_note = ""
+    question.duplicate_of = None
+    question.save(update_fields=["closed_at", "close_reason", "close_note", "duplicate_of"])
+    _log(by=by, kind=ModerationKind.REOPEN, question=question, reason=reason)
+    return question
+
+
+@transaction.atomic
+def question_mark_duplicate(
+    *, question: Question, canonical: Question, by, reason: str = ""
+) -> Question:
+    """Close as a duplicate: the thread then points to the canonical question."""
+    if canonical.pk == question.pk:
+        raise ValueError("A question cannot duplicate itself.")
+    # Follow a chain of duplicates to its end so links never go round in circles.
+    seen = {question.pk}
+    while canonical.duplicate_of_id and canonical.duplicate_of_id not in seen:
+        seen.add(canonical.pk)
+        canonical = canonical.duplicate_of
+    if canonical.pk in seen:
+        raise ValueError("Duplicate chain would loop.")
+    question.duplicate_of = canonical
+    question.save(update_fields=["duplicate_of"])
+    question_close(
+        question=question,
+        by=by,
+        reason=CloseReason.DUPLICATE,
+        note=reason,
+        log_kind=ModerationKind.DUPLICATE,
+    )
+    _log(
+        by=by,
+        kind=ModerationKind.DUPLICATE,
+        question=question,
+        other_question=canonical,
+        reason=reason,
+    )
+    return question
+
+
+@transaction.atomic
+def question_lock(*, question: Question, by, reason: str = "") -> Question:
+    """A locked thread is read-only for everyone but moderators (no answers, votes, edits)."""
+    question.locked_at = timezone.now()
+    question.save(update_fields=["locked_at"])
+    _log(by=by, kind=ModerationKind.LOCK, question=question, reason=reason)
+    return question
+
+
+@transaction.atomic
+def question_unlock(*, question: Question, by, reason: str = "") -> Question:
+    question.locked_at = None
+    question.save(update_fields=["locked_at"])
+    _log(by=by, kind=ModerationKind.UNLOCK, question=question, reason=reason)
+    return question
+
+
+@transaction.atomic
+def post_delete(*, post: Post, by, reason: str = "") -> Post:
+    """Soft delete: hidden from members, kept for moderators, restorable."""
+    post.deleted_at = timezone.now()
+    post.save(update_fields=["deleted_at"])
+    if isinstance(post, Answer):
+        Question.objects.filter(pk=post.question_id).update(answer_count=F("answer_count") - 1)
+        Question.objects.filter(pk=post.question_id, accepted_answer=post).update(
+            accepted_answer=None
+        )
+    _log_on_post(post, by=by, kind=ModerationKind.DELETE, reason=reason)
+    if isinstance(post, Question | Answer):
+        _visibility_changed(post.thread)
+    return post
+
+
+@transaction.atomic
+def post_restore(*, post: Post, by, reason: str = "") -> Post:
+    post.deleted_at = None
+    post.save(update_fields=["deleted_at"])
+    if isinstance(post, Answer):
+        Question.objects.filter(pk=post.question_id).update(answer_count=F("answer_count") + 1)
+    _log_on_post(post, by=by, kind=ModerationKind.RESTORE, reason=reason)
+    if isinstance(post, Question | Answer):
+        _visibility_changed(post.thread)
+    return post
+
+
+@transaction.atomic
+def merge_duplicate_answers(*, duplicate: Question, by, reason: str = "") -> int:
+    """Move a duplicate's answers (with their votes and comments) to its canonical question.
+
+    Returns the number of answers moved. The duplicate's acceptance does not carry over: the
+    canonical asker decides on their own thread.
+    """
+    canonical = duplicate.duplicate_of
+    if canonical is None:
+        raise ValueError("Only a duplicate can be merged.")
+    answers = Answer.objects.filter(question=duplicate)
+    alive = answers.filter(deleted_at__isnull=True).count()
+    moved = answers.update(question=canonical, moved_from=duplicate)
+    Question.objects.filter(pk=duplicate.pk).update(answer_count=0, accepted_answer=None)
+    Question.objects.filter(pk=canonical.pk).update(
+        answer_count=F("answer_count") + alive, last_activity_at=timezone.now()
+    )
+    duplicate.answer_count, duplicate.accepted_answer = 0, None
+    text = f"{moved} réponse(s). {reason}".strip()
+    _log(
+        by=by,
+        kind=ModerationKind.MERGE,
+        question=duplicate,
+        other_question=canonical,
+        reason=text,
+    )
+    _log(
+        by=by,
+        kind=ModerationKind.MERGE,
+        question=canonical,
+        other_question=duplicate,
+        reason=text,
+    )
+    _visibility_changed(duplicate)
+    _visibility_changed(canonical)
+    return moved
+
+
+# --- FAQ -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def faq_promote(*, question: Question, answer: Answer, by) -> FaqPromotion:
+    """Promote a question with its accepted or expert-validated answer to the FAQ."""
+    if answer.question_id != question.pk:
+        raise ValueError("The answer must belong to the question.")
+    if not (question.accepted_answer_id == answer.pk or answer.validated_at):
+        raise ValueError("Only an accepted or validated answer goes to the FAQ.")
+    promotion, _ = FaqPromotion.objects.update_or_create(
+        question=question, defaults={"answer": answer, "promoted_by": by}
+    )
+    _log(by=by, kind=ModerationKind.FAQ, question=question, answer=answer)
+    _send(signals.faq_promoted, FaqPromotion, promotion=promotion)
+    return promotion
+
+
+@transaction.atomic
+def faq_withdraw(*, question: Question, by, reason: str = "") -> None:
+    deleted, _ = FaqPromotion.objects.filter(question=question).delete()
+    if deleted:
+        _log(by=by, kind=ModerationKind.FAQ_WITHDRAW, question=question, reason=reason)
+
+
+# --- Follows -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def question_follow(*, user, question: Question) -> QuestionFollow:
+    follow, created = QuestionFollow.objects.get_or_create(user=user, question=question)
+    if created:
+        _send(signals.question_followed, Question, question=question, user=user)
+    return follow
+
+
+@transaction.atomic
+def question_unfollow(*, user, question: Question) -> None:
+    QuestionFollow.objects.filter(user=user, question=question).delete()
+
+
+@transaction.atomic
+def topic_follow(*, user, topic: Topic) -> TopicFollow:
+    follow, created = TopicFollow.objects.get_or_create(user=user, topic=topic)
+    if created:
+        _send(signals.topic_followed, Topic, topic=topic, user=user)
+    return follow
+
+
+@transaction.atomic
+def topic_unfollow(*, user, topic: Topic) -> None:
+    TopicFollow.objects.filter(user=user, topic=topic).delete()
