@@ -24,6 +24,8 @@ MEDIA_ROOT = tempfile.mkdtemp(prefix="entraide-media-")
 STATIC_ROOT = tempfile.mkdtemp(prefix="entraide-static-")
 # allauth's limits would trip repeated sign-ups; the tests that check them switch them on.
 ACCOUNT_RATE_LIMITS = False
+# Role fixtures log in without TOTP; tests/security/test_mfa_and_sessions.py switches it on.
+MFA_REQUIRED_FOR_STAFF = False
 # No manifest: tests do not run collectstatic.
 STORAGES = {
     **STORAGES,  # noqa: F405

@@ -1,12 +1,37 @@
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from directory.roles import EDITORS, MODERATORS, role_names
 
 # Paths a pending account may reach: its account pages, the waiting page, health, assets.
 PENDING_ALLOWED_PREFIXES = ("/comptes/", "/compte/en-attente/", "/sante/", "/static/", "/i18n/")
+# Paths a moderator, editor or superuser without two-factor authentication may reach: the
+# account pages (login, logout, re-authentication, MFA set-up), health, assets, language.
+MFA_SETUP_ALLOWED_PREFIXES = ("/comptes/", "/sante/", "/static/", "/i18n/", "/jsi18n/")
+
+
+def requires_mfa(user) -> bool:
+    """Moderators, editors and superusers hold powers over other people's data."""
+    return bool(
+        user.is_authenticated and (user.is_superuser or {MODERATORS, EDITORS} & role_names(user))
+    )
+
+
+def has_totp(user) -> bool:
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
 class MembersOnlyMiddleware:
-    """A pending account (not yet approved by a moderator) sees only the waiting page.
+    """The account gate, before any view runs.
+
+    - A pending account (not yet approved by a moderator) sees only the waiting page.
+    - A moderator, editor or superuser who has not turned on an authenticator app (TOTP) is
+      sent to its set-up, with an explanation, from every page but the account pages
+      (`MFA_REQUIRED_FOR_STAFF`, on by default).
 
     Visitors are handled per view (each view checks its own permission on the server).
     """
@@ -22,4 +47,19 @@ class MembersOnlyMiddleware:
             and not request.path.startswith(PENDING_ALLOWED_PREFIXES)
         ):
             return redirect(reverse("pending"))
+        if (
+            getattr(settings, "MFA_REQUIRED_FOR_STAFF", True)
+            and not request.path.startswith(MFA_SETUP_ALLOWED_PREFIXES)
+            and requires_mfa(user)
+            and not has_totp(user)
+        ):
+            messages.warning(
+                request,
+                _(
+                    "Votre rôle (modération, édition ou administration) donne accès aux "
+                    "données d'autres personnes : la double authentification est obligatoire. "
+                    "Activez une application d'authentification pour continuer."
+                ),
+            )
+            return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)

@@ -177,6 +177,8 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Moderators, editors and superusers must turn on TOTP first (website/middleware.py).
+MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=True)
 MFA_TOTP_ISSUER = "Entraide"
 SOCIALACCOUNT_PROVIDERS: dict = {}
 # ProConnect sign-in (website/proconnect, docs/security.md): on when PROCONNECT_DOMAIN is set.
