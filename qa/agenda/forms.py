@@ -22,6 +22,13 @@ WEB_URL = URLValidator(
 )
 
 
+class WebURLField(forms.URLField):
+    """An http(s) address only: no `javascript:`, `data:` or `ftp:` link reaches a page."""
+
+    default_validators = [WEB_URL]
+    default_error_messages = {"invalid": _("Saisissez une adresse web (https://…).")}
+
+
 def clean_text(value: str) -> str:
     return CONTROL_CHARACTERS.sub("", value.replace("\r\n", "\n")).strip()
 
@@ -87,12 +94,11 @@ class MeetingForm(forms.Form):
         },
     )
     place = CleanTextField(label=_("Lieu"), max_length=200, required=False)
-    video_url = forms.URLField(
+    video_url = WebURLField(
         label=_("Lien de visioconférence"),
         max_length=500,
         required=False,
         assume_scheme="https",
-        validators=[WEB_URL],
         help_text=_("Pour participer à distance."),
     )
     description = CleanTextField(
@@ -136,10 +142,9 @@ class ScheduleForm(forms.Form):
 
 
 class DiscussedForm(forms.Form):
-    minutes_url = forms.URLField(
+    minutes_url = WebURLField(
         label=_("Lien vers le compte rendu"),
         max_length=500,
         assume_scheme="https",
-        validators=[WEB_URL],
         error_messages={"required": _("Indiquez le lien vers le compte rendu.")},
     )

@@ -6,6 +6,7 @@ discussed with a link to the minutes. The proposer implicitly supports their own
 """
 
 from django.conf import settings
+from django.core.validators import MinLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -110,7 +111,11 @@ class ProposalQuerySet(models.QuerySet):
 class Proposal(models.Model):
     """A subject a member proposes for the agenda of a coming meeting."""
 
-    title = models.CharField(_("sujet proposé"), max_length=TITLE_MAX_LENGTH)
+    title = models.CharField(
+        _("sujet proposé"),
+        max_length=TITLE_MAX_LENGTH,
+        validators=[MinLengthValidator(TITLE_MIN_LENGTH)],
+    )
     rationale = models.TextField(_("pourquoi c'est important"), max_length=RATIONALE_MAX_LENGTH)
     topics = models.ManyToManyField(
         "taxonomy.Topic", verbose_name=_("thèmes"), related_name="agenda_proposals"

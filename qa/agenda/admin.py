@@ -1,0 +1,29 @@
+from django.contrib import admin
+
+from qa.agenda.models import Meeting, Proposal, Support
+
+
+@admin.register(Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "starts_at", "place"]
+    list_filter = ["kind"]
+    search_fields = ["title", "place"]
+    date_hierarchy = "starts_at"
+    raw_id_fields = ["created_by"]
+
+
+@admin.register(Proposal)
+class ProposalAdmin(admin.ModelAdmin):
+    """Read-mostly: state changes go through the site so signals and rules apply."""
+
+    list_display = ["title", "status", "support_count", "meeting", "created_at"]
+    list_filter = ["status", "topics"]
+    search_fields = ["title", "rationale"]
+    raw_id_fields = ["author", "scheduled_by", "meeting"]
+    readonly_fields = ["support_count", "status", "scheduled_at", "discussed_at"]
+
+
+@admin.register(Support)
+class SupportAdmin(admin.ModelAdmin):
+    list_display = ["proposal", "user", "created_at"]
+    raw_id_fields = ["proposal", "user"]
