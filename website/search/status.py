@@ -1,10 +1,13 @@
 """State of the search index, for /sante/ and the results page."""
 
-import os
+import logging
 from dataclasses import dataclass
-from pathlib import Path
 
-from django.conf import settings
+logger = logging.getLogger(__name__)
+
+# usable: the site answers (maybe with "search is being rebuilt") and the indexer can
+# heal the index; an unwritable folder or an index that cannot be opened needs a person.
+_USABLE = {"ok", "missing", "rebuilding"}
 
 
 @dataclass(frozen=True)
@@ -12,14 +15,18 @@ class IndexStatus:
     state: str
     usable: bool
 
+    @property
+    def searchable(self) -> bool:
+        return self.state == "ok"
+
 
 def index_status() -> IndexStatus:
-    """The search folder must exist (or be creatable) and be writable by the indexer."""
-    folder = Path(settings.SEARCH_INDEX_DIR)
+    """ "ok", "missing" (never built or deleted), "rebuilding", "corrupt" or "unavailable"."""
+    from website.search.backends import get_backend
+
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return IndexStatus(state="unavailable", usable=False)
-    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-        return IndexStatus(state="unavailable", usable=False)
-    return IndexStatus(state="ok", usable=True)
+        state = get_backend().state()
+    except Exception:
+        logger.exception("Search index state unknown")
+        state = "unavailable"
+    return IndexStatus(state=state, usable=state in _USABLE)

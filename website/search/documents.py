@@ -1,0 +1,335 @@
+"""What goes into the index: one builder per kind of object, and who may see each document.
+
+Every document is addressed by a uid `<kind>:<pk>` ("question:12", "person:3", "page:40",
+"structure:5"). Sync, rebuild and check all go through `build(uid)`, which reads the object
+from the database and returns its document, or None when it must not be in the index (deleted,
+unpublished, unlisted…): indexing a uid is therefore idempotent and safe to repeat.
+"""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+
+from django.apps import apps
+from django.conf import settings
+from django.utils import timezone
+from django.utils.html import strip_tags
+
+from directory.roles import is_member, is_moderator, role_names
+from website.search.results import SearchDocument
+
+PUBLIC = "public"
+MEMBERS = "members"
+MODERATORS = "moderators"
+# Q&A threads carry this too: visitors hold it only when `settings.PUBLIC_READ` is on, so
+# opening Q&A to the public needs no re-indexing.
+QA_PUBLIC = "qa-public"
+
+# Page types whose `kind` is more precise than "page"; matched on the model name.
+PAGE_KINDS = {
+    "faqpage": "faq",
+    "faqindexpage": "faq",
+    "faqentry": "faq",
+    "regulatoryupdatepage": "veille",
+    "regulatorypage": "veille",
+    "veillepage": "veille",
+    "resourcepage": "resource",
+}
+MAX_BODY_CHARS = 200_000
+
+
+def principals_for(user) -> frozenset[str]:
+    """What a user holds; a document is visible when it shares one principal with them."""
+    principals = {PUBLIC}
+    if not user.is_authenticated:
+        if settings.PUBLIC_READ:
+            principals.add(QA_PUBLIC)
+        return frozenset(principals)
+    if is_member(user):
+        principals |= {MEMBERS, f"user:{user.pk}"}
+        principals |= {f"group:{name}" for name in role_names(user)}
+        if is_moderator(user):
+            principals.add(MODERATORS)
+    return frozenset(principals)
+
+
+def _html_text(value) -> str:
+    """Plain text of rich text, stream fields or any value with HTML in it."""
+    if value is None:
+        return ""
+    if hasattr(value, "render_as_block"):
+        try:
+            value = value.render_as_block()
+        except Exception:
+            value = str(value)
+    text = strip_tags(str(value))
+    text = re.sub(r"&nbsp;|&#160;", " ", text)
+    from html import unescape
+
+    return " ".join(unescape(text).split())
+
+
+def _aware(value) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time(12))
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value.astimezone(UTC)
+
+
+# --- Builders ---------------------------------------------------------------------------------
+
+
+def question_document(question) -> SearchDocument | None:
+    topics = list(question.topics.all())
+    answers = sorted(
+        (a for a in question.answers.all() if not a.deleted_at), key=lambda a: (a.created_at, a.pk)
+    )
+    accepted = [a for a in answers if a.pk == question.accepted_answer_id or a.validated_at]
+    others = [a for a in answers if a not in accepted]
+    # Accepted and validated answers first: they carry the useful vocabulary.
+    body = "\n\n".join([question.body, *(a.body for a in accepted), *(a.body for a in others)])
+    acl = (MODERATORS,) if question.deleted_at else (MEMBERS, QA_PUBLIC)
+    structure = question.author_structure
+    return SearchDocument(
+        uid=f"question:{question.pk}",
+        kind=question.kind,
+        title=question.title,
+        url=question.get_absolute_url(),
+        acl=acl,
+        body=body[:MAX_BODY_CHARS],
+        topics=tuple(t.slug for t in topics),
+        topic_names=" ".join(t.name for t in topics),
+        structure=structure.slug if structure else "",
+        date=_aware(question.created_at),
+        extra="closed" if question.closed_at else "",
+    )
+
+
+def person_document(person) -> SearchDocument | None:
+    if not person.is_listed:
+        return None
+    positions = list(person.positions.current().select_related("structure"))
+    topics = [link.topic for link in person.topic_links.select_related("topic")]
+    functions = [f"{p.function} — {p.structure.name}" for p in positions]
+    return SearchDocument(
+        uid=f"person:{person.pk}",
+        kind="person",
+        title=person.full_name,
+        url=person.get_absolute_url(),
+        acl=(MEMBERS,),
+        body=" · ".join([*functions, person.bio]).strip(" ·"),
+        names=" ".join([person.full_name, *(p.function for p in positions)]),
+        topics=tuple(sorted({t.slug for t in topics})),
+        topic_names=" ".join(sorted({t.name for t in topics})),
+        structure=positions[0].structure.slug if positions else "",
+        date=None,
+    )
+
+
+def structure_document(structure) -> SearchDocument | None:
+    competences = list(structure.competences.select_related("topic"))
+    parts = [structure.get_kind_display()]
+    if structure.parent_id:
+        parts.append(structure.parent.name)
+    if structure.address:
+        parts.append(structure.address)
+    parts += [c.topic.name for c in competences]
+    return SearchDocument(
+        uid=f"structure:{structure.pk}",
+        kind="structure",
+        title=structure.name,
+        url=structure.get_absolute_url(),
+        acl=(MEMBERS,),
+        body=" · ".join(parts),
+        names=structure.name,
+        topics=tuple(sorted({c.topic.slug for c in competences})),
+        topic_names=" ".join(sorted({c.topic.name for c in competences})),
+        structure=structure.slug,
+    )
+
+
+def _page_text(page) -> str:
+    """The text of every searchable field of a page (Wagtail `search_fields`), else all
+    its text-like fields."""
+    from wagtail.search import index
+
+    names = [
+        f.field_name
+        for f in getattr(page, "search_fields", [])
+        if isinstance(f, index.SearchField) and f.field_name != "title"
+    ]
+    if not names:
+        names = [
+            f.name
+            for f in page._meta.get_fields()
+            if getattr(f, "concrete", False)
+            and f.get_internal_type() in ("TextField", "RichTextField", "StreamField")
+        ]
+    chunks = []
+    for name in names:
+        value = getattr(page, name, None)
+        if callable(value) or value is None:
+            continue
+        chunks.append(_html_text(value))
+    return "\n".join(c for c in chunks if c)
+
+
+def page_acl(page) -> tuple[str, ...] | None:
+    """Public pages: everyone; behind a login: members; restricted to groups: those groups;
+    behind a shared password: not indexed (the password is the only key)."""
+    restrictions = list(page.get_view_restrictions())
+    if not restrictions:
+        return (PUBLIC,)
+    if any(r.restriction_type == r.PASSWORD for r in restrictions):
+        return None
+    groups = [r for r in restrictions if r.restriction_type == r.GROUPS]
+    if groups:
+        # Principals combine with OR; when several group restrictions stack up the tree,
+        # the nearest one is used, and moderators keep a way in.
+        names = {f"group:{g.name}" for g in groups[-1].groups.all()}
+        return tuple(sorted(names)) or (MODERATORS,)
+    return (MEMBERS,)
+
+
+def page_document(page) -> SearchDocument | None:
+    page = page.specific
+    if not page.live or page.depth <= 1:
+        return None
+    url = page.get_url()
+    if not url:
+        return None
+    acl = page_acl(page)
+    if acl is None:
+        return None
+    topics = []
+    if hasattr(page, "topics"):
+        try:
+            topics = list(page.topics.all())
+        except (AttributeError, TypeError, ValueError):
+            topics = []
+    date = getattr(page, "date", None) or page.last_published_at or page.first_published_at
+    search_description = getattr(page, "search_description", "")
+    body = "\n".join(x for x in (search_description, _page_text(page)) if x)
+    return SearchDocument(
+        uid=f"page:{page.pk}",
+        kind=PAGE_KINDS.get(page._meta.model_name, "page"),
+        title=page.title,
+        url=url,
+        acl=acl,
+        body=body[:MAX_BODY_CHARS],
+        topics=tuple(t.slug for t in topics if hasattr(t, "slug")),
+        topic_names=" ".join(t.name for t in topics if hasattr(t, "name")),
+        date=_aware(date),
+    )
+
+
+# --- Registry ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    kind: str  # the uid prefix
+    model: str  # "app_label.ModelName"
+    build: object
+    related: tuple[str, ...] = ()
+
+    def model_class(self):
+        try:
+            return apps.get_model(self.model)
+        except LookupError:
+            return None
+
+    def queryset(self):
+        model = self.model_class()
+        if model is None:
+            return None
+        manager = model._default_manager
+        if self.kind == "page":
+            return manager.filter(live=True, depth__gt=1)
+        if self.kind == "person":
+            return manager.filter(is_listed=True)
+        return manager.all()
+
+
+SOURCES = {
+    "question": Source("question", "qa.Question", question_document),
+    "person": Source("person", "directory.Person", person_document),
+    "structure": Source("structure", "directory.Structure", structure_document),
+    "page": Source("page", "wagtailcore.Page", page_document),
+}
+
+_PREFETCH = {
+    "question": ("topics", "answers"),
+    "person": ("positions__structure", "topic_links__topic"),
+    "structure": ("competences__topic",),
+}
+_SELECT = {"question": ("author_structure",), "structure": ("parent",)}
+
+
+def uid_of(obj) -> str:
+    from wagtail.models import Page
+
+    if isinstance(obj, Page):
+        return f"page:{obj.pk}"
+    return f"{obj._meta.model_name}:{obj.pk}"
+
+
+def build(uid: str) -> SearchDocument | None:
+    """The document for a uid as the database has it now, or None when it must be absent."""
+    kind, _, pk = uid.partition(":")
+    source = SOURCES.get(kind)
+    if source is None or not pk.isdigit():
+        return None
+    model = source.model_class()
+    if model is None:
+        return None
+    obj = model._default_manager.filter(pk=int(pk)).first()
+    if obj is None:
+        return None
+    return source.build(obj)
+
+
+def build_many(uids) -> tuple[list[SearchDocument], list[str]]:
+    """Documents to write and uids to delete, for a batch of uids."""
+    documents, gone = [], []
+    for uid in sorted(set(uids)):
+        document = build(uid)
+        if document is None:
+            gone.append(uid)
+        else:
+            documents.append(document)
+    return documents, gone
+
+
+def all_documents(chunk: int = 500) -> Iterator[SearchDocument]:
+    """Every document the database holds, read in chunks (rebuild and check)."""
+    for kind, source in SOURCES.items():
+        queryset = source.queryset()
+        if queryset is None:
+            continue
+        if kind == "page":
+            queryset = queryset.specific()
+            for page in queryset.iterator(chunk_size=chunk):
+                document = page_document(page)
+                if document is not None:
+                    yield document
+            continue
+        queryset = queryset.order_by("pk")
+        if kind in _SELECT:
+            queryset = queryset.select_related(*_SELECT[kind])
+        last = 0
+        while True:
+            batch = list(
+                queryset.filter(pk__gt=last).prefetch_related(*_PREFETCH.get(kind, ()))[:chunk]
+            )
+            if not batch:
+                break
+            for obj in batch:
+                document = source.build(obj)
+                if document is not None:
+                    yield document
+            last = batch[-1].pk

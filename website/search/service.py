@@ -1,0 +1,171 @@
+"""The search service: what views, tasks and commands call. Backends stay behind it."""
+
+import logging
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+
+from website.search import documents
+from website.search.analysis import parse_query
+from website.search.backends import get_backend
+from website.search.results import (
+    FACET_FIELDS,
+    SORTS,
+    IndexUnavailable,
+    SearchRequest,
+    SearchResults,
+    SimilarHit,
+)
+
+logger = logging.getLogger(__name__)
+
+# "Did you mean" is computed only when a query finds this many results or fewer.
+FEW_RESULTS = 2
+SIMILAR_MIN_WORDS = 3
+QUESTION_KINDS = ("question", "discussion")
+REBUILD_FLAG = "search:rebuild-requested"
+
+
+@dataclass
+class SearchOutcome:
+    """What the results page shows."""
+
+    query: str
+    results: SearchResults | None = None
+    empty_query: bool = False
+    only_stop_words: bool = False
+    unavailable: bool = False
+    filters: dict[str, str] = field(default_factory=dict)
+    sort: str = "relevance"
+
+
+def clean_filters(raw: dict) -> dict[str, str]:
+    """Known facet fields only, short values; unknown values simply match nothing."""
+    filters = {}
+    for name in FACET_FIELDS:
+        value = (raw.get(name) or "").strip()[:100]
+        if value:
+            filters[name] = value
+    return filters
+
+
+def search_for(user, query: str, *, filters=None, sort="relevance", page=1, per_page=10):
+    parsed = parse_query(query)
+    outcome = SearchOutcome(
+        query=parsed.text,
+        filters=clean_filters(filters or {}),
+        sort=sort if sort in SORTS else "relevance",
+    )
+    if parsed.is_empty:
+        outcome.empty_query = True
+        return outcome
+    if parsed.only_stop_words:
+        outcome.only_stop_words = True
+        return outcome
+    principals = documents.principals_for(user)
+    request = SearchRequest(
+        query=parsed.canonical(),
+        principals=principals,
+        filters=outcome.filters,
+        sort=outcome.sort,
+        page=page,
+        per_page=per_page,
+    )
+    backend = get_backend()
+    try:
+        results = backend.search(request)
+        if results.total <= FEW_RESULTS:
+            results.suggestion = backend.suggest(parsed.canonical(), principals)
+    except IndexUnavailable:
+        outcome.unavailable = True
+        request_rebuild()
+        return outcome
+    outcome.results = results
+    return outcome
+
+
+def similar_for(user, text: str, *, limit: int = 5) -> list[SimilarHit]:
+    """Questions and discussions close to a title being typed (from three words)."""
+    parsed = parse_query(text)
+    if sum(len(i.words) for i in parsed.positive) < SIMILAR_MIN_WORDS:
+        return []
+    try:
+        return get_backend().similar(
+            parsed.canonical(),
+            documents.principals_for(user),
+            kinds=QUESTION_KINDS,
+            limit=limit,
+        )
+    except IndexUnavailable:
+        return []
+
+
+def index_status() -> str:
+    return get_backend().state()
+
+
+def request_rebuild() -> None:
+    """The index is missing or broken: ask the search worker for a rebuild, once."""
+    from website.search.tasks import rebuild_index
+
+    if cache.add(REBUILD_FLAG, True, timeout=600):
+        try:
+            rebuild_index.enqueue()
+        except Exception:
+            logger.exception("Could not enqueue a search rebuild")
+            cache.delete(REBUILD_FLAG)
+
+
+# --- Writing -----------------------------------------------------------------------------------
+
+
+def sync(uids) -> tuple[int, int]:
+    """Bring these uids in line with the database: (indexed, removed)."""
+    docs, gone = documents.build_many(uids)
+    backend = get_backend()
+    backend.write(docs, gone)
+    return len(docs), len(gone)
+
+
+def rebuild() -> int:
+    backend = get_backend()
+    count = backend.rebuild(documents.all_documents(), replay=documents.build_many)
+    cache.delete(REBUILD_FLAG)
+    return count
+
+
+@dataclass
+class CheckReport:
+    missing: list[str]
+    extra: list[str]
+    stale: list[str]
+    state: str
+    repaired: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return self.state == "ok" and not (self.missing or self.extra or self.stale)
+
+
+def check(*, repair: bool = False) -> CheckReport:
+    """Compare the index with the database: documents missing, extra or out of date."""
+    backend = get_backend()
+    repaired = backend.repair() if repair else []
+    state = backend.state()
+    if state != "ok":
+        report = CheckReport(missing=[], extra=[], stale=[], state=state, repaired=repaired)
+        if repair and state in ("missing", "corrupt"):
+            count = rebuild()
+            report.repaired.append(f"index rebuilt ({count} documents)")
+            report.state = backend.state()
+        return report
+    expected = {doc.uid: doc.fingerprint() for doc in documents.all_documents()}
+    indexed = {entry.uid: entry.fingerprint for entry in backend.entries()}
+    missing = sorted(set(expected) - set(indexed))
+    extra = sorted(set(indexed) - set(expected))
+    stale = sorted(uid for uid in set(expected) & set(indexed) if expected[uid] != indexed[uid])
+    report = CheckReport(missing=missing, extra=extra, stale=stale, state=state, repaired=repaired)
+    if repair and (missing or extra or stale):
+        indexed_count, removed = sync(missing + stale + extra)
+        report.repaired.append(f"{indexed_count} document(s) indexed, {removed} removed")
+    return report

@@ -1,0 +1,168 @@
+"""Receivers that keep the index in step with the database.
+
+Each receiver only names the uids to refresh; they are gathered per transaction and sent
+after the commit as one `sync_documents` task (which rebuilds each document from the
+database, so a repeated or late update is harmless). Lower layers are heard through Django
+model signals, Wagtail's page signals and `qa.signals`.
+"""
+
+import threading
+
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from wagtail.models import Page, PageViewRestriction
+from wagtail.signals import page_published, page_unpublished
+
+from directory.models import Competence, Person, Position, Structure, TopicInterest
+from qa import signals as qa_signals
+from qa.models import Answer, Question
+from website.taxonomy.models import Topic
+
+_pending = threading.local()
+
+
+def schedule(uids) -> None:
+    """Refresh these uids once the current transaction commits (at once outside one)."""
+    uids = [u for u in uids if u]
+    if not uids:
+        return
+    bucket = getattr(_pending, "uids", None)
+    if bucket is None:
+        bucket = _pending.uids = set()
+    bucket.update(uids)
+    transaction.on_commit(_flush, robust=True)
+
+
+def _flush():
+    from website.search.tasks import sync_documents
+
+    uids = sorted(getattr(_pending, "uids", None) or ())
+    _pending.uids = set()
+    if uids:
+        sync_documents.enqueue(uids)
+
+
+# --- Q&A ---------------------------------------------------------------------------------------
+
+
+def _question_saved(sender, instance, **kwargs):
+    schedule([f"question:{instance.pk}"])
+
+
+def _answer_saved(sender, instance, **kwargs):
+    schedule([f"question:{instance.question_id}"])
+
+
+def _question_topics_changed(sender, instance, action, **kwargs):
+    if action in ("post_add", "post_remove", "post_clear"):
+        if isinstance(instance, Question):
+            schedule([f"question:{instance.pk}"])
+        else:
+            pks = kwargs.get("pk_set") or ()
+            schedule([f"question:{pk}" for pk in pks])
+
+
+def _question_visibility_changed(sender, question, **kwargs):
+    schedule([f"question:{question.pk}"])
+
+
+# --- Directory and taxonomy ----------------------------------------------------------------
+
+
+def _person_saved(sender, instance, **kwargs):
+    schedule([f"person:{instance.pk}"])
+
+
+def _person_part_saved(sender, instance, **kwargs):
+    schedule([f"person:{instance.person_id}"])
+
+
+def _structure_saved(sender, instance, created=False, **kwargs):
+    uids = [f"structure:{instance.pk}"]
+    if not created:
+        # People's documents show the structures they work for.
+        people = Position.objects.filter(structure_id=instance.pk).values_list(
+            "person_id", flat=True
+        )
+        uids += [f"person:{pk}" for pk in people]
+    schedule(uids)
+
+
+def _competence_saved(sender, instance, **kwargs):
+    schedule([f"structure:{instance.structure_id}"])
+
+
+def _topic_saved(sender, instance, created=False, **kwargs):
+    if created:
+        return
+    uids = [
+        f"question:{pk}"
+        for pk in Question.objects.filter(topics=instance).values_list("pk", flat=True)
+    ]
+    uids += [
+        f"person:{pk}"
+        for pk in TopicInterest.objects.filter(topic=instance).values_list("person_id", flat=True)
+    ]
+    uids += [
+        f"structure:{pk}"
+        for pk in Competence.objects.filter(topic=instance).values_list("structure_id", flat=True)
+    ]
+    schedule(uids)
+
+
+# --- Wagtail pages -------------------------------------------------------------------------
+
+
+def _page_and_descendants(page) -> list[str]:
+    ids = Page.objects.descendant_of(page, inclusive=True).values_list("pk", flat=True)
+    return [f"page:{pk}" for pk in ids]
+
+
+def _page_changed(sender, instance, **kwargs):
+    schedule(_page_and_descendants(instance))
+
+
+def _page_deleted(sender, instance, **kwargs):
+    schedule([f"page:{instance.pk}"])
+
+
+def _restriction_changed(sender, instance, **kwargs):
+    page = Page.objects.filter(pk=instance.page_id).first()
+    if page is not None:
+        schedule(_page_and_descendants(page))
+
+
+def connect():
+    for model in (Question,):
+        post_save.connect(_question_saved, sender=model, dispatch_uid=f"search-save-{model}")
+        post_delete.connect(_question_saved, sender=model, dispatch_uid=f"search-del-{model}")
+    post_save.connect(_answer_saved, sender=Answer, dispatch_uid="search-save-answer")
+    post_delete.connect(_answer_saved, sender=Answer, dispatch_uid="search-del-answer")
+    m2m_changed.connect(
+        _question_topics_changed,
+        sender=Question.topics.through,
+        dispatch_uid="search-question-topics",
+    )
+    qa_signals.question_visibility_changed.connect(
+        _question_visibility_changed, dispatch_uid="search-question-visibility"
+    )
+    post_save.connect(_person_saved, sender=Person, dispatch_uid="search-save-person")
+    post_delete.connect(_person_saved, sender=Person, dispatch_uid="search-del-person")
+    for model in (Position, TopicInterest):
+        post_save.connect(_person_part_saved, sender=model, dispatch_uid=f"search-save-{model}")
+        post_delete.connect(_person_part_saved, sender=model, dispatch_uid=f"search-del-{model}")
+    post_save.connect(_structure_saved, sender=Structure, dispatch_uid="search-save-structure")
+    post_delete.connect(_structure_saved, sender=Structure, dispatch_uid="search-del-structure")
+    post_save.connect(_competence_saved, sender=Competence, dispatch_uid="search-save-competence")
+    post_delete.connect(_competence_saved, sender=Competence, dispatch_uid="search-del-competence")
+    post_save.connect(_topic_saved, sender=Topic, dispatch_uid="search-save-topic")
+    page_published.connect(_page_changed, dispatch_uid="search-page-published")
+    page_unpublished.connect(_page_changed, dispatch_uid="search-page-unpublished")
+    post_delete.connect(_page_deleted, sender=Page, dispatch_uid="search-page-deleted")
+    for model in (PageViewRestriction,):
+        post_save.connect(
+            _restriction_changed, sender=model, dispatch_uid="search-restriction-save"
+        )
+        post_delete.connect(
+            _restriction_changed, sender=model, dispatch_uid="search-restriction-del"
+        )

@@ -1,0 +1,91 @@
+"""The results page and the similar-questions endpoint. Thin: the service does the work."""
+
+from django.core.paginator import Paginator
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from website.search import service
+from website.search.facets import facet_groups
+from website.search.results import KIND_LABELS
+
+PER_PAGE = 10
+
+
+def _page_number(raw) -> int:
+    try:
+        number = int(str(raw)[:6])
+    except (TypeError, ValueError):
+        return 1
+    return max(1, number)
+
+
+@require_GET
+def search(request):
+    """Everything the user may see, filtered inside the search (visitors: public pages)."""
+    outcome = service.search_for(
+        request.user,
+        request.GET.get("q", ""),
+        filters=request.GET,
+        sort=request.GET.get("tri", "relevance"),
+        page=_page_number(request.GET.get("page")),
+        per_page=PER_PAGE,
+    )
+    context = {"outcome": outcome, "kind_labels": KIND_LABELS}
+    results = outcome.results
+    if results is not None:
+        context["facet_groups"] = facet_groups(request, outcome)
+        context["page_links"] = _page_links(request, results)
+        context["page_start"] = (results.page - 1) * PER_PAGE + 1
+        context["hits"] = [
+            {"hit": hit, "kind_label": KIND_LABELS.get(hit.kind, hit.kind)} for hit in results.hits
+        ]
+    template = "search/_results.html" if request.htmx else "search/results.html"
+    return render(request, template, context)
+
+
+def _page_links(request, results):
+    """Previous / numbered / next links that keep the query and filters."""
+    paginator = Paginator(range(results.total), PER_PAGE)
+    numbers = paginator.get_elided_page_range(results.page, on_each_side=2, on_ends=1)
+    params = request.GET.copy()
+
+    def url(number):
+        params["page"] = number
+        return "?" + params.urlencode()
+
+    links = []
+    for number in numbers:
+        links.append(
+            {
+                "number": number,
+                "url": url(number) if isinstance(number, int) else "",
+                "current": number == results.page,
+            }
+        )
+    return {
+        "links": links,
+        "previous": url(results.page - 1) if results.page > 1 else "",
+        "next": url(results.page + 1) if results.page < results.page_count else "",
+    }
+
+
+@require_GET
+def similar(request):
+    """JSON for the ask form: questions close to the title being typed (from 3 words),
+    only among those the asker may see."""
+    title = request.GET.get("titre", "")[:300]
+    hits = service.similar_for(request.user, title, limit=5)
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "title": h.title,
+                    "url": h.url,
+                    "kind": h.kind,
+                    "kind_label": str(KIND_LABELS.get(h.kind, h.kind)),
+                }
+                for h in hits
+            ]
+        }
+    )
