@@ -92,7 +92,9 @@ def preferences(request):
     """E-mail frequency per kind; a member only ever changes their own (no user in the form)."""
     check_can_use_notifications(request.user)
     form = PreferencesForm(
-        request.POST or None, initial_frequencies=selectors.preferences_for(request.user)
+        request.POST if request.method == "POST" else None,
+        initial_frequencies=selectors.preferences_for(request.user),
+        label_suffix="",
     )
     if request.method == "POST":
         if form.is_valid():

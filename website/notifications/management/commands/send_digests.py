@@ -10,6 +10,8 @@ from website.notifications.digests import send_digests
 from website.notifications.kinds import Frequency
 from website.notifications.models import DeliveryStatus, EmailDelivery
 
+LABELS = {Frequency.DAILY: "quotidiens", Frequency.WEEKLY: "hebdomadaires"}
+
 
 class Command(BaseCommand):
     help = "Prépare et envoie les résumés quotidiens ou hebdomadaires des notifications."
@@ -29,7 +31,7 @@ class Command(BaseCommand):
         for status in EmailDelivery.objects.filter(pk__in=ids).values_list("status", flat=True):
             statuses[status] += 1
         self.stdout.write(
-            f"Résumés {frequency} ({run.period}) : {len(ids)} préparés, "
+            f"Résumés {LABELS[frequency]} ({run.period}) : {len(ids)} préparés, "
             f"{statuses[DeliveryStatus.SENT]} envoyés, "
             f"{statuses[DeliveryStatus.PENDING] + statuses[DeliveryStatus.SENDING]} en file, "
             f"{run.already_done} déjà faits pour cette période."
