@@ -34,7 +34,7 @@ class RoleMenuItem(MenuItem):
 def moderation_queue_menu_item():
     return RoleMenuItem(
         _("File de modération (Q&R)"),
-        reverse_lazy("qa:moderation_queue"),
+        reverse_lazy("qa:flag_queue"),
         is_moderator,
         name="qa-moderation",
         icon_name="warning",

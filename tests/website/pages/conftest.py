@@ -94,6 +94,7 @@ def make_update(regulatory_index, make_topic):
         update = RegulatoryUpdatePage(**values)
         update.topics = topics or [make_topic()]
         update.affected_questions = [AffectedQuestion(question=q) for q in questions]
+        update.live = publish
         regulatory_index.add_child(instance=update)
         revision = update.save_revision()
         if publish:

@@ -1,0 +1,101 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from directory.models import InterestKind, TopicInterest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_visitor_sees_the_presentation_the_login_and_public_news(client, make_update):
+    make_update(title="Loi NOTRe et tourisme")
+    body = client.get("/").content.decode()
+    assert "Se connecter" in body and "Demander un compte" in body
+    assert "Loi NOTRe et tourisme" in body
+    assert "Sans réponse dans vos sujets" not in body
+    assert 'rel="alternate"' in body
+
+
+def test_a_member_sees_unanswered_questions_of_their_topics_and_those_addressed_to_them(
+    client,
+    make_user,
+    make_person,
+    make_structure,
+    make_position,
+    make_topic,
+    make_question,
+    make_answer,
+    make_update,
+):
+    user = make_user()
+    person = make_person(user=user)
+    mairie = make_structure(name="Commune de Barrême")
+    make_position(person=person, structure=mairie)
+    mine, other = make_topic(name="Petite enfance"), make_topic(name="Culture")
+    TopicInterest.objects.create(person=person, topic=mine, kind=InterestKind.INTEREST)
+    make_question(topics=[mine], title="Quel agrément pour une micro-crèche ?")
+    answered = make_question(topics=[mine], title="Qui finance le relais petite enfance ?")
+    make_answer(answered)
+    make_question(topics=[other], title="Une saison culturelle partagée ?")
+    make_question(title="Pouvez-vous nous aider pour la cantine ?", addressed_to_structure=mairie)
+    make_update(title="Décret sur les modes d'accueil")
+
+    client.force_login(user)
+    body = client.get("/").content.decode()
+    unanswered = body[
+        body.index("Sans réponse dans vos sujets") : body.index("Questions adressées")
+    ]
+    assert "Quel agrément pour une micro-crèche" in unanswered
+    assert "Qui finance le relais" not in unanswered
+    assert "Une saison culturelle" not in unanswered
+    assert "Pouvez-vous nous aider pour la cantine" in body
+    assert "Décret sur les modes d" in body
+    assert "Activité récente" in body
+
+
+def test_an_expert_sees_stale_threads_of_their_expertise(
+    client, make_expert, make_topic, make_question, make_update
+):
+    topic = make_topic(name="Urbanisme")
+    expert = make_expert(topics=[topic])
+    question = make_question(topics=[topic], title="Le PLU de notre commune reste-t-il valable ?")
+    make_update(questions=[question], topics=[topic])
+    client.force_login(expert)
+    body = client.get("/").content.decode()
+    assert "À revérifier dans vos sujets" in body
+    assert "Le PLU de notre commune" in body
+
+
+def test_the_member_home_shows_the_next_meeting_and_top_proposals(client, member, make_topic):
+    from qa.agenda.models import Meeting, Proposal
+
+    Meeting.objects.create(
+        title="Temps d'échange de printemps",
+        place="Saint-André-les-Alpes",
+        starts_at=timezone.now() + datetime.timedelta(days=10),
+    )
+    proposal = Proposal.objects.create(
+        title="Mutualiser un assistant de prévention",
+        rationale="Les petites communes n'en ont pas.",
+        author=member,
+        support_count=4,
+    )
+    proposal.topics.add(make_topic())
+    client.force_login(member)
+    body = client.get("/").content.decode()
+    assert "Temps d&#x27;échange de printemps" in body
+    assert "Mutualiser un assistant de prévention" in body
+
+
+def test_the_member_home_runs_a_bounded_number_of_queries(
+    client, make_expert, make_topic, make_question, make_update, django_assert_max_num_queries
+):
+    topic = make_topic()
+    expert = make_expert(topics=[topic])
+    for _ in range(6):
+        make_update(questions=[make_question(topics=[topic])], topics=[topic])
+    client.force_login(expert)
+    client.get("/")
+    with django_assert_max_num_queries(30):
+        assert client.get("/").status_code == 200
