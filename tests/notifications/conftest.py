@@ -65,3 +65,7 @@ def make_expert(make_user, make_person):
         return user
 
     return _make
+
+
+# The CMS tests' page-tree fixtures (regulatory watch index, published updates).
+from tests.website.pages.conftest import home, make_update, regulatory_index  # noqa: E402, F401

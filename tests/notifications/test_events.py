@@ -214,3 +214,46 @@ def test_an_erased_answerer_gets_nothing_and_nothing_breaks(make_user, ask, answ
     Notification.objects.all().delete()
     answer(asker, question, body="Une précision.")
     assert recipients() == set()
+
+
+# --- Regulatory watch ----------------------------------------------------------------------
+
+
+def test_a_thread_marked_for_recheck_notifies_its_answerers_and_asker(
+    make_user, make_topic, ask, answer, make_update, committed
+):
+    asker, answerer = make_user(), make_user()
+    topic = make_topic()
+    question = ask(asker, topics=[topic])
+    answer(answerer, question)
+    Notification.objects.all().delete()
+    with committed():
+        make_update(topics=[topic], questions=[question], title="Loi sur les ordures ménagères")
+    rechecks = Notification.objects.filter(kind=Kind.RECHECK)
+    assert set(rechecks.values_list("recipient_id", flat=True)) == {asker.pk, answerer.pk}
+    assert "Loi sur les ordures ménagères" in rechecks.first().excerpt
+    assert rechecks.first().url == question.get_absolute_url()
+
+
+def test_a_regulatory_update_notifies_followers_and_interested_members_once(
+    make_user, make_person, make_topic, follow_topic, make_update, editor, committed
+):
+    from directory.models import InterestKind, TopicInterest
+
+    topic, other = make_topic(), make_topic()
+    follower, interested, elsewhere = make_user(), make_user(), make_user()
+    follow_topic(follower, topic)
+    TopicInterest.objects.create(
+        person=make_person(user=interested), topic=topic, kind=InterestKind.INTEREST
+    )
+    follow_topic(elsewhere, other)
+    with committed():
+        update = make_update(topics=[topic], title="Décret sur le document unique")
+    assert recipients(Kind.REGULATORY_UPDATE) == {follower.pk, interested.pk}
+    notification = Notification.objects.filter(kind=Kind.REGULATORY_UPDATE).first()
+    assert notification.title == "Décret sur le document unique"
+    assert notification.url == update.get_url()
+    # Republishing after a typo fix tells nobody again.
+    with committed():
+        update.save_revision(user=editor).publish()
+    assert Notification.objects.filter(kind=Kind.REGULATORY_UPDATE).count() == 2

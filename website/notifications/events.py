@@ -284,3 +284,69 @@ def proposal_scheduled(payload: dict) -> list:
         topic=topics[0] if topics else None,
         target=proposal,
     )
+
+
+# --- CMS: regulatory watch -----------------------------------------------------------------
+
+
+@handler("question_marked_for_recheck")
+def question_marked_for_recheck(payload: dict) -> list:
+    """A published text may make a thread's answers wrong: tell who answered (and the asker)."""
+    from qa.models import Answer
+
+    question = _question(payload["question_id"])
+    if question is None:
+        return []
+    answerers = (
+        Answer.objects.alive()
+        .filter(question=question, author__isnull=False)
+        .values_list("author_id", flat=True)
+    )
+    return notify(
+        event_key=f"recheck:{payload['recheck_id']}",
+        audiences=[
+            Audience(Kind.RECHECK, answerers),
+            Audience(Kind.RECHECK, [question.author_id]),
+        ],
+        title=question.title,
+        excerpt=gettext("À revérifier au regard de : %(update)s") % {"update": payload["update"]},
+        url=question.get_absolute_url(),
+        topic=_first_topic(question),
+        target=question,
+    )
+
+
+@handler("regulatory_update_published")
+def regulatory_update_published(payload: dict) -> list:
+    """A new regulatory text: for those who follow, or declared interest or expertise in,
+    one of its topics. Republishing (a typo fixed) notifies nobody again."""
+    from directory.models import TopicInterest
+    from qa.models import TopicFollow
+    from website.pages.models import RegulatoryUpdatePage
+
+    page = (
+        RegulatoryUpdatePage.objects.live()
+        .prefetch_related("topics")
+        .filter(pk=payload["page_id"])
+        .first()
+    )
+    if page is None:
+        return []
+    topics = sorted(page.topics.all(), key=lambda topic: topic.name)
+    followers = TopicFollow.objects.filter(topic__in=topics).values_list("user_id", flat=True)
+    interested = TopicInterest.objects.filter(
+        topic__in=topics, is_confirmed=True, person__user__isnull=False
+    ).values_list("person__user_id", flat=True)
+    return notify(
+        event_key=f"regulatory_update:{page.pk}",
+        audiences=[
+            Audience(Kind.REGULATORY_UPDATE, followers),
+            Audience(Kind.REGULATORY_UPDATE, interested),
+        ],
+        actor=payload.get("published_by_id"),
+        title=page.title,
+        excerpt=page.summary,
+        url=page.get_url() or "/veille/",
+        topic=topics[0] if topics else None,
+        target=page,
+    )

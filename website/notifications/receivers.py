@@ -6,6 +6,8 @@ commits, and `enqueue_fan_out` swallows (and logs) queueing errors: a notificati
 never undoes or breaks the member's action.
 """
 
+from django.db import transaction
+
 from website.notifications.tasks import enqueue_fan_out
 
 
@@ -52,10 +54,31 @@ def on_proposal_scheduled(sender, proposal, meeting, scheduled_by=None, **kwargs
     )
 
 
+def on_question_marked_for_recheck(sender, question, update, recheck, **kwargs):
+    enqueue_fan_out(
+        "question_marked_for_recheck",
+        {"question_id": question.pk, "recheck_id": recheck.pk, "update": str(update.title)},
+    )
+
+
+def on_page_published(sender, instance, revision=None, **kwargs):
+    """Wagtail's `page_published`: only regulatory updates concern us."""
+    from website.pages.models import RegulatoryUpdatePage
+
+    if not isinstance(instance, RegulatoryUpdatePage):
+        return
+    payload = {"page_id": instance.pk, "published_by_id": getattr(revision, "user_id", None)}
+    # Wagtail sends this inside the publishing transaction: queue once it is committed.
+    transaction.on_commit(lambda: enqueue_fan_out("regulatory_update_published", payload))
+
+
 def connect() -> None:
+    from wagtail.signals import page_published
+
     from directory import signals as directory_signals
     from qa import signals as qa_signals
     from qa.agenda import signals as agenda_signals
+    from website.pages import signals as pages_signals
 
     pairs = [
         (directory_signals.account_approved, on_account_approved),
@@ -66,6 +89,8 @@ def connect() -> None:
         (qa_signals.answer_validated, on_answer_validated),
         (qa_signals.moderation_action, on_moderation_action),
         (agenda_signals.proposal_scheduled, on_proposal_scheduled),
+        (pages_signals.question_marked_for_recheck, on_question_marked_for_recheck),
+        (page_published, on_page_published),
     ]
     for signal, receiver in pairs:
         signal.connect(receiver, dispatch_uid=f"notifications.{receiver.__name__}")
