@@ -1,0 +1,378 @@
+"""Load benchmark: generated data, gunicorn with production settings, a bounded local client.
+
+    make bench                       # = .venv/bin/python benchmarks/run.py
+    .venv/bin/python benchmarks/run.py --duration 5 --concurrency 4 --workers 3
+
+Steps: generate the data set if needed (benchmarks/generate.py), collect static files, build
+the search index if missing, start gunicorn on 127.0.0.1 (DEBUG off, a throwaway SECRET_KEY,
+the benchmark database), log a member in through the real login form, then for each page
+run a closed loop of `--concurrency` client threads for at most `--duration` seconds or
+`--max-requests` requests, and print requests/s, p50/p95/p99 latency, errors and the workers'
+resident memory. `--record` writes the table into benchmarks/README.md.
+
+The client is plain Python (http.client, one connection per thread) and talks to the loopback
+interface only; it shares the machine's cores with the server, which the README says.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+import generate
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+BIN = Path(sys.executable).parent
+HOST = "127.0.0.1"
+DEFAULT_DATABASE = f"sqlite:///{VAR / 'bench.sqlite3'}"
+README = Path(__file__).resolve().parent / "README.md"
+START_MARK = "<!-- bench-results:start -->"
+END_MARK = "<!-- bench-results:end -->"
+
+
+def server_environment(database_url: str) -> dict:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "DJANGO_SETTINGS_MODULE": "website.settings",
+            "DJANGO_DEBUG": "false",
+            "SECRET_KEY": "benchmark-only-not-secret-" + "x" * 24,
+            "SECURE_SSL_REDIRECT": "false",  # plain HTTP on the loopback, no TLS proxy in front
+            "ALLOWED_HOSTS": HOST,
+            "STATIC_ROOT": str(VAR / "bench-static"),
+            "SEARCH_INDEX_DIR": str(generate.search_dir(database_url)),
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    return env
+
+
+def run(command, env, **kwargs):
+    print("$", " ".join(str(part) for part in command), flush=True)
+    subprocess.run(command, env=env, check=True, cwd=ROOT, **kwargs)  # noqa: S603
+
+
+def prepare(env, scale: float, database_url: str):
+    python = str(BIN / "python")
+    run([python, "benchmarks/generate.py", "--scale", str(scale)], env)
+    run([python, "manage.py", "collectstatic", "--noinput", "-v0"], env)
+    index = generate.search_dir(database_url)
+    if not index.exists() or not any(index.iterdir()):
+        started = time.monotonic()
+        run([python, "manage.py", "search_rebuild"], env)
+        print(f"Search index built in {time.monotonic() - started:.0f} s")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """gunicorn in the venv, sync workers, bound to the loopback only."""
+
+    def __init__(self, env, workers: int):
+        self.port = free_port()
+        self.process = subprocess.Popen(  # noqa: S603
+            [
+                str(BIN / "gunicorn"),
+                "website.wsgi:application",
+                "--bind",
+                f"{HOST}:{self.port}",
+                "--workers",
+                str(workers),
+                "--worker-class",
+                "sync",
+                "--timeout",
+                "60",
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=ROOT,
+        )
+
+    def wait_ready(self, timeout=90):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                connection = http.client.HTTPConnection(HOST, self.port, timeout=5)
+                connection.request("GET", "/sante/")
+                connection.getresponse().read()
+                return
+            except OSError:
+                time.sleep(0.5)
+        raise RuntimeError("gunicorn did not answer in time")
+
+    def worker_pids(self):
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.process.pid:
+                pids.append(int(stat.parent.name))
+        return pids
+
+    def worker_rss_mib(self):
+        sizes = []
+        for pid in self.worker_pids():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            match = re.search(r"VmRSS:\s+(\d+) kB", status)
+            if match:
+                sizes.append(int(match.group(1)) / 1024)
+        return sizes
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+class Session:
+    """Cookies of one logged-in member, shared by the client threads."""
+
+    def __init__(self, port):
+        self.port = port
+        self.cookies = {}
+
+    def request(self, method, path, body=None, headers=None):
+        connection = http.client.HTTPConnection(HOST, self.port, timeout=30)
+        headers = dict(headers or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        data = response.read()
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name.strip()] = rest.split(";", 1)[0]
+        connection.close()
+        return response, data
+
+    def login(self, email, password):
+        response, page = self.request("GET", "/comptes/login/")
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1).decode()
+        body = urlencode({"csrfmiddlewaretoken": token, "login": email, "password": password})
+        response, _ = self.request(
+            "POST",
+            "/comptes/login/",
+            body=body,
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Referer": f"http://{HOST}:{self.port}/comptes/login/",
+            },
+        )
+        if response.status != 302 or "sessionid" not in self.cookies:
+            raise RuntimeError(f"login failed: HTTP {response.status}")
+
+
+def measure(session, paths, concurrency, duration, max_requests, warmup=10):
+    """Closed loop: each thread sends its next request when the previous one is answered."""
+    cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
+    for path in paths[:warmup] * max(1, warmup // len(paths[:warmup])):
+        session.request("GET", path)
+    latencies, errors = [], []
+    lock = threading.Lock()
+    counter = iter(range(max_requests))
+    deadline = time.monotonic() + duration
+
+    def worker(offset):
+        connection = http.client.HTTPConnection(HOST, session.port, timeout=30)
+        local, local_errors = [], []
+        for number in counter:
+            if time.monotonic() > deadline:
+                break
+            path = paths[(number + offset) % len(paths)]
+            started = time.perf_counter()
+            try:
+                connection.request("GET", path, headers={"Cookie": cookie})
+                response = connection.getresponse()
+                response.read()
+                if response.status != 200:
+                    local_errors.append(response.status)
+                if response.getheader("Connection", "").lower() == "close":
+                    connection.close()
+            except (OSError, http.client.HTTPException) as error:
+                local_errors.append(type(error).__name__)
+                connection.close()
+            local.append(time.perf_counter() - started)
+        with lock:
+            latencies.extend(local)
+            errors.extend(local_errors)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+
+    def percentile(p):
+        return latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000
+
+    return {
+        "requests": len(latencies),
+        "seconds": round(elapsed, 2),
+        "rps": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(percentile(0.50), 1),
+        "p95_ms": round(percentile(0.95), 1),
+        "p99_ms": round(percentile(0.99), 1),
+        "mean_ms": round(statistics.fmean(latencies) * 1000, 1),
+        "errors": len(errors),
+        "error_kinds": sorted({str(e) for e in errors}),
+    }
+
+
+def static_path():
+    manifest = json.loads((VAR / "bench-static" / "staticfiles.json").read_text())
+    return "/static/" + manifest["paths"]["css/entraide.css"]
+
+
+def machine():
+    cpu = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    memory = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+    return (
+        f"{os.cpu_count()} × {cpu}, {memory / 1024 / 1024:.0f} GiB RAM, "
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    )
+
+
+def table(results):
+    lines = [
+        "| page | requests | req/s | p50 ms | p95 ms | p99 ms | errors | worker RSS MiB (max) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, result in results.items():
+        lines.append(
+            f"| {name} | {result['requests']} | {result['rps']} | {result['p50_ms']} | "
+            f"{result['p95_ms']} | {result['p99_ms']} | {result['errors']} | "
+            f"{result['rss_max_mib']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def record(results, meta):
+    text = README.read_text() if README.exists() else ""
+    block = "\n".join(
+        [
+            START_MARK,
+            f"Last run: {meta['date']} — {meta['machine']}.",
+            f"Database: `{meta['database']}` ({meta['counts']}); gunicorn {meta['workers']} "
+            f"sync workers; client: {meta['concurrency']} threads, ≤ {meta['duration']} s "
+            f"or {meta['max_requests']} requests per page. Workers' RSS after the run: "
+            f"{meta['rss_after']} MiB.",
+            "",
+            table(results),
+            END_MARK,
+        ]
+    )
+    if START_MARK in text and END_MARK in text:
+        before, rest = text.split(START_MARK, 1)
+        after = rest.split(END_MARK, 1)[1]
+        text = before + block + after
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    README.write_text(text)
+    (VAR / "bench-results.json").write_text(
+        json.dumps({"meta": meta, "results": results}, indent=2)
+    )
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=8.0, help="seconds per page (max)")
+    parser.add_argument("--max-requests", type=int, default=3000, help="requests per page (max)")
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument("--scale", type=float, default=1.0, help="data set size (1 = full)")
+    parser.add_argument("--record", action=argparse.BooleanOptionalAction, default=True)
+    args = parser.parse_args(argv)
+    if args.duration > 120 or args.max_requests > 100_000 or args.concurrency > 64:
+        sys.exit("Keep runs bounded: duration ≤ 120 s, ≤ 100,000 requests, ≤ 64 threads.")
+
+    database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE)
+    env = server_environment(database_url)
+    prepare(env, args.scale, database_url)
+    samples = json.loads(generate.samples_path(database_url).read_text())
+
+    server = Server(env, args.workers)
+    try:
+        server.wait_ready()
+        session = Session(server.port)
+        session.login(samples["login"]["email"], samples["login"]["password"])
+        searches = [f"/recherche/?{urlencode({'q': q})}" for q in samples["searches"]]
+        pages = {
+            "home `/`": ["/"],
+            "question list `/questions/`": ["/questions/", "/questions/?page=2"],
+            "question list, page 200": ["/questions/?page=200"],
+            "thread (typical)": samples["threads"],
+            f"thread ({50} answers)": samples["hot_threads"],
+            "directory `/annuaire/`": ["/annuaire/"],
+            "search `/recherche/?q=`": searches,
+            "static file (ceiling)": [static_path()],
+        }
+        results = {}
+        for name, paths in pages.items():
+            result = measure(session, paths, args.concurrency, args.duration, args.max_requests)
+            result["rss_max_mib"] = max(server.worker_rss_mib() or [0])
+            results[name] = result
+            print(
+                f"{name:32} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.1f} ms  "
+                f"p95 {result['p95_ms']:7.1f} ms  errors {result['errors']} "
+                f"{result['error_kinds'] or ''}",
+                flush=True,
+            )
+        rss_after = [round(size) for size in server.worker_rss_mib()]
+    finally:
+        server.stop()
+
+    print()
+    print(table(results))
+    meta = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "database": database_url.split("@")[-1],
+        "counts": ", ".join(f"{value:,} {key}" for key, value in samples["counts"].items()),
+        "workers": args.workers,
+        "concurrency": args.concurrency,
+        "duration": args.duration,
+        "max_requests": args.max_requests,
+        "rss_after": rss_after,
+    }
+    if args.record:
+        record(results, meta)
+        print(f"\nRecorded in {README.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
