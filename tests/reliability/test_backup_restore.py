@@ -1,0 +1,214 @@
+"""Backup and restore drill: create content → back up → wipe → restore → everything is back.
+
+Runs on the configured database (SQLite by default, PostgreSQL under `DATABASE_URL=postgres://…`).
+Transactional: `pg_dump` and SQLite's backup API read committed data.
+"""
+
+import io
+import json
+import tarfile
+from pathlib import Path
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
+from django.core.management import CommandError, call_command
+from django.db import connection
+from wagtail.documents import get_document_model
+from wagtail.models import Site
+
+from directory.models import User
+from qa import services as qa_services
+from qa.models import Answer, Question, Vote
+from tests.factories import TEST_PASSWORD
+from website.management.commands.backup import row_counts
+from website.pages.models import ContentPage
+from website.search import service as search_service
+from website.search.backends import reset_backends
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+DOCUMENT_BYTES = b"%PDF-1.4\n% compte rendu de la commission eau\n"
+
+
+@pytest.fixture
+def isolated_files(settings, tmp_path):
+    """Own media and search folders: restoring replaces them."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.SEARCH_INDEX_DIR = str(tmp_path / "search")
+    reset_backends()
+    yield tmp_path
+    reset_backends()
+    # `restore` empties the content-type cache; the test database's teardown reloads its
+    # initial rows and, with a cold cache, would create content types twice: warm it again.
+    ContentType.objects.clear_cache()
+    ContentType.objects.get_for_models(*apps.get_models(), for_concrete_models=False)
+
+
+def create_content(make_user, make_topic, make_structure, make_position):
+    author = make_user(email="auteur.sauvegarde@example.org")
+    voter = make_user(email="votant.sauvegarde@example.org")
+    make_user(email="moderatrice.sauvegarde@example.org", roles=["Modérateurs"])
+    make_user(email="en.attente@example.org", approved_at=None)
+    topic = make_topic(name="Eau et assainissement")
+    make_position(structure=make_structure(name="Commune de Sauvegarde"))
+    question = qa_services.question_create(
+        author=author,
+        title="Comment mutualiser le réseau d'eau potable ?",
+        body="Nous cherchons des **retours d'expérience** sur la mutualisation.",
+        topics=[topic],
+    )
+    answer = qa_services.answer_create(
+        question=question, author=voter, body="Le syndicat intercommunal peut vous aider."
+    )
+    qa_services.vote_cast(user=voter, post=question, value=1)
+    qa_services.vote_cast(user=author, post=answer, value=1)
+    document = get_document_model().objects.create(
+        title="Compte rendu de commission",
+        file=ContentFile(DOCUMENT_BYTES, name="compte-rendu.pdf"),
+    )
+    home = Site.objects.get(is_default_site=True).root_page
+    page = ContentPage(title="Mentions de sauvegarde", body="<p>Texte de la page.</p>")
+    home.add_child(instance=page)
+    page.save_revision().publish()
+    return question, document
+
+
+def snapshot():
+    return {
+        "counts": row_counts(),
+        "users": sorted(User.objects.values_list("email", "password", "approved_at")),
+        "emails": sorted(EmailAddress.objects.values_list("email", "verified")),
+        "questions": sorted(Question.objects.values_list("title", "score", "body_html")),
+        "answers": sorted(Answer.objects.values_list("body", "score")),
+        "votes": Vote.objects.count(),
+        "pages": sorted(ContentPage.objects.values_list("title", "live")),
+    }
+
+
+def back_up(tmp_path) -> Path:
+    output = tmp_path / "sauvegardes"
+    call_command("backup", output=str(output), stdout=io.StringIO())
+    (archive,) = output.glob("entraide-sauvegarde-*.tar.gz")
+    return archive
+
+
+def wipe(tmp_path):
+    # Empty every table, as a lost disk would (no post-migrate content recreated).
+    call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
+    for path in (tmp_path / "media").rglob("*"):
+        if path.is_file():
+            path.unlink()
+    assert not User.objects.exists() and not Question.objects.exists()
+
+
+def restore(archive):
+    out = io.StringIO()
+    call_command("restore", str(archive), interactive=False, stdout=out, stderr=out)
+    return out.getvalue()
+
+
+def test_a_wiped_site_comes_back_whole_from_its_backup(
+    isolated_files, make_user, make_topic, make_structure, make_position, client
+):
+    question, document = create_content(make_user, make_topic, make_structure, make_position)
+    before = snapshot()
+    assert before["votes"] == 2
+    archive = back_up(isolated_files)
+
+    wipe(isolated_files)
+    assert not Path(document.file.path).exists()
+
+    output = restore(archive)
+    assert "Restauration terminée" in output
+    assert "Attention" not in output
+    assert snapshot() == before
+    restored = get_document_model().objects.get(pk=document.pk)
+    assert Path(restored.file.path).read_bytes() == DOCUMENT_BYTES
+    # Accounts work again: the password hash came back with the account.
+    response = client.post(
+        "/comptes/login/", {"login": "auteur.sauvegarde@example.org", "password": TEST_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(question.author_id)
+    # The search index was rebuilt from the restored database.
+    author = User.objects.get(email="auteur.sauvegarde@example.org")
+    outcome = search_service.search_for(author, "mutualiser")
+    assert [hit.title for hit in outcome.results.hits] == [question.title]
+
+
+def test_the_manifest_names_the_code_version_the_engine_and_every_checksum(
+    isolated_files, make_user
+):
+    make_user()
+    archive = back_up(isolated_files)
+    with tarfile.open(archive) as tar:
+        manifest = json.load(tar.extractfile("manifest.json"))
+        names = set(tar.getnames())
+    assert manifest["engine"] == connection.vendor
+    assert manifest["version"]
+    assert manifest["created_at"]
+    assert set(manifest["files"]) | {"manifest.json"} == names
+    assert all(len(checksum) == 64 for checksum in manifest["files"].values())
+    assert manifest["row_counts"]["directory.User"] == 1
+
+
+def rewrite(archive, target, *, change=None, extra=None):
+    """Copy `archive` to `target`, changing one member's bytes or adding a member."""
+    with tarfile.open(archive) as source, tarfile.open(target, "w:gz") as copy:
+        for member in source.getmembers():
+            data = source.extractfile(member).read()
+            if change and member.name in change:
+                data = change[member.name](data)
+            member.size = len(data)
+            copy.addfile(member, io.BytesIO(data))
+        for name, data in (extra or {}).items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            copy.addfile(info, io.BytesIO(data))
+    return target
+
+
+def refused(archive, message):
+    with pytest.raises(CommandError) as error:
+        restore(archive)
+    assert message in str(error.value)
+    assert "Rien n'a été modifié" in str(error.value)
+
+
+def test_a_corrupt_or_tampered_archive_is_refused_and_nothing_changes(isolated_files, make_user):
+    make_user(email="garde@example.org")
+    archive = back_up(isolated_files)
+    truncated = isolated_files / "tronquee.tar.gz"
+    truncated.write_bytes(archive.read_bytes()[:200])
+    refused(truncated, "corrompue")
+
+    database = "database.sqlite3" if connection.vendor == "sqlite" else "database.pgdump"
+    tampered = rewrite(
+        archive, isolated_files / "alteree.tar.gz", change={database: lambda b: b[:-1] + b"x"}
+    )
+    refused(tampered, "empreinte")
+
+    smuggled = rewrite(
+        archive, isolated_files / "traversee.tar.gz", extra={"../../etc/entraide": b"x"}
+    )
+    refused(smuggled, "corrompue")
+    assert User.objects.filter(email="garde@example.org").exists()
+
+
+def test_a_backup_from_another_database_engine_is_refused(isolated_files, make_user):
+    make_user()
+    archive = back_up(isolated_files)
+    other = "postgresql" if connection.vendor == "sqlite" else "sqlite"
+
+    def other_engine(data):
+        manifest = json.loads(data)
+        manifest["engine"] = other
+        return json.dumps(manifest).encode()
+
+    foreign = rewrite(
+        archive, isolated_files / "autre.tar.gz", change={"manifest.json": other_engine}
+    )
+    refused(foreign, "même moteur")
