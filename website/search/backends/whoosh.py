@@ -275,6 +275,9 @@ class WhooshBackend:
             return
         self._cleanup_once(path)
         ix = whoosh_index.open_dir(path)
+        documents, delete_uids = self._changes_only(ix, documents, delete_uids)
+        if not documents and not delete_uids:
+            return
         writer = self._writer(ix)
         try:
             for uid in delete_uids:
@@ -285,6 +288,18 @@ class WhooshBackend:
             writer.cancel()
             raise
         writer.commit()
+
+    def _changes_only(self, ix, documents, delete_uids):
+        """Skip documents the index already holds unchanged (a repeated task costs a lookup,
+        not an `update_document`, which is slow on a large index)."""
+        with ix.searcher() as searcher:
+            changed = []
+            for doc in documents:
+                stored = searcher.document(uid=doc.uid)
+                if not stored or stored.get("fingerprint") != doc.fingerprint():
+                    changed.append(doc)
+            present = [uid for uid in delete_uids if searcher.document_number(uid=uid) is not None]
+        return changed, present
 
     def index(self, documents: Iterable[SearchDocument]) -> None:
         self.write(documents)

@@ -1,0 +1,129 @@
+"""The results page and the similar-questions endpoint, through the test client."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def threads(search_backend, ask, index, make_topic):
+    water = make_topic(name="Eau potable", slug="eau-potable")
+    questions = [ask(f"Facturation de l'eau potable, cas {n}", topics=[water]) for n in range(12)]
+    questions.append(ask("Mutualisation des secrétaires de mairie"))
+    index(*questions)
+    return questions
+
+
+@pytest.fixture
+def member_client(client, member):
+    client.force_login(member)
+    return client
+
+
+def test_the_page_lists_highlighted_results_with_facets(threads, member_client):
+    response = member_client.get("/recherche/", {"q": "facturation"})
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert content.count("<h1") == 1
+    assert "12 résultats pour « facturation »" in content
+    assert "<mark>Facturation</mark>" in content
+    assert "Eau potable" in content and "(12)" in content
+    assert "?q=facturation&amp;topics=eau-potable" in content
+
+
+def test_a_facet_link_filters_and_a_second_click_removes_the_filter(threads, member_client):
+    filtered = member_client.get("/recherche/", {"q": "facturation", "topics": "eau-potable"})
+    content = filtered.content.decode()
+    assert 'aria-current="true"' in content
+    assert "Retirer le filtre" in content
+    assert 'href="?q=facturation"' in content
+
+
+def test_results_are_paged_and_a_page_beyond_the_end_shows_the_last(threads, member_client):
+    second = member_client.get("/recherche/", {"q": "facturation", "page": "2"})
+    assert "page 2 sur 2" in second.content.decode()
+    beyond = member_client.get("/recherche/", {"q": "facturation", "page": "9999"})
+    assert beyond.status_code == 200
+    assert "page 2 sur 2" in beyond.content.decode()
+
+
+def test_a_misspelt_word_offers_did_you_mean(threads, member_client):
+    content = member_client.get("/recherche/", {"q": "mutulisation"}).content.decode()
+    assert "0 résultat" in content
+    assert "Vouliez-vous dire" in content
+    assert 'href="?q=mutualisation"' in content
+
+
+def test_an_empty_query_explains_what_to_type(search_backend, member_client):
+    content = member_client.get("/recherche/").content.decode()
+    assert "Saisissez un ou plusieurs mots" in content
+
+
+def test_a_query_of_stop_words_explains_itself(search_backend, member_client):
+    content = member_client.get("/recherche/", {"q": "les de la"}).content.decode()
+    assert "mots trop courants" in content
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": '"marchés publics'},
+        {"q": "AND"},
+        {"q": "OR NOT"},
+        {"q": "*"},
+        {"q": "eau*"},
+        {"q": "x" * 5000},
+        {"q": "mot " * 1250},
+        {"q": "\x00\x01\x1b[31m eau \x7f"},
+        {"q": "😀 eau 🚰"},
+        {"q": "title:eau acl:public"},
+        {"q": "eau", "topics": "inconnu", "kind": "<script>", "year": "99999"},
+        {"q": "eau", "page": "-3"},
+        {"q": "eau", "page": "abc"},
+        {"q": "eau", "page": "9" * 50},
+        {"q": "eau", "tri": "n-importe-quoi"},
+        {"q": ["eau", "voirie"]},
+    ],
+)
+def test_bad_input_never_breaks_the_page(threads, member_client, params):
+    response = member_client.get("/recherche/", params)
+    assert response.status_code == 200
+    assert "<script>" not in response.content.decode().split("<main")[1].split("</main>")[0]
+
+
+def test_an_htmx_request_gets_only_the_results(threads, member_client):
+    response = member_client.get(
+        "/recherche/", {"q": "facturation"}, headers={"HX-Request": "true"}
+    )
+    content = response.content.decode()
+    assert "<html" not in content and 'id="search-results"' in content
+
+
+def test_the_page_needs_few_queries(threads, member_client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(12):
+        member_client.get("/recherche/", {"q": "facturation"})
+
+
+def test_the_similar_endpoint_answers_from_three_words(threads, member_client):
+    assert member_client.get("/recherche/similaires/", {"titre": "facturation eau"}).json() == {
+        "results": []
+    }
+    data = member_client.get(
+        "/recherche/similaires/", {"titre": "Comment mutualiser un secrétaire de mairie ?"}
+    ).json()
+    assert data["results"][0]["title"] == "Mutualisation des secrétaires de mairie"
+    assert data["results"][0]["url"].startswith("/questions/")
+
+
+def test_the_similar_endpoint_tolerates_junk(threads, member_client):
+    response = member_client.get("/recherche/similaires/", {"titre": "\x00 * AND 😀 " * 200})
+    assert response.status_code == 200
+
+
+def test_the_header_search_box_lands_on_the_results_page(threads, member_client):
+    home = member_client.get("/recherche/", {"q": "eau"}).content.decode()
+    assert 'action="/recherche/"' in home
+
+
+def test_health_reports_the_index_state(search_backend, client):
+    assert client.get("/sante/").json()["checks"]["search"] == "ok"
