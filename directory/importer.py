@@ -83,6 +83,7 @@ def decode(data: bytes) -> DecodedFile:
 
 # --- Parsing ----------------------------------------------------------------------------------
 
+KIND = "kind"
 NAME, FIRST, LAST, STRUCTURE, EMAIL, FUNCTION, PHONE = (
     "name",
     "first",
@@ -107,6 +108,7 @@ HEADER_ALIASES = {
     EMAIL: {"mail", "e mail", "email", "courriel", "adresse mail", "adresse e mail"},
     FUNCTION: {"fonction", "poste", "fonctions"},
     PHONE: {"telephone", "tel", "portable", "telephone professionnel"},
+    KIND: {"elu ou agent", "statut", "elu agent"},
 }
 
 
@@ -275,6 +277,7 @@ def read_rows(text: str) -> tuple[list[Row], list[str]]:
     rows: list[Row] = []
     file_errors: list[str] = []
     mapping: dict[str, int] | None = None
+    width = 0
     section_kind: str | None = None
     try:
         lines = list(reader)
@@ -300,6 +303,7 @@ def read_rows(text: str) -> tuple[list[Row], list[str]]:
                 mapping = None
             else:
                 mapping = header
+                width = max(index for index, cell in enumerate(cells) if cell) + 1
             continue
         if len(filled) == 1 and _SECTION.search(fold(filled[0])):
             section_kind = _section_kind(filled[0])
@@ -320,7 +324,7 @@ def read_rows(text: str) -> tuple[list[Row], list[str]]:
                 _("Le fichier dépasse %(max)d lignes : découpez-le.") % {"max": MAX_ROWS}
             )
             break
-        rows.append(_parse_row(line_number, cells, mapping, section_kind))
+        rows.append(_parse_row(line_number, cells, mapping, section_kind, width))
     if not rows and not file_errors:
         file_errors.append(
             _(
@@ -336,9 +340,15 @@ def _cell(cells: list[str], mapping: dict[str, int], column: str) -> str:
     return cells[index] if index is not None and index < len(cells) else ""
 
 
-def _parse_row(line: int, cells: list[str], mapping: dict[str, int], section: str | None) -> Row:
+def _parse_row(
+    line: int, cells: list[str], mapping: dict[str, int], section: str | None, width: int
+) -> Row:
+    kind_cell = key(_cell(cells, mapping, KIND))
+    if kind_cell.startswith("elu"):
+        section = PositionKind.ELU
+    elif kind_cell.startswith("agent"):
+        section = PositionKind.AGENT
     row = Row(line=line, section_kind=section)
-    width = max(mapping.values()) + 1
     extra = [cell for cell in cells[width:] if cell]
     if extra:
         row.errors.append(

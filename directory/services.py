@@ -267,7 +267,7 @@ def account_erase(*, user: User) -> None:
             password=make_password(None),
         )
         EmailAddress.objects.filter(user_id=user_id).delete()
-    transaction.on_commit(lambda: sessions_end_for(user_id=user_id))
+    sessions_end_for(user_id=user_id)
 
 
 def sessions_end_for(*, user_id: int) -> int:

@@ -385,7 +385,7 @@ def import_upload(request):
 def import_detail(request, pk):
     """Dry run of an uploaded file (GET) and the real, all-or-nothing import (POST)."""
     batch = get_object_or_404(DirectoryImport, pk=pk)
-    form = ImportApplyForm(request.POST or None)
+    form = ImportApplyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             report = services.directory_import_apply(

@@ -1,0 +1,104 @@
+"""The directory runs a bounded number of queries whatever the number of people."""
+
+import pytest
+from django.utils.text import slugify
+
+from directory.models import (
+    InterestKind,
+    Person,
+    Position,
+    PositionKind,
+    Structure,
+    StructureKind,
+    TopicInterest,
+)
+from directory.text import person_key
+
+pytestmark = pytest.mark.django_db
+
+PEOPLE, STRUCTURES = 5000, 300
+MAX_QUERIES = 20
+
+
+@pytest.fixture
+def big_directory(make_topic, make_user):
+    topics = [make_topic(name=f"Sujet {index}") for index in range(5)]
+    ccs = Structure.objects.bulk_create(
+        Structure(name=f"CC Test {index}", slug=f"cc-test-{index}", kind=StructureKind.CC)
+        for index in range(10)
+    )
+    communes = Structure.objects.bulk_create(
+        Structure(
+            name=f"Commune Test {index}",
+            slug=slugify(f"Commune Test {index}"),
+            kind=StructureKind.COMMUNE,
+            parent=ccs[index % len(ccs)],
+        )
+        for index in range(STRUCTURES - len(ccs))
+    )
+    structures = ccs + communes
+    people = Person.objects.bulk_create(
+        Person(
+            first_name=f"Prénom{index}",
+            last_name=f"Nom{index:05d}",
+            search_name=person_key(f"Prénom{index}", f"Nom{index:05d}"),
+            email=f"p{index}@example.org",
+        )
+        for index in range(PEOPLE)
+    )
+    Position.objects.bulk_create(
+        Position(
+            person=person,
+            structure=structures[index % len(structures)],
+            function="Secrétaire de mairie" if index % 2 else "Maire",
+            kind=PositionKind.AGENT if index % 2 else PositionKind.ELU,
+        )
+        for index, person in enumerate(people)
+        for _ in range(1 + index % 2)
+    )
+    TopicInterest.objects.bulk_create(
+        TopicInterest(
+            person=person,
+            topic=topics[index % len(topics)],
+            kind=InterestKind.EXPERTISE if index % 7 == 0 else InterestKind.INTEREST,
+        )
+        for index, person in enumerate(people)
+    )
+    viewer = make_user()
+    Person.objects.filter(pk=people[1].pk).update(user=viewer)
+    return {"viewer": viewer, "topic": topics[0], "cc": ccs[3], "commune": communes[5]}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?q=prenom12",
+        "?q=nom0",
+        "?sujet=sujet-0",
+        "?sujet=sujet-0&cc=cc-test-5&pres_de_moi=on",
+        "?type=elu&fonction=maire&page=3",
+        "?structure=commune-test-5",
+    ],
+)
+def test_the_directory_list_and_search_run_a_bounded_number_of_queries(
+    client, big_directory, django_assert_max_num_queries, query
+):
+    client.force_login(big_directory["viewer"])
+    with django_assert_max_num_queries(MAX_QUERIES):
+        response = client.get("/annuaire/" + query)
+    assert response.status_code == 200
+    assert response.content.decode().count('class="person-card"') > 0
+
+
+def test_a_structure_page_and_the_export_run_a_bounded_number_of_queries(
+    client, big_directory, make_user, django_assert_max_num_queries
+):
+    client.force_login(make_user(roles=["Modérateurs"]))
+    with django_assert_max_num_queries(MAX_QUERIES):
+        assert client.get("/annuaire/structures/cc-test-3/").status_code == 200
+    with django_assert_max_num_queries(MAX_QUERIES):
+        assert client.get("/annuaire/structures/").status_code == 200
+    with django_assert_max_num_queries(MAX_QUERIES):
+        response = client.get("/annuaire/export.csv?cc=cc-test-3")
+    assert response.content.decode("utf-8-sig").count("\r\n") > 500
