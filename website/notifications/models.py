@@ -167,12 +167,6 @@ class DeliveryKind(models.TextChoices):
     WEEKLY = "weekly", _("Résumé hebdomadaire")
 
 
-class EmailDeliveryQuerySet(models.QuerySet):
-    def due(self, now):
-        """Deliveries a worker should (re)try now."""
-        return self.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-
-
 class EmailDelivery(models.Model):
     """One e-mail in the outbox. The idempotency key makes a retried task or command a no-op.
 
@@ -202,8 +196,6 @@ class EmailDelivery(models.Model):
     next_attempt_at = models.DateTimeField(_("prochain essai"), null=True, blank=True)
     claimed_at = models.DateTimeField(_("pris en charge le"), null=True, blank=True)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
-
-    objects = EmailDeliveryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
