@@ -26,6 +26,7 @@ demo: install
 	$(MANAGE) migrate --noinput -v0
 	$(MANAGE) createcachetable
 	$(MANAGE) load_demo
+	$(MANAGE) search_rebuild
 	$(MANAGE) runserver 127.0.0.1:8000
 
 lint: $(STAMP)
