@@ -197,6 +197,7 @@ if PROCONNECT_DOMAIN := env.str("PROCONNECT_DOMAIN", default=""):
 
 # The admin logins go through allauth: rate limits and MFA apply everywhere.
 WAGTAILADMIN_LOGIN_URL = "/comptes/login/"
+WAGTAIL_FRONTEND_LOGIN_URL = WAGTAILADMIN_LOGIN_URL
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAILUSERS_PASSWORD_ENABLED = False
 

@@ -29,6 +29,12 @@ urlpatterns = [
         RedirectView.as_view(url=settings.WAGTAILADMIN_LOGIN_URL, query_string=True),
         name="wagtailadmin_login_redirect",
     ),
+    # Nor Wagtail's front-end login form for private pages (Django's plain LoginView).
+    path(
+        "_util/login/",
+        RedirectView.as_view(url=settings.WAGTAILADMIN_LOGIN_URL, query_string=True),
+        name="wagtail_frontend_login_redirect",
+    ),
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
