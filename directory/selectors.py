@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from directory.models import (
@@ -184,6 +184,20 @@ def person_list_for(viewer: User, filters: PersonFilters) -> QuerySet[Person]:
     return people.order_by(*order).prefetch_related(current_positions_prefetch())
 
 
+def people_who_asked_about(topic, *, viewer: User, limit: int = 5) -> list[Person]:
+    """Listed people whose account asked a (not deleted) question on this topic, latest first.
+
+    Reaches `qa` through the reverse relation `user.questions` only.
+    """
+    return list(
+        Person.objects.listed()
+        .filter(user__questions__topics=topic, user__questions__deleted_at__isnull=True)
+        .exclude(user=viewer)
+        .annotate(last_asked=Max("user__questions__created_at"))
+        .order_by("-last_asked")[:limit]
+    )
+
+
 def person_detail_for(viewer: User, pk: int) -> Person | None:
     """One entry, or None when the viewer may not see it (unlisted, except self/moderators)."""
     person = (
@@ -276,6 +290,29 @@ def person_data_export(user: User) -> dict:
             ],
         },
         "fiche_annuaire": None,
+        # Posts, through the reverse relations of `qa`'s foreign keys (no import of `qa`).
+        "questions": [
+            {
+                "titre": question.title,
+                "texte": question.body,
+                "le": question.created_at.isoformat(),
+                "supprimee": question.deleted_at is not None,
+            }
+            for question in user.questions.order_by("created_at")
+        ],
+        "reponses": [
+            {
+                "question": answer.question.title,
+                "texte": answer.body,
+                "le": answer.created_at.isoformat(),
+            }
+            for answer in user.answers.select_related("question").order_by("created_at")
+        ],
+        "commentaires": [
+            {"texte": comment.body, "le": comment.created_at.isoformat()}
+            for comment in user.qa_comments.order_by("created_at")
+        ],
+        "votes": user.qa_votes.count(),
     }
     if person is not None:
         data["fiche_annuaire"] = {
@@ -307,6 +344,10 @@ def person_data_export(user: User) -> dict:
                     "confirme": link.is_confirmed,
                 }
                 for link in person.topic_links.select_related("topic")
+            ],
+            "questions_adressees_a_moi": [
+                {"titre": question.title, "le": question.created_at.isoformat()}
+                for question in person.questions_addressed.all()
             ],
             "contact_pour_competences": [
                 f"{competence.topic} — {competence.structure}"

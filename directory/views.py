@@ -42,6 +42,7 @@ from directory.permissions import check_manage_directory, check_view_directory
 from directory.text import key
 
 PAGE_SIZE = 30
+RECENT = 5
 
 
 def members_only(view):
@@ -99,10 +100,11 @@ def person_list(request):
     form, filters = _filters(request)
     people = selectors.person_list_for(request.user, filters)
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
-    experts = []
+    experts, askers = [], []
     if filters.topic is not None:
         near = filters.near or selectors.home_structure(_viewer_person(request.user))
         experts = selectors.experts_for(topics=[filters.topic], structure=near, limit=5)
+        askers = selectors.people_who_asked_about(filters.topic, viewer=request.user)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -110,6 +112,7 @@ def person_list(request):
         "page": page,
         "filters": filters,
         "experts": experts,
+        "askers": askers,
         "query": query.urlencode(),
         "searched": bool(request.GET),
     }
@@ -137,11 +140,28 @@ def person_detail(request, pk):
 
 
 def _recent_activity(person):
-    """Recent questions and answers of the person's account, through reverse relations."""
+    """Recent questions and answers of the person's account, through reverse relations.
+
+    `directory` never imports `qa`: `user.questions`, `user.answers` and
+    `person.questions_addressed` are the reverse sides of `qa`'s foreign keys.
+    """
     user = person.user
-    if user is None or not user.is_active:
-        return {"recent_questions": [], "recent_answers": []}
-    return {"recent_questions": [], "recent_answers": []}
+    activity = {
+        "recent_questions": [],
+        "recent_answers": [],
+        "questions_addressed": list(
+            person.questions_addressed.alive().order_by("-created_at")[:RECENT]
+        ),
+    }
+    if user is not None and user.is_active:
+        activity["recent_questions"] = list(user.questions.alive().order_by("-created_at")[:RECENT])
+        activity["recent_answers"] = list(
+            user.answers.alive()
+            .filter(question__deleted_at__isnull=True)
+            .select_related("question")
+            .order_by("-created_at")[:RECENT]
+        )
+    return activity
 
 
 @members_only
@@ -200,7 +220,13 @@ def structure_detail(request, slug):
 
 
 def _structure_questions(structure):
-    return {"questions_asked": [], "questions_addressed": []}
+    """Questions its members asked from it, and those addressed to it (reverse relations)."""
+    return {
+        "questions_asked": list(structure.questions_asked.alive().order_by("-created_at")[:10]),
+        "questions_addressed": list(
+            structure.questions_addressed.alive().order_by("-created_at")[:10]
+        ),
+    }
 
 
 # --- My entry --------------------------------------------------------------------------------
