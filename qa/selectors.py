@@ -257,10 +257,13 @@ def similar_questions(title: str, user, *, limit: int = 5, exclude_pk=None) -> l
     words = title_words(title)
     if not words:
         return []
-    # Match on a 5-letter stem so "mutualiser" finds "mutualisation".
+    # Match on a 5-letter stem so "mutualiser" finds "mutualisation"; the database compares
+    # accents literally, so both the typed and the accent-free spelling are tried.
     stems = [w[:5] if len(w) > 5 else w for w in words]
+    typed = re.findall(r"\w+", title.lower())
+    raw_stems = [w[:5] if len(w) > 5 else w for w in typed if len(w) >= 4]
     condition = Q()
-    for stem in stems:
+    for stem in set(stems) | set(raw_stems):
         condition |= Q(title__icontains=stem)
     candidates = (
         questions_visible_to(user)

@@ -1,0 +1,91 @@
+"""List and thread pages run a number of queries that does not grow with the content."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from qa import services
+
+pytestmark = pytest.mark.django_db
+
+THREAD_MAX_QUERIES = 30
+LIST_MAX_QUERIES = 20
+
+
+def _count(client, url):
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(context.captured_queries)
+
+
+def _grow(question, users, *, answers, comments_per_answer, votes=True):
+    for n in range(answers):
+        answer = services.answer_create(
+            question=question, author=users[n % len(users)], body=f"Réponse {n}"
+        )
+        if votes:
+            services.vote_cast(user=users[(n + 1) % len(users)], post=answer, value=1)
+        if n == 0:
+            services.answer_validate(answer=answer, by=users[2])
+        for c in range(comments_per_answer):
+            services.comment_create(post=answer, author=users[c % len(users)], body=f"c{c}")
+
+
+@pytest.fixture
+def users(make_user, make_person, make_position):
+    people = []
+    for _ in range(5):
+        user = make_user()
+        make_position(person=make_person(user=user))
+        people.append(user)
+    return people
+
+
+def test_thread_queries_do_not_grow_with_50_answers_and_200_comments(
+    client, make_question, users, make_topic, django_assert_max_num_queries
+):
+    small = make_question(author=users[0], topics=[make_topic()])
+    _grow(small, users, answers=1, comments_per_answer=1)
+    big = make_question(author=users[0], topics=[make_topic() for _ in range(5)])
+    _grow(big, users, answers=50, comments_per_answer=4)
+    for c in range(10):
+        services.comment_create(post=big, author=users[c % 5], body=f"q{c}")
+    viewer = users[3]
+    client.force_login(viewer)
+    small_count = _count(client, small.get_absolute_url())
+    big_count = _count(client, big.get_absolute_url())
+    assert big_count == small_count
+    with django_assert_max_num_queries(THREAD_MAX_QUERIES):
+        client.get(big.get_absolute_url())
+
+
+def test_thread_queries_for_a_moderator_do_not_grow_either(
+    client, make_question, users, moderator, make_topic
+):
+    small = make_question(author=users[0], topics=[make_topic()])
+    _grow(small, users, answers=1, comments_per_answer=1)
+    big = make_question(author=users[0], topics=[make_topic() for _ in range(3)])
+    _grow(big, users, answers=30, comments_per_answer=3)
+    client.force_login(moderator)
+    assert _count(client, big.get_absolute_url()) == _count(client, small.get_absolute_url())
+
+
+@pytest.mark.parametrize("url", ["/questions/", "/questions/?tri=votes&filtre=validee",
+                                 "/discussions/", "/sujets/", "/sujets/{topic}/"])  # fmt: skip
+def test_list_queries_do_not_grow_with_rows_topics_or_answers(
+    client, make_question, users, make_topic, url
+):
+    topic = make_topic()
+    client.force_login(users[0])
+    page_url = url.format(topic=topic.slug)
+    first = make_question(author=users[0], topics=[topic])
+    _grow(first, users, answers=1, comments_per_answer=1, votes=False)
+    few = _count(client, page_url)
+    extra_topics = [make_topic() for _ in range(4)]
+    for n in range(25):
+        question = make_question(author=users[n % 5], topics=[topic, *extra_topics])
+        _grow(question, users, answers=2, comments_per_answer=1, votes=False)
+    many = _count(client, page_url)
+    assert many == few
+    assert many <= LIST_MAX_QUERIES
