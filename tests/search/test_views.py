@@ -115,6 +115,23 @@ def test_the_similar_endpoint_answers_from_three_words(threads, member_client):
     assert data["results"][0]["url"].startswith("/questions/")
 
 
+def test_the_similar_endpoint_gives_the_ask_form_its_fragment_for_htmx(threads, member_client):
+    mutualisation = threads[-1]
+    response = member_client.get(
+        "/recherche/similaires/",
+        {"title": "Comment mutualiser un secrétaire de mairie ?"},
+        headers={"HX-Request": "true"},
+    )
+    content = response.content.decode()
+    assert 'id="qa-similar"' in content
+    assert mutualisation.get_absolute_url() in content
+    excluded = member_client.get(
+        "/recherche/similaires/",
+        {"titre": "Comment mutualiser un secrétaire de mairie ?", "exclure": mutualisation.pk},
+    ).json()
+    assert all(r["id"] != mutualisation.pk for r in excluded["results"])
+
+
 def test_the_similar_endpoint_tolerates_junk(threads, member_client):
     response = member_client.get("/recherche/similaires/", {"titre": "\x00 * AND 😀 " * 200})
     assert response.status_code == 200

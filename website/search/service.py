@@ -100,6 +100,19 @@ def similar_for(user, text: str, *, limit: int = 5) -> list[SimilarHit]:
         return []
 
 
+def similar_questions_for(user, title: str, *, limit: int = 5, exclude_pk=None):
+    """`similar_for` as Q&A objects (rank order), for the ask form and its JSON."""
+    from qa.models import Question
+
+    hits = similar_for(user, title, limit=limit + 1)
+    pks = [int(h.uid.partition(":")[2]) for h in hits if h.uid.startswith("question:")]
+    pks = [pk for pk in pks if pk != exclude_pk][:limit]
+    by_pk = Question.objects.only(
+        "pk", "title", "slug", "kind", "answer_count", "accepted_answer"
+    ).in_bulk(pks)
+    return [by_pk[pk] for pk in pks if pk in by_pk]
+
+
 def index_status() -> str:
     return get_backend().state()
 

@@ -72,20 +72,28 @@ def _page_links(request, results):
 
 @require_GET
 def similar(request):
-    """JSON for the ask form: questions close to the title being typed (from 3 words),
-    only among those the asker may see."""
-    title = request.GET.get("titre", "")[:300]
-    hits = service.similar_for(request.user, title, limit=5)
+    """Questions close to the title being typed (from three words), among those the asker
+    may see. JSON by default; for htmx, the Q&A ask form's own fragment (`qa/_similar.html`),
+    so the form switches to the index by changing only its `hx-get` URL."""
+    title = (request.GET.get("titre") or request.GET.get("title") or "")[:300]
+    exclude = request.GET.get("exclure") or ""
+    questions = service.similar_questions_for(
+        request.user, title, exclude_pk=int(exclude) if exclude.isdigit() else None
+    )
+    if request.htmx:
+        return render(request, "qa/_similar.html", {"similar": questions, "title": title})
     return JsonResponse(
         {
             "results": [
                 {
-                    "title": h.title,
-                    "url": h.url,
-                    "kind": h.kind,
-                    "kind_label": str(KIND_LABELS.get(h.kind, h.kind)),
+                    "id": q.pk,
+                    "title": q.title,
+                    "url": q.get_absolute_url(),
+                    "kind": q.kind,
+                    "answer_count": q.answer_count,
+                    "accepted": bool(q.accepted_answer_id),
                 }
-                for h in hits
+                for q in questions
             ]
         }
     )
