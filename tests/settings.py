@@ -34,4 +34,5 @@ STORAGES = {
 # Cookies over plain HTTP in the live server of browser tests.
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+LANGUAGE_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0

@@ -6,13 +6,14 @@ concrete path when one can be built (no parameter, or parameters filled with sam
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.exceptions import NoReverseMatch
 
-# Sample values for path converters: they only need to match the pattern.
-SAMPLES = {"int": 1, "slug": "exemple", "str": "exemple", "path": "exemple", "uuid": None}
+# Candidate values tried for each parameter until the URL reverses: they only need to match.
+CANDIDATES = ("1", "exemple", "1-exemple", "00000000-0000-0000-0000-000000000000")
 
 
 @dataclass(frozen=True)
@@ -44,31 +45,45 @@ def _walk(patterns, namespace: str, prefix: str, converters: dict):
             yield from _walk(entry.url_patterns, ns, text, found)
         elif isinstance(entry, URLPattern):
             name = f"{namespace}:{entry.name}" if namespace and entry.name else entry.name
-            regex_groups = entry.pattern.regex.groups
-            yield name, text, entry.callback, found, bool(found) or regex_groups > 0
+            groups = entry.pattern.regex.groupindex
+            has_parameters = bool(found) or entry.pattern.regex.groups > 0
+            yield name, text, entry.callback, found, groups, has_parameters
 
 
-def _build(name, converters) -> str | None:
+def _alternatives(converter) -> list[str]:
+    """Values a custom converter accepts when its regex is a plain alternation (a|b)."""
+    regex = getattr(converter, "regex", "")
+    options = regex.strip("()").split("|")
+    return [o for o in options if o and re.fullmatch(r"[\w-]+", o)]
+
+
+def _build(name, converters, regex_groups) -> str | None:
     if not name:
         return None
-    kwargs = {}
-    for key, converter in converters.items():
-        sample = SAMPLES.get(type(converter).__name__.replace("Converter", "").lower())
-        if sample is None:
+    keys = list(converters) or list(regex_groups)
+    if not keys:
+        try:
+            return reverse(name)
+        except NoReverseMatch:
             return None
-        kwargs[key] = sample
-    try:
-        return reverse(name, kwargs=kwargs or None)
-    except NoReverseMatch:
-        return None
+    per_key = [_alternatives(converters[k])[:1] if k in converters else [] for k in keys]
+    for candidate in CANDIDATES:
+        kwargs = {k: (own[0] if own else candidate) for k, own in zip(keys, per_key, strict=True)}
+        try:
+            return reverse(name, kwargs=kwargs)
+        except NoReverseMatch:
+            continue
+    return None
 
 
 def url_patterns() -> list[Route]:
     routes = []
-    for name, text, view, converters, has_parameters in _walk(
+    for name, text, view, converters, groups, has_parameters in _walk(
         get_resolver().url_patterns, "", "", {}
     ):
-        path = _build(name, converters) if not has_parameters or converters else None
+        path = _build(name, converters, groups)
+        if path is None and not name and not has_parameters and re.fullmatch(r"[\w/.-]*", text):
+            path = "/" + text  # an unnamed plain route
         routes.append(
             Route(
                 name=name or text,
