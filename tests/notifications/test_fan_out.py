@@ -96,3 +96,30 @@ def test_a_question_deleted_before_the_task_runs_notifies_nobody(
     question = ask(make_user(), topics=[topic])
     qa_services.post_delete(post=question, by=moderator)
     assert fan_out.call("question_created", {"question_id": question.pk}) == 0
+
+
+def test_a_crashing_fan_out_never_breaks_or_undoes_the_members_action(
+    monkeypatch, make_user, make_topic, ask, caplog
+):
+    from qa.models import Question
+    from website.notifications import events
+
+    def broken(payload):
+        raise RuntimeError("panne de la file de notifications")
+
+    monkeypatch.setitem(events.HANDLERS, "question_created", broken)
+    question = ask(make_user(), topics=[make_topic()])
+    assert Question.objects.filter(pk=question.pk).exists()
+    assert "fan_out" in caplog.text  # logged by the task runner, for error monitoring
+
+
+def test_a_failing_queue_is_logged_and_never_raised(monkeypatch, make_user, caplog):
+    from website.notifications import tasks
+
+    class UnreachableQueue:
+        def enqueue(self, *args, **kwargs):
+            raise ConnectionError("base des tâches injoignable")
+
+    monkeypatch.setattr(tasks, "fan_out", UnreachableQueue())
+    tasks.enqueue_fan_out("question_created", {"question_id": 1})
+    assert "Could not queue notifications" in caplog.text

@@ -172,16 +172,10 @@ def _immediate_delivery(notification: Notification) -> EmailDelivery:
 
 
 def notification_mark_read(*, user, notification_id: int) -> bool:
-    """Mark one of the member's notifications read; someone else's is not found (False)."""
-    return (
-        bool(
-            Notification.objects.for_user(user)
-            .unread()
-            .filter(pk=notification_id)
-            .update(read_at=timezone.now())
-        )
-        or Notification.objects.for_user(user).filter(pk=notification_id).exists()
-    )
+    """Mark one of the member's notifications read. False when it is not theirs (or gone)."""
+    mine = Notification.objects.for_user(user).filter(pk=notification_id)
+    mine.filter(read_at__isnull=True).update(read_at=timezone.now())
+    return mine.exists()
 
 
 def notifications_mark_all_read(*, user) -> int:
