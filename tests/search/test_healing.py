@@ -197,3 +197,16 @@ def test_a_corrupt_index_keeps_the_site_up_and_says_search_is_being_rebuilt(
     assert client.get("/sante/").status_code == 503
     call_command("search_check", "--repair")
     assert get_backend().state() == "ok"
+
+
+def test_a_web_request_never_rebuilds_the_index_itself(whoosh_backend, member, client):
+    """With the immediate task backend a rebuild would run inside the request: the page says
+    search is being rebuilt and leaves the rebuild to `search_check --repair`."""
+    import shutil
+
+    shutil.rmtree(whoosh_backend.root)
+    client.force_login(member)
+    response = client.get("/recherche/", {"q": "voirie"})
+    assert "reconstruction" in response.content.decode()
+    assert whoosh_backend.state() == "missing"
+    assert whoosh_backend.current_path() is None

@@ -118,10 +118,18 @@ def index_status() -> str:
 
 
 def request_rebuild() -> None:
-    """The index is missing or broken: ask the search worker for a rebuild, once."""
+    """The index is missing or broken: ask the search worker for a rebuild, once.
+
+    Only when a real task worker exists: with the immediate backend the rebuild would run
+    inside this web request (minutes on a large site), so the operator runs
+    `manage.py search_rebuild` (or `search_check --repair`) instead, as /sante/ tells.
+    """
     from website.search.tasks import rebuild_index
 
-    if cache.add(REBUILD_FLAG, True, timeout=600):
+    if type(rebuild_index.get_backend()).__name__ == "ImmediateBackend":
+        logger.warning("Search index unavailable: run `manage.py search_check --repair`")
+        return
+    if cache.add(REBUILD_FLAG, True, timeout=3600):
         try:
             rebuild_index.enqueue()
         except Exception:

@@ -235,6 +235,8 @@ class WhooshBackend:
 
     def _target(self, uids: list[str]):
         """The live index (or None), after noting uids for a rebuild in progress."""
+        if not self.root.is_dir():
+            return None  # never built (or deleted): the next rebuild reads everything
         with self._journal_lock():
             if (self.root / "rebuilding").exists():
                 with open(self.root / "journal", "a") as journal:
