@@ -35,6 +35,13 @@ urlpatterns = [
         RedirectView.as_view(url=settings.WAGTAILADMIN_LOGIN_URL, query_string=True),
         name="wagtail_frontend_login_redirect",
     ),
+    # Wagtail's admin logout answers GET (a forged image would log editors out): allauth's
+    # logout asks for a POST.
+    path(
+        "admin/logout/",
+        RedirectView.as_view(url="/comptes/logout/"),
+        name="wagtailadmin_logout_redirect",
+    ),
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
