@@ -36,13 +36,13 @@ def unanswered_in_expertise(users: QuerySet, *, since: datetime, limit: int) -> 
         .order_by("-created_at", "-pk")[:500]
     )
     questions = list(questions)
+    topics_of_question = {q.pk: {topic.pk for topic in q.topics.all()} for q in questions}
     result: dict[int, list] = {}
     for user_id, topic_ids in topics_of.items():
         mine = [
             question
             for question in questions
-            if question.author_id != user_id
-            and any(topic.pk in topic_ids for topic in question.topics.all())
+            if question.author_id != user_id and topics_of_question[question.pk] & topic_ids
         ][:limit]
         if mine:
             result[user_id] = mine
