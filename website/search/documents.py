@@ -112,8 +112,10 @@ def question_document(question) -> SearchDocument | None:
 def person_document(person) -> SearchDocument | None:
     if not person.is_listed:
         return None
-    positions = list(person.positions.current().select_related("structure"))
-    topics = [link.topic for link in person.topic_links.select_related("topic")]
+    today = timezone.localdate()
+    # `.all()` so that the rebuild's prefetching serves these (no query per person).
+    positions = [p for p in person.positions.all() if p.end_date is None or p.end_date >= today]
+    topics = [link.topic for link in person.topic_links.all()]
     functions = [f"{p.function} — {p.structure.name}" for p in positions]
     return SearchDocument(
         uid=f"person:{person.pk}",
@@ -131,7 +133,7 @@ def person_document(person) -> SearchDocument | None:
 
 
 def structure_document(structure) -> SearchDocument | None:
-    competences = list(structure.competences.select_related("topic"))
+    competences = list(structure.competences.all())
     parts = [structure.get_kind_display()]
     if structure.parent_id:
         parts.append(structure.parent.name)

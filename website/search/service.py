@@ -175,7 +175,7 @@ def check(*, repair: bool = False) -> CheckReport:
     state = backend.state()
     if state != "ok":
         report = CheckReport(missing=[], extra=[], stale=[], state=state, repaired=repaired)
-        if repair and state in ("missing", "corrupt"):
+        if repair and state in ("missing", "corrupt", "outdated"):
             count = rebuild()
             report.repaired.append(f"index rebuilt ({count} documents)")
             report.state = backend.state()

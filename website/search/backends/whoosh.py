@@ -63,7 +63,9 @@ logger = logging.getLogger(__name__)
 WRITE_TIMEOUT = 120.0  # seconds a writer waits for the lock (a large batch may hold it)
 TITLE_BOOST = 3.0
 NAME_BOOST = 2.5
-STORED_BODY_CHARS = 20_000
+# Snippets come from the first characters of the body (question, then accepted answers):
+# highlighting re-analyses the stored text, so a long one costs milliseconds per hit.
+STORED_BODY_CHARS = 3_000
 SNIPPET_CHARS = 240
 
 
@@ -77,6 +79,7 @@ def build_schema() -> Schema:
         names=TEXT(analyzer=name_analyzer(), stored=True),
         topic_names=TEXT(analyzer=french),
         topics=KEYWORD(stored=True, commas=True),
+        topicset=ID(sortable=True),  # the same, as one column value, for facet counting
         structure=ID(stored=True, sortable=True),
         year=ID(sortable=True),
         date=DATETIME(stored=True, sortable=True),
@@ -108,6 +111,7 @@ def _fields_of(doc: SearchDocument) -> dict:
         "names": doc.names,
         "topic_names": doc.topic_names,
         "topics": ",".join(doc.topics),
+        "topicset": ",".join(doc.topics),
         "structure": doc.structure,
         "year": doc.year,
         "acl": ",".join(doc.acl),
@@ -213,6 +217,10 @@ class WhooshBackend:
         except Exception as error:
             logger.exception("Search index %s cannot be opened", path)
             raise IndexUnavailable("corrupt") from error
+        if set(opened.index.schema.names()) != set(self.schema.names()):
+            # Written by an older version of this code: `search_check --repair` rebuilds it.
+            opened.close()
+            raise IndexUnavailable("outdated")
         self._local.opened = opened
         return opened
 
@@ -521,15 +529,12 @@ class WhooshBackend:
             counter = Counter(column[d] for d in matched)
             counter.pop("", None)
             counters[fieldname] = counter
-        matched_set = set(matched)
         topics = Counter()
-        if matched_set:
-            for term in reader.lexicon("topics"):
-                value = term.decode() if isinstance(term, bytes) else term
-                postings = reader.postings("topics", term)
-                count = sum(1 for d in postings.all_ids() if d in matched_set)
-                if count:
-                    topics[value] = count
+        column = reader.column_reader("topicset", translate=True)
+        for docnum in matched:
+            value = column[docnum]
+            if value:
+                topics.update(value.split(","))
         counters["topics"] = topics
         return {
             name: [FacetValue(value=v, count=c) for v, c in counter.most_common()]
