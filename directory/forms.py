@@ -163,6 +163,9 @@ class ApprovalForm(forms.Form):
 class ImportUploadForm(forms.Form):
     fichier = forms.FileField(
         label=_("Liste des participants (CSV ou TSV)"),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".csv,.tsv,.txt,text/csv,text/tab-separated-values,text/plain"}
+        ),
         help_text=_(
             "Colonnes « Prénom, Nom », « Structure », « Mail », « Fonction » et, si besoin, "
             "« Téléphone ». UTF-8 ou Windows-1252, 2 Mo au maximum."

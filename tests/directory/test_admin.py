@@ -1,0 +1,49 @@
+"""Moderators keep structures and competences in the Wagtail admin; members cannot."""
+
+import pytest
+
+from directory.models import Competence, Structure
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_moderator_creates_a_structure_and_records_a_competence(
+    client, moderator, territory, make_topic
+):
+    topic = make_topic(name="Culture")
+    client.force_login(moderator)
+    assert client.get("/admin/structures/?q=moyen").status_code == 200
+    response = client.post(
+        "/admin/structures/new/",
+        {
+            "name": "CCAS de Castellane",
+            "slug": "ccas-de-castellane",
+            "kind": "partenaire",
+            "parent": territory["Castellane"].pk,
+            "address": "",
+            "phone": "",
+            "website": "",
+            "population": "",
+        },
+    )
+    assert response.status_code == 302
+    assert Structure.objects.get(slug="ccas-de-castellane").parent == territory["Castellane"]
+    response = client.post(
+        "/admin/competences/new/",
+        {
+            "structure": territory["Castellane"].pk,
+            "topic": topic.pk,
+            "since": "",
+            "legal_basis": "Compétence restée communale",
+            "contact": "",
+        },
+    )
+    assert response.status_code == 302
+    assert Competence.objects.get(topic=topic).structure == territory["Castellane"]
+
+
+def test_members_cannot_edit_structures(client, member, territory):
+    client.force_login(member)
+    response = client.get("/admin/structures/")
+    assert response.status_code in (302, 403)
+    assert Structure.objects.count() == len(territory)
