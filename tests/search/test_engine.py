@@ -217,3 +217,30 @@ def test_pages_are_indexed_with_their_text(search_backend, index, visitor, make_
     results = find(search_backend, visitor, "hébergeur")
     assert titles(results) == {"Mentions légales"}
     assert results.hits[0].url == page.url
+
+
+def test_faq_entries_are_results_of_their_own_with_their_topic(
+    search_backend, index, member, make_topic
+):
+    from wagtail.models import Site
+
+    from website.pages.models import FaqEntry, FaqIndexPage
+
+    topic = make_topic(name="État civil", slug="etat-civil")
+    home = Site.objects.get(is_default_site=True).root_page
+    faq = FaqIndexPage(title="Questions fréquentes", slug="faq")
+    home.add_child(instance=faq)
+    entry = FaqEntry(
+        page=faq,
+        question="Comment délivrer un livret de famille ?",
+        answer="<p>En mairie.</p>",
+        topic=topic,
+    )
+    entry.save()
+    faq.save_revision().publish()
+    index(faq, entry)
+    results = find(search_backend, member, "livret famille")
+    assert [h.title for h in results.hits] == ["Comment délivrer un livret de famille ?"]
+    assert results.hits[0].kind == "faq"
+    assert results.hits[0].url.endswith(f"#faq-{entry.pk}")
+    assert {f.value for f in results.facets["topics"]} == {"etat-civil"}

@@ -28,12 +28,10 @@ QA_PUBLIC = "qa-public"
 
 # Page types whose `kind` is more precise than "page"; matched on the model name.
 PAGE_KINDS = {
-    "faqpage": "faq",
     "faqindexpage": "faq",
-    "faqentry": "faq",
+    "regulatoryindexpage": "veille",
     "regulatoryupdatepage": "veille",
-    "regulatorypage": "veille",
-    "veillepage": "veille",
+    "resourceindexpage": "resource",
     "resourcepage": "resource",
 }
 MAX_BODY_CHARS = 200_000
@@ -207,13 +205,10 @@ def page_document(page) -> SearchDocument | None:
     acl = page_acl(page)
     if acl is None:
         return None
-    topics = []
-    if hasattr(page, "topics"):
-        try:
-            topics = list(page.topics.all())
-        except (AttributeError, TypeError, ValueError):
-            topics = []
-    date = getattr(page, "date", None) or page.last_published_at or page.first_published_at
+    topics = _page_topics(page)
+    date = (
+        getattr(page, "publication_date", None) or page.last_published_at or page.first_published_at
+    )
     search_description = getattr(page, "search_description", "")
     body = "\n".join(x for x in (search_description, _page_text(page)) if x)
     return SearchDocument(
@@ -226,6 +221,41 @@ def page_document(page) -> SearchDocument | None:
         topics=tuple(t.slug for t in topics if hasattr(t, "slug")),
         topic_names=" ".join(t.name for t in topics if hasattr(t, "name")),
         date=_aware(date),
+    )
+
+
+def _page_topics(page) -> list:
+    """`topics` (many) or `topic` (one), whichever the page type has."""
+    topics = []
+    many = getattr(page, "topics", None)
+    if many is not None and hasattr(many, "all"):
+        topics = list(many.all())
+    single = getattr(page, "topic", None)
+    if single is not None and hasattr(single, "slug"):
+        topics.append(single)
+    return topics
+
+
+def faq_entry_document(entry) -> SearchDocument | None:
+    """An FAQ entry written by an editor: its own result, pointing at its anchor."""
+    page = entry.page
+    if not page.live:
+        return None
+    url = page.get_url()
+    acl = page_acl(page)
+    if not url or acl is None:
+        return None
+    topic = entry.topic
+    return SearchDocument(
+        uid=f"faqentry:{entry.pk}",
+        kind="faq",
+        title=entry.question,
+        url=f"{url}#{entry.anchor}",
+        acl=acl,
+        body="\n".join(x for x in (_html_text(entry.answer), entry.sources) if x),
+        topics=(topic.slug,) if topic else (),
+        topic_names=topic.name if topic else "",
+        date=_aware(entry.last_checked),
     )
 
 
@@ -262,6 +292,7 @@ SOURCES = {
     "person": Source("person", "directory.Person", person_document),
     "structure": Source("structure", "directory.Structure", structure_document),
     "page": Source("page", "wagtailcore.Page", page_document),
+    "faqentry": Source("faqentry", "pages.FaqEntry", faq_entry_document),
 }
 
 _PREFETCH = {
@@ -269,7 +300,11 @@ _PREFETCH = {
     "person": ("positions__structure", "topic_links__topic"),
     "structure": ("competences__topic",),
 }
-_SELECT = {"question": ("author_structure",), "structure": ("parent",)}
+_SELECT = {
+    "question": ("author_structure",),
+    "structure": ("parent",),
+    "faqentry": ("page", "topic"),
+}
 
 
 def uid_of(obj) -> str:

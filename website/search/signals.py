@@ -8,6 +8,7 @@ model signals, Wagtail's page signals and `qa.signals`.
 
 import threading
 
+from django.apps import apps
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from wagtail.models import Page, PageViewRestriction
@@ -119,7 +120,15 @@ def _page_and_descendants(page) -> list[str]:
 
 
 def _page_changed(sender, instance, **kwargs):
-    schedule(_page_and_descendants(instance))
+    uids = _page_and_descendants(instance)
+    entries = getattr(instance.specific, "entries", None)
+    if entries is not None and hasattr(entries, "values_list"):
+        uids += [f"faqentry:{pk}" for pk in entries.values_list("pk", flat=True)]
+    schedule(uids)
+
+
+def _faq_entry_changed(sender, instance, **kwargs):
+    schedule([f"faqentry:{instance.pk}"])
 
 
 def _page_deleted(sender, instance, **kwargs):
@@ -159,6 +168,12 @@ def connect():
     page_published.connect(_page_changed, dispatch_uid="search-page-published")
     page_unpublished.connect(_page_changed, dispatch_uid="search-page-unpublished")
     post_delete.connect(_page_deleted, sender=Page, dispatch_uid="search-page-deleted")
+    try:
+        faq_entry = apps.get_model("pages", "FaqEntry")
+    except LookupError:
+        faq_entry = None
+    if faq_entry is not None:
+        post_delete.connect(_faq_entry_changed, sender=faq_entry, dispatch_uid="search-faq-del")
     for model in (PageViewRestriction,):
         post_save.connect(
             _restriction_changed, sender=model, dispatch_uid="search-restriction-save"
