@@ -636,13 +636,22 @@ class ImportReport:
 
     def as_text(self) -> str:
         """The row-by-row report for the command line."""
-        lines = [f"Encodage : {self.encoding}"] if self.encoding else []
-        lines += [f"ERREUR : {error}" for error in self.file_errors]
+        lines = (
+            [_("Encodage : %(encoding)s") % {"encoding": self.encoding}] if self.encoding else []
+        )
+        lines += [_("ERREUR : %(error)s") % {"error": error} for error in self.file_errors]
+        labels = {
+            "error": _("ERREUR"),
+            "skip": _("IGNORÉE"),
+            "warning": _("ATTENTION"),
+            "ok": _("OK"),
+        }
         for row in self.rows:
-            label = {"error": "ERREUR", "skip": "IGNORÉE", "warning": "ATTENTION", "ok": "OK"}[
-                row.level
-            ]
-            text = f"Ligne {row.line:>4} [{label}] {row.display_name or '—'}"
+            text = _("Ligne %(line)4d [%(label)s] %(name)s") % {
+                "line": row.line,
+                "label": labels[row.level],
+                "name": row.display_name or "—",
+            }
             if row.structure_label:
                 text += f" · {row.structure_label}"
             if row.action:
@@ -652,8 +661,14 @@ class ImportReport:
                 text += " (" + " ; ".join(messages) + ")"
             lines.append(text)
         for new in self.new_structures:
-            parent = f", dans {new.parent}" if new.parent else ""
-            lines.append(f"Structure à créer : {new.name} ({new.kind}{parent})")
+            lines.append(
+                _("Structure à créer : %(name)s (%(kind)s%(parent)s)")
+                % {
+                    "name": new.name,
+                    "kind": new.kind,
+                    "parent": f", {new.parent}" if new.parent else "",
+                }
+            )
         lines.append(self.summary())
         return "\n".join(lines)
 

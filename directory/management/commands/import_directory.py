@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from directory import importer, services
 
@@ -27,11 +28,14 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         path = Path(options["file"])
         if not path.is_file():
-            raise CommandError(f"Fichier introuvable : {path}")
+            raise CommandError(_("Fichier introuvable : %(path)s") % {"path": path})
         if path.stat().st_size > importer.MAX_IMPORT_BYTES:
             raise CommandError(
-                f"Le fichier est trop volumineux ({path.stat().st_size / 1024 / 1024:.1f} Mo) : "
-                f"{importer.MAX_IMPORT_BYTES // 1024 // 1024} Mo au maximum."
+                _("Le fichier est trop volumineux (%(size).1f Mo) : %(max)d Mo au maximum.")
+                % {
+                    "size": path.stat().st_size / 1024 / 1024,
+                    "max": importer.MAX_IMPORT_BYTES // 1024 // 1024,
+                }
             )
         try:
             decoded = importer.decode(path.read_bytes())
@@ -45,11 +49,13 @@ class Command(BaseCommand):
         )
         self.stdout.write(report.as_text())
         if options["dry_run"]:
-            self.stdout.write(self.style.WARNING("Simulation : rien n'a été écrit."))
+            self.stdout.write(self.style.WARNING(_("Simulation : rien n'a été écrit.")))
         elif report.applied:
-            self.stdout.write(self.style.SUCCESS("Import terminé."))
+            self.stdout.write(self.style.SUCCESS(_("Import terminé.")))
         else:
             raise CommandError(
-                "Rien n'a été importé : le fichier contient des erreurs "
-                "(relancez avec --valid-rows-only pour importer les lignes valides)."
+                _(
+                    "Rien n'a été importé : le fichier contient des erreurs "
+                    "(relancez avec --valid-rows-only pour importer les lignes valides)."
+                )
             )
