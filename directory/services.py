@@ -16,6 +16,8 @@ from directory.models import (
     InterestKind,
     Invitation,
     Person,
+    Position,
+    Structure,
     TopicInterest,
     User,
 )
@@ -76,12 +78,35 @@ def person_create_for_user(*, user: User) -> Person:
     existing = Person.objects.filter(user=user).first()
     if existing is not None:
         return existing
-    return Person.objects.create(
+    person = Person.objects.create(
         user=user,
         first_name=user.first_name,
         last_name=user.last_name or user.email.split("@")[0],
         email=user.email,
         consent_at=timezone.now(),
+    )
+    _position_from_signup(user=user, person=person)
+    return person
+
+
+def _position_from_signup(*, user: User, person: Person) -> Position | None:
+    """The position given at sign-up, when its structure is one the directory knows.
+
+    Matched as tolerantly as the import ("Mairie de St André" → Saint-André-les-Alpes); an
+    unknown structure is not created from a sign-up form: the member adds it on their entry.
+    """
+    cell = " ".join(user.signup_structure.split())
+    if not cell:
+        return None
+    row = importer.Row(line=0, section_kind=None, structure_cell=cell)
+    structure = importer.resolve_structure(
+        row, importer.StructureIndex(Structure.objects.select_related("parent"))
+    )
+    if not isinstance(structure, Structure) or row.errors:
+        return None
+    kind, _note = importer.infer_kind(user.signup_function, None)
+    return Position.objects.create(
+        person=person, structure=structure, function=user.signup_function[:200], kind=kind
     )
 
 

@@ -154,3 +154,21 @@ def test_members_cannot_see_moderation_pages(client, member):
         "/annuaire/comptes-en-attente/",
     ):
         assert client.get(url).status_code == 403
+
+
+def test_a_new_entry_gets_the_position_given_at_sign_up_when_the_structure_is_known(
+    client, moderator, make_user, territory
+):
+    pending = make_user(
+        approved_at=None,
+        signup_structure="CC Moyen Verdon – Mairie de St André",
+        signup_function="Secrétaire de mairie",
+    )
+    unknown = make_user(approved_at=None, signup_structure="Mairie de Nulle-Part")
+    client.force_login(moderator)
+    for account in (pending, unknown):
+        client.post(f"/annuaire/comptes-en-attente/{account.pk}/approuver/", {"fiche": "nouvelle"})
+    position = Person.objects.get(user=pending).positions.get()
+    assert position.structure.slug == "saint-andre-les-alpes"
+    assert position.kind == "agent" and position.function == "Secrétaire de mairie"
+    assert not Person.objects.get(user=unknown).positions.exists()
