@@ -253,10 +253,15 @@ class RegulatoryUpdatePage(Page):
             errors["effective_date"] = _(
                 "La date d'entrée en vigueur ne peut pas précéder la date de publication."
             )
-        if not self.topics.all():
-            errors["topics"] = _("Choisissez au moins un sujet.")
         if errors:
             raise ValidationError(errors)
+
+    def full_clean(self, *args, **kwargs):
+        super().full_clean(*args, **kwargs)
+        # An admin form validates before it assigns the topics (its required field guards
+        # them); every save or revision from code calls full_clean() without `exclude`.
+        if kwargs.get("exclude") is None and not self.topics.all():
+            raise ValidationError({"topics": _("Choisissez au moins un sujet.")})
 
     def get_context(self, request, *args, **kwargs):
         from directory.roles import is_member
