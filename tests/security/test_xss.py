@@ -133,3 +133,40 @@ def test_login_and_password_reset_echo_what_was_typed_safely(client):
         assert_no_xss(login.content, context=payload)
         reset = client.post("/comptes/password/reset/", {"email": payload})
         assert_no_xss(reset.content, context=payload)
+
+
+@pytest.fixture
+def fresh_index(settings, tmp_path):
+    from website.search import service
+    from website.search.backends import reset_backends
+
+    settings.SEARCH_INDEX_DIR = str(tmp_path / "recherche")
+    reset_backends()
+    service.rebuild()
+    yield service
+    reset_backends()
+
+
+def test_indexed_payloads_come_back_safely_in_search_results_and_snippets(
+    client, member, make_topic, fresh_index
+):
+    from website.search.documents import uid_of
+
+    topic = make_topic(name="Recherche")
+    client.force_login(member)
+    for number, batch in enumerate(chunks(list(payloads()), 10)):
+        word = f"sentinelle{number}"
+        questions = [
+            qa_services.question_create(
+                author=member,
+                title=f"{word} {payload}"[:150],
+                body=f"{word} {payload} {word}",
+                topics=[topic],
+            )
+            for payload in batch
+        ]
+        fresh_index.sync([uid_of(question) for question in questions])
+        response = client.get("/recherche/", {"q": word})
+        assert response.status_code == 200
+        assert response.content.decode().count("<mark>") >= len(batch), batch
+        assert_no_xss(response.content, context=batch)
