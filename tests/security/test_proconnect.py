@@ -199,3 +199,9 @@ def test_proconnect_is_off_without_configuration(client, settings):
     settings.SOCIALACCOUNT_PROVIDERS = {}
     assert client.post("/comptes/proconnect/login/").status_code == 404
     assert client.get("/comptes/proconnect/login/callback/").status_code == 404
+
+
+def test_the_login_page_offers_proconnect_only_when_configured(client, provider, settings):
+    assert "/comptes/proconnect/login/" in client.get("/comptes/login/").content.decode()
+    settings.SOCIALACCOUNT_PROVIDERS = {}
+    assert "/comptes/proconnect/login/" not in client.get("/comptes/login/").content.decode()
