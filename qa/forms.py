@@ -192,6 +192,10 @@ class FlagForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "moderation-%s")
+        super().__init__(*args, **kwargs)
+
     reason = CleanCharField(
         label=_("Motif (visible dans le journal de modération)"),
         max_length=1000,
@@ -201,6 +205,11 @@ class ReasonForm(forms.Form):
 
 
 class CloseForm(forms.Form):
+    # Several moderation forms share one page: distinct ids keep labels unambiguous.
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "close-%s")
+        super().__init__(*args, **kwargs)
+
     reason = forms.ChoiceField(
         label=_("Motif de fermeture"),
         choices=[c for c in CloseReason.choices if c[0] != CloseReason.DUPLICATE],
@@ -219,6 +228,7 @@ class DuplicateForm(forms.Form):
     reason = CleanCharField(label=_("Motif (facultatif)"), max_length=500, required=False)
 
     def __init__(self, *args, question=None, **kwargs):
+        kwargs.setdefault("auto_id", "duplicate-%s")
         super().__init__(*args, **kwargs)
         self.question = question
 

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from directory import demo as directory_demo
+from qa import demo as qa_demo
 from qa.agenda import demo as agenda_demo
 from website.pages import demo as pages_demo
 from website.taxonomy import demo as taxonomy_demo
@@ -18,7 +19,9 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         topics = taxonomy_demo.load()
-        agenda_demo.load(topics, directory_demo.load(topics))
+        users = directory_demo.load(topics)
+        qa_demo.load(topics, users)
+        agenda_demo.load(topics, users)
         pages_demo.load()
         self.stdout.write(self.style.SUCCESS("Données de démonstration chargées."))
         self.stdout.write(
