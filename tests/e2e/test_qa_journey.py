@@ -5,8 +5,6 @@ question as a duplicate. axe-core checks every page; a script dialog would fail 
 import re
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import expect
 
 from directory.models import InterestKind, TopicInterest
@@ -174,31 +172,22 @@ def test_lists_topics_and_thread_work_on_a_phone(new_page, axe, cast):
         assert width <= 375, url
 
 
-def test_votes_and_preview_work_with_javascript_off(browser, live_server, cast, axe):
-    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
-    client = Client()
-    client.force_login(cast["asker"])
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    page = context.new_page()
-    try:
-        page.goto(cast["existing"].get_absolute_url())
-        page.locator("#vote-question").get_by_role("button", name="Utile (+1)").click()
-        expect(page.locator("#vote-question .qa-vote__score")).to_contain_text("1")
-        page.goto("/questions/poser/")
-        page.get_by_label("Titre").fill("Mutualiser le déneigement, encore ?")
-        page.get_by_label("Détails").fill("Un texte en *italique* pour voir.")
-        page.get_by_role("button", name="Prévisualiser").click()
-        expect(page.locator("#qa-preview em")).to_have_text("italique")
-        expect(page.locator("#qa-similar")).to_contain_text("Mutualiser le déneigement")
-        expect(page.get_by_label("Titre")).to_have_value("Mutualiser le déneigement, encore ?")
-        axe(page)
-    finally:
-        context.close()
+def test_votes_and_preview_work_without_scripts(new_page, axe, cast):
+    """No htmx, no qa.js: every action falls back to the plain form and the redirect."""
+    page = new_page()
+    page.route(re.compile(r".*\.js(\?.*)?$"), lambda route: route.abort())
+    login(page, cast["asker"].email, TEST_PASSWORD)
+    page.goto(cast["existing"].get_absolute_url())
+    assert page.evaluate("typeof window.htmx") == "undefined"
+    page.locator("#vote-question").get_by_role("button", name="Utile (+1)").click()
+    expect(page.locator("#vote-question .qa-vote__score")).to_contain_text("1")
+    page.get_by_role("button", name="J'ai le même problème").click()
+    expect(page.locator("#same-problem .qa-count")).to_have_text("1")
+    page.goto("/questions/poser/")
+    page.get_by_label("Titre").fill("Mutualiser le déneigement, encore ?")
+    page.get_by_label("Détails").fill("Un texte en *italique* pour voir.")
+    page.get_by_role("button", name="Prévisualiser").click()
+    expect(page.locator("#qa-preview em")).to_have_text("italique")
+    expect(page.locator("#qa-similar")).to_contain_text("Mutualiser le déneigement")
+    expect(page.get_by_label("Titre")).to_have_value("Mutualiser le déneigement, encore ?")
+    axe(page)
