@@ -135,7 +135,11 @@ def question_create(
     title = clean_text(title).strip()
     body = clean_text(body).strip()
     structure, function = _author_context(author)
+    now = timezone.now()
     question = Question.objects.create(
+        created_at=now,
+        updated_at=now,
+        last_activity_at=now,
         kind=kind,
         title=title,
         slug=_slug(title),

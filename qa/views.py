@@ -301,7 +301,6 @@ def _render_thread(request, question, *, answer_form=None, comment_forms=None, s
         "thread": thread,
         "answer_form": answer_form or forms.AnswerForm(),
         "comment_forms": comment_forms or {},
-        "fresh_comment_form": forms.CommentForm,
         "is_moderator": is_moderator(request.user),
         "is_member": is_member(request.user),
     }
