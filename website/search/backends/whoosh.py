@@ -477,12 +477,17 @@ class WhooshBackend:
             return SearchResults(hits=[], total=0, page=1, page_count=1, facets={})
         sort = {"sortedby": "date", "reverse": True} if request.sort == "date" else {}
         page = max(1, request.page)
-        results = searcher.search(
-            query, limit=page * request.per_page, filter=allowed, terms=request.highlight, **sort
-        )
-        total = len(results)
+        matched = None
+        if request.facets:
+            # One unscored pass gives the facet counts and the exact total; the ranked,
+            # limited search below then never has to count every match again.
+            matched = [d for d in searcher.docs_for_query(query) if d in allowed]
+        results = searcher.search(query, limit=page * request.per_page, filter=allowed, **sort)
+        total = len(matched) if matched is not None else len(results)
         page_count = max(1, -(-total // request.per_page))
-        page = min(page, page_count)
+        if page > page_count:
+            page = page_count
+            results = searcher.search(query, limit=page * request.per_page, filter=allowed, **sort)
         start = (page - 1) * request.per_page
         hits = []
         if request.highlight:
@@ -513,15 +518,13 @@ class WhooshBackend:
                     score=float(hit.score or 0.0),
                 )
             )
-        facets = self._facets(opened, query, allowed) if request.facets else {}
+        facets = self._facets(searcher, matched) if matched is not None else {}
         return SearchResults(
             hits=hits, total=total, page=page, page_count=page_count, facets=facets
         )
 
-    def _facets(self, opened: _OpenIndex, query, allowed: BitSet) -> dict[str, list[FacetValue]]:
-        """Counts over every visible match: one unscored pass, apart from the ranked page."""
-        searcher = opened.searcher
-        matched = [d for d in searcher.docs_for_query(query) if d in allowed]
+    def _facets(self, searcher, matched: list[int]) -> dict[str, list[FacetValue]]:
+        """Counts over every visible match, read from the sortable columns."""
         counters: dict[str, Counter] = {}
         reader = searcher.reader()
         for fieldname in ("kind", "structure", "year"):
