@@ -157,7 +157,7 @@ def test_the_command_requires_a_frequency():
         call_command("send_digests")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_digest_run_without_smtp_server_reports_and_keeps_everything(member, settings, capsys):
     """Autocommit, as in production: the command sees its e-mails' first attempt."""
     import socket
