@@ -18,6 +18,17 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 SAMPLE = Path(__file__).resolve().parents[1] / "directory" / "data" / "participants-fictifs.tsv"
 
 
+@pytest.fixture(autouse=True)
+def role_groups(db):
+    """The role groups of migration 0002, even after a transactional test flushed them."""
+    from django.contrib.auth.models import Group
+
+    from directory.roles import ALL_ROLES
+
+    for name in ALL_ROLES:
+        Group.objects.get_or_create(name=name)
+
+
 def test_a_moderator_imports_the_participant_list_then_links_a_new_account(
     new_page, axe, make_user
 ):
