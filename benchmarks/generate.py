@@ -151,6 +151,7 @@ def configure_environment():
     os.environ.setdefault("SECRET_KEY", "benchmark-only-not-secret")
     os.environ.setdefault("SEARCH_INDEX_DIR", str(search_dir(url)))
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ.setdefault("EMAIL_URL", "dummymail://")  # the demo's notifications stay here
     return url
 
 

@@ -44,7 +44,7 @@ START_MARK = "<!-- bench-results:start -->"
 END_MARK = "<!-- bench-results:end -->"
 INDEX_USABLE = (
     "import sys; from website.search.status import index_status; "
-    "sys.exit(0 if index_status().usable else 1)"
+    "sys.exit(0 if index_status().state == 'ok' else 1)"
 )
 
 
@@ -61,6 +61,7 @@ def server_environment(database_url: str) -> dict:
             "STATIC_ROOT": str(VAR / "bench-static"),
             "SEARCH_INDEX_DIR": str(generate.search_dir(database_url)),
             "LOG_LEVEL": "WARNING",
+            "EMAIL_URL": "dummymail://",
         }
     )
     return env
