@@ -251,25 +251,26 @@ class WhooshBackend:
                     journal.write("".join(f"{uid}\n" for uid in uids))
             return self.current_path()
 
-    def _cleanup_once(self, path: str):
-        """Start-up of a writer: remove what a crashed commit left (measured: `_*.toc.*`)."""
-        if path in self._cleaned:
-            return
-        self._cleaned.add(path)
-        self.remove_commit_leftovers(path)
+    def remove_commit_leftovers(self, path: str, writer=None) -> list[str]:
+        """Delete what a commit killed mid-way left (measured: `_*.toc.*` temp files).
 
-    def remove_commit_leftovers(self, path: str) -> list[str]:
+        Only while holding the write lock (a running commit's temp TOC looks the same): with
+        the caller's `writer`, or with one taken here, whose empty commit then lets Whoosh's
+        `clean_files` remove orphan segment files."""
+        own = writer is None
+        if own:
+            writer = self._writer(whoosh_index.open_dir(path))
         removed = []
         for name in os.listdir(path):
             if name.startswith("_") and ".toc." in name:
                 with contextlib.suppress(OSError):
                     os.remove(os.path.join(path, name))
                     removed.append(name)
-        if removed:
-            ix = whoosh_index.open_dir(path)
-            writer = self._writer(ix)
-            # An empty commit runs `clean_files`, which deletes orphan segment files.
-            writer.commit(merge=False)
+        if own:
+            if removed:
+                writer.commit(merge=False)
+            else:
+                writer.cancel()
         return removed
 
     def write(self, documents: Iterable[SearchDocument], delete_uids: Iterable[str] = ()):
@@ -283,13 +284,16 @@ class WhooshBackend:
         if path is None:
             logger.warning("Search index missing: %d update(s) left to the rebuild", len(uids))
             return
-        self._cleanup_once(path)
         ix = whoosh_index.open_dir(path)
         documents, delete_uids = self._changes_only(ix, documents, delete_uids)
         if not documents and not delete_uids:
             return
         writer = self._writer(ix)
         try:
+            if path not in self._cleaned:
+                # Start-up of this process's writer; this commit cleans orphan segments.
+                self._cleaned.add(path)
+                self.remove_commit_leftovers(path, writer)
             for uid in delete_uids:
                 writer.delete_by_term("uid", uid)
             for doc in documents:
@@ -382,7 +386,12 @@ class WhooshBackend:
                     done.append("stale rebuild marker removed")
         path = self.current_path()
         if path:
-            removed = self.remove_commit_leftovers(path)
+            try:
+                removed = self.remove_commit_leftovers(path)
+            except Exception:
+                # Unreadable: `search_check --repair` rebuilds it (state "corrupt").
+                logger.warning("Search index %s cannot be cleaned; a rebuild will replace it", path)
+                removed = []
             if removed:
                 done.append(f"removed {len(removed)} leftover file(s) of a crashed commit")
         return done
