@@ -82,7 +82,15 @@ def pytest_runtest_setup(item):
     if not getattr(connection, "_test_serialized_contents", None):
         return
     with item.config.stash[blocking_manager_key].unblock():
-        call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
+        # Sequences keep counting (as Django's own teardown flush does): the reload below
+        # inserts rows under their old ids without moving PostgreSQL's sequences.
+        call_command(
+            "flush",
+            interactive=False,
+            verbosity=0,
+            inhibit_post_migrate=True,
+            reset_sequences=False,
+        )
         # Content types first, under their serialized ids: signal handlers that look a content
         # type up while the rest reloads must find these rows, not create new ones.
         rows = [
