@@ -194,10 +194,12 @@ def test_a_regulatory_update_makes_answers_stale_until_an_expert_rechecks(new_pa
     assert second.title in moderator.content() and first.title not in moderator.content()
     axe(moderator)
 
+    # One test function: a second transactional test in this file would depend on the
+    # serialized-rollback restore, which the live server currently breaks (see docs/cms.md).
+    _moderator_promotes_to_faq_and_visitor_meets_cms_pages(new_page, axe, site)
 
-def test_a_moderator_promotes_a_thread_to_the_faq_and_visitors_meet_the_cms_pages(
-    new_page, axe, site
-):
+
+def _moderator_promotes_to_faq_and_visitor_meets_cms_pages(new_page, axe, site):
     first = site["questions"][0]
     moderator = new_page()
     login(moderator, site["moderator"].email, TEST_PASSWORD)
