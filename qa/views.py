@@ -13,11 +13,11 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
 from directory.models import Structure
 from directory.roles import is_member, is_moderator
@@ -184,6 +184,11 @@ def question_ask(request):
         initial["kind"] = QuestionKind.DISCUSSION
     if request.GET.get("sujet"):
         initial["topics"] = Topic.objects.active().filter(slug=request.GET["sujet"])
+    # "Poser une question à cette personne" / "à cette structure" from the directory.
+    if request.GET.get("destinataire", "").isdigit():
+        initial["addressed_to_person"] = int(request.GET["destinataire"])
+    if request.GET.get("structure", "").isdigit():
+        initial["addressed_to_structure"] = int(request.GET["structure"])
     form = forms.QuestionForm(request.POST or None, initial=initial)
     preview_html = None
     similar = []
@@ -240,34 +245,6 @@ def preview(request):
     _login_or_deny(request, permissions.check_ask)
     text = request.POST.get("body", "")[: forms.BODY_MAX_LENGTH]
     return render(request, "qa/_preview.html", {"preview_html": render_markdown(text)})
-
-
-@require_GET
-@members_view
-def similar(request):
-    """Similar existing questions for a title being typed: htmx fragment, or JSON."""
-    _login_or_deny(request, permissions.check_read_qa)
-    title = request.GET.get("title", "")[:150]
-    exclude = request.GET.get("exclure")
-    found = selectors.similar_questions(
-        title, request.user, exclude_pk=int(exclude) if (exclude or "").isdigit() else None
-    )
-    if request.GET.get("format") == "json":
-        return JsonResponse(
-            {
-                "results": [
-                    {
-                        "id": q.pk,
-                        "title": q.title,
-                        "url": q.get_absolute_url(),
-                        "answer_count": q.answer_count,
-                        "accepted": bool(q.accepted_answer_id),
-                    }
-                    for q in found
-                ]
-            }
-        )
-    return render(request, "qa/_similar.html", {"similar": found, "title": title})
 
 
 # --- Thread --------------------------------------------------------------------------------

@@ -150,15 +150,20 @@ def test_htmx_preview_endpoint_returns_the_fragment(client, member):
     assert "<html" not in response.content.decode()
 
 
-def test_similar_questions_while_typing_the_title(client, member, make_question):
+def test_similar_questions_are_shown_with_the_preview_without_javascript(
+    client, member, make_question
+):
+    # With JavaScript the ask form asks the search index (tests/search/test_views.py); the
+    # plain "Prévisualiser" round trip lists similar titles from the database.
     client.force_login(member)
     make_question(title="Mutualiser le déneigement entre communes")
     make_question(title="Recrutement d'une secrétaire de mairie")
-    html = client.get("/questions/similaires/", {"title": "mutualisation du déneigement"})
-    assert "Mutualiser le déneigement" in html.content.decode()
-    assert "Recrutement" not in html.content.decode()
-    data = client.get("/questions/similaires/", {"title": "déneigement", "format": "json"}).json()
-    assert [r["title"] for r in data["results"]] == ["Mutualiser le déneigement entre communes"]
+    html = client.post(
+        "/questions/poser/",
+        {"title": "mutualisation du déneigement", "body": "Texte", "preview": "1"},
+    ).content.decode()
+    assert "Mutualiser le déneigement" in html
+    assert "Recrutement d" not in html
 
 
 def test_thread_redirects_to_canonical_slug_and_shows_everything(
@@ -403,3 +408,14 @@ def test_erased_author_reads_former_member(client, make_user, question):
     question.author.delete()
     client.force_login(make_user())
     assert "Ancien membre" in client.get(question.get_absolute_url()).content.decode()
+
+
+def test_the_ask_form_is_addressed_to_the_person_chosen_in_the_directory(
+    client, member, make_person
+):
+    person = make_person(first_name="Ondine", last_name="Fictive")
+    client.force_login(member)
+    html = client.get("/questions/poser/", {"destinataire": person.pk}).content.decode()
+    assert f'<option value="{person.pk}" selected>' in html
+    junk = client.get("/questions/poser/", {"destinataire": "abc<script>"})
+    assert junk.status_code == 200

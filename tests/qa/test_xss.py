@@ -148,7 +148,7 @@ def test_every_field_through_the_site_is_rendered_harmless(
         f"/questions/{question.pk}/moderer/",
         "/moderation/signalements/",
         f"/sujets/{topic.slug}/",
-        "/questions/similaires/?title=" + payload,
+        "/recherche/similaires/?title=" + payload,
     ]
     for url in pages:
         response = client.get(url)
