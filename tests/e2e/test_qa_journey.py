@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from playwright.sync_api import expect
 
 from directory.models import InterestKind, TopicInterest
@@ -57,6 +58,8 @@ def cast(make_user, make_topic, make_person, make_position, make_structure):
         body="Qui partage une saleuse avec ses voisins ?",
         topics=[topic],
     )
+    # The ask form's similar questions come from the search index, as on a live site.
+    call_command("search_rebuild", verbosity=0)
     return {"topic": topic, "asker": asker, "answerer": answerer, "expert": expert,
             "reporter": reporter, "moderator": moderator, "existing": existing}  # fmt: skip
 
