@@ -225,7 +225,7 @@ class RegulatoryUpdatePage(Page):
                 "revérifier » et leurs auteurs et experts prévenus."
             ),
         ),
-        SuggestedQuestionsPanel(heading=_("Questions suggérées (mêmes sujets)")),
+        SuggestedQuestionsPanel(heading=_("Questions suggérées")),
     ]
     search_fields = [
         *Page.search_fields,

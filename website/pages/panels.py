@@ -65,7 +65,7 @@ QuestionChooserWidget = question_chooser_viewset.widget_class
 
 
 class SuggestedQuestionsPanel(Panel):
-    """Lists threads on the update's topics that the editor has not yet marked as affected."""
+    """Lists threads the update may affect that the editor has not yet marked as affected."""
 
     class BoundPanel(Panel.BoundPanel):
         template_name = "pages/admin/suggested_questions_panel.html"
@@ -74,5 +74,5 @@ class SuggestedQuestionsPanel(Panel):
             from website.pages.selectors import suggested_questions_for
 
             context = super().get_context_data(parent_context)
-            context["suggestions"] = suggested_questions_for(self.instance)
+            context["suggestions"] = suggested_questions_for(self.instance, user=self.request.user)
             return context

@@ -4,6 +4,7 @@ Every function runs a fixed number of queries whatever the amount of data (tests
 """
 
 import datetime
+import re
 from dataclasses import dataclass, field
 
 from django import forms
@@ -23,6 +24,8 @@ from website.pages.models import (
     RegulatoryUpdatePage,
     ResourcePage,
 )
+from website.search import service as search_service
+from website.search.analysis import FRENCH_STOP_WORDS
 from website.taxonomy.models import Topic
 
 DASHBOARD_LIMIT = 5
@@ -249,18 +252,34 @@ def regulatory_updates_filtered(index_page, params) -> dict:
     return {"filter_form": form, "updates": page_obj, "active_topic": active_topic}
 
 
-def suggested_questions_for(update, limit=10) -> list:
-    """Threads on the update's topics not yet chosen as affected, newest first."""
+def suggested_questions_for(update, limit=10, *, user=None) -> list:
+    """Threads the update may make stale, not yet chosen as affected.
+
+    First those the search index finds close to the update's title and summary (among what
+    `user`, the editor, may see), then the newest threads on its topics.
+    """
+    chosen = {link.question_id for link in update.affected_questions.all() if link.question_id}
+    found = []
+    if user is not None and update.title:
+        # Only the meaningful words: a search query keeps its first dozen words.
+        words = re.findall(r"\w+", f"{update.title} {update.summary or ''}")
+        text = " ".join(
+            dict.fromkeys(w for w in words if len(w) > 2 and w.lower() not in FRENCH_STOP_WORDS)
+        )
+        found = [
+            question
+            for question in search_service.similar_questions_for(user, text, limit=limit)
+            if question.pk not in chosen
+        ]
     topic_ids = [topic.pk for topic in update.topics.all()]
-    if not topic_ids:
-        return []
-    chosen = [link.question_id for link in update.affected_questions.all() if link.question_id]
-    return list(
-        Question.objects.alive()
-        .filter(pk__in=Question.objects.filter(topics__in=topic_ids).values("pk"))
-        .exclude(pk__in=chosen)
-        .order_by("-created_at")[:limit]
-    )
+    if topic_ids and len(found) < limit:
+        found += (
+            Question.objects.alive()
+            .filter(pk__in=Question.objects.filter(topics__in=topic_ids).values("pk"))
+            .exclude(pk__in=chosen | {question.pk for question in found})
+            .order_by("-created_at")[: limit - len(found)]
+        )
+    return found
 
 
 def affected_questions_of(update) -> list:

@@ -135,3 +135,27 @@ def test_suggested_questions_share_the_update_topics(make_update, make_question,
     suggestions = suggested_questions_for(update)
     assert suggested in suggestions
     assert chosen not in suggestions and unrelated not in suggestions
+
+
+def test_the_search_index_suggests_threads_about_the_text_even_on_other_topics(
+    make_update, make_question, make_topic, editor, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    from website.pages.selectors import suggested_questions_for
+
+    with django_capture_on_commit_callbacks(execute=True):
+        about_it = make_question(
+            title="Qui instruit les permis de construire depuis le transfert ADS ?",
+            topics=[make_topic()],
+        )
+        make_question(title="Recrutement d'un agent technique saisonnier", topics=[make_topic()])
+    call_command("search_rebuild", verbosity=0)
+    update = make_update(
+        title="Fin de la mise à disposition gratuite des services de l'État pour l'instruction ADS",
+        topics=[make_topic()],
+    )
+    update.summary = "Les permis de construire sont instruits par la communauté de communes."
+    suggestions = suggested_questions_for(update, user=editor)
+    assert about_it in suggestions
+    assert [q for q in suggestions if q.title.startswith("Recrutement")] == []
