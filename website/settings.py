@@ -315,7 +315,9 @@ LOGGING = {
 
 # --- Notifications (docs/notifications.md) --------------------------------------------------
 # Experts of the asker's CC first, then the Pays: never more than this many per question.
-NOTIFICATIONS_MAX_EXPERTS_PER_QUESTION = env.int("NOTIFICATIONS_MAX_EXPERTS_PER_QUESTION", default=5)
+NOTIFICATIONS_MAX_EXPERTS_PER_QUESTION = env.int(
+    "NOTIFICATIONS_MAX_EXPERTS_PER_QUESTION", default=5
+)
 # A failed e-mail is retried with exponential back-off (2, 4, 8… minutes), then abandoned.
 NOTIFICATIONS_EMAIL_MAX_ATTEMPTS = env.int("NOTIFICATIONS_EMAIL_MAX_ATTEMPTS", default=8)
 NOTIFICATIONS_EMAIL_RETRY_DELAY_SECONDS = 120
