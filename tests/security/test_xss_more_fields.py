@@ -138,3 +138,24 @@ def test_flag_text_renders_safely_in_the_moderation_queue(client, moderator, mak
         response = _get_safe(client, reverse("qa:flag_queue"), "\n".join(batch))
         assert response.content.decode().count("flagmarq") == len(batch)
         Flag.objects.filter(status=FlagStatus.OPEN).update(status=FlagStatus.DISMISSED)
+
+
+def test_notification_titles_and_excerpts_render_safely_in_the_centre(client, member):
+    from website.notifications.models import Notification
+
+    kind = Notification._meta.get_field("kind").choices[0][0]
+    client.force_login(member)
+    for number, batch in enumerate(batches()):
+        for index, payload in enumerate(batch):
+            Notification.objects.create(
+                recipient=member,
+                kind=kind,
+                event_key=f"xss:{number}:{index}",
+                actor_name=payload[:200],
+                title=f"notifmarq {payload}"[:300],
+                excerpt=payload[:1000],
+                url="/questions/",
+            )
+        body = _get_safe(client, reverse("notifications:list"), "\n".join(batch)).content
+        assert body.decode().count("notifmarq") >= len(batch)
+        Notification.objects.filter(recipient=member).delete()
