@@ -232,7 +232,6 @@ WAGTAILDOCS_SERVE_METHOD = "serve_view"
 # Resource centre: a clear French error above this size; members-only files redirect visitors
 # to the site's login (the documents of a restricted collection go through Wagtail's view).
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
-WAGTAIL_FRONTEND_LOGIN_URL = "/comptes/login/"
 # Éditeurs cannot publish directly: a second editor approving publishes (pages/workflows.py).
 WAGTAIL_FINISH_WORKFLOW_ACTION = "website.pages.workflows.publish_approved"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
