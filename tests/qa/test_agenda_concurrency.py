@@ -5,83 +5,25 @@ mode (the in-memory test database fails concurrent writers at once), so the migr
 database is copied into a temporary file and every step runs on it; PostgreSQL runs as is.
 """
 
-import sqlite3
-import tempfile
-import threading
-from pathlib import Path
-
 import pytest
 from django.core.cache import cache
-from django.db import connection, connections
 
 from qa.agenda import services
 from qa.agenda.models import Proposal, Support
 from tests import factories
+from tests.concurrency import file_database, in_thread, race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 THREADS = 10
 
 
-def _in_thread(function, *args):
-    result, errors = [], []
-
-    def worker():
-        try:
-            result.append(function(*args))
-        except Exception as error:  # noqa: BLE001 — re-raised below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=worker)
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
-    return result[0]
-
-
 @pytest.fixture
 def run():
+    """`run(function, *args)` on the database the racing threads will use."""
     cache.clear()
-    if connection.vendor != "sqlite":
-        yield _in_thread
-        return
-    settings_dict = connections.settings["default"]
-    saved = settings_dict["NAME"]
-    with tempfile.TemporaryDirectory(prefix="entraide-agenda-") as folder:
-        path = str(Path(folder) / "agenda.sqlite3")
-        connection.ensure_connection()
-        target = sqlite3.connect(path)
-        connection.connection.backup(target)
-        target.close()
-        settings_dict["NAME"] = path
-        try:
-            yield _in_thread
-        finally:
-            settings_dict["NAME"] = saved
-
-
-def _race(target, args_list):
-    barrier = threading.Barrier(len(args_list))
-    errors = []
-
-    def worker(*args):
-        try:
-            barrier.wait()
-            target(*args)
-        except Exception as error:  # noqa: BLE001 — reported by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=args) for args in args_list]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    with file_database():
+        yield in_thread
 
 
 def _proposal():
@@ -104,7 +46,7 @@ def _counts(proposal):
 def test_many_members_supporting_at_once_give_the_exact_count(run):
     proposal = run(_proposal)
     members = run(_users, THREADS)
-    _race(
+    race(
         lambda user: services.proposal_support(proposal=proposal, user=user),
         [(user,) for user in members],
     )
@@ -114,7 +56,7 @@ def test_many_members_supporting_at_once_give_the_exact_count(run):
 def test_one_member_clicking_many_times_at_once_counts_once(run):
     proposal = run(_proposal)
     (member,) = run(_users, 1)
-    _race(lambda: services.proposal_support(proposal=proposal, user=member), [()] * THREADS)
+    race(lambda: services.proposal_support(proposal=proposal, user=member), [()] * THREADS)
     assert run(_counts, proposal) == (2, 2)
 
 
@@ -132,5 +74,5 @@ def test_supports_and_withdrawals_racing_stay_consistent(run):
         else:
             services.proposal_support(proposal=proposal, user=user)
 
-    _race(act, args)
+    race(act, args)
     assert run(_counts, proposal) == (THREADS - THREADS // 2 + 1,) * 2
