@@ -284,8 +284,7 @@ class WhooshBackend:
         if path is None:
             logger.warning("Search index missing: %d update(s) left to the rebuild", len(uids))
             return
-        ix = whoosh_index.open_dir(path)
-        documents, delete_uids = self._changes_only(ix, documents, delete_uids)
+        ix, documents, delete_uids = self._open_for_write(path, documents, delete_uids)
         if not documents and not delete_uids:
             return
         writer = self._writer(ix)
@@ -302,6 +301,22 @@ class WhooshBackend:
             writer.cancel()
             raise
         writer.commit()
+
+    def _open_for_write(self, path, documents, delete_uids, attempts=10):
+        """Open the newest generation and keep only the real changes.
+
+        This read happens before the write lock is taken, so another process's commit may
+        remove the generation being opened (its TOC or segment files vanish): read the newer
+        one. Under the lock, the writer itself reads the index again.
+        """
+        for attempt in range(attempts):
+            try:
+                ix = whoosh_index.open_dir(path)
+                return (ix, *self._changes_only(ix, documents, delete_uids))
+            except FileNotFoundError:
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.05)
 
     def _changes_only(self, ix, documents, delete_uids):
         """Skip documents the index already holds unchanged (a repeated task costs a lookup,
