@@ -258,6 +258,8 @@ TASKS = {
 # --- Search ---------------------------------------------------------------------------------
 SEARCH_BACKEND = env.str("SEARCH_BACKEND", default="whoosh")
 SEARCH_INDEX_DIR = env.path("SEARCH_INDEX_DIR", default=str(VAR_DIR / "search"))
+# Processes writing a large Whoosh index in `search_rebuild` (one per core is right).
+SEARCH_REBUILD_PROCS = env.int("SEARCH_REBUILD_PROCS", default=2)
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
 # --- Security -------------------------------------------------------------------------------

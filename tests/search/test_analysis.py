@@ -57,3 +57,60 @@ def test_bad_input_is_cleaned_not_rejected():
 def test_a_query_of_stop_words_says_so():
     assert parse_query("les de la").only_stop_words
     assert not parse_query("les réseaux").only_stop_words
+
+
+def test_the_one_pass_analyzer_gives_the_chain_of_filters_tokens():
+    """`FrenchAnalyzer` replaces five chained Whoosh filters for speed: same terms, positions
+    (stop words removed and renumbered) and character offsets, so phrases and highlights
+    behave as with the chain."""
+    from whoosh.analysis import (
+        CharsetFilter,
+        LowercaseFilter,
+        RegexTokenizer,
+        StemFilter,
+        StopFilter,
+    )
+    from whoosh.support.charset import accent_map
+
+    from website.search.analysis import FRENCH_STOP_WORDS, french_analyzer, name_analyzer
+
+    chain = (
+        RegexTokenizer(r"\w+")
+        | LowercaseFilter()
+        | StopFilter(stoplist=FRENCH_STOP_WORDS, minsize=2)
+        | CharsetFilter(accent_map)
+        | StemFilter(lang="fr")
+    )
+    names_chain = RegexTokenizer(r"\w+") | LowercaseFilter() | CharsetFilter(accent_map)
+    texts = [
+        "Les élus de l'intercommunalité mutualisent les marchés publics des communes.",
+        "À la mairie, l’ŒUVRE d'Éloïse : 3 délégués, 12 réseaux d'eau ; y a-t-il un écart ?",
+        "de la le",
+        "",
+    ]
+
+    def tokens(analyzer, text, **options):
+        return [
+            (t.text, t.pos, t.startchar, t.endchar, t.stopped)
+            for t in analyzer(text, positions=True, chars=True, **options)
+        ]
+
+    for text in texts:
+        for options in ({}, {"removestops": False}, {"mode": "query"}, {"start_pos": 5}):
+            assert tokens(french_analyzer(), text, **options) == tokens(chain, text, **options)
+        assert tokens(name_analyzer(), text) == tokens(names_chain, text)
+
+
+def test_spelling_words_are_folded_but_not_stemmed():
+    """Whoosh asks its spelling field for words with `nomorph`: suggestions are real words."""
+    from website.search.analysis import french_analyzer
+
+    analyzer = french_analyzer()
+    assert [t.text for t in analyzer("Mutualisation des réseaux", nomorph=True)] == [
+        "mutualisation",
+        "reseaux",
+    ]
+    assert [t.text for t in analyzer("Mutualisation des réseaux", no_morph=True)] == [
+        "mutualisation",
+        "reseaux",
+    ]

@@ -210,3 +210,36 @@ def test_a_web_request_never_rebuilds_the_index_itself(whoosh_backend, member, c
     assert "reconstruction" in response.content.decode()
     assert whoosh_backend.state() == "missing"
     assert whoosh_backend.current_path() is None
+
+
+def test_a_large_rebuild_is_written_by_several_processes_and_loses_nothing(
+    whoosh_backend, member, monkeypatch, settings
+):
+    from whoosh import index as whoosh_index
+
+    from website.search.backends import whoosh as whoosh_module
+
+    monkeypatch.setattr(whoosh_module, "PARALLEL_FROM", 50)
+    settings.SEARCH_REBUILD_PROCS = 2
+    documents = [
+        SearchDocument(
+            uid=f"question:{n}",
+            kind="question",
+            title=f"Déneigement numéro {n}",
+            url=f"/questions/{n}/",
+            acl=("members",),
+            body=f"Le chasse-neige passe rue {n}.",
+        )
+        for n in range(1, 401)
+    ]
+    assert whoosh_backend.rebuild(documents) == 400
+    segments = whoosh_index.open_dir(whoosh_backend.current_path()).reader().leaf_readers()
+    assert len(segments) >= 2, "one segment per writing process"
+    assert {e.uid for e in whoosh_backend.entries()} == {d.uid for d in documents}
+    results = whoosh_backend.search(
+        SearchRequest(query="déneigement", principals=principals_for(member))
+    )
+    assert results.total == 400
+    assert whoosh_backend.search(
+        SearchRequest(query="chasse neige 237", principals=principals_for(member))
+    ).hits[0].uid == ("question:237")

@@ -14,14 +14,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from whoosh.analysis import (
-    CharsetFilter,
-    LowercaseFilter,
-    RegexTokenizer,
-    StemFilter,
-    StopFilter,
-)
-from whoosh.lang import stopwords_for_language
+from whoosh.analysis import Analyzer, Token
+from whoosh.lang import stemmer_for_language, stopwords_for_language
 from whoosh.support.charset import accent_map
 
 MAX_QUERY_CHARS = 200
@@ -81,20 +75,122 @@ _BASE_STOPS = set(stopwords_for_language("fr")) | {
 FRENCH_STOP_WORDS = frozenset(_BASE_STOPS | {fold(w) for w in _BASE_STOPS})
 
 
-def french_analyzer():
-    """Text fields: tokenise → lower-case → stop words → fold accents → French stem."""
-    return (
-        RegexTokenizer(r"\w+")
-        | LowercaseFilter()
-        | StopFilter(stoplist=FRENCH_STOP_WORDS, minsize=2)
-        | CharsetFilter(accent_map)
-        | StemFilter(lang="fr")
-    )
+class FrenchAnalyzer(Analyzer):
+    """Text fields: tokenise → lower-case → stop words → fold accents → French stem.
+
+    The same chain as `RegexTokenizer | LowercaseFilter | StopFilter | CharsetFilter |
+    StemFilter`, in one loop with one dictionary lookup per word: the five chained generators
+    cost about 5 µs per token, which made analysis the largest part of a rebuild. Tokens,
+    positions (stop words removed and renumbered like `StopFilter`) and character offsets
+    are the same, so phrases and highlights work as before. `stem=False` gives the names
+    analyzer: folded, never stemmed (`Lefèvre` ≠ `Lefèvres`), no stop words.
+
+    Whoosh passes `no_morph` (composite analyzers) or `nomorph` (its spelling field) to ask
+    for words without stemming: both are honoured, so spelling suggestions are real words.
+    """
+
+    CACHE_SIZE = 200_000
+
+    def __init__(self, *, stem: bool = True):
+        self.stem = stem
+        # word → indexed form (None for a stop word), with and without stemming
+        self._cache: dict[bool, dict[str, str | None]] = {True: {}, False: {}}
+
+    def __getstate__(self):
+        # The index pickles its schema: keep the cache out of it.
+        return {"stem": self.stem}
+
+    def __setstate__(self, state):
+        self.__init__(**state)
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.stem == self.stem
+
+    def __hash__(self):
+        return hash((type(self), self.stem))
+
+    def __repr__(self):
+        return f"{type(self).__name__}(stem={self.stem})"
+
+    def has_morph(self) -> bool:
+        return self.stem
+
+    def _term(self, word: str, morph: bool) -> str | None:
+        """The indexed form of a word, or None for a stop word."""
+        lowered = word.lower()
+        if self.stem and (len(lowered) < 2 or lowered in FRENCH_STOP_WORDS):
+            return None
+        folded = lowered.translate(accent_map)
+        return _stem(folded) if morph else folded
+
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        no_morph=False,
+        nomorph=False,
+        **kwargs,
+    ):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        token.boost = 1.0
+        token.stopped = False
+        morph = self.stem and not (no_morph or nomorph)
+        cache = self._cache[morph]
+        if len(cache) > self.CACHE_SIZE:
+            cache.clear()
+        if tokenize:
+            matches = _TOKEN.finditer(value)
+        else:
+            matches = [_WHOLE.match(value)]
+        pos = start_pos - 1
+        for index, match in enumerate(matches, start_pos):
+            word = match.group()
+            term = cache.get(word, _UNKNOWN)
+            if term is _UNKNOWN:
+                term = cache[word] = self._term(word, morph)
+            if term is None:
+                if removestops:
+                    continue
+                token.text = word.lower().translate(accent_map)
+                token.stopped = True
+                if positions:
+                    token.pos = index
+            else:
+                token.text = term
+                token.stopped = False
+                if positions:
+                    # Like `StopFilter(renumber=True)`: the first kept word keeps its place,
+                    # the next ones follow it without gaps.
+                    pos = index if pos < start_pos else pos + 1
+                    token.pos = pos
+            if keeporiginal:
+                token.original = word
+            if chars:
+                token.startchar = start_char + match.start()
+                token.endchar = start_char + match.end()
+            yield token
 
 
-def name_analyzer():
-    """Names, functions, structures: folded but never stemmed (`Lefèvre` ≠ `Lefèvres`)."""
-    return RegexTokenizer(r"\w+") | LowercaseFilter() | CharsetFilter(accent_map)
+_TOKEN = re.compile(r"\w+")
+_WHOLE = re.compile(r".*", re.DOTALL)
+_UNKNOWN = object()
+_stem = stemmer_for_language("fr")
+
+
+def french_analyzer() -> FrenchAnalyzer:
+    return FrenchAnalyzer()
+
+
+def name_analyzer() -> FrenchAnalyzer:
+    """Names, functions, structures: folded but never stemmed, no stop words."""
+    return FrenchAnalyzer(stem=False)
 
 
 _FRENCH = french_analyzer()

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, time
 
 from django.apps import apps
 from django.conf import settings
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.html import strip_tags
 
@@ -82,10 +83,14 @@ def _aware(value) -> datetime | None:
 
 
 def question_document(question) -> SearchDocument | None:
-    topics = list(question.topics.all())
-    answers = sorted(
-        (a for a in question.answers.all() if not a.deleted_at), key=lambda a: (a.created_at, a.pk)
-    )
+    # The rebuild prefetches into plain lists (`_REBUILD`); a single build reads the managers.
+    topics = getattr(question, "search_topics", None)
+    if topics is None:
+        topics = list(question.topics.all())
+    answers = getattr(question, "search_answers", None)
+    if answers is None:
+        answers = question.answers.all()
+    answers = sorted((a for a in answers if not a.deleted_at), key=lambda a: (a.created_at, a.pk))
     accepted = [a for a in answers if a.pk == question.accepted_answer_id or a.validated_at]
     others = [a for a in answers if a not in accepted]
     # Accepted and validated answers first: they carry the useful vocabulary.
@@ -295,10 +300,47 @@ SOURCES = {
     "faqentry": Source("faqentry", "pages.FaqEntry", faq_entry_document),
 }
 
-_PREFETCH = {
-    "question": ("topics", "answers"),
-    "person": ("positions__structure", "topic_links__topic"),
-    "structure": ("competences__topic",),
+
+def _prefetches(kind: str) -> tuple:
+    """What the rebuild reads with each batch of objects of a kind.
+
+    Questions get plain lists (`to_attr`) rather than managers: `.all()` on a prefetched
+    manager clones a queryset, a tenth of the rebuild's time at 100,000 questions.
+    """
+    if kind == "question":
+        topic, answer = apps.get_model("taxonomy.Topic"), apps.get_model("qa.Answer")
+        return (
+            Prefetch(
+                "topics", queryset=topic.objects.only("slug", "name"), to_attr="search_topics"
+            ),
+            Prefetch(
+                "answers",
+                queryset=answer.objects.only(
+                    "pk", "question_id", "body", "created_at", "deleted_at", "validated_at"
+                ),
+                to_attr="search_answers",
+            ),
+        )
+    return {
+        "person": ("positions__structure", "topic_links__topic"),
+        "structure": ("competences__topic",),
+    }.get(kind, ())
+
+
+_ONLY = {
+    # What `question_document` reads; the rendered HTML and counters stay in the database.
+    "question": (
+        "pk",
+        "kind",
+        "title",
+        "slug",
+        "body",
+        "author_structure__slug",
+        "accepted_answer_id",
+        "created_at",
+        "closed_at",
+        "deleted_at",
+    ),
 }
 _SELECT = {
     "question": ("author_structure",),
@@ -358,11 +400,11 @@ def all_documents(chunk: int = 500) -> Iterator[SearchDocument]:
         queryset = queryset.order_by("pk")
         if kind in _SELECT:
             queryset = queryset.select_related(*_SELECT[kind])
+        if kind in _ONLY:
+            queryset = queryset.only(*_ONLY[kind])
         last = 0
         while True:
-            batch = list(
-                queryset.filter(pk__gt=last).prefetch_related(*_PREFETCH.get(kind, ()))[:chunk]
-            )
+            batch = list(queryset.filter(pk__gt=last).prefetch_related(*_prefetches(kind))[:chunk])
             if not batch:
                 break
             for obj in batch:
