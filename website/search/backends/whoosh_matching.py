@@ -27,8 +27,8 @@ from whoosh.query import And, AndNot, Or, Phrase, Term
 K1 = 1.2
 B = 0.75
 # Decoded posting lists kept between queries (a common word's list is read once, not at
-# every query): at most this many postings, 8 bytes each (16 MB).
-MAX_CACHED_POSTINGS = 2_000_000
+# every query): at most this many postings, 8 bytes each (12 MB).
+MAX_CACHED_POSTINGS = 1_500_000
 
 
 class SegmentCache:
@@ -162,13 +162,13 @@ class Matching:
         candidates = set(np.flatnonzero(mask).tolist())
         if not candidates:
             return mask
-        per_word = [self._positions(fieldname, w, candidates) for w in words]
+        first, *following = [self._positions(fieldname, w, candidates) for w in words]
         for docnum in candidates:
-            following = [set(positions[docnum]) for positions in per_word[1:]]
-            if not any(
-                all(start + i + 1 in after for i, after in enumerate(following))
-                for start in per_word[0][docnum]
-            ):
+            # Shift each next word's positions back to where the phrase would start.
+            starts = set(first[docnum])
+            for distance, positions in enumerate(following, 1):
+                starts.intersection_update(p - distance for p in positions[docnum])
+            if not starts:
                 mask[docnum] = False
         return mask
 
@@ -282,8 +282,8 @@ def _column_codes(fieldname: str, multiple: bool):
                 rows.append(docnum)
                 codes.append(labels.setdefault(label, len(labels)))
         return (
-            np.array(rows, dtype=np.int64),
-            np.array(codes, dtype=np.int64),
+            np.array(rows, dtype=np.int32),
+            np.array(codes, dtype=np.int32),
             list(labels),
         )
 
