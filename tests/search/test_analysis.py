@@ -101,16 +101,17 @@ def test_the_one_pass_analyzer_gives_the_chain_of_filters_tokens():
         assert tokens(name_analyzer(), text) == tokens(names_chain, text)
 
 
-def test_spelling_words_are_folded_but_not_stemmed():
-    """Whoosh asks its spelling field for words with `nomorph`: suggestions are real words."""
+def test_spelling_words_are_neither_folded_nor_stemmed():
+    """Whoosh asks its spelling field for words with `nomorph`: suggestions are real words,
+    with their accents."""
     from website.search.analysis import french_analyzer
 
     analyzer = french_analyzer()
     assert [t.text for t in analyzer("Mutualisation des réseaux", nomorph=True)] == [
         "mutualisation",
-        "reseaux",
+        "réseaux",
     ]
     assert [t.text for t in analyzer("Mutualisation des réseaux", no_morph=True)] == [
         "mutualisation",
-        "reseaux",
+        "réseaux",
     ]

@@ -244,3 +244,8 @@ def test_faq_entries_are_results_of_their_own_with_their_topic(
     assert results.hits[0].kind == "faq"
     assert results.hits[0].url.endswith(f"#faq-{entry.pk}")
     assert {f.value for f in results.facets["topics"]} == {"etat-civil"}
+
+
+def test_did_you_mean_offers_the_words_with_their_accents(whoosh_backend, ask, index, member):
+    index(ask("Marchés publics de déneigement"))
+    assert whoosh_backend.suggest("déneigemnet", principals_for(member)) == "déneigement"

@@ -86,7 +86,8 @@ class FrenchAnalyzer(Analyzer):
     analyzer: folded, never stemmed (`Lefèvre` ≠ `Lefèvres`), no stop words.
 
     Whoosh passes `no_morph` (composite analyzers) or `nomorph` (its spelling field) to ask
-    for words without stemming: both are honoured, so spelling suggestions are real words.
+    for words without stemming: both are honoured, and those words keep their accents, so
+    "did you mean" offers real words as written (`marchés`, not `march`).
     """
 
     CACHE_SIZE = 200_000
@@ -118,10 +119,12 @@ class FrenchAnalyzer(Analyzer):
     def _term(self, word: str, morph: bool) -> str | None:
         """The indexed form of a word, or None for a stop word."""
         lowered = word.lower()
-        if self.stem and (len(lowered) < 2 or lowered in FRENCH_STOP_WORDS):
+        if not self.stem:
+            return lowered.translate(accent_map)
+        if len(lowered) < 2 or lowered in FRENCH_STOP_WORDS:
             return None
-        folded = lowered.translate(accent_map)
-        return _stem(folded) if morph else folded
+        # Spelling words keep their accents: "did you mean" shows them as written.
+        return _stem(lowered.translate(accent_map)) if morph else lowered
 
     def __call__(
         self,
