@@ -144,3 +144,20 @@ def test_the_header_search_box_lands_on_the_results_page(threads, member_client)
 
 def test_health_reports_the_index_state(search_backend, client):
     assert client.get("/sante/").json()["checks"]["search"] == "ok"
+
+
+def test_an_estimated_total_and_estimated_facets_say_so(whoosh_backend, member_client, monkeypatch):
+    """A backend that samples a large result set (PostgreSQL above a threshold) flags its
+    counts as estimates: the page must not present them as exact."""
+    from website.search.results import FacetValue, SearchResults
+
+    def sampled(request):
+        facets = {"kind": [FacetValue(value="question", count=640)]}
+        return SearchResults(
+            hits=[], total=700, page=1, page_count=70, facets=facets, estimated=True
+        )
+
+    monkeypatch.setattr(whoosh_backend, "search", sampled)
+    content = member_client.get("/recherche/", {"q": "commune"}).content.decode()
+    assert "environ 700 résultats pour « commune »" in content
+    assert "(env. 640)" in content

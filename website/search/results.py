@@ -107,6 +107,9 @@ class SearchResults:
     page_count: int
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     suggestion: str = ""
+    # The total and the facet counts are estimates (a backend that samples large result
+    # sets says so; the page then reads "environ").
+    estimated: bool = False
 
 
 @dataclass(frozen=True)
