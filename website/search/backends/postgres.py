@@ -44,7 +44,7 @@ SAMPLE_BUCKETS = 64
 BOX_SAMPLE_BUCKETS = 2  # search box: the total only, from 1/32 of the matches
 PAGE_SAMPLE_BUCKETS = 4  # results page: total and facets from 1/16 of the matches
 # Relevance ranks about RANK_WINDOW matches (all of them when there are fewer).
-RANK_WINDOW = 300
+RANK_WINDOW = 200
 SIMILAR_WINDOW = 100
 SIMILAR_TRIGRAM_THRESHOLD = 0.6  # pg_trgm.word_similarity_threshold for similar questions
 SUGGEST_TRIGRAM_THRESHOLD = 0.5  # ... and for the titles "did you mean" reads words from
