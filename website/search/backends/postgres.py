@@ -9,6 +9,7 @@ come from `ts_headline`; "did you mean" and similar questions use `pg_trgm`.
 
 import html
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from django.db import connection, transaction
 
@@ -34,6 +35,20 @@ BODY_HEADLINE = (
 TITLE_HEADLINE = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
 FACET_COLUMNS = {"kind": "kind", "structure": "structure", "year": "year"}
 HEADLINE_CHARS = 20_000
+QUERY = f"websearch_to_tsquery('{CONFIG}', %(q)s)"
+# Counts (total and facets) are estimated from *_SAMPLE_BUCKETS buckets out of
+# SAMPLE_BUCKETS (`sample` = hashtext(uid) & 63); when that estimate is at most
+# EXACT_COUNT_LIMIT visible matches, every match is counted and the figures are exact.
+EXACT_COUNT_LIMIT = 1_000
+SAMPLE_BUCKETS = 64
+BOX_SAMPLE_BUCKETS = 2  # search box: the total only, from 1/32 of the matches
+PAGE_SAMPLE_BUCKETS = 4  # results page: total and facets from 1/16 of the matches
+# Relevance ranks about RANK_WINDOW matches (all of them when there are fewer).
+RANK_WINDOW = 200
+SIMILAR_WINDOW = 100
+SIMILAR_TRIGRAM_THRESHOLD = 0.6  # pg_trgm.word_similarity_threshold for similar questions
+SUGGEST_TRIGRAM_THRESHOLD = 0.5  # ... and for the titles "did you mean" reads words from
+SUGGEST_TITLES = 200
 
 
 def _marked(text: str) -> str:
@@ -120,7 +135,16 @@ class PostgresBackend:
             if batch:
                 SearchEntry.objects.bulk_create(batch)
                 count += len(batch)
+        self._analyze()
         return count
+
+    def _analyze(self):
+        """Fresh statistics after a rebuild: the planner's choices (walk the date index for
+        frequent words, a bitmap for rare ones) depend on them. VACUUM also sets the
+        visibility map, but cannot run inside a transaction (tests, outer atomic blocks)."""
+        statement = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+        with connection.cursor() as cursor:
+            cursor.execute(f"{statement} search_searchentry")
 
     def entries(self) -> Iterator[IndexEntry]:
         self._check()
@@ -130,7 +154,7 @@ class PostgresBackend:
     # --- Reading ------------------------------------------------------------------------------
 
     def _where(self, request_filters: dict, principals: frozenset[str]):
-        clauses = ["tsv @@ query", "acl ?| %(principals)s"]
+        clauses = [f"tsv @@ {QUERY}", "principals && %(principals)s::text[]"]
         params = {"principals": sorted(principals)}
         for name, value in request_filters.items():
             if not value:
@@ -146,112 +170,171 @@ class PostgresBackend:
 
     def search(self, request: SearchRequest) -> SearchResults:
         self._check()
-        canonical = parse_query(request.query).canonical()
         where, params = self._where(request.filters, request.principals)
-        params["q"] = canonical
-        source = (
-            f"FROM search_searchentry, websearch_to_tsquery('{CONFIG}', %(q)s) AS query "
-            f"WHERE {where}"
-        )
-        order = (
-            "date DESC NULLS LAST, uid"
-            if request.sort == "date"
-            else "ts_rank_cd(tsv, query, 1) DESC, date DESC NULLS LAST, uid"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT count(*) {source}", params)  # noqa: S608 — fixed fragments
-            total = cursor.fetchone()[0]
+        params["q"] = parse_query(request.query).canonical()
+        # A sequential scan evaluates `tsv @@` on every row it reads (decompressing each
+        # `tsv`), which the planner's costs ignore: it would pick one for frequent words.
+        with _tuned(enable_seqscan="off") as cursor:
+            total, facets = self._count(cursor, where, params, with_facets=request.facets)
             page_count = max(1, -(-total // request.per_page))
             page = min(max(1, request.page), page_count)
-            params.update(limit=request.per_page, offset=(page - 1) * request.per_page)
-            if request.highlight:
-                columns = (
-                    f"ts_headline('{CONFIG}', title, query, '{TITLE_HEADLINE}'), "
-                    f"ts_headline('{CONFIG}', left(body, {HEADLINE_CHARS}), query, "
-                    f"'{BODY_HEADLINE}')"
-                )
+            start = (page - 1) * request.per_page
+            if request.sort == "date":
+                uids = self._newest(cursor, where, params, start, request.per_page)
+                scores = {}
             else:
-                columns = "'', ''"
-            outer_order = (
-                "date DESC NULLS LAST, uid"
-                if request.sort == "date"
-                else ("rank DESC, date DESC NULLS LAST, uid")
+                uids, scores = self._ranked(cursor, where, params, start, request.per_page, total)
+            rows = self._rows(cursor, uids, params["q"], request.highlight)
+        hits = [
+            Hit(
+                uid=uid,
+                kind=kind,
+                title=title,
+                url=url,
+                title_html=_marked(title_hl) if title_hl else html.escape(title),
+                snippet_html=_marked(body_hl),
+                date=date,
+                topics=tuple(topics or ()),
+                structure=structure,
+                score=float(scores.get(uid) or 0),
             )
-            cursor.execute(
-                f"SELECT uid, kind, title, url, date, topics, structure, rank, {columns} "  # noqa: S608
-                "FROM (SELECT search_searchentry.uid, kind, title, body, url, date, topics, "
-                f"structure, ts_rank_cd(tsv, query, 1) AS rank, query {source} "
-                f"ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s) AS page "
-                f"ORDER BY {outer_order}",
-                params,
-            )
-            rows = cursor.fetchall()
-            facets = self._facets(cursor, source, params) if request.facets else {}
-        hits = []
-        for uid, kind, title, url, date, topics, structure, rank, title_hl, body_hl in rows:
-            hits.append(
-                Hit(
-                    uid=uid,
-                    kind=kind,
-                    title=title,
-                    url=url,
-                    title_html=_marked(title_hl) if title_hl else html.escape(title),
-                    snippet_html=_marked(body_hl),
-                    date=date,
-                    topics=tuple(topics or ()),
-                    structure=structure,
-                    score=float(rank or 0),
-                )
-            )
+            for uid, kind, title, url, date, topics, structure, title_hl, body_hl in rows
+        ]
         return SearchResults(
             hits=hits, total=total, page=page, page_count=page_count, facets=facets
         )
 
-    def _facets(self, cursor, source, params) -> dict[str, list[FacetValue]]:
-        facets: dict[str, list[FacetValue]] = {name: [] for name in ("kind", "topics")}
-        facets.update(structure=[], year=[])
+    def _count(self, cursor, where, params, *, with_facets):
+        """Total and facets in one statement. First the matches of a few `sample` buckets
+        are counted (the full-text index on (`tsv`, `sample`) finds them without reading
+        other rows); when they scale to at most EXACT_COUNT_LIMIT, every match is counted
+        (exact figures), otherwise the sample's figures are scaled up."""
+        buckets = PAGE_SAMPLE_BUCKETS if with_facets else BOX_SAMPLE_BUCKETS
+        scale = SAMPLE_BUCKETS // buckets
+        columns = "kind, structure, year, topics" if with_facets else "1 AS one"
+        # `exact` gates the full scan: a one-time filter, evaluated before any row is read.
+        sql = (
+            f"WITH s AS MATERIALIZED (SELECT {columns} FROM search_searchentry "  # noqa: S608
+            f"WHERE {where} AND sample < {buckets}::smallint), "
+            f"exact AS (SELECT count(*) * {scale} <= {EXACT_COUNT_LIMIT} AS yes FROM s), "
+            f"m AS MATERIALIZED (SELECT {columns} FROM search_searchentry "
+            f"WHERE {where} AND (SELECT yes FROM exact) "
+            "UNION ALL SELECT * FROM s WHERE NOT (SELECT yes FROM exact)) "
+            "SELECT (SELECT yes FROM exact), (SELECT count(*) FROM m)"
+        )
+        if with_facets:
+            sql += (
+                ", (SELECT json_agg(json_build_array(g, kind, structure, year, n)) FROM ("
+                "SELECT GROUPING(kind, structure) AS g, kind, structure, year, count(*) AS n "
+                "FROM m GROUP BY GROUPING SETS ((kind), (structure), (year))) AS f), "
+                "(SELECT json_agg(json_build_array(topic, n)) FROM (SELECT topic, count(*) AS n "
+                "FROM m, jsonb_array_elements_text(m.topics) AS topic GROUP BY topic) AS t)"
+            )
+        cursor.execute(sql, params)
+        exact, total, *grouped = cursor.fetchone()
+        factor = 1 if exact else scale
+        facets: dict[str, list[FacetValue]] = {}
+        if with_facets:
+            facets = {name: [] for name in ("kind", "topics", "structure", "year")}
+            for grouping, kind, structure, year, count in grouped[0] or ():
+                name, value = {1: ("kind", kind), 2: ("structure", structure)}.get(
+                    grouping, ("year", year)
+                )
+                if value:
+                    facets[name].append(FacetValue(value=value, count=count * factor))
+            facets["topics"] = [FacetValue(value=v, count=c * factor) for v, c in grouped[1] or ()]
+            for values in facets.values():
+                values.sort(key=lambda f: (-f.count, f.value))
+        return total * factor, facets
+
+    def _ranked(self, cursor, where, params, start, size, total):
+        """The page of the relevance order, and the scores of the ranked window.
+
+        `ts_rank_cd` reads each row's `tsv`, so at most about RANK_WINDOW matches are ranked:
+        all of them when there are few, otherwise those of the first `sample` buckets (a
+        pseudo-random subset the index finds directly). The other matches follow the
+        window, newest first; the order is stable from page to page."""
+        buckets = SAMPLE_BUCKETS
+        if total > RANK_WINDOW:
+            buckets = max(1, min(SAMPLE_BUCKETS, SAMPLE_BUCKETS * RANK_WINDOW // total))
+        window = where if buckets == SAMPLE_BUCKETS else f"{where} AND sample < {buckets}::smallint"
         cursor.execute(
-            "SELECT kind, structure, year, GROUPING(kind), GROUPING(structure), count(*) "  # noqa: S608
-            f"{source} GROUP BY GROUPING SETS ((kind), (structure), (year)) "
-            "ORDER BY count(*) DESC",
+            f"SELECT uid, ts_rank_cd(tsv, {QUERY}, 1) AS rank FROM search_searchentry "  # noqa: S608
+            f"WHERE {window} ORDER BY rank DESC, date DESC NULLS LAST, uid",
             params,
         )
-        for kind, structure, year, g_kind, g_structure, count in cursor.fetchall():
-            if not g_kind:
-                name, value = "kind", kind
-            elif not g_structure:
-                name, value = "structure", structure
-            else:
-                name, value = "year", year
-            if value:
-                facets[name].append(FacetValue(value=value, count=count))
+        ranked = cursor.fetchall()
+        uids = [uid for uid, _ in ranked[start : start + size]]
+        if len(uids) < size and buckets < SAMPLE_BUCKETS:
+            uids += self._newest(
+                cursor,
+                f"{where} AND sample >= {buckets}::smallint",
+                params,
+                max(0, start - len(ranked)),
+                size - len(uids),
+            )
+        return uids, dict(ranked)
+
+    def _newest(self, cursor, where, params, start, size) -> list[str]:
         cursor.execute(
-            f"SELECT topic, count(*) {source.replace('WHERE', ', jsonb_array_elements_text(topics) AS topic WHERE', 1)} "  # noqa: S608, E501
-            "GROUP BY topic ORDER BY count(*) DESC",
-            params,
+            f"SELECT uid FROM search_searchentry WHERE {where} "  # noqa: S608
+            "ORDER BY date DESC NULLS LAST, uid OFFSET %(offset)s LIMIT %(limit)s",
+            {**params, "offset": start, "limit": size},
         )
-        facets["topics"] = [FacetValue(value=v, count=c) for v, c in cursor.fetchall()]
-        return facets
+        return [uid for (uid,) in cursor.fetchall()]
+
+    def _rows(self, cursor, uids, query, highlight):
+        """Display columns of the page's rows, in `uids` order; `ts_headline` runs on these
+        rows only."""
+        if not uids:
+            return []
+        if highlight:
+            columns = (
+                f"ts_headline('{CONFIG}', title, {QUERY}, '{TITLE_HEADLINE}'), "
+                f"ts_headline('{CONFIG}', left(body, {HEADLINE_CHARS}), {QUERY}, "
+                f"'{BODY_HEADLINE}')"
+            )
+        else:
+            columns = "'', ''"
+        cursor.execute(
+            f"SELECT uid, kind, title, url, date, topics, structure, {columns} "  # noqa: S608
+            "FROM search_searchentry WHERE uid = ANY(%(uids)s)",
+            {"uids": uids, "q": query},
+        )
+        by_uid = {row[0]: row for row in cursor.fetchall()}
+        return [by_uid[uid] for uid in uids if uid in by_uid]
 
     def similar(self, text, principals, *, kinds, limit) -> list[SimilarHit]:
+        """Candidates: the SIMILAR_WINDOW newest titles sharing a word (OR tsquery on
+        `title_tsv`, walking the date index) and SIMILAR_WINDOW titles that contain the text
+        by trigrams (`<%` over the trigram GIN index; unordered, hence the high threshold);
+        they are scored by title rank + trigram similarity."""
         self._check()
         parsed = parse_query(text)
         words = [w for item in parsed.positive for w in item.words if french_tokens(w)]
         if not words:
             return []
-        with connection.cursor() as cursor:
+        any_word = f"websearch_to_tsquery('{CONFIG}', %(words)s)"
+        visible = "kind = ANY(%(kinds)s) AND principals && %(principals)s::text[]"
+        with _tuned(**{"pg_trgm.word_similarity_threshold": SIMILAR_TRIGRAM_THRESHOLD}) as cursor:
             cursor.execute(
-                f"SELECT uid, title, url, kind, "  # noqa: S608
-                f"ts_rank_cd(tsv, query, 1) + similarity(title, %(text)s) AS score "
-                f"FROM search_searchentry, websearch_to_tsquery('{CONFIG}', %(words)s) AS query "
-                "WHERE kind = ANY(%(kinds)s) AND acl ?| %(principals)s "
-                "AND (tsv @@ query OR title %% %(text)s) "
-                "ORDER BY score DESC, uid LIMIT %(limit)s",
+                "WITH candidates AS ("  # noqa: S608
+                f"(SELECT uid FROM search_searchentry WHERE title_tsv @@ {any_word} AND {visible} "
+                "ORDER BY date DESC NULLS LAST, uid LIMIT %(window)s) UNION "
+                f"(SELECT uid FROM search_searchentry WHERE %(folded)s <%% title_folded "
+                f"AND {visible} "
+                "LIMIT %(window)s)) "
+                f"SELECT e.uid, e.title, e.url, e.kind, "
+                f"ts_rank_cd(e.title_tsv, {any_word}, 1) + similarity(e.title_folded, %(folded)s) "
+                "AS score "
+                "FROM candidates JOIN search_searchentry AS e USING (uid) "
+                "ORDER BY score DESC, e.uid LIMIT %(limit)s",
                 {
-                    "text": " ".join(words),
+                    "folded": fold(" ".join(words)),
                     "words": " or ".join(words),
                     "kinds": list(kinds),
                     "principals": sorted(principals),
+                    "window": SIMILAR_WINDOW,
                     "limit": limit,
                 },
             )
@@ -262,20 +345,21 @@ class PostgresBackend:
 
     def _visible_count(self, cursor, query: str, principals) -> int:
         cursor.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM search_searchentry, "  # noqa: S608
-            f"websearch_to_tsquery('{CONFIG}', %(q)s) AS query "
-            "WHERE tsv @@ query AND acl ?| %(principals)s LIMIT 1) AS found",
+            "SELECT count(*) FROM (SELECT 1 FROM search_searchentry "  # noqa: S608
+            f"WHERE tsv @@ {QUERY} AND principals && %(principals)s::text[] LIMIT 1) AS found",
             {"q": query, "principals": sorted(principals)},
         )
         return cursor.fetchone()[0]
 
     def suggest(self, query: str, principals: frozenset[str]) -> str:
         """Each word found in no visible document is replaced by the closest word of a
-        visible title (trigrams); the result is offered only if it finds something."""
+        visible title: folded titles are found with the trigram operator `<%` (GIN index,
+        at most SUGGEST_TITLES of them), their words compared with `similarity`. A candidate is kept
+        only if visible documents contain it, and the result only if it finds something."""
         self._check()
         parsed = parse_query(query)
         words, changed = [], False
-        with connection.cursor() as cursor:
+        with _tuned(**{"pg_trgm.word_similarity_threshold": SUGGEST_TRIGRAM_THRESHOLD}) as cursor:
             for item in parsed.items:
                 if item.phrase or item.negated:
                     words.append(item.as_text())
@@ -286,12 +370,17 @@ class PostgresBackend:
                     continue
                 cursor.execute(
                     "SELECT w FROM (SELECT DISTINCT regexp_split_to_table("
-                    "lower(unaccent(title)), '[^[:alnum:]]+') AS w FROM search_searchentry "
-                    "WHERE acl ?| %(principals)s "
-                    "AND word_similarity(%(word)s, title) > 0.4) AS words "
+                    "title_folded, '[^[:alnum:]]+') AS w FROM ("
+                    "SELECT title_folded FROM search_searchentry WHERE %(word)s <%% title_folded "
+                    "AND principals && %(principals)s::text[] LIMIT %(titles)s) AS titles) "
+                    "AS words "
                     "WHERE length(w) > 2 AND w <> %(word)s AND similarity(w, %(word)s) > 0.3 "
                     "ORDER BY similarity(w, %(word)s) DESC, w LIMIT 5",
-                    {"principals": sorted(principals), "word": fold(word)},
+                    {
+                        "principals": sorted(principals),
+                        "word": fold(word),
+                        "titles": SUGGEST_TITLES,
+                    },
                 )
                 replacement = ""
                 for (candidate,) in cursor.fetchall():
@@ -306,3 +395,33 @@ class PostgresBackend:
             if not self._visible_count(cursor, parse_query(corrected).canonical(), principals):
                 return ""
         return corrected
+
+
+@contextmanager
+def _tuned(**settings):
+    """A cursor in a transaction whose statements run without JIT (compiling costs more than
+    these queries) and with the given settings (`set_config(..., true)`, i.e. SET LOCAL).
+    Inside an outer transaction no savepoint is made and the previous values are restored
+    at the end, so nothing leaks to the caller's queries (after an error the outer
+    transaction must roll back anyway, which reverts them)."""
+    settings = {"jit": "off", "work_mem": "32MB", **settings}
+    names = list(settings)
+    nested = connection.in_atomic_block
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        # Select-list items are evaluated in order: the old values are read before the new
+        # ones are set.
+        cursor.execute(
+            "SELECT "
+            + ", ".join(["current_setting(%s, true)"] * len(names))
+            + ", "
+            + ", ".join(["set_config(%s, %s, true)"] * len(names)),
+            [*names, *(x for name in names for x in (name, str(settings[name])))],
+        )
+        before = dict(zip(names, cursor.fetchone()[: len(names)], strict=True))
+        yield cursor
+        restore = {name: value for name, value in before.items() if value is not None}
+        if nested and restore:
+            cursor.execute(
+                "SELECT " + ", ".join(["set_config(%s, %s, true)"] * len(restore)),
+                [x for item in restore.items() for x in item],
+            )

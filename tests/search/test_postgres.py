@@ -1,0 +1,116 @@
+"""What only the PostgreSQL backend does: the ranked window, estimated counts above the
+threshold, the indexed permission filter, settings that stay inside the search."""
+
+import pytest
+from django.db import connection, transaction
+
+from website.search.backends import postgres
+from website.search.documents import principals_for
+from website.search.results import SearchRequest
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="the postgres backend needs PostgreSQL"
+    ),
+]
+
+
+@pytest.fixture
+def backend(settings, tmp_path):
+    from website.search import service
+    from website.search.backends import get_backend, reset_backends
+
+    settings.SEARCH_BACKEND = "postgres"
+    settings.SEARCH_INDEX_DIR = str(tmp_path / "search")
+    reset_backends()
+    service.rebuild()
+    yield get_backend()
+    reset_backends()
+
+
+@pytest.fixture
+def snow(backend, ask, index):
+    """23 threads about snow clearing, one of them with the word in its title only once."""
+    questions = [ask(f"Déneigement des routes, cas numéro {n}") for n in range(23)]
+    index(*questions)
+    return questions
+
+
+def find(backend, user, query, **kwargs):
+    return backend.search(SearchRequest(query=query, principals=principals_for(user), **kwargs))
+
+
+def test_pages_beyond_the_ranked_window_continue_without_gaps_or_repeats(
+    snow, backend, member, monkeypatch
+):
+    monkeypatch.setattr(postgres, "RANK_WINDOW", 4)
+    pages = [find(backend, member, "déneigement", per_page=5, page=p) for p in range(1, 6)]
+    seen = [hit.uid for page in pages for hit in page.hits]
+    assert len(seen) == 23 and len(set(seen)) == 23
+    assert [len(page.hits) for page in pages] == [5, 5, 5, 5, 3]
+
+
+def test_the_ranked_window_holds_every_match_when_there_are_few(snow, backend, member):
+    results = find(backend, member, "déneigement", per_page=30)
+    assert len(results.hits) == 23 and all(hit.score > 0 for hit in results.hits)
+
+
+def test_counts_above_the_threshold_are_estimated_from_the_sample(
+    snow, backend, member, monkeypatch
+):
+    exact = find(backend, member, "déneigement")
+    assert exact.total == 23
+    assert {f.value: f.count for f in exact.facets["kind"]} == {"question": 23}
+    monkeypatch.setattr(postgres, "EXACT_COUNT_LIMIT", 0)
+    estimated = find(backend, member, "déneigement")
+    scale = postgres.SAMPLE_BUCKETS // postgres.PAGE_SAMPLE_BUCKETS
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM search_searchentry WHERE sample < %s AND kind = 'question'",
+            [postgres.PAGE_SAMPLE_BUCKETS],
+        )
+        in_sample = cursor.fetchone()[0]
+    if in_sample:
+        assert estimated.total == in_sample * scale
+        assert estimated.facets["kind"][0].count == in_sample * scale
+    else:  # nothing in the sample: the estimate is 0, so everything is counted
+        assert estimated.total == 23
+    assert estimated.hits
+
+
+def test_the_permission_filter_can_use_its_index(backend):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            "EXPLAIN SELECT uid FROM search_searchentry WHERE principals && %s::text[]",
+            [["public"]],
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "search_entry_principals" in plan
+
+
+def test_principals_and_folded_titles_are_generated_from_the_document(backend, ask, index):
+    index(ask("Élagage des arbres en bordure de voirie"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT principals, title_folded FROM search_searchentry WHERE kind = %s", ["question"]
+        )
+        principals, folded = cursor.fetchone()
+    assert principals == ["members", "qa-public"]
+    assert folded == "elagage des arbres en bordure de voirie"
+
+
+def test_search_settings_do_not_leak_into_the_callers_transaction(snow, backend, member):
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_seqscan'), current_setting('jit')")
+        before = cursor.fetchone()
+        find(backend, member, "déneigement")
+        backend.similar(
+            "Déneigement des routes communales",
+            principals_for(member),
+            kinds=("question",),
+            limit=3,
+        )
+        cursor.execute("SELECT current_setting('enable_seqscan'), current_setting('jit')")
+        assert cursor.fetchone() == before
