@@ -319,7 +319,9 @@ LOGGING = {
 NOTIFICATIONS_MAX_EXPERTS_PER_QUESTION = env.int(
     "NOTIFICATIONS_MAX_EXPERTS_PER_QUESTION", default=5
 )
-# A failed e-mail is retried with exponential back-off (2, 4, 8… minutes), then abandoned.
+# A failed e-mail is retried with exponential back-off (2, 4, 8… minutes, then hourly). An
+# e-mail the server refuses (5xx) is abandoned after this many attempts; while the server
+# itself is down or erroring, e-mails wait in the outbox (up to 7 days, docs/notifications.md).
 NOTIFICATIONS_EMAIL_MAX_ATTEMPTS = env.int("NOTIFICATIONS_EMAIL_MAX_ATTEMPTS", default=8)
 NOTIFICATIONS_EMAIL_RETRY_DELAY_SECONDS = 120
 NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE_DAYS = 180

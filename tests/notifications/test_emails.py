@@ -101,17 +101,22 @@ def _queued_delivery(user):
 # --- A real SMTP server that fails, then accepts ------------------------------------------
 
 
-class FlakySMTPHandler:
-    """Refuses the first `failures` messages with a temporary error, then accepts."""
+TEMPORARY = "451 4.3.0 Service temporairement indisponible"
+PERMANENT = "554 5.7.1 Message refusé"
 
-    def __init__(self, failures: int):
+
+class FlakySMTPHandler:
+    """Refuses the first `failures` messages (by default with a temporary error), then accepts."""
+
+    def __init__(self, failures: int, reply: str = TEMPORARY):
         self.failures = failures
+        self.reply = reply
         self.received = []
 
     async def handle_DATA(self, server, session, envelope):
         if self.failures > 0:
             self.failures -= 1
-            return "451 4.3.0 Service temporairement indisponible"
+            return self.reply
         self.received.append(envelope)
         return "250 OK"
 
@@ -124,11 +129,11 @@ def _free_port() -> int:
 
 @pytest.fixture
 def flaky_smtp(settings):
-    """`flaky_smtp(failures)`: a local SMTP server on a free port, Django pointed at it."""
+    """`flaky_smtp(failures, reply)`: a local SMTP server on a free port, Django pointed at it."""
     controllers = []
 
-    def start(failures: int):
-        handler = FlakySMTPHandler(failures)
+    def start(failures: int, reply: str = TEMPORARY):
+        handler = FlakySMTPHandler(failures, reply)
         port = _free_port()
         controller = Controller(handler, hostname="127.0.0.1", port=port)
         controller.start()
@@ -187,17 +192,36 @@ def test_the_cron_command_sends_what_is_due(member, committed, flaky_smtp):
     assert EmailDelivery.objects.get().status == DeliveryStatus.SENT
 
 
-def test_an_email_is_abandoned_and_logged_after_the_last_attempt(
+def test_a_refused_email_is_abandoned_and_logged_after_the_last_attempt(
     member, committed, flaky_smtp, settings, caplog
 ):
     settings.NOTIFICATIONS_EMAIL_MAX_ATTEMPTS = 2
-    flaky_smtp(failures=5)
+    flaky_smtp(failures=5, reply=PERMANENT)
     with committed():
         _notify(member)
     delivery = EmailDelivery.objects.get()
     outcome = deliver(delivery.pk, now=delivery.next_attempt_at)
     assert outcome.status == DeliveryStatus.FAILED
     assert "abandoned after 2 attempts" in caplog.text
+
+
+def test_a_server_outage_never_uses_up_the_attempts_but_ends_after_the_give_up_delay(
+    member, committed, flaky_smtp, settings, caplog
+):
+    settings.NOTIFICATIONS_EMAIL_MAX_ATTEMPTS = 2
+    settings.NOTIFICATIONS_EMAIL_GIVE_UP_AFTER_DAYS = 3
+    smtp = flaky_smtp(failures=6)  # temporary errors (4xx): the server's trouble, not ours
+    with committed():
+        _notify(member)
+    delivery = EmailDelivery.objects.get()
+    for _attempt in range(4):
+        delivery.refresh_from_db()
+        assert deliver(delivery.pk, now=delivery.next_attempt_at).status == DeliveryStatus.PENDING
+    assert EmailDelivery.objects.get().attempts == 5
+    assert smtp.received == []
+    too_late = delivery.created_at + timedelta(days=3, seconds=1)
+    assert deliver(delivery.pk, now=too_late).status == DeliveryStatus.FAILED
+    assert "abandoned after 6 attempts" in caplog.text
 
 
 def test_no_smtp_server_at_all_leaves_the_email_pending_and_the_action_done(

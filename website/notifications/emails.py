@@ -7,9 +7,15 @@ Delivery protocol for one `EmailDelivery` row (any number of workers or cron run
 3. record: SENT, or back to PENDING with `next_attempt_at` (exponential back-off), or FAILED
    after the last attempt. The user's action was committed long before: nothing rolls back.
 Every attempt sends the same rendered bytes with the same Message-ID.
+
+An outage of the mail server (unreachable, timing out, answering 4xx, refusing our login)
+is not the message's fault: such failures never use up the attempts, the e-mail waits in the
+outbox until the server is back (for at most `give_up_delay()`). Only a failure of the message
+itself (a 5xx refusal of the recipient or the content, an unexpected error) ends in FAILED.
 """
 
 import logging
+import smtplib
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -58,9 +64,26 @@ def max_attempts() -> int:
 
 
 def retry_delay(attempts: int) -> timedelta:
-    """Exponential back-off: 2, 4, 8, 16… minutes by default, capped at six hours."""
+    """Exponential back-off: 2, 4, 8, 16… minutes by default, capped at one hour (once the
+    mail server is back, a long outage delays the waiting e-mails by an hour at most)."""
     base = _setting("NOTIFICATIONS_EMAIL_RETRY_DELAY_SECONDS", 120)
-    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 6 * 3600))
+    doublings = min(max(attempts - 1, 0), 16)  # an outage may bring hundreds of attempts
+    return timedelta(seconds=min(base * 2**doublings, 3600))
+
+
+def give_up_delay() -> timedelta:
+    """How long an e-mail waits for an unreachable mail server before it is abandoned."""
+    return timedelta(days=_setting("NOTIFICATIONS_EMAIL_GIVE_UP_AFTER_DAYS", 7))
+
+
+def is_server_failure(error: BaseException) -> bool:
+    """Whether the mail server failed (down, busy, 4xx, our login or sender refused) rather
+    than this message (its recipient or content refused with a 5xx, or an unexpected error)."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _message in error.recipients.values())
+    if isinstance(error, smtplib.SMTPDataError):
+        return 400 <= error.smtp_code < 500
+    return isinstance(error, smtplib.SMTPException | OSError)
 
 
 def stale_claim_delay() -> timedelta:
@@ -175,7 +198,11 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> DeliveryOutcome
             raise RuntimeError("The e-mail backend accepted no message.")
     except Exception as error:
         delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
-        if delivery.attempts >= max_attempts():
+        if is_server_failure(error):
+            give_up = delivery.created_at + give_up_delay() <= now
+        else:
+            give_up = delivery.attempts >= max_attempts()
+        if give_up:
             delivery.status = DeliveryStatus.FAILED
             delivery.next_attempt_at = None
             logger.error(
