@@ -97,12 +97,13 @@ def page(new_page):
     return new_page()
 
 
-def assert_accessible(page, context=None):
-    """Run axe-core on the current page and fail on any WCAG 2.1 A/AA violation."""
+def assert_accessible(page, context=None, tags=AXE_TAGS):
+    """Run axe-core on the current page and fail on any WCAG 2.1 A/AA violation (or any rule
+    of the other axe `tags` given)."""
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(
-        page, context=context, options={"runOnly": {"type": "tag", "values": AXE_TAGS}}
+        page, context=context, options={"runOnly": {"type": "tag", "values": list(tags)}}
     )
     violations = results.response["violations"]
     report = [

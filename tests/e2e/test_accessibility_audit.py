@@ -1,0 +1,706 @@
+"""Accessibility audit: axe-core (WCAG 2.1 A and AA, plus best practices; any impact) on every
+page type of the site.
+
+Each page type is opened in the state that shows the most of it (a thread with answers,
+comments, votes and an accepted answer; a form showing a validation error; search results with
+facets, highlights and "did you mean"…) as a visitor, as a member, and as a moderator or editor
+for their own pages; a few key pages again at a phone's width (375 px).
+
+`PAGES` names the URLs each entry covers; `test_every_front_end_page_is_audited` compares it
+with the URL conf (tests/security/inventory.py) and with the Wagtail page types, so a new page
+cannot escape the audit. The data set (the demo content, plus what the demo lacks) is built
+once for the module and each role logs in once: one browser context per role.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pytest
+from allauth.account.forms import default_token_generator
+from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+from allauth.account.utils import user_pk_to_url_str
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import caches
+from django.core.management import call_command
+from django.db import connection
+from django.test import RequestFactory
+from wagtail.models import get_page_models
+
+from directory import services as directory_services
+from directory.demo import DEMO_DOMAIN, DEMO_PASSWORD
+from directory.models import Person, Structure, User
+from qa import services as qa_services
+from qa.agenda.models import Meeting, Proposal
+from qa.models import Question, QuestionKind
+from tests.e2e.conftest import AXE_TAGS, assert_accessible
+from tests.security.inventory import url_patterns
+from tests.website.test_account_security import current_code
+from website import views as site_views
+from website.notifications.tokens import ALL, unsubscribe_url
+from website.pages.models import (
+    HomePage,
+    RegulatoryUpdatePage,
+    ResourcePage,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PHONE = {"width": 375, "height": 740}
+# WCAG 2.1 A and AA, plus axe's best practices (unique landmark names, heading order, every
+# piece of content inside a landmark…): the audit holds every page to both.
+AUDIT_TAGS = [*AXE_TAGS, "best-practice"]
+
+
+# --- Which URLs are not pages (or not ours), and why -------------------------------------------
+
+NOT_PAGES = {
+    # Not HTML pages: data, feeds, fragments, health check, downloads.
+    "health": "JSON health check",
+    "javascript-catalog": "JavaScript translation catalogue",
+    "search:similar": "fragment inside the ask form (audited there)",
+    "qa:preview": "POST-only fragment inside the ask form (audited there)",
+    "directory:export_csv": "CSV download",
+    "directory:my_data": "JSON download",
+    "directory:person_vcard": "vCard download",
+    "mfa_download_recovery_codes": "text download",
+    "pages:regulatory_feed": "Atom feed",
+    "pages:regulatory_topic_feed": "Atom feed",
+    "pages:questions_feed": "Atom feed",
+    "notifications:feed": "Atom feed",
+    # POST-only actions: they answer with a redirect to a page audited here.
+    "set_language": "POST-only action",
+    "notifications:mark_read": "POST-only action",
+    "notifications:mark_all_read": "POST-only action",
+    "notifications:feed_regenerate": "POST-only action",
+    "directory:my_profile_create": "POST-only action",
+    "directory:account_approve": "POST-only action",
+    "directory:expertise_decide": "POST-only action",
+    "qa:answer_create": "POST-only action (the answer form is on the thread)",
+    "qa:same_problem": "POST-only action",
+    "qa:question_follow": "POST-only action",
+    "qa:question_close": "POST-only action",
+    "qa:question_reopen": "POST-only action",
+    "qa:question_duplicate": "POST-only action",
+    "qa:question_lock": "POST-only action",
+    "qa:question_unlock": "POST-only action",
+    "qa:question_merge": "POST-only action",
+    "qa:faq_promote": "POST-only action",
+    "qa:faq_withdraw": "POST-only action",
+    "qa:answer_accept": "POST-only action",
+    "qa:answer_validate": "POST-only action",
+    "qa:post_voter": "POST-only action",
+    "qa:post_commenter": "POST-only action",
+    "qa:post_retablir": "POST-only action",
+    "qa:post_supprimer": "POST-only action",
+    "qa:post_restaurer": "POST-only action",
+    "qa:flag_resolve": "POST-only action",
+    "qa:topic_follow": "POST-only action",
+    "agenda:proposal_support": "POST-only action",
+    "agenda:proposal_unsupport": "POST-only action",
+    "agenda:proposal_withdraw": "POST-only action",
+    "agenda:proposal_schedule": "POST-only action",
+    "agenda:proposal_mark_discussed": "POST-only action",
+    "pages:recheck_clear": "POST-only action",
+    # Redirects to a page audited here.
+    "qa:answer_redirect": "redirects to the thread",
+    "qa:comment_redirect": "redirects to the thread",
+    "qa:question_detail_short": "redirects to the thread",
+    "account_set_password": "redirects to the password change (every account has a password)",
+    "account_confirm_login_code": "login by code is off: redirects to the login page",
+    "account_confirm_reauthentication_code": "reauthentication by code is off: redirects",
+    "socialaccount_signup": "redirects to the login page without a provider's sign-in",
+    "comptes/social/login/cancelled/": "allauth's old address, redirects",
+    "comptes/social/login/error/": "allauth's old address, redirects",
+    "comptes/social/signup/": "allauth's old address, redirects",
+    "comptes/social/connections/": "allauth's old address, redirects",
+    "proconnect_login": "ProConnect is off in tests: 404 (the ProConnect test covers it)",
+    "proconnect_callback": "ProConnect is off in tests: 404",
+    # Wagtail's own pages.
+    "wagtail_serve": "the Wagtail page tree: every page type is audited below",
+}
+# Wagtail's and Django's admin interfaces, Wagtail's document server: not our templates.
+FOREIGN_PREFIXES = ("admin/", "django-admin/", "documents/", "_util/")
+
+
+# --- The audited pages ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Audited:
+    """A page in a given state, opened as `role`; `names` are the URL names it stands for."""
+
+    id: str
+    role: str
+    names: tuple[str, ...]
+    open: Callable  # open(page, data): navigate and bring the page to the state to audit
+
+
+def go(path_of: Callable[[dict], str] | str):
+    def open_page(page, data):
+        page.goto(path_of(data) if callable(path_of) else path_of)
+
+    return open_page
+
+
+def _submit(path, fields=None, button=None, form="main form[method=post]"):
+    """Send the page's main form (empty unless `fields` by label) to show the server's errors;
+    the browser's own checks of `required` fields are switched off for that."""
+
+    def open_page(page, data):
+        page.goto(path)
+        for label, value in (fields or {}).items():
+            page.get_by_label(label).fill(value)
+        target = page.locator(form).first
+        target.evaluate("form => { form.noValidate = true; }")
+        with page.expect_navigation():
+            buttons = target.locator("button[type=submit]")
+            (buttons.filter(has_text=button) if button else buttons).first.click()
+
+    return open_page
+
+
+def _rendered(handler):
+    """An error page Django renders only on a crash or a rate limit: served as-is under a
+    made-up address of the live server, so its styles load as on the real page."""
+
+    def open_page(page, data):
+        request = RequestFactory().get("/")
+        request.user = data["visitor_user"]
+        request.csp_nonce = "audit"
+        html = handler(request).content.decode()
+        url = f"/audit-erreur-{handler.__name__}/"
+        page.route(f"**{url}", lambda route: route.fulfill(body=html, content_type="text/html"))
+        page.goto(url)
+        page.unroute(f"**{url}")
+
+    return open_page
+
+
+def _search_filtered(page, data):
+    page.goto("/recherche/?q=commune")
+    page.locator(".search-facets a").first.click()
+    page.wait_for_load_state()
+
+
+def _totp_login(page, data):
+    page.goto("/comptes/login/")
+    page.get_by_label("E-mail").fill(data["totp_user"].email)
+    page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Connexion").click()
+    page.wait_for_url("**/comptes/2fa/authenticate/")
+
+
+def _mfa_activate(page, data):
+    """Turning on TOTP asks for the password again once the login is a few minutes old."""
+    page.goto("/comptes/2fa/totp/activate/")
+    if "/reauthenticate/" in page.url:
+        page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
+        with page.expect_navigation():
+            page.locator("main button[type=submit]").first.click()
+    assert page.url.endswith("/comptes/2fa/totp/activate/"), page.url
+
+
+def _unsubscribe_done(page, data):
+    page.goto(data["unsubscribe"])
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+PAGES = [
+    # Visitors: public pages, account entrance, errors.
+    Audited("home-visitor", "visitor", ("wagtail:HomePage",), go("/")),
+    Audited("content-page", "visitor", ("wagtail:ContentPage",), go("/accessibilite/")),
+    Audited("legal-page", "visitor", (), go("/mentions-legales/")),
+    Audited("faq-visitor", "visitor", ("wagtail:FaqIndexPage",), go("/faq/")),
+    Audited("watch-index", "visitor", ("wagtail:RegulatoryIndexPage",), go("/veille/")),
+    Audited("watch-index-filtered", "visitor", (), go("/veille/?sujet=urbanisme")),
+    Audited(
+        "watch-update", "visitor", ("wagtail:RegulatoryUpdatePage",), go(lambda d: d["update"])
+    ),
+    Audited("resources", "visitor", ("wagtail:ResourceIndexPage",), go("/ressources/")),
+    Audited("resource-visitor", "visitor", ("wagtail:ResourcePage",), go(lambda d: d["resource"])),
+    Audited("feeds", "visitor", ("pages:feed_index",), go("/flux/")),
+    Audited("search-visitor", "visitor", (), go("/recherche/?q=tourisme")),
+    Audited("login", "visitor", ("account_login",), go("/comptes/login/")),
+    Audited(
+        "login-error",
+        "visitor",
+        (),
+        _submit(
+            "/comptes/login/", {"E-mail": "personne@example.org", "Mot de passe": "pas-le-bon"}
+        ),
+    ),
+    Audited("signup", "visitor", ("account_signup",), go("/comptes/signup/")),
+    Audited("signup-error", "visitor", (), _submit("/comptes/signup/")),
+    Audited(
+        "password-reset", "visitor", ("account_reset_password",), go("/comptes/password/reset/")
+    ),
+    Audited(
+        "password-reset-error",
+        "visitor",
+        (),
+        _submit("/comptes/password/reset/"),
+    ),
+    Audited(
+        "password-reset-done",
+        "visitor",
+        ("account_reset_password_done",),
+        go("/comptes/password/reset/done/"),
+    ),
+    Audited(
+        "password-reset-key",
+        "visitor",
+        ("account_reset_password_from_key",),
+        go(lambda d: d["reset_key"]),
+    ),
+    Audited(
+        "password-reset-bad-key",
+        "visitor",
+        (),
+        go("/comptes/password/reset/key/1-cle-perimee/"),
+    ),
+    Audited(
+        "password-reset-key-done",
+        "visitor",
+        ("account_reset_password_from_key_done",),
+        go("/comptes/password/reset/key/done/"),
+    ),
+    Audited(
+        "confirm-email-sent",
+        "visitor",
+        ("account_email_verification_sent",),
+        go("/comptes/confirm-email/"),
+    ),
+    Audited(
+        "confirm-email-key",
+        "visitor",
+        ("account_confirm_email",),
+        go(lambda d: d["confirm_key"]),
+    ),
+    Audited("confirm-email-bad-key", "visitor", (), go("/comptes/confirm-email/cle-perimee/")),
+    Audited("inactive", "visitor", ("account_inactive",), go("/comptes/inactive/")),
+    Audited(
+        "social-cancelled",
+        "visitor",
+        ("socialaccount_login_cancelled",),
+        go("/comptes/3rdparty/login/cancelled/"),
+    ),
+    Audited(
+        "social-failure",
+        "visitor",
+        ("socialaccount_login_error",),
+        go("/comptes/3rdparty/login/error/"),
+    ),
+    Audited("erased", "visitor", ("directory:erased",), go("/annuaire/compte-efface/")),
+    Audited(
+        "unsubscribe",
+        "visitor",
+        ("notifications:unsubscribe",),
+        go(lambda d: d["unsubscribe"]),
+    ),
+    Audited("unsubscribe-done", "visitor", (), _unsubscribe_done),
+    Audited("unsubscribe-invalid", "visitor", (), go("/notifications/desabonnement/perime/")),
+    Audited("404", "visitor", (), go("/page-qui-n-existe-pas/")),
+    Audited("500", "visitor", (), _rendered(site_views.server_error)),
+    Audited("429", "visitor", (), _rendered(site_views.too_many_requests)),
+    Audited("mfa-authenticate", "totp-login", ("mfa_authenticate",), _totp_login),
+    # Members.
+    Audited("home-member", "member", (), go("/")),
+    Audited("questions", "member", ("qa:question_list",), go("/questions/")),
+    Audited(
+        "questions-filtered",
+        "member",
+        (),
+        go("/questions/?tri=votes&filtre=non-resolue&sujet=commande-publique"),
+    ),
+    Audited("questions-empty", "member", (), go("/questions/?filtre=validee&sujet=urbanisme")),
+    Audited("discussions", "member", ("qa:discussion_list",), go("/discussions/")),
+    Audited("thread", "member", ("qa:question_detail",), go(lambda d: d["thread"])),
+    Audited("discussion", "member", (), go(lambda d: d["discussion"])),
+    Audited("duplicate-thread", "member", (), go(lambda d: d["duplicate"])),
+    Audited("ask", "member", ("qa:question_ask",), go("/questions/poser/")),
+    Audited(
+        "ask-error",
+        "member",
+        (),
+        _submit("/questions/poser/", {"Titre": "Trop court"}, button="Publier"),
+    ),
+    Audited("answer-edit", "member", ("qa:post_modifier",), go(lambda d: d["answer_edit"])),
+    Audited("question-edit", "member", (), go(lambda d: d["question_edit"])),
+    Audited("revisions", "member", ("qa:post_versions",), go(lambda d: d["revisions"])),
+    Audited("flag-form", "member", ("qa:post_signaler",), go(lambda d: d["flag"])),
+    Audited("topics", "member", ("qa:topic_list",), go("/sujets/")),
+    Audited("topic", "member", ("qa:topic_detail",), go(lambda d: d["topic"])),
+    Audited("directory", "member", ("directory:person_list",), go("/annuaire/")),
+    Audited("directory-search", "member", (), go("/annuaire/?q=maire")),
+    Audited("person", "member", ("directory:person_detail",), go(lambda d: d["person"])),
+    Audited("structures", "member", ("directory:structure_list",), go("/annuaire/structures/")),
+    Audited("structure", "member", ("directory:structure_detail",), go(lambda d: d["structure"])),
+    Audited("my-profile", "member", ("directory:my_profile",), go("/annuaire/moi/")),
+    Audited("my-erase", "member", ("directory:my_erase",), go("/annuaire/moi/effacer/")),
+    Audited("search", "member", ("search:results",), go("/recherche/?q=deneigement")),
+    Audited("search-did-you-mean", "member", (), go("/recherche/?q=deneigemant")),
+    Audited("search-filtered", "member", (), _search_filtered),
+    Audited("search-no-result", "member", (), go("/recherche/?q=zzzzqqqq")),
+    Audited("search-empty", "member", (), go("/recherche/")),
+    Audited("agenda", "member", ("agenda:index",), go("/ordre-du-jour/")),
+    Audited("proposal", "member", ("agenda:proposal_detail",), go(lambda d: d["proposal"])),
+    Audited(
+        "proposal-form-error",
+        "member",
+        ("agenda:proposal_create",),
+        _submit("/ordre-du-jour/proposer/"),
+    ),
+    Audited("meeting", "member", ("agenda:meeting_detail",), go(lambda d: d["meeting"])),
+    Audited("notifications", "member", ("notifications:list",), go("/notifications/")),
+    Audited("preferences", "member", ("notifications:preferences",), go("/compte/preferences/")),
+    Audited("faq-member", "member", (), go("/faq/")),
+    Audited("resource-member", "member", (), go(lambda d: d["resource"])),
+    Audited("account-email", "member", ("account_email",), go("/comptes/email/")),
+    Audited(
+        "password-change", "member", ("account_change_password",), go("/comptes/password/change/")
+    ),
+    Audited(
+        "password-change-error",
+        "member",
+        (),
+        _submit("/comptes/password/change/"),
+    ),
+    Audited(
+        "reauthenticate", "member", ("account_reauthenticate",), go("/comptes/reauthenticate/")
+    ),
+    Audited(
+        "reauthenticate-code",
+        "member",
+        ("account_request_reauthentication_code",),
+        go("/comptes/reauthenticate/code/"),
+    ),
+    Audited("mfa-index", "member", ("mfa_index",), go("/comptes/2fa/")),
+    Audited("mfa-activate", "member", ("mfa_activate_totp",), _mfa_activate),
+    Audited("connections", "member", ("socialaccount_connections",), go("/comptes/3rdparty/")),
+    Audited("logout", "member", ("account_logout",), go("/comptes/logout/")),
+    Audited("403", "member", (), go("/moderation/signalements/")),
+    # A member with two-factor authentication.
+    Audited("mfa-index-on", "totp", (), go("/comptes/2fa/")),
+    Audited(
+        "recovery-codes", "totp", ("mfa_view_recovery_codes",), go("/comptes/2fa/recovery-codes/")
+    ),
+    Audited(
+        "recovery-codes-generate",
+        "totp",
+        ("mfa_generate_recovery_codes",),
+        go("/comptes/2fa/recovery-codes/generate/"),
+    ),
+    Audited(
+        "mfa-deactivate", "totp", ("mfa_deactivate_totp",), go("/comptes/2fa/totp/deactivate/")
+    ),
+    Audited(
+        "mfa-reauthenticate", "totp", ("mfa_reauthenticate",), go("/comptes/2fa/reauthenticate/")
+    ),
+    # A pending account.
+    Audited("pending", "pending", ("pending",), go("/compte/en-attente/")),
+    # Moderators.
+    Audited("flag-queue", "moderator", ("qa:flag_queue",), go("/moderation/signalements/")),
+    Audited("moderate", "moderator", ("qa:moderate",), go(lambda d: d["moderate"])),
+    Audited(
+        "pending-accounts",
+        "moderator",
+        ("directory:pending_accounts",),
+        go("/annuaire/comptes-en-attente/"),
+    ),
+    Audited(
+        "inactive-accounts",
+        "moderator",
+        ("directory:inactive_accounts",),
+        go("/annuaire/comptes-inactifs/"),
+    ),
+    Audited(
+        "expertise-requests",
+        "moderator",
+        ("directory:expertise_requests",),
+        go("/annuaire/expertises/"),
+    ),
+    Audited("import-upload", "moderator", ("directory:import_upload",), go("/annuaire/import/")),
+    Audited("import-detail", "moderator", ("directory:import_detail",), go(lambda d: d["import"])),
+    Audited(
+        "meeting-form-error",
+        "moderator",
+        ("agenda:meeting_create",),
+        _submit("/ordre-du-jour/reunions/nouvelle/"),
+    ),
+    Audited("rechecks", "moderator", ("pages:recheck_list",), go("/veille/a-reverifier/")),
+    Audited("thread-moderator", "moderator", (), go(lambda d: d["thread"])),
+    # Editors.
+    Audited("home-editor", "editor", (), go("/")),
+    Audited("watch-update-editor", "editor", (), go(lambda d: d["update"])),
+]
+
+PHONE_PAGES = [
+    ("visitor", "/"),
+    ("visitor", "/comptes/login/"),
+    ("member", "/"),
+    ("member", "/questions/"),
+    ("member", "thread"),
+    ("member", "/questions/poser/"),
+    ("member", "/annuaire/"),
+    ("member", "/recherche/?q=deneigement"),
+    ("member", "/notifications/"),
+    ("member", "/ordre-du-jour/"),
+    ("member", "/faq/"),
+]
+
+
+# --- The data set and the logged-in contexts ----------------------------------------------------
+
+
+def _reload_migrated_database(contents: str):
+    """Empty the tables and reload what the migrations created (groups, home page, site…),
+    as a `serialized_rollback` test does (see tests/conftest.py for why content types first)."""
+    call_command(
+        "flush", interactive=False, verbosity=0, inhibit_post_migrate=True, reset_sequences=False
+    )
+    ContentType.objects.bulk_create(
+        ContentType(pk=entry["pk"], **entry["fields"])
+        for entry in json.loads(contents)
+        if entry["model"] == "contenttypes.contenttype"
+    )
+    ContentType.objects.clear_cache()
+    connection.creation.deserialize_db_from_string(contents)
+    for cache in caches.all():
+        cache.clear()
+
+
+def _demo_user(local):
+    return User.objects.get(email=f"{local}@{DEMO_DOMAIN}")
+
+
+def _build_data_set() -> dict:
+    call_command("load_demo", verbosity=0)
+    member = _demo_user("secretaire")
+    other = _demo_user("maire")
+    moderator = _demo_user("moderatrice")
+    thread = (
+        Question.objects.filter(kind=QuestionKind.QUESTION, accepted_answer__isnull=False)
+        .exclude(comments=None)
+        .order_by("pk")
+        .first()
+    )
+    discussion = Question.objects.filter(kind=QuestionKind.DISCUSSION).order_by("pk").first()
+    duplicate = Question.objects.exclude(duplicate_of=None).order_by("pk").first()
+
+    # The member's own answer, edited once (its history shows a diff); a flag for the queue.
+    answer = qa_services.answer_create(
+        question=discussion, author=member, body="Nous passons par la **CC** depuis 2024."
+    )
+    qa_services.post_edit(
+        post=answer, by=member, body="Nous passons par la **CC Moyen Verdon** depuis 2024."
+    )
+    own_question = Question.objects.filter(author=member).order_by("pk").first()
+    qa_services.flag_create(
+        post=thread.answers.order_by("pk").last(),
+        reporter=other,
+        reason="off_topic",
+        text="Hors sujet : parle d'un autre marché.",
+    )
+    batch = directory_services.directory_import_upload(
+        filename="participants.csv",
+        data=(
+            "prénom;nom;structure;fonction;e-mail\n"
+            "Léonie;Arbousier;Angles;Adjointe;leonie.arbousier@example.org\n"
+            ";Sans-Prénom;;;pas-une-adresse\n"
+        ).encode(),
+        uploaded_by=moderator,
+    )
+    # A member with two-factor authentication (recovery codes, deactivation, reauthentication).
+    totp_user = _demo_user("adjointe")
+    secret = generate_totp_secret()
+    TOTP.activate(totp_user, secret)
+    RecoveryCodes.activate(totp_user)
+    # A visitor arriving from e-mails: a password reset link, an e-mail confirmation link.
+    reset_user = _demo_user("maire")
+    address = EmailAddress.objects.create(
+        user=reset_user, email="firmin.nouvelle-adresse@example.org", verified=False
+    )
+    reset_key = f"{user_pk_to_url_str(reset_user)}-{default_token_generator.make_token(reset_user)}"
+    call_command("search_rebuild", verbosity=0)
+
+    proposal = Proposal.objects.order_by("pk").first()
+    update = RegulatoryUpdatePage.objects.live().order_by("pk").first()
+    resource = ResourcePage.objects.live().order_by("pk").first()
+    return {
+        "accounts": {
+            "member": member,
+            "moderator": moderator,
+            "editor": _demo_user("editeur"),
+            "pending": _demo_user("en-attente"),
+            "totp": totp_user,
+        },
+        "totp_user": totp_user,
+        "totp_secret": secret,
+        "visitor_user": _anonymous(),
+        "thread": thread.get_absolute_url(),
+        "discussion": discussion.get_absolute_url(),
+        "duplicate": duplicate.get_absolute_url(),
+        "answer_edit": f"/reponses/{answer.pk}/modifier/",
+        "question_edit": f"/questions/{own_question.pk}/modifier/",
+        "revisions": f"/reponses/{answer.pk}/versions/",
+        "flag": f"/reponses/{thread.accepted_answer_id}/signaler/",
+        "moderate": f"/questions/{thread.pk}/moderer/",
+        "topic": f"/sujets/{thread.topics.order_by('pk').first().slug}/",
+        "person": Person.objects.get(user=other).get_absolute_url(),
+        "structure": Structure.objects.get(name="CC Moyen Verdon").get_absolute_url(),
+        "proposal": proposal.get_absolute_url(),
+        "meeting": Meeting.objects.order_by("pk").first().get_absolute_url(),
+        "update": update.url,
+        "resource": resource.url,
+        "import": f"/annuaire/import/{batch.pk}/",
+        "unsubscribe": urlsplit(unsubscribe_url(user_id=member.pk, scope=ALL)).path,
+        "reset_key": f"/comptes/password/reset/key/{reset_key}/",
+        "confirm_key": f"/comptes/confirm-email/{EmailConfirmationHMAC(address).key}/",
+        "answer_pk": answer.pk,
+    }
+
+
+def _anonymous():
+    from django.contrib.auth.models import AnonymousUser
+
+    return AnonymousUser()
+
+
+@pytest.fixture(scope="module")
+def audit(browser, live_server, django_db_blocker):
+    """The data set and one browser context per role, built once for the module.
+
+    Starts from the migrated database (the copy serialized for `serialized_rollback` tests, or
+    the database as it is when no such test runs) and leaves it in that state.
+    """
+    live_server._live_server_modified_settings.enable()
+    with django_db_blocker.unblock():
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents is None:
+            contents = connection.creation.serialize_db_to_string()
+        _reload_migrated_database(contents)
+        assert HomePage.objects.exists(), "the audit needs the migrated data (home page, groups)"
+        data = _build_data_set()
+        contexts = {}
+        # "totp-login" stays half logged in (password given, code asked): a context of its own.
+        for role in ("visitor", "member", "moderator", "editor", "pending", "totp", "totp-login"):
+            contexts[role] = _context(browser, live_server, data, role)
+        contexts["phone-visitor"] = _context(browser, live_server, data, "visitor", PHONE)
+        contexts["phone-member"] = _context(browser, live_server, data, "member", PHONE)
+        yield {"data": data, "contexts": contexts}
+        for context in contexts.values():
+            context.close()
+        _reload_migrated_database(contents)
+    live_server._live_server_modified_settings.disable()
+
+
+# pytest-django wraps each live-server test in a transactional test case that empties the
+# database afterwards; these two replace its helpers of the same names so that the data set
+# lives for the whole module (the `audit` fixture enables the live server's settings and puts
+# the database back). The `django_db` marker still makes pytest-django create the test database.
+@pytest.fixture
+def _django_db_helper():
+    yield
+
+
+@pytest.fixture
+def _live_server_helper():
+    yield
+
+
+def _context(browser, live_server, data, role, viewport=None):
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale="fr-FR",
+        viewport=viewport or {"width": 1280, "height": 900},
+    )
+    context.set_default_timeout(10_000)
+    user = data["accounts"].get(role)
+    if user is not None:
+        page = context.new_page()
+        page.goto("/comptes/login/")
+        page.get_by_label("E-mail").fill(user.email)
+        page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Connexion").click()
+        if role == "totp":
+            page.wait_for_url("**/comptes/2fa/authenticate/")
+            page.locator("input[name=code]").fill(current_code(data["totp_secret"]))
+            page.locator("main button[type=submit]").first.click()
+        page.wait_for_load_state()
+        assert "/comptes/login/" not in page.url, f"{role} could not log in"
+        page.close()
+    return context
+
+
+class Problems(list):
+    """Script dialogs and CSP violations seen while auditing a page."""
+
+
+def _open(context):
+    page = context.new_page()
+    problems = Problems()
+    page.on("dialog", lambda dialog: (problems.append(dialog.message), dialog.dismiss()))
+    page.on(
+        "console",
+        lambda message: "Content Security Policy" in message.text and problems.append(message.text),
+    )
+    return page, problems
+
+
+# --- The tests -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("entry", PAGES, ids=[entry.id for entry in PAGES])
+def test_page_passes_axe(audit, entry):
+    page, problems = _open(audit["contexts"][entry.role])
+    try:
+        entry.open(page, audit["data"])
+        if entry.role not in ("visitor", "totp-login"):
+            assert "/comptes/login/" not in page.url and "/authenticate/" not in page.url, page.url
+        if entry.id.endswith("-error"):
+            assert page.locator(".errorlist, .form-errors").count(), f"{page.url}: no error shown"
+        assert_accessible(page, tags=AUDIT_TAGS)
+        assert page.locator("h1").count() == 1, f"{page.url}: one h1 per page"
+        assert page.evaluate("document.documentElement.lang") == "fr"
+        assert not problems, problems
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize(("role", "path"), PHONE_PAGES, ids=[f"{r}:{p}" for r, p in PHONE_PAGES])
+def test_key_pages_pass_axe_on_a_phone(audit, role, path):
+    page, problems = _open(audit["contexts"][f"phone-{role}"])
+    try:
+        page.goto(audit["data"].get(path, path))
+        assert_accessible(page, tags=AUDIT_TAGS)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"{page.url}: {width} px wide, scrolls sideways"
+        assert not problems, problems
+    finally:
+        page.close()
+
+
+def test_every_front_end_page_is_audited():
+    """Every named URL of the site is audited or listed in NOT_PAGES with its reason; every
+    Wagtail page type of the site is audited; and no entry names a URL that no longer exists."""
+    audited = {name for entry in PAGES for name in entry.names}
+    routes = {
+        route.name for route in url_patterns() if not route.pattern.startswith(FOREIGN_PREFIXES)
+    }
+    missing = sorted(routes - audited - set(NOT_PAGES))
+    assert not missing, f"pages not audited (add them to PAGES or NOT_PAGES): {missing}"
+    page_types = {
+        f"wagtail:{model.__name__}"
+        for model in get_page_models()
+        if model._meta.app_label == "pages"
+    }
+    assert page_types <= audited, sorted(page_types - audited)
+    stale = sorted((audited - routes - page_types) | (set(NOT_PAGES) - routes))
+    assert not stale, f"entries naming no URL: {stale}"

@@ -1,0 +1,51 @@
+"""The accessibility statement (RGAA format) says what was checked, and only that."""
+
+import html
+
+import pytest
+
+from tests.e2e import test_accessibility_audit as audit
+from website.pages import demo
+from website.taxonomy import demo as taxonomy_demo
+
+
+@pytest.fixture
+def statement(db, client):
+    taxonomy_demo.load()
+    demo.load()
+    response = client.get("/accessibilite/")
+    assert response.status_code == 200
+    return html.unescape(response.content.decode())
+
+
+def test_statement_is_partially_compliant_and_says_no_full_audit_was_done(statement):
+    assert "<b>partiellement conforme</b>" in statement
+    assert "RGAA) version 4.1" in statement
+    assert "Aucun audit de conformité RGAA complet n'a été réalisé" in statement
+
+
+def test_statement_lists_the_checks_the_test_suite_runs(statement):
+    # Each claim matches a test: the axe audit of every page type by role, the phone width,
+    # the keyboard journey with the skip link, the declared language.
+    assert "axe-core (critères WCAG 2.1 de niveaux A et AA, et bonnes pratiques" in statement
+    assert "best-practice" in audit.AUDIT_TAGS
+    roles = {entry.role for entry in audit.PAGES}
+    assert {"visitor", "member", "moderator", "editor"} <= roles
+    assert "en visiteur et en membre connecté" in statement
+    assert "en modérateur et en éditeur" in statement
+    assert f"téléphone de {audit.PHONE['width']} pixels de large" in statement
+    assert "Parcours au clavier seul" in statement and "lien d'évitement" in statement
+    assert "Langue de la page déclarée (français)" in statement
+
+
+def test_statement_is_dated_and_keeps_the_rgaa_sections(statement):
+    for heading in (
+        "État de conformité",
+        "Résultats des tests",
+        "Contenus non accessibles",
+        "Établissement de cette déclaration d'accessibilité",
+        "Retour d'information et contact",
+        "Voies de recours",
+    ):
+        assert f"<h2>{heading}" in statement, heading
+    assert "établie le 29 novembre 2026" in statement
