@@ -184,6 +184,44 @@ def person_list_for(viewer: User, filters: PersonFilters) -> QuerySet[Person]:
     return people.order_by(*order).prefetch_related(current_positions_prefetch())
 
 
+CHOICES_LIMIT = 20
+CHOICES_MIN_LENGTH = 2
+
+
+def person_choices(query: str, *, limit: int = CHOICES_LIMIT) -> tuple[list[Person], bool]:
+    """Listed people matching every word of `query`, for a "choose a person" field.
+
+    A word matches the name (`search_name`), a current function or the name of a current
+    structure, ignoring case and accents ("secretaire barreme" finds the secretary of
+    Barrême). Function and structure names are folded here, in Python: there are a few
+    hundred distinct ones, and neither database folds accents the same way. Returns at most
+    `limit` people by name, and whether more matched. Four queries, whatever the directory's
+    size; none for a query shorter than two characters.
+    """
+    words = key(query).split()[:6]
+    if len("".join(words)) < CHOICES_MIN_LENGTH:
+        return [], False
+    current = Position.objects.current()
+    structures = [(pk, key(name)) for pk, name in Structure.objects.values_list("pk", "name")]
+    function_names = current.order_by().values_list("function", flat=True).distinct()
+    functions = [(name, key(name)) for name in function_names]
+    people = Person.objects.listed()
+    for word in words:
+        condition = Q(search_name__contains=word)
+        structure_ids = [pk for pk, folded in structures if word in folded]
+        function_names = [name for name, folded in functions if word in folded]
+        if structure_ids or function_names:
+            held = Q(structure_id__in=structure_ids) | Q(function__in=function_names)
+            condition |= Exists(current.filter(held, person=OuterRef("pk")))
+        people = people.filter(condition)
+    found = list(
+        people.order_by("last_name", "first_name", "pk").prefetch_related(
+            current_positions_prefetch()
+        )[: limit + 1]
+    )
+    return found[:limit], len(found) > limit
+
+
 def people_who_asked_about(topic, *, viewer: User, limit: int = 5) -> list[Person]:
     """Listed people whose account asked a (not deleted) question on this topic, latest first.
 

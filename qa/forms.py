@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Person, Structure
+from directory.selectors import person_choices
 from qa.markdown import clean_text
 from qa.models import (
     ANSWER_MIN_LENGTH,
@@ -20,6 +21,7 @@ from qa.models import (
 )
 from website.taxonomy.models import Topic
 
+PERSON_QUERY_MAX_LENGTH = 100
 MARKDOWN_HELP = _(
     "Mise en forme Markdown : **gras**, *italique*, listes avec « - », liens [texte](https://…), "
     "tableaux. Le HTML n'est pas interprété."
@@ -88,11 +90,28 @@ class QuestionForm(SubmissionTokenMixin, forms.Form):
             "invalid_pk_value": _("Ce sujet n'existe pas."),
         },
     )
+    # Chosen among the results of `person_query`: `qa/_person_chooser.html` renders radio
+    # buttons for those results only (the directory holds thousands of people, so never a
+    # widget listing them all; hence the hidden input should the field be rendered as is).
     addressed_to_person = forms.ModelChoiceField(
         label=_("Adressée à une personne (facultatif)"),
-        queryset=Person.objects.listed().order_by("last_name", "first_name"),
+        queryset=Person.objects.listed(),
         required=False,
+        widget=forms.HiddenInput,
         error_messages={"invalid_choice": _("Cette personne n'est pas dans l'annuaire.")},
+    )
+    person_query = CleanCharField(
+        label=_("Rechercher une personne dans l'annuaire"),
+        help_text=_(
+            "Une partie de son nom, de sa fonction ou de sa structure (accents facultatifs), "
+            "puis choisissez-la dans la liste."
+        ),
+        max_length=PERSON_QUERY_MAX_LENGTH,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+        error_messages={
+            "max_length": _("La recherche ne doit pas dépasser %(limit_value)d caractères."),
+        },
     )
     addressed_to_structure = forms.ModelChoiceField(
         label=_("Adressée à une structure (facultatif)"),
@@ -108,6 +127,31 @@ class QuestionForm(SubmissionTokenMixin, forms.Form):
                 _("Choisissez au plus %(max)d sujets."), params={"max": MAX_TOPICS}
             )
         return topics
+
+    def clean(self):
+        """A search typed but no person chosen: its only match, else a clear error."""
+        data = super().clean()
+        query = data.get("person_query")
+        if query and not data.get("addressed_to_person") and not self.has_error("person_query"):
+            matches, _more = person_choices(query, limit=2)
+            if len(matches) == 1:
+                data["addressed_to_person"] = matches[0]
+            elif not matches:
+                self.add_error(
+                    "person_query",
+                    _("Aucune personne de l'annuaire ne correspond à « %(query)s ».")
+                    % {"query": query},
+                )
+            else:
+                self.add_error(
+                    "person_query",
+                    _(
+                        "Plusieurs personnes correspondent à « %(query)s » : choisissez-en une "
+                        "dans la liste, ou videz le champ de recherche."
+                    )
+                    % {"query": query},
+                )
+        return data
 
 
 class QuestionEditForm(forms.Form):

@@ -24,6 +24,10 @@ COMMENT_MAX_LENGTH = 600
 MAX_TOPICS = 5
 
 
+# Not soft-deleted: the condition of the list indexes (see `Question.Meta.indexes`).
+ALIVE = Q(deleted_at__isnull=True)
+
+
 class QuestionKind(models.TextChoices):
     QUESTION = "question", _("Question")
     DISCUSSION = "discussion", _("Discussion")
@@ -40,7 +44,7 @@ class CloseReason(models.TextChoices):
 class QuestionQuerySet(models.QuerySet):
     def alive(self):
         """Not soft-deleted."""
-        return self.filter(deleted_at__isnull=True)
+        return self.filter(ALIVE)
 
     def questions(self):
         return self.filter(kind=QuestionKind.QUESTION)
@@ -99,6 +103,7 @@ class Question(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="questions_addressed",
+        db_index=False,  # partial index in Meta: almost every row is NULL
     )
     addressed_to_structure = models.ForeignKey(
         "directory.Structure",
@@ -107,6 +112,7 @@ class Question(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="questions_addressed",
+        db_index=False,  # partial index in Meta: almost every row is NULL
     )
     created_at = models.DateTimeField(_("créée le"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("modifiée le"), default=timezone.now)
@@ -123,6 +129,7 @@ class Question(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # partial index in Meta: NULL until an answer is accepted
     )
     closed_at = models.DateTimeField(_("fermée le"), null=True, blank=True)
     close_reason = models.CharField(
@@ -136,6 +143,7 @@ class Question(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="duplicates",
+        db_index=False,  # partial index in Meta: almost every row is NULL
     )
     locked_at = models.DateTimeField(_("verrouillée le"), null=True, blank=True)
     deleted_at = models.DateTimeField(_("supprimée le"), null=True, blank=True)
@@ -147,10 +155,60 @@ class Question(models.Model):
         verbose_name = _("question ou discussion")
         verbose_name_plural = _("questions et discussions")
         indexes = [
-            models.Index(fields=["kind", "-created_at"], name="qa_question_kind_created"),
-            models.Index(fields=["kind", "-last_activity_at"], name="qa_question_kind_active"),
-            models.Index(fields=["kind", "-score"], name="qa_question_kind_score"),
-            models.Index(fields=["kind", "answer_count"], name="qa_question_kind_answers"),
+            # Lists show the alive threads of one kind (`alive()` + `kind`). Partial indexes
+            # hold only those rows, so the paginator's COUNT(*) reads an index and no table
+            # row, and each sort of the list walks its own index. With `id` in the key,
+            # PostgreSQL also joins the topic and "validated" filters without reading rows.
+            models.Index(fields=["kind", "id"], condition=ALIVE, name="qa_question_alive_kind"),
+            models.Index(
+                fields=["kind", "-created_at"], condition=ALIVE, name="qa_question_alive_created"
+            ),
+            models.Index(
+                fields=["kind", "-last_activity_at"],
+                condition=ALIVE,
+                name="qa_question_alive_active",
+            ),
+            models.Index(
+                fields=["kind", "-score", "-created_at"],
+                condition=ALIVE,
+                name="qa_question_alive_score",
+            ),
+            models.Index(
+                fields=["kind", "-same_problem_count", "-created_at"],
+                condition=ALIVE,
+                name="qa_question_alive_same",
+            ),
+            models.Index(
+                fields=["kind", "answer_count"], condition=ALIVE, name="qa_question_alive_answers"
+            ),
+            models.Index(
+                fields=["kind", "-last_activity_at"],
+                condition=ALIVE & Q(accepted_answer__isnull=True, closed_at__isnull=True),
+                name="qa_question_alive_unresolved",
+            ),
+            # Foreign keys that are NULL on almost every row: an index on the set rows only.
+            # A full index would hold one huge NULL group, which SQLite's statistics (after
+            # ANALYZE) turn into "100,000 rows per value" and the planner then scans by date.
+            models.Index(
+                fields=["addressed_to_person", "-created_at"],
+                condition=Q(addressed_to_person__isnull=False),
+                name="qa_question_to_person",
+            ),
+            models.Index(
+                fields=["addressed_to_structure", "-created_at"],
+                condition=Q(addressed_to_structure__isnull=False),
+                name="qa_question_to_structure",
+            ),
+            models.Index(
+                fields=["accepted_answer"],
+                condition=Q(accepted_answer__isnull=False),
+                name="qa_question_accepted",
+            ),
+            models.Index(
+                fields=["duplicate_of"],
+                condition=Q(duplicate_of__isnull=False),
+                name="qa_question_duplicate_of",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -243,6 +301,12 @@ class Answer(models.Model):
         verbose_name_plural = _("réponses")
         indexes = [
             models.Index(fields=["question", "created_at"], name="qa_answer_question_created"),
+            # "Validated by an expert" (list filter and row mark) probes this small index.
+            models.Index(
+                fields=["question"],
+                condition=Q(validated_at__isnull=False, deleted_at__isnull=True),
+                name="qa_answer_validated",
+            ),
         ]
 
     def __str__(self):

@@ -118,6 +118,27 @@ def unanswered_in_followed_topics(user, *, limit: int = 10) -> list[Question]:
     )
 
 
+def addressed_to(*, person_id: int | None, structure_ids, limit: int) -> list[Question]:
+    """Newest alive threads addressed to a person or to one of the structures.
+
+    One query per side, each on its partial index (`qa_question_to_person`,
+    `qa_question_to_structure`), merged here: an `OR` of the two columns, or a join to the
+    person's account, makes the database walk every question by date instead.
+    """
+    alive = questions_visible_to(None)
+    sides = []
+    if person_id is not None:
+        sides.append(alive.filter(addressed_to_person_id=person_id))
+    if structure_ids:
+        sides.append(alive.filter(addressed_to_structure_id__in=list(structure_ids)))
+    found = {}
+    for side in sides:
+        for question in side.order_by("-created_at", "-pk")[:limit]:
+            found[question.pk] = question
+    newest = sorted(found.values(), key=lambda q: (q.created_at, q.pk), reverse=True)
+    return newest[:limit]
+
+
 @dataclass
 class Thread:
     """Everything the thread page shows, loaded in a fixed number of queries."""

@@ -32,6 +32,7 @@ urlpatterns = [
     path("discussions/", views.discussion_list, name="discussion_list"),
     path("questions/poser/", views.question_ask, name="question_ask"),
     path("questions/apercu/", views.preview, name="preview"),
+    path("questions/destinataires/", views.person_search, name="person_search"),
     path("moderation/signalements/", views.flag_queue, name="flag_queue"),
     path("moderation/signalements/<int:pk>/traiter/", views.flag_resolve, name="flag_resolve"),
     # Thread-level actions.

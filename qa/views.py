@@ -12,15 +12,17 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
-from django.http import Http404, HttpResponseRedirect
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from directory.models import Structure
+from directory.models import Person, Structure
 from directory.roles import is_member, is_moderator
+from directory.selectors import CHOICES_MIN_LENGTH, current_positions_prefetch, person_choices
+from directory.text import key as folded
 from qa import forms, permissions, selectors, services, throttle
 from qa.markdown import render_markdown
 from qa.models import (
@@ -144,9 +146,11 @@ def _list(request, *, kind):
         "selected_topics": topics,
         "structure": structure,
         "all_topics": Topic.objects.active().only("name", "slug"),
-        "structures": Structure.objects.filter(questions_asked__isnull=False)
-        .distinct()
-        .only("name", "slug"),
+        # EXISTS probes the author_structure index once per structure; a join + DISTINCT
+        # read every question (0.15 s on 100,000 of them).
+        "structures": Structure.objects.filter(
+            Exists(Question.objects.filter(author_structure=OuterRef("pk")))
+        ).only("name", "slug"),
         "sorts": [
             ("actif", _("Activité récente")),
             ("recent", _("Les plus récentes")),
@@ -194,10 +198,12 @@ def question_ask(request):
     similar = []
     if request.method == "POST":
         similar = selectors.similar_questions(request.POST.get("title", ""), request.user)
-        if "preview" in request.POST:
-            # "Prévisualiser" without JavaScript: re-show the form, unvalidated (an unfinished
-            # form is not an error yet), with the rendered text.
-            preview_html = render_markdown(request.POST.get("body", ""))
+        if "preview" in request.POST or "person_search" in request.POST:
+            # "Prévisualiser" or "Rechercher" (a person) without JavaScript: re-show the form,
+            # unvalidated (an unfinished form is not an error yet), with the rendered text
+            # and the people matching the search.
+            if "preview" in request.POST:
+                preview_html = render_markdown(request.POST.get("body", ""))
             form = forms.QuestionForm(initial=_initial_from(request.POST))
         elif form.is_valid():
             if not throttle.post_allowed(request.user):
@@ -222,15 +228,79 @@ def question_ask(request):
                 return result
             messages.success(request, _("Votre question est publiée."))
             return redirect(result)
+    source = request.POST if request.method == "POST" else initial
+    chooser = _person_chooser(
+        query=str(source.get("person_query", ""))[: forms.PERSON_QUERY_MAX_LENGTH],
+        chosen_pk=source.get("addressed_to_person"),
+    )
     return render(
         request,
         "qa/question_ask.html",
-        {"form": form, "preview_html": preview_html, "similar": similar},
+        {"form": form, "preview_html": preview_html, "similar": similar, "chooser": chooser},
+    )
+
+
+def _person_chooser(*, query: str, chosen_pk) -> dict:
+    """What the "addressed to a person" chooser shows: the person chosen, then the matches."""
+    chosen = None
+    if str(chosen_pk or "").isdigit():
+        chosen = (
+            Person.objects.listed()
+            .filter(pk=chosen_pk)
+            .prefetch_related(current_positions_prefetch())
+            .first()
+        )
+    results, more = person_choices(query)
+    typed = folded(query).replace(" ", "")
+    return {
+        "query": query,
+        "searched": bool(typed),
+        "too_short": 0 < len(typed) < CHOICES_MIN_LENGTH,
+        "count": len(results),
+        "more": more,
+        "chosen": chosen,
+        "results": [person for person in results if chosen is None or person.pk != chosen.pk],
+    }
+
+
+@require_GET
+@members_view
+def person_search(request):
+    """The ask form's person chooser: people matching `q` (name, function or structure,
+    accents optional), at most 20. For htmx, the chooser's radio buttons (keeping the person
+    already chosen); otherwise JSON. Members only, like the form."""
+    _login_or_deny(request, permissions.check_ask)
+    query = (request.GET.get("q") or request.GET.get("person_query") or "")[
+        : forms.PERSON_QUERY_MAX_LENGTH
+    ]
+    chooser = _person_chooser(query=query, chosen_pk=request.GET.get("addressed_to_person"))
+    if request.htmx:
+        return render(request, "qa/_person_choices.html", {"chooser": chooser, "oob": True})
+    people = ([chooser["chosen"]] if chooser["chosen"] else []) + chooser["results"]
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "id": person.pk,
+                    "name": person.full_name,
+                    "positions": [
+                        {"function": position.function, "structure": position.structure.name}
+                        for position in person.current_positions
+                    ],
+                    "url": person.get_absolute_url(),
+                }
+                for person in people
+            ],
+            "more": chooser["more"],
+        }
     )
 
 
 def _initial_from(data):
-    initial = {key: data.get(key, "") for key in ("kind", "title", "body", "submission_token")}
+    initial = {
+        key: data.get(key, "")
+        for key in ("kind", "title", "body", "submission_token", "person_query")
+    }
     initial["topics"] = [pk for pk in data.getlist("topics") if pk.isdigit()]
     for key in ("addressed_to_person", "addressed_to_structure"):
         if (data.get(key) or "").isdigit():

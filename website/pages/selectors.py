@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from django import forms
 from django.apps import apps
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import CollectionViewRestriction
 
-from directory.models import InterestKind, Position, TopicInterest
+from directory.models import InterestKind, Person, Position, TopicInterest
 from directory.roles import is_member
+from qa import selectors as qa_selectors
 from qa.models import Answer, FaqPromotion, Question
 from website.pages.models import (
     FaqEntry,
@@ -30,14 +31,6 @@ from website.taxonomy.models import Topic
 
 DASHBOARD_LIMIT = 5
 UPDATES_PER_PAGE = 20
-
-
-def _topic_ids(user, kinds=(InterestKind.INTEREST, InterestKind.EXPERTISE)) -> list[int]:
-    return list(
-        TopicInterest.objects.filter(person__user=user, kind__in=kinds).values_list(
-            "topic_id", flat=True
-        )
-    )
 
 
 def latest_updates(limit=DASHBOARD_LIMIT):
@@ -61,9 +54,17 @@ def home_dashboard_for(user) -> dict:
     """What the home page shows: for a member their dashboard, for a visitor public news."""
     if not is_member(user):
         return {"updates": latest_updates(3)}
-    interest_ids = _topic_ids(user)
-    positions = Position.objects.current().filter(person__user=user)
-    structure_ids = list(positions.values_list("structure_id", flat=True))
+    # The member's directory entry first: the reads below then filter on plain columns.
+    person_id = Person.objects.filter(user=user).values_list("pk", flat=True).first()
+    interest_ids, structure_ids, expertise_ids = [], [], []
+    if person_id is not None:
+        links = TopicInterest.objects.filter(person_id=person_id).values_list("topic_id", "kind")
+        for topic_id, kind in links:
+            interest_ids.append(topic_id)
+            if kind == InterestKind.EXPERTISE:
+                expertise_ids.append(topic_id)
+        positions = Position.objects.current().filter(person_id=person_id)
+        structure_ids = list(positions.values_list("structure_id", flat=True))
     threads = Question.objects.alive().select_related("author_structure")
 
     unanswered = []
@@ -76,12 +77,9 @@ def home_dashboard_for(user) -> dict:
             )
             .order_by("-created_at")[:DASHBOARD_LIMIT]
         )
-    addressed = list(
-        threads.filter(
-            Q(addressed_to_person__user=user) | Q(addressed_to_structure__in=structure_ids)
-        ).order_by("-created_at")[:DASHBOARD_LIMIT]
+    addressed = qa_selectors.addressed_to(
+        person_id=person_id, structure_ids=structure_ids, limit=DASHBOARD_LIMIT
     )
-    expertise_ids = _topic_ids(user, kinds=(InterestKind.EXPERTISE,))
     rechecks = []
     if expertise_ids:
         rechecks = list(
