@@ -2,9 +2,10 @@
 
 from django.contrib.syndication.views import Feed
 from django.http import Http404
-from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from website.feedgenerator import XmlSafeAtom1Feed
 from website.notifications.emails import absolute_url
 from website.notifications.models import FeedToken
 from website.notifications.selectors import notification_list_for
@@ -13,7 +14,7 @@ FEED_SIZE = 50
 
 
 class NotificationFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = XmlSafeAtom1Feed
 
     def get_object(self, request, token):
         feed_token = (
@@ -44,7 +45,9 @@ class NotificationFeed(Feed):
         return f"{notification.headline} : {notification.title}"
 
     def item_description(self, notification):
-        return notification.excerpt
+        # Atom's <summary> is declared `type="html"`: the plain-text excerpt (raw Markdown of
+        # a post) must be escaped, or a feed reader would render a member's HTML.
+        return escape(notification.excerpt)
 
     def item_link(self, notification):
         return absolute_url(notification.url)

@@ -16,11 +16,11 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
-from django.utils.feedgenerator import Atom1Feed
-from django.utils.html import strip_tags
+from django.utils.html import escape, strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from website.feedgenerator import XmlSafeAtom1Feed
 from website.pages.models import RegulatoryUpdatePage
 from website.pages.permissions import can_read_questions_feed
 from website.taxonomy.models import Topic
@@ -52,7 +52,7 @@ def _as_datetime(day: datetime.date) -> datetime.datetime:
 
 
 class RegulatoryFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = XmlSafeAtom1Feed
 
     def get_object(self, request, topic=None):
         if topic is None:
@@ -84,7 +84,8 @@ class RegulatoryFeed(Feed):
         return item.title
 
     def item_description(self, item):
-        return f"{item.official_reference} — {item.summary}"
+        # Plain text in Atom's `type="html"` summary: escaped, so that readers show it as typed.
+        return escape(f"{item.official_reference} — {item.summary}")
 
     def item_link(self, item):
         return item.url
@@ -100,7 +101,7 @@ class RegulatoryFeed(Feed):
 
 
 class TopicQuestionsFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = XmlSafeAtom1Feed
 
     def __call__(self, request, *args, **kwargs):
         reader = user_from_feed_token(request.GET.get("jeton")) or request.user
