@@ -1,6 +1,9 @@
-"""Project policy for allauth: new accounts wait for approval unless they were invited."""
+"""Project policy for allauth: new accounts wait for approval unless they were invited; an
+exhausted failed-login budget answers HTTP 429."""
 
+from allauth.account import views as account_views
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.base import views as mfa_views
 
 from directory import services
 
@@ -16,3 +19,53 @@ class AccountAdapter(DefaultAccountAdapter):
         if request.user.is_pending:
             return "/compte/en-attente/"
         return super().get_login_redirect_url(request)
+
+
+# --- An exhausted failed-login budget answers HTTP 429 -------------------------------------
+#
+# allauth refuses an attempt over the `login_failed` (or `request_login_code`) budget with a
+# form error and HTTP 200; clients, proxies and monitors recognise a limit by 429. These views
+# keep allauth's page (its French message, the form with what was typed) and only change the
+# status. The budget is keyed on the address typed, so the answer does not depend on whether
+# an account exists. Mounted over allauth's URLs in `website/urls.py`.
+
+RATE_LIMIT_ERRORS = frozenset({"too_many_login_attempts"})
+
+
+def _budget_spent(form) -> bool:
+    errors = form.errors.as_data() if form is not None else {}
+    return any(
+        error.code in RATE_LIMIT_ERRORS
+        for field_errors in errors.values()
+        for error in field_errors
+    )
+
+
+class RateLimitStatusMixin:
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if _budget_spent(form):
+            response.status_code = 429
+        return response
+
+
+class LoginView(RateLimitStatusMixin, account_views.LoginView):
+    pass
+
+
+class ReauthenticateView(RateLimitStatusMixin, account_views.ReauthenticateView):
+    pass
+
+
+class RequestReauthenticationCodeView(
+    RateLimitStatusMixin, account_views.RequestReauthenticationCodeView
+):
+    pass
+
+
+class MfaAuthenticateView(RateLimitStatusMixin, mfa_views.AuthenticateView):
+    pass
+
+
+class MfaReauthenticateView(RateLimitStatusMixin, mfa_views.ReauthenticateView):
+    pass

@@ -20,6 +20,21 @@ def can_edit_person(user, person) -> bool:
     return is_member(user) and (person.user_id == user.pk or is_moderator(user))
 
 
+def visibility_settings(person) -> tuple:
+    """What members can see of an entry: listed or not, each contact's visibility and value.
+
+    Changing any of it needs a recent re-authentication (`directory.views.my_profile`), like an
+    e-mail or MFA change: a borrowed session must not expose someone's phone number.
+    """
+    return (
+        person.is_listed,
+        person.email_visibility,
+        person.phone_visibility,
+        person.visible_email,
+        person.visible_phone,
+    )
+
+
 def check_view_directory(user) -> None:
     if not can_view_directory(user):
         raise PermissionDenied(_("L'annuaire est réservé aux membres."))

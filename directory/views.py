@@ -6,6 +6,7 @@ Views stay thin: read through `selectors`, write through `services`, check with 
 import functools
 import json
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -38,7 +39,11 @@ from directory.models import (
     TopicInterest,
     User,
 )
-from directory.permissions import check_manage_directory, check_view_directory
+from directory.permissions import (
+    check_manage_directory,
+    check_view_directory,
+    visibility_settings,
+)
 from directory.text import key
 
 PAGE_SIZE = 30
@@ -232,9 +237,27 @@ def _structure_questions(structure):
 # --- My entry --------------------------------------------------------------------------------
 
 
+def _changes_visibility(request) -> bool:
+    """Whether this POST, once valid, changes what members see of the requester's entry."""
+    if request.method != "POST":
+        return False
+    person = Person.objects.filter(user=request.user).first()
+    if person is None:
+        return False
+    before = visibility_settings(person)
+    form = ProfileForm(request.POST, instance=person, prefix="fiche")
+    return form.is_valid() and visibility_settings(form.instance) != before
+
+
 @members_only
+@reauthentication_required(enabled=_changes_visibility)
 def my_profile(request):
-    """The member's own entry, editable: identity, bio, contact details, topics, positions."""
+    """The member's own entry, editable: identity, bio, contact details, topics, positions.
+
+    A change of visibility (listing, who sees the e-mail or phone, or a visible contact's
+    value) needs a recent re-authentication: allauth's middleware keeps the POST, asks for the
+    password (or a code), then replays it here, so nothing typed is lost.
+    """
     person = Person.objects.filter(user=request.user).first()
     if person is None:
         return render(request, "directory/my_profile_missing.html")

@@ -200,6 +200,10 @@ WAGTAILADMIN_LOGIN_URL = "/comptes/login/"
 WAGTAIL_FRONTEND_LOGIN_URL = WAGTAILADMIN_LOGIN_URL
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAILUSERS_PASSWORD_ENABLED = False
+# Wagtail's account page would change the login e-mail (no re-authentication, no verification)
+# and the password (no rate limit): both go through allauth's pages (/comptes/email/, …).
+WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
 
 # --- Internationalisation ------------------------------------------------------------------
 LANGUAGE_CODE = "fr"
@@ -234,6 +238,9 @@ WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 # Éditeurs cannot publish directly: a second editor approving publishes (pages/workflows.py).
 WAGTAIL_FINISH_WORKFLOW_ACTION = "website.pages.workflows.publish_approved"
+# An approval covers the revision it was given on: a later edit needs a new approval, so an
+# approver never publishes changes made after they reviewed the page.
+WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

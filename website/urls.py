@@ -8,6 +8,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from directory import allauth as account_views
 from website import views
 
 # The Django admin login goes through allauth (rate limits, MFA); no second login form.
@@ -21,6 +22,28 @@ handler429 = "website.views.too_many_requests"
 
 urlpatterns = [
     path("sante/", views.health, name="health"),
+    # allauth's own views, answering 429 when the failed-login budget is spent.
+    path("comptes/login/", account_views.LoginView.as_view(), name="account_login"),
+    path(
+        "comptes/reauthenticate/",
+        account_views.ReauthenticateView.as_view(),
+        name="account_reauthenticate",
+    ),
+    path(
+        "comptes/reauthenticate/code/",
+        account_views.RequestReauthenticationCodeView.as_view(),
+        name="account_request_reauthentication_code",
+    ),
+    path(
+        "comptes/2fa/authenticate/",
+        account_views.MfaAuthenticateView.as_view(),
+        name="mfa_authenticate",
+    ),
+    path(
+        "comptes/2fa/reauthenticate/",
+        account_views.MfaReauthenticateView.as_view(),
+        name="mfa_reauthenticate",
+    ),
     path("comptes/", include("allauth.urls")),
     path("compte/en-attente/", views.pending, name="pending"),
     # Wagtail's own login form would bypass allauth's rate limits and MFA: send it away.

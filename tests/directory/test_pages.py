@@ -3,6 +3,7 @@
 import pytest
 
 from directory.models import InterestKind, Person, Position, PositionKind, TopicInterest, Visibility
+from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -215,6 +216,8 @@ def test_a_member_edits_their_own_entry_topics_and_positions(
     person = make_person(user=member)
     culture, finances = make_topic(name="Culture"), make_topic(name="Finances")
     client.force_login(member)
+    # The post makes the e-mail visible: that needs a recent re-authentication.
+    client.post("/comptes/reauthenticate/", {"password": TEST_PASSWORD})
     response = client.post(
         "/annuaire/moi/",
         profile_post(

@@ -140,7 +140,9 @@ def test_a_regulatory_update_makes_answers_stale_until_an_expert_rechecks(new_pa
     login(review, reviewer.email, TEST_PASSWORD)
     review.goto(f"/admin/pages/{update.pk}/edit/")
     _open_more_actions(review)
-    review.get_by_role("button", name="Approuver et Publier", exact=True).click()
+    # "Approuver" (not "… et Publier"): an approval publishes only the revision it was given
+    # on (WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT); here it is the latest one.
+    review.get_by_role("button", name="Approuver", exact=True).click()
     review.wait_for_url(lambda url: "/edit/" not in url)
     update.refresh_from_db()
     assert update.live

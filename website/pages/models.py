@@ -437,20 +437,29 @@ class ResourceDocument(Orderable):
 
 
 class SecondEditorApprovalTask(AbstractGroupApprovalTask):
-    """Group approval where the person who submitted a page may not approve it themselves."""
+    """Group approval by someone who took no part in the changes: neither the person who
+    submitted the page nor anyone who wrote one of its revisions since it was last published
+    (otherwise an editor could edit a colleague's submission and approve their own text)."""
 
     @staticmethod
-    def _submitted_by(obj, user):
+    def _contributed(obj, user) -> bool:
         state = getattr(obj, "current_workflow_state", None)
-        return state is not None and state.requested_by_id == user.pk
+        if state is not None and state.requested_by_id == user.pk:
+            return True
+        changes = obj.revisions.filter(user_id=user.pk)
+        if obj.last_published_at:
+            changes = changes.filter(created_at__gt=obj.last_published_at)
+        return changes.exists()
 
     def get_actions(self, obj, user):
-        if self._submitted_by(obj, user):
+        if self._contributed(obj, user):
             return []
         return super().get_actions(obj, user)
 
     def on_action(self, task_state, user, action_name, **kwargs):
-        if action_name == "approve" and task_state.workflow_state.requested_by_id == user.pk:
+        if action_name == "approve" and self._contributed(
+            task_state.workflow_state.content_object, user
+        ):
             raise PermissionDenied(
                 _("Une autre personne de l'équipe éditoriale doit approuver votre page.")
             )
@@ -463,8 +472,8 @@ class SecondEditorApprovalTask(AbstractGroupApprovalTask):
     @classmethod
     def get_description(cls):
         return _(
-            "Les membres des groupes choisis approuvent ; la personne qui a soumis la page "
-            "ne peut pas approuver sa propre demande."
+            "Les membres des groupes choisis approuvent ; ni la personne qui a soumis la page "
+            "ni celles qui l'ont modifiée depuis sa dernière publication ne peuvent l'approuver."
         )
 
     class Meta:
