@@ -25,11 +25,13 @@ from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from allauth.account.utils import user_pk_to_url_str
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection
 from django.test import RequestFactory
+from django.utils import translation
 from wagtail.models import get_page_models
 
 from directory import services as directory_services
@@ -173,7 +175,9 @@ def _rendered(handler):
         request = RequestFactory().get("/")
         request.user = data["visitor_user"]
         request.csp_nonce = "audit"
-        html = handler(request).content.decode()
+        # As LocaleMiddleware would for a visitor (an earlier test may have left English on).
+        with translation.override(settings.LANGUAGE_CODE):
+            html = handler(request).content.decode()
         url = f"/audit-erreur-{handler.__name__}/"
         page.route(f"**{url}", lambda route: route.fulfill(body=html, content_type="text/html"))
         page.goto(url)
