@@ -57,15 +57,20 @@ def test_matches_with_the_words_in_their_title_rank_first_above_the_window(
     backend, ask, index, member, monkeypatch
 ):
     titled = [ask(f"Déneigement des trottoirs, cas numéro {n}") for n in range(4)]
+    salted = ask("Déneigement des parkings", body="Faut-il prévoir du salage ?")
     others = [
         ask(f"Entretien de la voirie, cas numéro {n}", body="Le déneigement est prévu.")
         for n in range(30)
     ]
-    index(*titled, *others)
+    index(*titled, salted, *others)
     monkeypatch.setattr(postgres, "RANK_WINDOW", 5)
-    results = find(backend, member, "déneigement", per_page=10)
+    results = find(backend, member, "déneigement -salage", per_page=10)
     assert {hit.title for hit in results.hits[:4]} == {q.title for q in titled}
     assert results.total == 34 and not results.estimated
+    # A negated word found outside the title still excludes the document.
+    everything = find(backend, member, "déneigement -salage", per_page=40)
+    assert salted.title not in {hit.title for hit in everything.hits}
+    assert salted.title in {hit.title for hit in find(backend, member, "déneigement").hits[:5]}
 
 
 def test_the_ranked_window_holds_every_match_when_there_are_few(snow, backend, member):

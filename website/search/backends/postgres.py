@@ -155,8 +155,8 @@ class PostgresBackend:
 
     # --- Reading ------------------------------------------------------------------------------
 
-    def _where(self, request_filters: dict, principals: frozenset[str]):
-        clauses = [f"tsv @@ {QUERY}", "principals && %(principals)s::text[]"]
+    def _where(self, request_filters: dict, principals: frozenset[str], column: str = "tsv"):
+        clauses = [f"{column} @@ {QUERY}", "principals && %(principals)s::text[]"]
         params = {"principals": sorted(principals)}
         for name, value in request_filters.items():
             if not value:
@@ -173,7 +173,14 @@ class PostgresBackend:
     def search(self, request: SearchRequest) -> SearchResults:
         self._check()
         where, params = self._where(request.filters, request.principals)
-        params["q"] = parse_query(request.query).canonical()
+        parsed = parse_query(request.query)
+        params["q"] = parsed.canonical()
+        # Matches whose title holds the query. `title_tsv` (title and names) is the start of
+        # `tsv` with the same positions, so without negated words a title match is a match:
+        # the planner then estimates how many titles match and can walk the date index.
+        titled, _ = self._where(request.filters, request.principals, column="title_tsv")
+        if parsed.negative:
+            titled += f" AND tsv @@ {QUERY}"
         size = request.per_page
         # A sequential scan evaluates `tsv @@` on every row it reads (decompressing each
         # `tsv`), which the planner's costs ignore: it would pick one for frequent words.
@@ -186,7 +193,7 @@ class PostgresBackend:
             if request.sort == "date":
                 ranked, rest = [], where
             else:
-                ranked, rest = self._window(cursor, where, params, total)
+                ranked, rest = self._window(cursor, where, titled, params, total)
             uids = self._slice(cursor, ranked, rest, params, (page - 1) * size, size)
             if estimated and len(uids) < size:
                 # The estimate was too high and this page reaches the end of the matches:
@@ -268,7 +275,7 @@ class PostgresBackend:
                 values.sort(key=lambda f: (-f.count, f.value))
         return total * factor, facets, not exact
 
-    def _window(self, cursor, where, params, total):
+    def _window(self, cursor, where, titled, params, total):
         """The ranked window (`(uid, rank)` pairs, best first) and the WHERE clause of the
         matches outside it (None when it holds them all).
 
@@ -277,7 +284,8 @@ class PostgresBackend:
         matches whose title holds the query (the `title_tsv` index finds them), so that a
         frequent word's best hits are not left out, and those of the first `sample` buckets
         (a pseudo-random subset the index finds directly). The other matches follow the
-        window, newest first; the order is stable from page to page."""
+        window, newest first; the order is stable from page to page. `params` gains the
+        uids of those titles (`titled`), which the WHERE clause of the rest refers to."""
         if total <= RANK_WINDOW:
             cursor.execute(
                 f"SELECT uid, ts_rank_cd(tsv, {QUERY}, 1) AS rank "  # noqa: S608
@@ -288,8 +296,8 @@ class PostgresBackend:
             return cursor.fetchall(), None
         buckets = max(1, SAMPLE_BUCKETS * RANK_WINDOW // total)
         cursor.execute(
-            f"SELECT uid FROM search_searchentry WHERE {where} "  # noqa: S608
-            f"AND title_tsv @@ {QUERY} ORDER BY date DESC NULLS LAST, uid LIMIT %(titled)s",
+            f"SELECT uid FROM search_searchentry WHERE {titled} "  # noqa: S608
+            "ORDER BY date DESC NULLS LAST, uid LIMIT %(titled)s",
             {**params, "titled": TITLE_WINDOW},
         )
         params["titled"] = [uid for (uid,) in cursor.fetchall()]
