@@ -66,6 +66,8 @@ NOT_PAGES = {
     "health": "JSON health check",
     "javascript-catalog": "JavaScript translation catalogue",
     "search:similar": "fragment inside the ask form (audited there)",
+    "qa:person_search": "fragment (or JSON) inside the ask form's person chooser; axe runs on "
+    "it in tests/e2e/test_person_chooser_journey.py",
     "qa:preview": "POST-only fragment inside the ask form (audited there)",
     "directory:export_csv": "CSV download",
     "directory:my_data": "JSON download",

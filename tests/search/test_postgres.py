@@ -45,10 +45,32 @@ def test_pages_beyond_the_ranked_window_continue_without_gaps_or_repeats(
     snow, backend, member, monkeypatch
 ):
     monkeypatch.setattr(postgres, "RANK_WINDOW", 4)
+    monkeypatch.setattr(postgres, "TITLE_WINDOW", 3)
     pages = [find(backend, member, "déneigement", per_page=5, page=p) for p in range(1, 6)]
     seen = [hit.uid for page in pages for hit in page.hits]
     assert len(seen) == 23 and len(set(seen)) == 23
     assert [len(page.hits) for page in pages] == [5, 5, 5, 5, 3]
+    assert seen == [hit.uid for hit in find(backend, member, "déneigement", per_page=23).hits]
+
+
+def test_matches_with_the_words_in_their_title_rank_first_above_the_window(
+    backend, ask, index, member, monkeypatch
+):
+    titled = [ask(f"Déneigement des trottoirs, cas numéro {n}") for n in range(4)]
+    salted = ask("Déneigement des parkings", body="Faut-il prévoir du salage ?")
+    others = [
+        ask(f"Entretien de la voirie, cas numéro {n}", body="Le déneigement est prévu.")
+        for n in range(30)
+    ]
+    index(*titled, salted, *others)
+    monkeypatch.setattr(postgres, "RANK_WINDOW", 5)
+    results = find(backend, member, "déneigement -salage", per_page=10)
+    assert {hit.title for hit in results.hits[:4]} == {q.title for q in titled}
+    assert results.total == 34 and not results.estimated
+    # A negated word found outside the title still excludes the document.
+    everything = find(backend, member, "déneigement -salage", per_page=40)
+    assert salted.title not in {hit.title for hit in everything.hits}
+    assert salted.title in {hit.title for hit in find(backend, member, "déneigement").hits[:5]}
 
 
 def test_the_ranked_window_holds_every_match_when_there_are_few(snow, backend, member):
@@ -74,9 +96,45 @@ def test_counts_above_the_threshold_are_estimated_from_the_sample(
     if in_sample:
         assert estimated.total == in_sample * scale
         assert estimated.facets["kind"][0].count == in_sample * scale
+        assert estimated.estimated
     else:  # nothing in the sample: the estimate is 0, so everything is counted
-        assert estimated.total == 23
+        assert estimated.total == 23 and not estimated.estimated
     assert estimated.hits
+    assert not exact.estimated
+
+
+@pytest.fixture
+def overestimated(snow, monkeypatch):
+    """Every row is in the counted sample but each counts for 10: the 23 matches are
+    estimated at 230, deterministically; the ranked window is 4 + 2 titles."""
+    monkeypatch.setattr(postgres, "SAMPLE_BUCKETS", 640)
+    monkeypatch.setattr(postgres, "PAGE_SAMPLE_BUCKETS", 64)
+    monkeypatch.setattr(postgres, "EXACT_COUNT_LIMIT", 0)
+    monkeypatch.setattr(postgres, "RANK_WINDOW", 4)
+    monkeypatch.setattr(postgres, "TITLE_WINDOW", 2)
+
+
+def test_a_sampled_search_says_its_counts_are_estimates(overestimated, backend, member):
+    results = find(backend, member, "déneigement")
+    assert results.estimated and results.total == 230 and results.page_count == 23
+    assert {f.value: f.count for f in results.facets["kind"]} == {"question": 230}
+
+
+@pytest.mark.parametrize("sort", ["relevance", "date"])
+def test_the_page_where_the_matches_run_out_gives_their_real_number(
+    overestimated, backend, member, sort
+):
+    results = find(backend, member, "déneigement", page=3, sort=sort)
+    assert len(results.hits) == 3
+    assert (results.total, results.page, results.page_count) == (23, 3, 3)
+
+
+@pytest.mark.parametrize("sort", ["relevance", "date"])
+def test_a_page_past_the_real_matches_becomes_the_last_page(overestimated, backend, member, sort):
+    last = find(backend, member, "déneigement", page=3, sort=sort)
+    past = find(backend, member, "déneigement", page=20, sort=sort)
+    assert (past.total, past.page, past.page_count) == (23, 3, 3)
+    assert [hit.uid for hit in past.hits] == [hit.uid for hit in last.hits]
 
 
 def test_the_permission_filter_can_use_its_index(backend):

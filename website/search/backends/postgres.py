@@ -43,8 +43,10 @@ EXACT_COUNT_LIMIT = 1_000
 SAMPLE_BUCKETS = 64
 BOX_SAMPLE_BUCKETS = 2  # search box: the total only, from 1/32 of the matches
 PAGE_SAMPLE_BUCKETS = 4  # results page: total and facets from 1/16 of the matches
-# Relevance ranks about RANK_WINDOW matches (all of them when there are fewer).
+# Relevance ranks about RANK_WINDOW matches (all of them when there are fewer), plus
+# TITLE_WINDOW matches whose title holds the query.
 RANK_WINDOW = 200
+TITLE_WINDOW = 200
 SIMILAR_WINDOW = 100
 SIMILAR_TRIGRAM_THRESHOLD = 0.6  # pg_trgm.word_similarity_threshold for similar questions
 SUGGEST_TRIGRAM_THRESHOLD = 0.5  # ... and for the titles "did you mean" reads words from
@@ -153,8 +155,8 @@ class PostgresBackend:
 
     # --- Reading ------------------------------------------------------------------------------
 
-    def _where(self, request_filters: dict, principals: frozenset[str]):
-        clauses = [f"tsv @@ {QUERY}", "principals && %(principals)s::text[]"]
+    def _where(self, request_filters: dict, principals: frozenset[str], column: str = "tsv"):
+        clauses = [f"{column} @@ {QUERY}", "principals && %(principals)s::text[]"]
         params = {"principals": sorted(principals)}
         for name, value in request_filters.items():
             if not value:
@@ -171,20 +173,40 @@ class PostgresBackend:
     def search(self, request: SearchRequest) -> SearchResults:
         self._check()
         where, params = self._where(request.filters, request.principals)
-        params["q"] = parse_query(request.query).canonical()
+        parsed = parse_query(request.query)
+        params["q"] = parsed.canonical()
+        # Matches whose title holds the query. `title_tsv` (title and names) is the start of
+        # `tsv` with the same positions, so without negated words a title match is a match
+        # (no need to read `tsv` too).
+        titled, _ = self._where(request.filters, request.principals, column="title_tsv")
+        if parsed.negative:
+            titled += f" AND tsv @@ {QUERY}"
+        size = request.per_page
         # A sequential scan evaluates `tsv @@` on every row it reads (decompressing each
         # `tsv`), which the planner's costs ignore: it would pick one for frequent words.
         with _tuned(enable_seqscan="off") as cursor:
-            total, facets = self._count(cursor, where, params, with_facets=request.facets)
-            page_count = max(1, -(-total // request.per_page))
+            total, facets, estimated = self._count(
+                cursor, where, params, with_facets=request.facets
+            )
+            page_count = max(1, -(-total // size))
             page = min(max(1, request.page), page_count)
-            start = (page - 1) * request.per_page
             if request.sort == "date":
-                uids = self._newest(cursor, where, params, start, request.per_page)
-                scores = {}
+                ranked, rest = [], where
             else:
-                uids, scores = self._ranked(cursor, where, params, start, request.per_page, total)
+                ranked, rest = self._window(cursor, where, titled, params, total)
+            uids = self._slice(cursor, ranked, rest, params, (page - 1) * size, size)
+            if estimated and len(uids) < size:
+                # The estimate was too high and this page reaches the end of the matches:
+                # their real number is now known; a page past them becomes the last one.
+                total = (page - 1) * size + len(uids)
+                if not uids:
+                    total = self._count_before(cursor, ranked, rest, params, (page - 1) * size)
+                page_count = max(1, -(-total // size))
+                if page > page_count:
+                    page = page_count
+                    uids = self._slice(cursor, ranked, rest, params, (page - 1) * size, size)
             rows = self._rows(cursor, uids, params["q"], request.highlight)
+        scores = dict(ranked)
         hits = [
             Hit(
                 uid=uid,
@@ -201,14 +223,20 @@ class PostgresBackend:
             for uid, kind, title, url, date, topics, structure, title_hl, body_hl in rows
         ]
         return SearchResults(
-            hits=hits, total=total, page=page, page_count=page_count, facets=facets
+            hits=hits,
+            total=total,
+            page=page,
+            page_count=page_count,
+            facets=facets,
+            estimated=estimated,
         )
 
     def _count(self, cursor, where, params, *, with_facets):
-        """Total and facets in one statement. First the matches of a few `sample` buckets
-        are counted (the full-text index on (`tsv`, `sample`) finds them without reading
-        other rows); when they scale to at most EXACT_COUNT_LIMIT, every match is counted
-        (exact figures), otherwise the sample's figures are scaled up."""
+        """Total, facets and whether they are estimates, in one statement. First the matches
+        of a few `sample` buckets are counted (the full-text index on (`tsv`, `sample`) finds
+        them without reading other rows); when they scale to at most EXACT_COUNT_LIMIT, every
+        match is counted (exact figures), otherwise the sample's figures are scaled up
+        (estimates)."""
         buckets = PAGE_SAMPLE_BUCKETS if with_facets else BOX_SAMPLE_BUCKETS
         scale = SAMPLE_BUCKETS // buckets
         columns = "kind, structure, year, topics" if with_facets else "1 AS one"
@@ -245,43 +273,71 @@ class PostgresBackend:
             facets["topics"] = [FacetValue(value=v, count=c * factor) for v, c in grouped[1] or ()]
             for values in facets.values():
                 values.sort(key=lambda f: (-f.count, f.value))
-        return total * factor, facets
+        return total * factor, facets, not exact
 
-    def _ranked(self, cursor, where, params, start, size, total):
-        """The page of the relevance order, and the scores of the ranked window.
+    def _window(self, cursor, where, titled, params, total):
+        """The ranked window (`(uid, rank)` pairs, best first) and the WHERE clause of the
+        matches outside it (None when it holds them all).
 
-        `ts_rank_cd` reads each row's `tsv`, so at most about RANK_WINDOW matches are ranked:
-        all of them when there are few, otherwise those of the first `sample` buckets (a
-        pseudo-random subset the index finds directly). The other matches follow the
-        window, newest first; the order is stable from page to page."""
-        buckets = SAMPLE_BUCKETS
-        if total > RANK_WINDOW:
-            buckets = max(1, min(SAMPLE_BUCKETS, SAMPLE_BUCKETS * RANK_WINDOW // total))
-        window = where if buckets == SAMPLE_BUCKETS else f"{where} AND sample < {buckets}::smallint"
+        `ts_rank_cd` reads each row's `tsv`, so at most about RANK_WINDOW + TITLE_WINDOW
+        matches are ranked: all of them when there are few; otherwise TITLE_WINDOW matches
+        whose title holds the query, so that a frequent word's best hits are not left out,
+        and those of the first `sample` buckets (a pseudo-random subset the index finds
+        directly). The title matches are the first ones the `title_tsv` index's bitmap
+        yields, in table order: sorting them by date would read every title match (15-30 ms
+        for a frequent pair of words, whose joint frequency the planner underestimates).
+        The other matches follow the window, newest first; the order is stable from page to
+        page. `params` gains the uids of those titles (`titled`), which the WHERE clause of
+        the rest refers to."""
+        if total <= RANK_WINDOW:
+            cursor.execute(
+                f"SELECT uid, ts_rank_cd(tsv, {QUERY}, 1) AS rank "  # noqa: S608
+                f"FROM search_searchentry WHERE {where} "
+                "ORDER BY rank DESC, date DESC NULLS LAST, uid",
+                params,
+            )
+            return cursor.fetchall(), None
+        buckets = max(1, SAMPLE_BUCKETS * RANK_WINDOW // total)
         cursor.execute(
-            f"SELECT uid, ts_rank_cd(tsv, {QUERY}, 1) AS rank FROM search_searchentry "  # noqa: S608
-            f"WHERE {window} ORDER BY rank DESC, date DESC NULLS LAST, uid",
+            f"SELECT uid FROM search_searchentry WHERE {titled} LIMIT %(titled)s",  # noqa: S608
+            {**params, "titled": TITLE_WINDOW},
+        )
+        params["titled"] = [uid for (uid,) in cursor.fetchall()]
+        rank = f"ts_rank_cd(tsv, {QUERY}, 1) AS rank, date"
+        cursor.execute(
+            f"SELECT uid, {rank} FROM search_searchentry "  # noqa: S608
+            f"WHERE {where} AND sample < {buckets}::smallint "
+            f"UNION SELECT uid, {rank} FROM search_searchentry WHERE uid = ANY(%(titled)s) "
+            "ORDER BY rank DESC, date DESC NULLS LAST, uid",
             params,
         )
-        ranked = cursor.fetchall()
-        uids = [uid for uid, _ in ranked[start : start + size]]
-        if len(uids) < size and buckets < SAMPLE_BUCKETS:
-            uids += self._newest(
-                cursor,
-                f"{where} AND sample >= {buckets}::smallint",
-                params,
-                max(0, start - len(ranked)),
-                size - len(uids),
-            )
-        return uids, dict(ranked)
+        ranked = [(uid, rank) for uid, rank, _ in cursor.fetchall()]
+        return ranked, f"{where} AND sample >= {buckets}::smallint AND uid <> ALL(%(titled)s)"
 
-    def _newest(self, cursor, where, params, start, size) -> list[str]:
-        cursor.execute(
-            f"SELECT uid FROM search_searchentry WHERE {where} "  # noqa: S608
-            "ORDER BY date DESC NULLS LAST, uid OFFSET %(offset)s LIMIT %(limit)s",
-            {**params, "offset": start, "limit": size},
-        )
-        return [uid for (uid,) in cursor.fetchall()]
+    def _slice(self, cursor, ranked, rest, params, start, size) -> list[str]:
+        """`size` uids from position `start`: the ranked window, then the rest, newest first."""
+        uids = [uid for uid, _ in ranked[start : start + size]]
+        if len(uids) < size and rest:
+            cursor.execute(
+                f"SELECT uid FROM search_searchentry WHERE {rest} "  # noqa: S608
+                "ORDER BY date DESC NULLS LAST, uid OFFSET %(offset)s LIMIT %(limit)s",
+                {**params, "offset": max(0, start - len(ranked)), "limit": size - len(uids)},
+            )
+            uids += [uid for (uid,) in cursor.fetchall()]
+        return uids
+
+    def _count_before(self, cursor, ranked, rest, params, start) -> int:
+        """The number of matches when there are at most `start` (an empty page at `start`
+        says so): it reads no more rows than that page's OFFSET did."""
+        extra = 0
+        if rest and start > len(ranked):
+            cursor.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM search_searchentry "  # noqa: S608
+                f"WHERE {rest} LIMIT %(limit)s) AS found",
+                {**params, "limit": start - len(ranked)},
+            )
+            extra = cursor.fetchone()[0]
+        return len(ranked) + extra
 
     def _rows(self, cursor, uids, query, highlight):
         """Display columns of the page's rows, in `uids` order; `ts_headline` runs on these
