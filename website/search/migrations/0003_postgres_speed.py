@@ -26,10 +26,26 @@ FORWARD = [
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     AS $$ SELECT coalesce(array_agg(p ORDER BY p), '{}') FROM jsonb_array_elements_text(acl) AS p $$
     """,
+    # Schema-qualified: pg_restore runs with an empty search_path, and an unqualified
+    # `unaccent` made restoring a backup fail (tests/reliability/test_backup_restore.py).
+    # (`%%` because `schema_editor.execute` passes the statement through the driver.)
     """
-    CREATE OR REPLACE FUNCTION search_fold(value text) RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    AS $$ SELECT lower(unaccent('unaccent'::regdictionary, value)) $$
+    DO $do$
+    DECLARE
+        schema text := (
+            SELECT n.nspname FROM pg_extension e
+            JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'unaccent'
+        );
+    BEGIN
+        EXECUTE format(
+            'CREATE OR REPLACE FUNCTION search_fold(value text) RETURNS text '
+            'LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE '
+            'AS $fold$ SELECT pg_catalog.lower(%%I.unaccent(%%L::regdictionary, value)) $fold$',
+            schema,
+            schema || '.unaccent'
+        );
+    END
+    $do$
     """,
     """
     ALTER TABLE search_searchentry
