@@ -249,3 +249,53 @@ def test_faq_entries_are_results_of_their_own_with_their_topic(
 def test_did_you_mean_offers_the_words_with_their_accents(whoosh_backend, ask, index, member):
     index(ask("Marchés publics de déneigement"))
     assert whoosh_backend.suggest("déneigemnet", principals_for(member)) == "déneigement"
+
+
+@pytest.mark.parametrize("sort", ["relevance", "date"])
+def test_a_phrase_of_common_words_is_checked_in_page_order(
+    whoosh_backend, member, sort, monkeypatch
+):
+    """Above `PHRASE_CHECK_LIMIT` candidates, Whoosh checks phrase positions in the page's
+    order only until the page is full: the hits are those of the exact search, the total
+    is an estimate and says so."""
+    from datetime import UTC, datetime, timedelta
+
+    from website.search.backends import whoosh as whoosh_module
+    from website.search.results import SearchDocument, SearchRequest
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    whoosh_backend.index(
+        SearchDocument(
+            uid=f"question:{n}",
+            kind="question",
+            title=f"Note {n}",
+            url=f"/questions/{n}/",
+            acl=("members",),
+            body=("marchés publics du canton" if n % 3 == 0 else "publics et marchés du canton")
+            + " voirie" * (n % 5),
+            date=start + timedelta(days=n),
+        )
+        for n in range(1, 61)
+    )
+
+    def search(page):
+        request = SearchRequest(
+            query='"marchés publics"',
+            principals=principals_for(member),
+            sort=sort,
+            page=page,
+            per_page=5,
+        )
+        return whoosh_backend.search(request)
+
+    exact = [search(page) for page in (1, 2, 3)]
+    assert exact[0].total == 20 and not exact[0].estimated
+    monkeypatch.setattr(whoosh_module, "PHRASE_CHECK_LIMIT", 10)
+    monkeypatch.setattr(whoosh_module, "PHRASE_SAMPLE", 12)
+    monkeypatch.setattr(whoosh_module, "PHRASE_BATCH", 4)
+    for page, expected in zip((1, 2, 3), exact, strict=True):
+        sampled = search(page)
+        assert [h.uid for h in sampled.hits] == [h.uid for h in expected.hits]
+        assert sampled.page == page
+    assert sampled.estimated and 10 <= sampled.total <= 40
+    assert sum(f.count for f in sampled.facets["kind"]) == sampled.total

@@ -53,7 +53,13 @@ from website.search.analysis import (
     name_tokens,
     parse_query,
 )
-from website.search.backends.whoosh_matching import Matching, SegmentCache, scored_terms
+from website.search.backends.whoosh_matching import (
+    Matching,
+    SegmentCache,
+    has_phrase,
+    scored_terms,
+    without_phrases,
+)
 from website.search.results import (
     FacetValue,
     Hit,
@@ -78,6 +84,12 @@ NAME_BOOST = 2.5
 # highlighting re-analyses the stored text, so a long one costs milliseconds per hit.
 STORED_BODY_CHARS = 3_000
 SNIPPET_CHARS = 240
+# A phrase with more candidates (documents holding all its words) than this is checked in
+# batches, in the page's order, until the page is full and enough were checked to estimate
+# the total (`_search_phrase_sample`).
+PHRASE_CHECK_LIMIT = 500
+PHRASE_SAMPLE = 200
+PHRASE_BATCH = 200
 # A rebuild of at least this many documents uses `settings.SEARCH_REBUILD_PROCS` processes.
 PARALLEL_FROM = 5_000
 
@@ -525,10 +537,15 @@ class WhooshBackend:
         query = self.build_query(request.query, searcher.reader())
         if query is None:
             return SearchResults(hits=[], total=0, page=1, page_count=1)
-        visible = matching.query(query) & opened.allowed(request.principals)
+        allowed = opened.allowed(request.principals)
         for fieldname, value in request.filters.items():
             if value:
-                visible &= matching.term(fieldname, value)
+                allowed = allowed & matching.term(fieldname, value)
+        if has_phrase(query):
+            candidates = matching.query(without_phrases(query)) & allowed
+            if np.count_nonzero(candidates) > PHRASE_CHECK_LIMIT:
+                return self._search_phrase_sample(opened, query, candidates, request)
+        visible = matching.query(query) & allowed
         total = int(np.count_nonzero(visible))
         if not total:
             return SearchResults(hits=[], total=0, page=1, page_count=1, facets={})
@@ -545,6 +562,59 @@ class WhooshBackend:
         facets = self._facets(matching, visible) if request.facets else {}
         return SearchResults(
             hits=hits, total=total, page=page, page_count=page_count, facets=facets
+        )
+
+    def _search_phrase_sample(self, opened, query, candidates, request) -> SearchResults:
+        """A phrase whose words are both in thousands of documents: checking every
+        document's positions took up to 200 ms. The candidates are checked in the order of
+        the page (relevance or date) until the page is full and `PHRASE_SAMPLE` have been
+        checked; the hits are exact, the total and the facet counts are estimated from the
+        share of checked candidates that hold the phrase (the page says "environ")."""
+        matching = opened.matching
+        wanted = max(1, request.page) * request.per_page
+        if request.sort == "date":
+            order = matching.newest(candidates, int(np.count_nonzero(candidates)))
+            scores = {}
+        else:
+            ranked = matching.rank(scored_terms(query), candidates, len(candidates))
+            order, scores = [d for d, _ in ranked], dict(ranked)
+        found: list[int] = []
+        checked = 0
+        while checked < len(order) and (len(found) < wanted or checked < PHRASE_SAMPLE):
+            batch = order[checked : checked + PHRASE_BATCH]
+            among = np.zeros(matching.size, dtype=bool)
+            among[batch] = True
+            holds = matching.query(query, among) & among
+            found.extend(d for d in batch if holds[d])
+            checked += len(batch)
+        exact = checked == len(order)
+        total = len(found) if exact else round(len(found) * len(order) / checked)
+        if not found:
+            return SearchResults(hits=[], total=0, page=1, page_count=1, facets={})
+        page_count = max(1, -(-max(total, len(found)) // request.per_page))
+        page = min(max(1, request.page), -(-len(found) // request.per_page))
+        start = (page - 1) * request.per_page
+        marker = _Marker(request.query) if request.highlight else None
+        hits = [
+            self._hit(opened.searcher, d, scores.get(d, 0.0), marker)
+            for d in found[start : start + request.per_page]
+        ]
+        facets = {}
+        if request.facets:
+            verified = np.zeros(matching.size, dtype=bool)
+            verified[found] = True
+            scale = total / len(found)
+            facets = {
+                name: [FacetValue(v.value, max(1, round(v.count * scale))) for v in values]
+                for name, values in self._facets(matching, verified).items()
+            }
+        return SearchResults(
+            hits=hits,
+            total=max(total, len(found)),
+            page=page,
+            page_count=page_count,
+            facets=facets,
+            estimated=not exact,
         )
 
     def _hit(self, searcher, docnum: int, score: float, marker) -> Hit:

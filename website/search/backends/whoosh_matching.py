@@ -134,31 +134,36 @@ class Matching:
             mask[ids + offset] = True
         return mask & self.live
 
-    def query(self, query) -> np.ndarray:
-        """Documents matching a query made of terms, phrases, `And`, `Or` and `AndNot`."""
+    def query(self, query, among: np.ndarray | None = None) -> np.ndarray:
+        """Documents matching a query made of terms, phrases, `And`, `Or` and `AndNot`.
+
+        With `among` (a mask), phrase positions are read for those documents only, and the
+        answer is right for them only: the caller keeps `result & among`."""
         if isinstance(query, Term):
             return self.term(query.fieldname, query.text)
         if isinstance(query, Phrase):
-            return self.phrase(query.fieldname, list(query.words))
+            return self.phrase(query.fieldname, list(query.words), among)
         if isinstance(query, Or):
             mask = np.zeros(self.size, dtype=bool)
             for subquery in query.subqueries:
-                mask |= self.query(subquery)
+                mask |= self.query(subquery, among)
             return mask
         if isinstance(query, And):
             mask = self.live.copy()
             for subquery in query.subqueries:
-                mask &= self.query(subquery)
+                mask &= self.query(subquery, among)
             return mask
         if isinstance(query, AndNot):
-            return self.query(query.a) & ~self.query(query.b)
+            return self.query(query.a, among) & ~self.query(query.b, among)
         mask = np.zeros(self.size, dtype=bool)
         mask[list(self.searcher.docs_for_query(query))] = True
         return mask
 
-    def phrase(self, fieldname: str, words: list[str]) -> np.ndarray:
+    def phrase(self, fieldname: str, words: list[str], among=None) -> np.ndarray:
         """Documents holding the words one after the other (stop words do not count)."""
         mask = self.query(And([Term(fieldname, w) for w in words]))
+        if among is not None:
+            mask &= among
         candidates = set(np.flatnonzero(mask).tolist())
         if not candidates:
             return mask
@@ -173,15 +178,21 @@ class Matching:
         return mask
 
     def _positions(self, fieldname: str, text: str, among: set[int]) -> dict[int, list]:
+        """Positions of a term in the documents of `among`, reached by skipping through the
+        posting list (its blocks know their last document)."""
         positions: dict[int, list] = {}
         decode = self.searcher.schema[fieldname].format.decoder("positions")
         for reader, offset in self.segments:
             if (fieldname, text) not in reader:
                 continue
-            for ids, _, values in _blocks(reader.postings(fieldname, text), values=True):
-                for docnum, value in zip(ids, values, strict=True):
-                    if docnum + offset in among:
-                        positions[docnum + offset] = decode(value)
+            end = offset + reader.doc_count_all()
+            matcher = reader.postings(fieldname, text)
+            for docnum in sorted(d - offset for d in among if offset <= d < end):
+                if not matcher.is_active():
+                    break
+                matcher.skip_to(docnum)
+                if matcher.is_active() and matcher.id() == docnum:
+                    positions[docnum + offset] = decode(matcher.value())
         return positions
 
     # --- Ranking ------------------------------------------------------------------------------
@@ -288,6 +299,26 @@ def _column_codes(fieldname: str, multiple: bool):
         )
 
     return read
+
+
+def has_phrase(query) -> bool:
+    if isinstance(query, Phrase):
+        return True
+    if isinstance(query, AndNot):
+        return has_phrase(query.a) or has_phrase(query.b)
+    return isinstance(query, And | Or) and any(has_phrase(q) for q in query.subqueries)
+
+
+def without_phrases(query):
+    """The query with each phrase loosened to its words, all required (a phrase's candidates)."""
+    if isinstance(query, Phrase):
+        return And([Term(query.fieldname, word) for word in query.words])
+    if isinstance(query, AndNot):
+        # The excluded part stays as it is: loosening it would exclude too much.
+        return AndNot(without_phrases(query.a), query.b)
+    if isinstance(query, And | Or):
+        return type(query)([without_phrases(q) for q in query.subqueries])
+    return query
 
 
 def scored_terms(query) -> list[tuple[str, str, float]]:
