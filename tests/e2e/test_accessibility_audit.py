@@ -42,7 +42,6 @@ from qa.agenda.models import Meeting, Proposal
 from qa.models import Question, QuestionKind
 from tests.e2e.conftest import AXE_TAGS, assert_accessible
 from tests.security.inventory import url_patterns
-from tests.website.test_account_security import current_code
 from website import views as site_views
 from website.notifications.tokens import ALL, unsubscribe_url
 from website.pages.models import (
@@ -527,7 +526,9 @@ def _build_data_set() -> dict:
     totp_user = _demo_user("adjointe")
     secret = generate_totp_secret()
     TOTP.activate(totp_user, secret)
-    RecoveryCodes.activate(totp_user)
+    # The role logs in with recovery codes: a TOTP code is refused the second time within its
+    # 30 seconds, and the role may log in twice (desktop and phone) in that time.
+    recovery_codes = RecoveryCodes.activate(totp_user).get_unused_codes()
     # A visitor arriving from e-mails: a password reset link, an e-mail confirmation link.
     reset_user = _demo_user("maire")
     address = EmailAddress.objects.create(
@@ -548,7 +549,7 @@ def _build_data_set() -> dict:
             "totp": totp_user,
         },
         "totp_user": totp_user,
-        "totp_secret": secret,
+        "totp_recovery_codes": recovery_codes,
         "visitor_user": _anonymous(),
         "thread": thread.get_absolute_url(),
         "discussion": discussion.get_absolute_url(),
@@ -637,10 +638,11 @@ def _context(browser, live_server, data, role, viewport=None):
         page.get_by_role("button", name="Connexion").click()
         if role == "totp":
             page.wait_for_url("**/comptes/2fa/authenticate/")
-            page.locator("input[name=code]").fill(current_code(data["totp_secret"]))
+            page.locator("input[name=code]").fill(data["totp_recovery_codes"].pop())
             page.locator("main button[type=submit]").first.click()
         page.wait_for_load_state()
         assert "/comptes/login/" not in page.url, f"{role} could not log in"
+        assert "/authenticate/" not in page.url, f"{role}: second factor refused"
         page.close()
     return context
 
