@@ -241,10 +241,6 @@ WAGTAIL_FINISH_WORKFLOW_ACTION = "website.pages.workflows.publish_approved"
 # An approval covers the revision it was given on: a later edit needs a new approval, so an
 # approver never publishes changes made after they reviewed the page.
 WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = True
-# No autosave: Wagtail 8 saves a revision in the background (every 500 ms by default) as soon
-# as its form widgets mark the page changed, which made a reviewer who merely opened a
-# submitted page its latest author, and so unable to approve it (the second-editor rule).
-WAGTAIL_AUTOSAVE_INTERVAL = 0
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
