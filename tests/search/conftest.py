@@ -9,9 +9,12 @@ from website.search.backends import get_backend, reset_backends
 from website.search.documents import uid_of
 
 
-def _fresh_backend(name, settings, tmp_path):
-    """The backend `name`, with an index rebuilt from the (test) database."""
-    settings.SEARCH_BACKEND = name
+@pytest.fixture(params=["whoosh", "postgres"])
+def search_backend(request, settings, tmp_path, db):
+    """The backend under test, with an empty index (postgres only on PostgreSQL)."""
+    if request.param == "postgres" and connection.vendor != "postgresql":
+        pytest.skip("the postgres backend needs PostgreSQL (CI runs the suite there too)")
+    settings.SEARCH_BACKEND = request.param
     settings.SEARCH_INDEX_DIR = str(tmp_path / "search")
     reset_backends()
     service.rebuild()
@@ -19,22 +22,14 @@ def _fresh_backend(name, settings, tmp_path):
     reset_backends()
 
 
-@pytest.fixture(params=["whoosh", "postgres"])
-def search_backend(request, settings, tmp_path, db):
-    """The backend under test, with an empty index (postgres only on PostgreSQL)."""
-    if request.param == "postgres" and connection.vendor != "postgresql":
-        pytest.skip("the postgres backend needs PostgreSQL (CI runs the suite there too)")
-    yield from _fresh_backend(request.param, settings, tmp_path)
-
-
 @pytest.fixture
 def whoosh_backend(settings, tmp_path, db):
-    yield from _fresh_backend("whoosh", settings, tmp_path)
-
-
-@pytest.fixture
-def postgres_backend(settings, tmp_path, db):
-    yield from _fresh_backend("postgres", settings, tmp_path)
+    settings.SEARCH_BACKEND = "whoosh"
+    settings.SEARCH_INDEX_DIR = str(tmp_path / "search")
+    reset_backends()
+    service.rebuild()
+    yield get_backend()
+    reset_backends()
 
 
 @pytest.fixture

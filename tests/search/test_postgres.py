@@ -17,8 +17,16 @@ pytestmark = [
 
 
 @pytest.fixture
-def backend(postgres_backend):
-    return postgres_backend
+def backend(settings, tmp_path):
+    from website.search import service
+    from website.search.backends import get_backend, reset_backends
+
+    settings.SEARCH_BACKEND = "postgres"
+    settings.SEARCH_INDEX_DIR = str(tmp_path / "search")
+    reset_backends()
+    service.rebuild()
+    yield get_backend()
+    reset_backends()
 
 
 @pytest.fixture

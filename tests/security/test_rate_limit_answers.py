@@ -12,7 +12,7 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.core.cache import cache
 
 from tests.factories import TEST_PASSWORD
-from tests.security.test_account_enumeration import normalised, signup
+from tests.security.test_account_enumeration import normalised
 
 pytestmark = pytest.mark.django_db
 
@@ -119,6 +119,21 @@ def test_wrong_second_factor_codes_answer_429_once_the_budget_is_spent(client, m
     assert response.status_code == 429
     assert TOO_MANY_LOGINS in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def signup(client, email):
+    return client.post(
+        "/comptes/signup/",
+        {
+            "email": email,
+            "password1": "un-mot-de-passe-solide-2026",
+            "password2": "un-mot-de-passe-solide-2026",
+            "first_name": "Claude",
+            "last_name": "Essai",
+            "signup_structure": "Commune d'Essai",
+            "signup_function": "Secrétaire de mairie",
+        },
+    )
 
 
 def test_the_sign_up_limit_answers_429(client, limits):
