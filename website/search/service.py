@@ -87,18 +87,22 @@ def search_for(user, query: str, *, filters=None, sort="relevance", page=1, per_
 
 def ranked_among(user, text: str, kinds, *, limit: int) -> list[SimilarHit]:
     """The documents of these kinds that the search ranks first for `text`, among what the
-    user may see: the ranking of the results page, one search per kind (the kind filter
-    takes one value), merged by score.
+    user may see.
 
-    `text` is read as plain words (a title may hold quotes or dashes that are not query
-    syntax). Used wherever the site suggests something from typed text, so that all of it
-    ranks alike: similar questions (ask form, with and without JavaScript), the questions a
-    regulatory update may affect, the directory's "who handles…".
+    Used wherever the site suggests something from typed text, so that all of it ranks like
+    the results page: similar questions (ask form, with and without JavaScript), the
+    questions a regulatory update may affect, the directory's "who handles…".
     """
+    return rank_kinds(text, documents.principals_for(user), kinds, limit=limit)
+
+
+def rank_kinds(text: str, principals, kinds, *, limit: int) -> list[SimilarHit]:
+    """`ranked_among` for a set of principals: one search per kind (the kind filter takes
+    one value), merged by score. `text` is read as plain words (a title may hold quotes or
+    dashes that are not query syntax)."""
     words = [word for item in parse_query(text).positive for word in item.words]
     if not words:
         return []
-    principals = documents.principals_for(user)
     backend = get_backend()
     hits = []
     try:
