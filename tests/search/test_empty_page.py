@@ -63,7 +63,7 @@ def test_the_closest_topics_and_their_people_are_shown_to_members(
 ):
     # Three searches (the page's and one per typed word; PostgreSQL adds a few statements
     # per search), the topics, the experts (two) and the competences' contacts.
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(40):
         response = member_client.get("/recherche/", {"q": '"urbanisme gymnase"'})
     content = response.content.decode()
     topics = content.split('id="empty-topics"')[1].split("</ul>")[0]
