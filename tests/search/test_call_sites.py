@@ -74,6 +74,16 @@ def test_the_ask_form_without_javascript_uses_the_same_ranking(threads, member_c
     assert positions == sorted(positions)
 
 
+def test_the_preview_finds_a_thread_by_what_its_body_says(threads, member_client):
+    # No word of this title is in the thread's title: a title match (the preview's former
+    # database query) found nothing; the search ranking reads the whole thread.
+    html = member_client.post(
+        "/questions/poser/",
+        {"title": "Délibération de chaque conseil pour le sel", "body": "Texte", "preview": "1"},
+    ).content.decode()
+    assert threads["salt"].get_absolute_url() in html
+
+
 def test_the_preview_suggests_nothing_the_asker_may_not_see(threads, client, member, moderator):
     from qa.services import post_delete
 
