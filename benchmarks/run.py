@@ -3,7 +3,9 @@
     make bench                       # = .venv/bin/python benchmarks/run.py
     .venv/bin/python benchmarks/run.py --duration 5 --concurrency 4 --workers 3
 
-Steps: generate the data set if needed (benchmarks/generate.py), collect static files, build
+First the relevance set's table (benchmarks/relevance.py: success@1, success@3, MRR and
+each miss, per backend; `--no-relevance` skips it). Then the load benchmark. Steps: generate
+the data set if needed (benchmarks/generate.py), collect static files, build
 the search index if missing, start gunicorn on 127.0.0.1 (DEBUG off, a throwaway SECRET_KEY,
 the benchmark database), log a member in through the real login form, then for each page
 run a closed loop of `--concurrency` client threads for at most `--duration` seconds or
@@ -328,6 +330,18 @@ def record(results, meta):
     )
 
 
+def relevance():
+    """The relevance set's table (success@1, success@3, MRR, each miss) per backend.
+
+    On its own throwaway test database (DATABASE_URL, SQLite in memory by default), not the
+    benchmark's: a miss below the targets is printed, it does not stop the load benchmark.
+    """
+    command = [str(BIN / "python"), "benchmarks/relevance.py"]
+    print("$", " ".join(command), flush=True)
+    subprocess.run(command, cwd=ROOT, check=False)  # noqa: S603
+    print(flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=8.0, help="seconds per page (max)")
@@ -336,9 +350,18 @@ def main(argv=None):
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
     parser.add_argument("--scale", type=float, default=1.0, help="data set size (1 = full)")
     parser.add_argument("--record", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument(
+        "--relevance",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="first print the relevance set's table (benchmarks/relevance.py)",
+    )
     args = parser.parse_args(argv)
     if args.duration > 120 or args.max_requests > 100_000 or args.concurrency > 64:
         sys.exit("Keep runs bounded: duration ≤ 120 s, ≤ 100,000 requests, ≤ 64 threads.")
+
+    if args.relevance:
+        relevance()
 
     database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE)
     env = server_environment(database_url)

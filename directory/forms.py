@@ -30,7 +30,12 @@ class SignupProfileForm(forms.Form):
 class DirectorySearchForm(forms.Form):
     """The directory filters; every field optional, GET only."""
 
-    q = forms.CharField(label=_("Nom"), required=False, max_length=100)
+    q = forms.CharField(
+        label=_("Nom ou sujet"),
+        help_text=_("Un nom, ou ce dont la personne s'occupe : « marchés publics », « ATSEM »…"),
+        required=False,
+        max_length=100,
+    )
     sujet = forms.ModelChoiceField(
         label=_("Sujet"),
         queryset=Topic.objects.active(),

@@ -393,3 +393,54 @@ def person_data_export(user: User) -> dict:
             ],
         }
     return data
+
+
+# --- Who handles… ----------------------------------------------------------------------------
+
+# The search app ranks people and structures for a subject (`website.search.service.
+# who_handles_for`); the directory may not import it, so the search app registers it here
+# when it starts (`ready()`).
+_who_handles_source = None
+
+
+def use_who_handles_source(source) -> None:
+    """`source(user, text, limit=)` returns uids ("person:3", "structure:5"), best first."""
+    global _who_handles_source
+    _who_handles_source = source
+
+
+@dataclass(frozen=True)
+class Handler:
+    """A person or a structure that handles a subject (`kind` says which)."""
+
+    kind: str
+    object: Person | Structure
+
+
+def who_handles(text: str, viewer: User, *, limit: int = 5) -> list[Handler]:
+    """The listed people and the structures whose functions, expertise or competences match
+    `text`, in the search's order. Three queries at most."""
+    if _who_handles_source is None or not text.strip():
+        return []
+    uids = _who_handles_source(viewer, text, limit=limit)
+    wanted = {"person": [], "structure": []}
+    for uid in uids:
+        kind, _, pk = uid.partition(":")
+        if kind in wanted and pk.isdigit():
+            wanted[kind].append(int(pk))
+    people = (
+        Person.objects.listed()
+        .prefetch_related(current_positions_prefetch())
+        .in_bulk(wanted["person"])
+        if wanted["person"]
+        else {}
+    )
+    structures = Structure.objects.in_bulk(wanted["structure"]) if wanted["structure"] else {}
+    found = {"person": people, "structure": structures}
+    handlers = []
+    for uid in uids:
+        kind, _, pk = uid.partition(":")
+        obj = found.get(kind, {}).get(int(pk)) if pk.isdigit() else None
+        if obj is not None:
+            handlers.append(Handler(kind=kind, object=obj))
+    return handlers

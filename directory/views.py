@@ -110,6 +110,9 @@ def person_list(request):
         near = filters.near or selectors.home_structure(_viewer_person(request.user))
         experts = selectors.experts_for(topics=[filters.topic], structure=near, limit=5)
         askers = selectors.people_who_asked_about(filters.topic, viewer=request.user)
+    # "Who handles…": a subject typed in the search box (a function, a competence) finds
+    # people and structures through the site's search ranking, beside the name matches.
+    handlers = selectors.who_handles(filters.q, request.user) if filters.q else []
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -118,6 +121,7 @@ def person_list(request):
         "filters": filters,
         "experts": experts,
         "askers": askers,
+        "handlers": handlers,
         "query": query.urlencode(),
         "searched": bool(request.GET),
     }

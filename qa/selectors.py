@@ -7,8 +7,6 @@ votes or topics (select_related for single rows, one prefetch per relation).
 from __future__ import annotations
 
 import difflib
-import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -268,56 +266,26 @@ def _attach_people(question, answers):
 
 # --- Similar questions ---------------------------------------------------------------------
 
-STOP_WORDS = set(
-    "alors aucun aussi autre avec avoir bon car ceci cela ces cette ceux chaque comme comment "
-    "dans des doit donc dont elle elles encore est etre faire faut fois font hors ici ils les "
-    "leur leurs mais meme mes moins mon nous notre nos par parce pas peut peu plus pour pourquoi "
-    "quand que quel quelle quelles quels qui sans ses son sont sous sur tant tous tout tres une "
-    "vos votre vous cest quoi entre elus agents commune communes".split()
-)
+# The search layer ranks similar questions (`website.search.service.similar_questions_for`);
+# `qa` may not import it, so the search app registers it here when it starts (`ready()`).
+_similar_questions_source = None
 
 
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in text if not unicodedata.combining(c))
-
-
-def title_words(title: str) -> list[str]:
-    words = re.findall(r"\w+", _fold(title))
-    return [w for w in dict.fromkeys(words) if len(w) >= 4 and w not in STOP_WORDS][:8]
+def use_similar_questions_source(source) -> None:
+    """`source(user, title, limit=, exclude_pk=)` returns questions, best first."""
+    global _similar_questions_source
+    _similar_questions_source = source
 
 
 def similar_questions(title: str, user, *, limit: int = 5, exclude_pk=None) -> list[Question]:
-    """Existing questions whose titles share words with `title` (best matches first).
+    """Existing questions and discussions close to `title` that `user` may see, best first.
 
-    One function so the search layer can swap in its index (`more_like`) without touching
-    the views: a title-word match on the database until then.
+    The same ranking as the search page and the ask form's live list: the search index,
+    through the source the search app registered (none: no suggestions).
     """
-    words = title_words(title)
-    if not words:
+    if _similar_questions_source is None:
         return []
-    # Match on a 5-letter stem so "mutualiser" finds "mutualisation"; the database compares
-    # accents literally, so both the typed and the accent-free spelling are tried.
-    stems = [w[:5] if len(w) > 5 else w for w in words]
-    typed = re.findall(r"\w+", title.lower())
-    raw_stems = [w[:5] if len(w) > 5 else w for w in typed if len(w) >= 4]
-    condition = Q()
-    for stem in set(stems) | set(raw_stems):
-        condition |= Q(title__icontains=stem)
-    candidates = (
-        questions_visible_to(user)
-        .filter(condition)
-        .exclude(pk=exclude_pk)
-        .order_by("-score", "-created_at")
-        .only("pk", "title", "slug", "kind", "answer_count", "accepted_answer", "score")[:100]
-    )
-
-    def score(question):
-        folded = _fold(question.title)
-        return sum(1 for stem in stems if stem in folded)
-
-    ranked = sorted(candidates, key=score, reverse=True)
-    return [q for q in ranked if score(q) > 0][:limit]
+    return _similar_questions_source(user, title, limit=limit, exclude_pk=exclude_pk)
 
 
 # --- Topics and experts --------------------------------------------------------------------

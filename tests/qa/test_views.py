@@ -150,22 +150,6 @@ def test_htmx_preview_endpoint_returns_the_fragment(client, member):
     assert "<html" not in response.content.decode()
 
 
-def test_similar_questions_are_shown_with_the_preview_without_javascript(
-    client, member, make_question
-):
-    # With JavaScript the ask form asks the search index (tests/search/test_views.py); the
-    # plain "Prévisualiser" round trip lists similar titles from the database.
-    client.force_login(member)
-    make_question(title="Mutualiser le déneigement entre communes")
-    make_question(title="Recrutement d'une secrétaire de mairie")
-    html = client.post(
-        "/questions/poser/",
-        {"title": "mutualisation du déneigement", "body": "Texte", "preview": "1"},
-    ).content.decode()
-    assert "Mutualiser le déneigement" in html
-    assert "Recrutement d" not in html
-
-
 def test_thread_redirects_to_canonical_slug_and_shows_everything(
     client, member, question, make_answer, make_comment
 ):

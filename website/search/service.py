@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 FEW_RESULTS = 2
 SIMILAR_MIN_WORDS = 3
 QUESTION_KINDS = ("question", "discussion")
+DIRECTORY_KINDS = ("person", "structure")
 REBUILD_FLAG = "search:rebuild-requested"
 
 
@@ -84,20 +85,52 @@ def search_for(user, query: str, *, filters=None, sort="relevance", page=1, per_
     return outcome
 
 
+def ranked_among(user, text: str, kinds, *, limit: int) -> list[SimilarHit]:
+    """The documents of these kinds that the search ranks first for `text`, among what the
+    user may see.
+
+    Used wherever the site suggests something from typed text, so that all of it ranks like
+    the results page: similar questions (ask form, with and without JavaScript), the
+    questions a regulatory update may affect, the directory's "who handles…".
+    """
+    return rank_kinds(text, documents.principals_for(user), kinds, limit=limit)
+
+
+def rank_kinds(text: str, principals, kinds, *, limit: int) -> list[SimilarHit]:
+    """`ranked_among` for a set of principals: one search per kind (the kind filter takes
+    one value), merged by score. `text` is read as plain words (a title may hold quotes or
+    dashes that are not query syntax)."""
+    words = [word for item in parse_query(text).positive for word in item.words]
+    if not words:
+        return []
+    backend = get_backend()
+    hits = []
+    try:
+        for kind in kinds:
+            request = SearchRequest(
+                query=" ".join(words),
+                principals=principals,
+                filters={"kind": kind},
+                per_page=limit,
+                facets=False,
+                highlight=False,
+            )
+            hits += backend.search(request).hits
+    except IndexUnavailable:
+        return []
+    hits.sort(key=lambda hit: hit.score, reverse=True)
+    return [
+        SimilarHit(uid=hit.uid, title=hit.title, url=hit.url, kind=hit.kind, score=hit.score)
+        for hit in hits[:limit]
+    ]
+
+
 def similar_for(user, text: str, *, limit: int = 5) -> list[SimilarHit]:
     """Questions and discussions close to a title being typed (from three words)."""
     parsed = parse_query(text)
     if sum(len(i.words) for i in parsed.positive) < SIMILAR_MIN_WORDS:
         return []
-    try:
-        return get_backend().similar(
-            parsed.canonical(),
-            documents.principals_for(user),
-            kinds=QUESTION_KINDS,
-            limit=limit,
-        )
-    except IndexUnavailable:
-        return []
+    return ranked_among(user, text, QUESTION_KINDS, limit=limit)
 
 
 def similar_questions_for(user, title: str, *, limit: int = 5, exclude_pk=None):
@@ -111,6 +144,12 @@ def similar_questions_for(user, title: str, *, limit: int = 5, exclude_pk=None):
         "pk", "title", "slug", "kind", "answer_count", "accepted_answer"
     ).in_bulk(pks)
     return [by_pk[pk] for pk in pks if pk in by_pk]
+
+
+def who_handles_for(user, text: str, *, limit: int = 5) -> list[str]:
+    """uids of the people and structures of the directory that handle what `text` names
+    (functions, expertise, competences), best first."""
+    return [hit.uid for hit in ranked_among(user, text, DIRECTORY_KINDS, limit=limit)]
 
 
 def index_status() -> str:

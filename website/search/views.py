@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from website.search import service
+from website.search.empty import empty_help_for
 from website.search.facets import facet_groups
 from website.search.results import KIND_LABELS
 
@@ -40,6 +41,8 @@ def search(request):
         context["hits"] = [
             {"hit": hit, "kind_label": KIND_LABELS.get(hit.kind, hit.kind)} for hit in results.hits
         ]
+        if not results.total:
+            context["empty_help"] = empty_help_for(request.user, outcome)
     template = "search/_results.html" if request.htmx else "search/results.html"
     return render(request, template, context)
 
