@@ -57,18 +57,21 @@ def ask(client, topic, number, structure=None):
 
 
 def test_a_long_standing_member_is_capped_on_questions_addressed_to_a_structure(
-    client, veteran, topic, commune
+    client, veteran, topic, commune, django_capture_on_commit_callbacks
 ):
     client.force_login(veteran)
     for number in range(LIMIT):
-        assert ask(client, topic, number, commune).status_code == 302
+        # Notifications go out once the question is committed.
+        with django_capture_on_commit_callbacks(execute=True):
+            assert ask(client, topic, number, commune).status_code == 302
     staff = commune.positions.values("person__user")
     told = Notification.objects.filter(recipient__in=staff)
     assert told.count() == LIMIT * 3  # each addressed question told the three agents
     mails = EmailDelivery.objects.filter(recipient__in=staff).count()
     assert mails == LIMIT * 3  # by e-mail too (the default for this kind)
 
-    response = ask(client, topic, LIMIT, commune)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = ask(client, topic, LIMIT, commune)
     assert response.status_code == 429
     html = response.content.decode()
     assert "questions adressées à une structure" in html

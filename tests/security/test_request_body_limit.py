@@ -26,11 +26,12 @@ def big_post(client, url, size):
     return client.generic("POST", url, b"x" * size, content_type="application/octet-stream")
 
 
-def assert_refused_in_french(response):
+def assert_refused_in_french(response, *, site_page=True):
     assert response.status_code == 413
     html = response.content.decode()
     assert TOO_LARGE in html and 'lang="fr"' in html
-    assert "Content-Security-Policy" in response  # a page of the site, with its headers
+    if site_page:  # a page of the site, with its headers (the admin is outside the CSP)
+        assert "Content-Security-Policy" in response
 
 
 def test_a_visitor_posting_an_oversized_body_gets_413_before_any_parsing(client, settings):
@@ -100,5 +101,6 @@ def test_an_editor_uploads_a_20_mb_document_but_not_a_larger_body(client, editor
     assert document.file.size == settings.WAGTAILDOCS_MAX_UPLOAD_SIZE
 
     assert_refused_in_french(
-        big_post(client, "/admin/documents/add/", settings.UPLOAD_BODY_MAX_SIZE + 1)
+        big_post(client, "/admin/documents/add/", settings.UPLOAD_BODY_MAX_SIZE + 1),
+        site_page=False,
     )
