@@ -84,10 +84,9 @@ class RequestBodyLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0  # Django reads no body for an invalid length
-        if length > body_limit_for(request.path):
-            return render(
-                request, "413.html", {"max_size": body_limit_for(request.path)}, status=413
-            )
+        limit = body_limit_for(request.path)
+        if length > limit:
+            return render(request, "413.html", {"max_size": limit}, status=413)
         return self.get_response(request)
 
 

@@ -27,16 +27,9 @@ from website.taxonomy.models import Topic
 FEED_ITEMS = 30
 
 
-def feed_token_for(user) -> str:
-    """The member's personal feed token, shared with their notification feed.
-
-    Renewed from the notification preferences page (the old address stops at once); unused for
-    `FEED_TOKEN_MAX_IDLE_DAYS` it expires (`website.notifications.services.feed_reader`).
-    """
-    return notification_services.feed_token_for(user=user).token
-
-
 def user_from_feed_token(token: str | None):
+    """The member whose personal feed token this is: the notification feed's token, renewed
+    from the preferences page, expired after `FEED_TOKEN_MAX_IDLE_DAYS` unused."""
     return notification_services.feed_reader(token=token)
 
 

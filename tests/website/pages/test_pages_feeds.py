@@ -4,9 +4,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from website.pages.feeds import feed_token_for
+from website.notifications import services as notification_services
 
 pytestmark = pytest.mark.django_db
+
+
+def feed_token_for(user) -> str:
+    """The personal token the feeds page puts in `?jeton=`."""
+    return notification_services.feed_token_for(user=user).token
 
 
 def test_the_regulatory_feed_is_public_atom(client, make_update, make_topic):
