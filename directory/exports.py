@@ -17,10 +17,15 @@ CSV_HEADER = [
 ]
 
 
+# What makes a spreadsheet read a cell as a formula (OWASP's CSV injection list), plus the
+# full-width forms spreadsheets normalise to them and a leading line feed.
+FORMULA_PREFIXES = frozenset("=+-@\t\r\n＝＋－＠")
+
+
 def _safe(value: str) -> str:
-    """Neutralise spreadsheet formulas (CSV injection): a cell never starts with = + - @."""
+    """Neutralise spreadsheet formulas (CSV injection): such a cell gets a leading apostrophe."""
     value = str(value or "")
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return "'" + value if value[:1] in FORMULA_PREFIXES else value
 
 
 def people_csv(people) -> str:

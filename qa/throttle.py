@@ -1,7 +1,8 @@
-"""Posting limits for new members and one-time submission tokens, in the shared cache.
+"""Posting limits and one-time submission tokens.
 
-The cache is the project's shared one (database or Redis in production), so limits count
-across worker processes.
+New members' hourly limit lives in the shared cache (database or Redis in production), so it
+counts across worker processes. The daily ceiling on questions addressed to a structure, for
+every member, is counted from the questions themselves.
 """
 
 from datetime import timedelta
@@ -49,6 +50,25 @@ def record_post(user) -> None:
             cache.incr(key)
         except ValueError:
             cache.set(key, 1, WINDOW_SECONDS)
+
+
+ADDRESSED_WINDOW = timedelta(hours=24)
+
+
+def addressed_question_allowed(user) -> bool:
+    """Whether `user` may address one more question to a structure in this rolling day.
+
+    Each such question notifies every current position holder of the structure (by e-mail by
+    default), so a ceiling holds for members of any age (`QA_ADDRESSED_QUESTIONS_PER_DAY`).
+    Deleted questions count: deleting one does not give its place back.
+    """
+    from qa.models import Question
+
+    since = timezone.now() - ADDRESSED_WINDOW
+    sent = Question.objects.filter(
+        author=user, addressed_to_structure__isnull=False, created_at__gte=since
+    ).count()
+    return sent < settings.QA_ADDRESSED_QUESTIONS_PER_DAY
 
 
 def _token_key(user, token):

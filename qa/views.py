@@ -209,6 +209,10 @@ def question_ask(request):
             if not throttle.post_allowed(request.user):
                 return _too_many(request)
             data = form.cleaned_data
+            if data["addressed_to_structure"] and not throttle.addressed_question_allowed(
+                request.user
+            ):
+                return _addressed_ceiling_reached(request, form, similar)
             result = _create_once(
                 request,
                 data["submission_token"],
@@ -237,6 +241,29 @@ def question_ask(request):
         request,
         "qa/question_ask.html",
         {"form": form, "preview_html": preview_html, "similar": similar, "chooser": chooser},
+    )
+
+
+def _addressed_ceiling_reached(request, form, similar):
+    """The ask form again, with what was typed and why it cannot go to a structure today."""
+    form.add_error(
+        "addressed_to_structure",
+        _(
+            "Vous avez atteint la limite de %(limit)d questions adressées à une structure en "
+            "24 heures (chacune prévient tous ses agents et élus). Publiez-la sans destinataire "
+            "ou réessayez demain."
+        )
+        % {"limit": settings.QA_ADDRESSED_QUESTIONS_PER_DAY},
+    )
+    chooser = _person_chooser(
+        query=str(request.POST.get("person_query", ""))[: forms.PERSON_QUERY_MAX_LENGTH],
+        chosen_pk=request.POST.get("addressed_to_person"),
+    )
+    return render(
+        request,
+        "qa/question_ask.html",
+        {"form": form, "preview_html": None, "similar": similar, "chooser": chooser},
+        status=429,
     )
 
 

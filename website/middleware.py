@@ -1,7 +1,7 @@
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -63,3 +63,34 @@ class MembersOnlyMiddleware:
             )
             return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)
+
+
+class RequestBodyLimitMiddleware:
+    """Refuse a request body over the documented size with 413, before anything reads it.
+
+    Django bounds only the non-file part of a form (`DATA_UPLOAD_MAX_MEMORY_SIZE`); a multipart
+    body of any size is read and spooled to disk by the CSRF middleware before a view can check
+    who is posting. `Content-Length` is compared first: `REQUEST_BODY_MAX_SIZE` everywhere,
+    `UPLOAD_BODY_MAX_SIZE` under the Wagtail admin, where editors upload documents and images.
+    Without `Content-Length` Django reads no body at all. The reverse proxy should refuse
+    larger bodies too (README, deployment).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django reads no body for an invalid length
+        limit = body_limit_for(request.path)
+        if length > limit:
+            return render(request, "413.html", {"max_size": limit}, status=413)
+        return self.get_response(request)
+
+
+def body_limit_for(path: str) -> int:
+    if path.startswith(settings.UPLOAD_BODY_PATH_PREFIXES):
+        return settings.UPLOAD_BODY_MAX_SIZE
+    return settings.REQUEST_BODY_MAX_SIZE

@@ -88,6 +88,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before any view or the CSRF check reads the body (its __call__ runs before process_view).
+    "website.middleware.RequestBodyLimitMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "website.middleware.MembersOnlyMiddleware",
@@ -176,7 +178,19 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
 }
+# Behind the reverse proxy REMOTE_ADDR is the proxy for everybody: the per-IP limits above would
+# be one bucket for the whole site. Set to the number of proxies that append the client's address
+# to X-Forwarded-For (1 behind one nginx/Caddy); the client is that many entries from the right,
+# so addresses a client writes itself are ignored. The check entraide.W001 warns when HTTPS is
+# read from a proxy header but no proxy is trusted here (website/checks.py).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
+# Or a header the proxy sets to the client's address alone (e.g. X-Real-IP); empty = unused.
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("ALLAUTH_TRUSTED_CLIENT_IP_HEADER", default="") or None
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# TOTP secrets and recovery-code seeds are stored encrypted (directory/mfa.py). Fernet keys,
+# comma-separated: the first encrypts, each decrypts (rotation). Empty: derived from SECRET_KEY.
+MFA_ADAPTER = "directory.mfa.MFAAdapter"
+MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEY", default=[])
 # Moderators, editors and superusers must turn on TOTP first (website/middleware.py).
 MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=True)
 MFA_TOTP_ISSUER = "Entraide"
@@ -243,6 +257,13 @@ WAGTAIL_FINISH_WORKFLOW_ACTION = "website.pages.workflows.publish_approved"
 WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Whole request bodies (website.middleware.RequestBodyLimitMiddleware, 413 above these): 3 MB
+# on the site (the directory import's 2 MB file fits), 25 MB under the Wagtail admin (documents
+# up to WAGTAILDOCS_MAX_UPLOAD_SIZE, images up to Wagtail's 10 MB). The proxy's own limit
+# (nginx `client_max_body_size`) should be the larger one.
+REQUEST_BODY_MAX_SIZE = env.int("REQUEST_BODY_MAX_SIZE", default=3 * 1024 * 1024)
+UPLOAD_BODY_MAX_SIZE = env.int("UPLOAD_BODY_MAX_SIZE", default=25 * 1024 * 1024)
+UPLOAD_BODY_PATH_PREFIXES = ("/admin/",)
 
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -322,6 +343,9 @@ LOGGING = {
 }
 
 # --- Notifications (docs/notifications.md) --------------------------------------------------
+# Questions one member may address to a structure in 24 hours: each one notifies every agent
+# and elected member holding a position there (qa/throttle.py, docs/security.md finding 15).
+QA_ADDRESSED_QUESTIONS_PER_DAY = env.int("QA_ADDRESSED_QUESTIONS_PER_DAY", default=5)
 # Experts of the asker's CC first, then the Pays: never more than this many per question.
 NOTIFICATIONS_MAX_EXPERTS_PER_QUESTION = env.int(
     "NOTIFICATIONS_MAX_EXPERTS_PER_QUESTION", default=5
@@ -332,3 +356,6 @@ NOTIFICATIONS_MAX_EXPERTS_PER_QUESTION = env.int(
 NOTIFICATIONS_EMAIL_MAX_ATTEMPTS = env.int("NOTIFICATIONS_EMAIL_MAX_ATTEMPTS", default=8)
 NOTIFICATIONS_EMAIL_RETRY_DELAY_SECONDS = 120
 NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE_DAYS = 180
+# A personal feed token (notifications and questions feeds) unused this many days stops working;
+# the member renews it from the notification preferences page (docs/security.md, finding 13).
+FEED_TOKEN_MAX_IDLE_DAYS = env.int("FEED_TOKEN_MAX_IDLE_DAYS", default=180)

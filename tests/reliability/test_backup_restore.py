@@ -6,6 +6,11 @@ Transactional: `pg_dump` and SQLite's backup API read committed data.
 
 import io
 import json
+import os
+import shutil
+import sqlite3
+import stat
+import subprocess
 import tarfile
 from pathlib import Path
 
@@ -13,6 +18,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.sessions.models import Session
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -212,3 +218,140 @@ def test_a_backup_from_another_database_engine_is_refused(isolated_files, make_u
         archive, isolated_files / "autre.tar.gz", change={"manifest.json": other_engine}
     )
     refused(foreign, "même moteur")
+
+
+# --- Secrets at rest (docs/security.md, finding 9) -----------------------------------------
+
+
+def test_the_archive_is_readable_by_its_owner_only(isolated_files, make_user):
+    make_user()
+    previous = os.umask(0o022)  # the usual umask: files readable by everybody
+    try:
+        archive = back_up(isolated_files)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(archive.stat().st_mode) == 0o600
+
+
+def archived_session_rows(archive, tmp_path) -> str:
+    """What the archive's database holds of `django_session`, as text."""
+    with tarfile.open(archive) as tar:
+        if connection.vendor == "sqlite":
+            tar.extract("database.sqlite3", tmp_path, filter="data")
+            database = tmp_path / "database.sqlite3"
+            rows = sqlite3.connect(database).execute("SELECT * FROM django_session").fetchall()
+            # Deleted rows must not linger in free pages either.
+            return repr(rows) + database.read_bytes().decode("latin-1")
+        tar.extract("database.pgdump", tmp_path, filter="data")
+        result = subprocess.run(  # noqa: S603 (fixed arguments)
+            [shutil.which("pg_restore"), "--data-only", "--table=django_session", "--file=-"]
+            + [str(tmp_path / "database.pgdump")],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return result.stdout
+
+
+def test_live_sessions_stay_out_of_the_archive(isolated_files, make_user, client):
+    member = make_user(email="session.vivante@example.org")
+    response = client.post("/comptes/login/", {"login": member.email, "password": TEST_PASSWORD})
+    assert response.status_code == 302
+    session_key = client.session.session_key
+    assert Session.objects.filter(session_key=session_key).exists()
+
+    archive = back_up(isolated_files)
+    assert session_key not in archived_session_rows(archive, isolated_files)
+
+    wipe(isolated_files)
+    output = restore(archive)
+    assert "Attention" not in output  # the manifest counts no session either
+    assert not Session.objects.exists()
+    assert User.objects.filter(email=member.email).exists()
+    # The copied cookie of the live session opens nothing on the restored site.
+    response = client.get("/questions/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/comptes/login/")
+
+
+def drop_every_table():
+    """A database that was never migrated: no table at all, not even django_migrations."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        else:
+            cursor.execute("PRAGMA foreign_keys = OFF")
+            for table in connection.introspection.table_names(cursor, include_views=True):
+                cursor.execute(f'DROP TABLE IF EXISTS "{table}"')
+            cursor.execute("PRAGMA foreign_keys = ON")
+        assert connection.introspection.table_names(cursor) == []
+
+
+def test_a_backup_restores_into_an_empty_database_never_migrated(
+    isolated_files, make_user, make_topic, make_structure, make_position, client
+):
+    question, document = create_content(make_user, make_topic, make_structure, make_position)
+    before = snapshot()
+    archive = back_up(isolated_files)
+
+    drop_every_table()
+    for path in (isolated_files / "media").rglob("*"):
+        if path.is_file():
+            path.unlink()
+
+    output = restore(archive)
+    assert "Restauration terminée" in output
+    assert "Attention" not in output
+    assert snapshot() == before
+    restored = get_document_model().objects.get(pk=document.pk)
+    assert Path(restored.file.path).read_bytes() == DOCUMENT_BYTES
+    response = client.post(
+        "/comptes/login/", {"login": "auteur.sauvegarde@example.org", "password": TEST_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(question.author_id)
+
+
+# --- Encrypted archives ---------------------------------------------------------------------
+
+KEY = "Y2xlLWRlLXRlc3QtZGVzLXNhdXZlZ2FyZGVzLTMyb2M="  # 32 bytes, base64: a test value
+OTHER_KEY = "dW5lLWF1dHJlLWNsZS1kZS0zMi1vY3RldHMtaWNpISE="
+
+
+def test_with_a_key_the_archive_is_encrypted_and_restores(
+    isolated_files, make_user, make_topic, make_structure, make_position, settings
+):
+    settings.BACKUP_ENCRYPTION_KEY = KEY
+    create_content(make_user, make_topic, make_structure, make_position)
+    before = snapshot()
+    output = isolated_files / "sauvegardes"
+    call_command("backup", output=str(output), stdout=io.StringIO())
+    (archive,) = output.glob("entraide-sauvegarde-*")
+    assert archive.name.endswith(".tar.gz.chiffre")
+    assert stat.S_IMODE(archive.stat().st_mode) == 0o600
+    data = archive.read_bytes()
+    assert not data.startswith(b"\x1f\x8b")  # not a gzip stream
+    with pytest.raises(tarfile.TarError):
+        tarfile.open(archive).close()
+    assert DOCUMENT_BYTES not in data and b"auteur.sauvegarde" not in data
+
+    wipe(isolated_files)
+    assert "Restauration terminée" in restore(archive)
+    assert snapshot() == before
+
+
+def test_a_wrong_or_missing_key_is_refused_in_french_and_nothing_changes(
+    isolated_files, make_user, settings
+):
+    settings.BACKUP_ENCRYPTION_KEY = KEY
+    make_user(email="garde.chiffre@example.org")
+    output = isolated_files / "sauvegardes"
+    call_command("backup", output=str(output), stdout=io.StringIO())
+    (archive,) = output.glob("entraide-sauvegarde-*")
+    make_user(email="apres.la.sauvegarde@example.org")
+
+    settings.BACKUP_ENCRYPTION_KEY = OTHER_KEY
+    refused(archive, "clé de chiffrement")
+    settings.BACKUP_ENCRYPTION_KEY = ""
+    refused(archive, "BACKUP_ENCRYPTION_KEY")
+    assert User.objects.filter(email="apres.la.sauvegarde@example.org").exists()

@@ -16,6 +16,8 @@ def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
         "SECRET_KEY": "a-production-like-secret-key-that-is-long-enough-and-random-8f3k2m",
         "ALLOWED_HOSTS": "entraide.example.org",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        # Behind the one reverse proxy of the README's deployment (check entraide.W001).
+        "ALLAUTH_TRUSTED_PROXY_COUNT": "1",
     }
     result = subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

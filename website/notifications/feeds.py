@@ -6,8 +6,8 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from website.feedgenerator import XmlSafeAtom1Feed
+from website.notifications import services
 from website.notifications.emails import absolute_url
-from website.notifications.models import FeedToken
 from website.notifications.selectors import notification_list_for
 
 FEED_SIZE = 50
@@ -17,14 +17,10 @@ class NotificationFeed(Feed):
     feed_type = XmlSafeAtom1Feed
 
     def get_object(self, request, token):
-        feed_token = (
-            FeedToken.objects.select_related("user")
-            .filter(token=token, user__is_active=True, user__approved_at__isnull=False)
-            .first()
-        )
-        if feed_token is None:
-            raise Http404(_("Ce flux n'existe pas ou son adresse a été renouvelée."))
-        return feed_token.user
+        user = services.feed_reader(token=token)
+        if user is None:
+            raise Http404(_("Ce flux n'existe pas, son adresse a été renouvelée ou a expiré."))
+        return user
 
     def title(self, user):
         return _("Mes notifications Entraide")

@@ -5,6 +5,7 @@ depends on the recipient's preference for its kind (see `kinds.DEFAULT_FREQUENCY
 """
 
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -218,13 +219,17 @@ def new_feed_token() -> str:
 
 
 class FeedToken(models.Model):
-    """The secret part of a member's personal Atom feed URL; regenerating it kills the old URL."""
+    """The secret of a member's personal Atom feeds (notifications, new questions per topic).
+
+    Regenerating it kills the old URLs at once; unused for `FEED_TOKEN_MAX_IDLE_DAYS` it expires.
+    """
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_feed"
     )
     token = models.CharField(_("jeton"), max_length=64, unique=True, default=new_feed_token)
     created_at = models.DateTimeField(_("créé le"), auto_now=True)
+    last_used_at = models.DateTimeField(_("dernière utilisation"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("jeton de flux")
@@ -232,3 +237,9 @@ class FeedToken(models.Model):
 
     def __str__(self):
         return str(self.user)
+
+    def is_expired(self, now=None) -> bool:
+        """Unused (neither read by a feed reader nor renewed) for the idle period."""
+        idle_since = max(filter(None, [self.created_at, self.last_used_at]))
+        max_idle = timedelta(days=settings.FEED_TOKEN_MAX_IDLE_DAYS)
+        return (now or timezone.now()) - idle_since > max_idle

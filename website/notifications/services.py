@@ -3,7 +3,7 @@
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -223,5 +223,31 @@ def feed_token_regenerate(*, user) -> FeedToken:
     token, created = FeedToken.objects.get_or_create(user=user)
     if not created:
         token.token = new_feed_token()
-        token.save(update_fields=["token", "created_at"])
+        token.last_used_at = None
+        token.save(update_fields=["token", "created_at", "last_used_at"])
     return token
+
+
+# A feed reader polls every few minutes: one write an hour is enough to measure idleness.
+FEED_USE_RECORDED_EVERY = timedelta(hours=1)
+
+
+def feed_reader(*, token: str | None):
+    """The approved, active member whose live feed token this is, or None.
+
+    An expired token (unused for `FEED_TOKEN_MAX_IDLE_DAYS`) opens nothing; a good one records
+    its use, which keeps it alive.
+    """
+    if not token:
+        return None
+    feed_token = (
+        FeedToken.objects.select_related("user")
+        .filter(token=token, user__is_active=True, user__approved_at__isnull=False)
+        .first()
+    )
+    now = timezone.now()
+    if feed_token is None or feed_token.is_expired(now):
+        return None
+    if feed_token.last_used_at is None or now - feed_token.last_used_at > FEED_USE_RECORDED_EVERY:
+        FeedToken.objects.filter(pk=feed_token.pk).update(last_used_at=now)
+    return feed_token.user

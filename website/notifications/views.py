@@ -3,6 +3,7 @@
 from datetime import timedelta
 from itertools import groupby
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -111,6 +112,8 @@ def preferences(request):
             "feed_url": request.build_absolute_uri(
                 reverse("notifications:feed", kwargs={"token": feed_token.token})
             ),
+            "feed_expired": feed_token.is_expired(),
+            "feed_max_idle_days": settings.FEED_TOKEN_MAX_IDLE_DAYS,
         },
         status=400 if form.is_bound and not form.is_valid() else 200,
     )
@@ -122,7 +125,11 @@ def feed_token_regenerate(request):
     check_can_use_notifications(request.user)
     services.feed_token_regenerate(user=request.user)
     messages.success(
-        request, _("Votre flux a une nouvelle adresse secrète ; l'ancienne ne fonctionne plus.")
+        request,
+        _(
+            "Vos flux ont une nouvelle adresse secrète (notifications et questions par sujet) ; "
+            "l'ancienne ne fonctionne plus."
+        ),
     )
     return redirect(reverse("notifications:preferences") + "#flux")
 

@@ -4,47 +4,33 @@
   pages, so these feeds are public; pages under a view restriction are left out.
 - `/flux/questions/<sujet>/`: new questions of a topic. Q&A is members-only unless
   `PUBLIC_READ` is on, so without it the feed needs the member's personal token
-  (`?jeton=…`, shown on `/flux/`), which stops working when the account is deactivated or its
-  password changes.
+  (`?jeton=…`, shown on `/flux/`: the notification feed's token), which stops working when the
+  account is deactivated, when the member renews it, or after `FEED_TOKEN_MAX_IDLE_DAYS` unused.
 """
 
 import datetime
 
-from django.contrib.auth import get_user_model
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.html import escape, strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from website.feedgenerator import XmlSafeAtom1Feed
+from website.notifications import services as notification_services
 from website.pages.models import RegulatoryUpdatePage
 from website.pages.permissions import can_read_questions_feed
 from website.taxonomy.models import Topic
 
 FEED_ITEMS = 30
-TOKEN_SALT = "entraide.pages.feeds"  # noqa: S105 - a key salt, not a secret
-
-
-def feed_token_for(user) -> str:
-    """A personal feed token; changing the password revokes it."""
-    digest = salted_hmac(TOKEN_SALT, f"{user.pk}:{user.password}", algorithm="sha256")
-    return f"{user.pk}-{digest.hexdigest()[:32]}"
 
 
 def user_from_feed_token(token: str | None):
-    if not token or "-" not in token:
-        return None
-    pk, _sep, _digest = token.partition("-")
-    if not pk.isdigit():
-        return None
-    user = get_user_model().objects.filter(pk=int(pk)).first()
-    if user is None or not constant_time_compare(feed_token_for(user), token):
-        return None
-    return user
+    """The member whose personal feed token this is: the notification feed's token, renewed
+    from the preferences page, expired after `FEED_TOKEN_MAX_IDLE_DAYS` unused."""
+    return notification_services.feed_reader(token=token)
 
 
 def _as_datetime(day: datetime.date) -> datetime.datetime:
@@ -107,7 +93,10 @@ class TopicQuestionsFeed(Feed):
         reader = user_from_feed_token(request.GET.get("jeton")) or request.user
         if not can_read_questions_feed(reader):
             raise PermissionDenied(
-                _("Ce flux est réservé aux membres : utilisez le lien personnel de la page Flux.")
+                _(
+                    "Ce flux est réservé aux membres : utilisez le lien personnel de la page "
+                    "Flux (un lien renouvelé ou inutilisé depuis longtemps ne fonctionne plus)."
+                )
             )
         return super().__call__(request, *args, **kwargs)
 

@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from directory.roles import is_member
+from website.notifications import services as notification_services
 from website.pages import selectors, services
-from website.pages.feeds import feed_token_for
 from website.pages.forms import RecheckForm
 from website.pages.models import QuestionRecheck
 from website.pages.permissions import (
@@ -51,13 +51,17 @@ def recheck_clear(request, pk):
 def feed_index(request):
     """The Atom feeds a reader may subscribe to, with the member's personal links."""
     topics = list(Topic.objects.active())
-    token = feed_token_for(request.user) if is_member(request.user) else None
+    feed_token = (
+        notification_services.feed_token_for(user=request.user) if is_member(request.user) else None
+    )
+    expired = feed_token is not None and feed_token.is_expired()
     return render(
         request,
         "pages/feed_index.html",
         {
             "topics": topics,
-            "token": token,
+            "token": feed_token.token if feed_token and not expired else None,
+            "token_expired": expired,
             "questions_feeds": can_read_questions_feed(request.user),
         },
     )

@@ -7,6 +7,10 @@ The archive (`entraide-sauvegarde-<date>.tar.gz`) holds:
   `database.pgdump` (`pg_dump --format=custom`, one consistent snapshot);
 - `media/…`: the uploaded files (documents, images).
 `manage.py restore ARCHIVE` puts it all back (docs/operations.md).
+
+The archive is readable by its owner only (mode 0600) and holds no live session (the rows of
+`django_session` and of the database cache tables are left out: a session key is a login). With
+`BACKUP_ENCRYPTION_KEY` set it is encrypted (`…tar.gz.chiffre`, website/archive_encryption.py).
 """
 
 from __future__ import annotations
@@ -25,13 +29,46 @@ from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+
+from website import archive_encryption
 
 FORMAT = 1
 MANIFEST = "manifest.json"
 DATABASE_FILES = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
 MEDIA_PREFIX = "media/"
+ENCRYPTED_SUFFIX = ".chiffre"
+# Saved without their rows: live sessions (a session key is a login).
+MODELS_WITHOUT_ROWS = {Session._meta.label}
+
+
+def tables_without_rows() -> list[str]:
+    """`django_session`, and the database cache tables (they may hold sessions or limits)."""
+    tables = [Session._meta.db_table]
+    for cache in settings.CACHES.values():
+        if cache["BACKEND"].endswith("DatabaseCache"):
+            tables.append(cache["LOCATION"])
+    return tables
+
+
+def encryption_key() -> bytes | None:
+    text = getattr(settings, "BACKUP_ENCRYPTION_KEY", "")
+    if not text:
+        return None
+    try:
+        return archive_encryption.parse_key(text)
+    except archive_encryption.BadKey as error:
+        raise CommandError(
+            "BACKUP_ENCRYPTION_KEY n'est pas une clé valide (32 octets en base64, voir "
+            f"docs/operations.md) : {error}."
+        ) from error
+
+
+def owner_only_file(path: Path):
+    """A new file readable and writable by its owner only, whatever the umask."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
 
 
 def engine_name(conn=connection) -> str:
@@ -108,6 +145,17 @@ def dump_database(engine: str, target: Path) -> None:
         try:
             # The online backup API copies a consistent snapshot while others keep writing.
             connection.connection.backup(destination)
+            existing = {
+                row[0]
+                for row in destination.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+            # secure_delete and VACUUM: the deleted rows do not linger in free pages.
+            destination.execute("PRAGMA secure_delete = ON")
+            for table in tables_without_rows():
+                if table in existing:
+                    destination.execute(f'DELETE FROM "{table}"')  # noqa: S608 (names from settings)
+            destination.commit()
+            destination.execute("VACUUM")
         finally:
             destination.close()
         return
@@ -118,6 +166,7 @@ def dump_database(engine: str, target: Path) -> None:
             "--format=custom",
             "--no-owner",
             "--no-privileges",
+            *(f"--exclude-table-data={table}" for table in tables_without_rows()),
             "--file",
             str(target),
             *args,
@@ -143,14 +192,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         output = Path(options["output"])
-        output.mkdir(parents=True, exist_ok=True)
+        output.mkdir(mode=0o700, parents=True, exist_ok=True)
         engine = engine_name()
+        key = encryption_key()
         created = datetime.now(UTC)
         name = f"entraide-sauvegarde-{created:%Y%m%d-%H%M%S-%f}.tar.gz"
         with tempfile.TemporaryDirectory(dir=output, prefix=".sauvegarde-") as work:
             work = Path(work)
             database = work / DATABASE_FILES[engine]
-            counts = row_counts()
+            counts = row_counts() | dict.fromkeys(MODELS_WITHOUT_ROWS, 0)
             dump_database(engine, database)
             files = {database.name: sha256(database)}
             media_root = Path(settings.MEDIA_ROOT)
@@ -173,18 +223,27 @@ class Command(BaseCommand):
             }
             (work / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
             partial = work / (name + ".partial")
-            with tarfile.open(partial, "w:gz") as archive:
+            with (
+                owner_only_file(partial) as handle,
+                tarfile.open(fileobj=handle, mode="w:gz") as archive,
+            ):
                 archive.add(work / MANIFEST, arcname=MANIFEST)
                 archive.add(database, arcname=database.name)
                 for path, arcname in media_files:
                     archive.add(path, arcname=arcname)
+            if key is not None:
+                name += ENCRYPTED_SUFFIX
+                encrypted = work / (name + ".partial")
+                archive_encryption.encrypt_file(partial, encrypted, key)
+                partial = encrypted
             final = output / name
             # Written aside then renamed: a half-written archive never carries the final name.
             os.replace(partial, final)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Sauvegarde écrite : {final} ({engine}, {len(media_files)} fichier(s) "
-                f"téléversé(s), version {manifest['version']})."
+                f"téléversé(s), version {manifest['version']}"
+                f"{', chiffrée' if key is not None else ''})."
             )
         )
         return None

@@ -3,7 +3,9 @@
 Checks first, then replaces: the archive must open, hold a manifest in a known format, every
 file must match its SHA-256, and the database engine must be the one configured here. Then the
 database is replaced (SQLite's backup API into the live file, or `pg_restore --clean`), the
-uploaded files are replaced, and the search index is rebuilt from the restored database.
+uploaded files are replaced, and the search index is rebuilt from the restored database. An
+encrypted archive (`…tar.gz.chiffre`) is first decrypted with `BACKUP_ENCRYPTION_KEY`. The
+target database may be empty (never migrated) or hold an older copy of the site.
 """
 
 from __future__ import annotations
@@ -23,12 +25,14 @@ from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from website import archive_encryption
 from website.management.commands.backup import (
     DATABASE_FILES,
     FORMAT,
     MANIFEST,
     MEDIA_PREFIX,
     code_version,
+    encryption_key,
     engine_name,
     pg_environment,
     pg_tool,
@@ -37,6 +41,14 @@ from website.management.commands.backup import (
 )
 
 CORRUPT = "Archive de sauvegarde illisible ou corrompue : {reason}. Rien n'a été modifié."
+NO_KEY = (
+    "Cette sauvegarde est chiffrée : définissez BACKUP_ENCRYPTION_KEY avec la clé utilisée "
+    "pour la sauvegarder. Rien n'a été modifié."
+)
+WRONG_KEY = (
+    "Impossible de déchiffrer la sauvegarde : la clé de chiffrement (BACKUP_ENCRYPTION_KEY) "
+    "n'est pas celle de cette archive, ou l'archive a été altérée. Rien n'a été modifié."
+)
 
 
 def corrupt(reason: str) -> CommandError:
@@ -78,6 +90,21 @@ def unpack(archive_path: Path, work: Path) -> dict:
         if sha256(work / name) != checksum:
             raise corrupt(f"l'empreinte de « {name} » ne correspond pas")
     return manifest
+
+
+def decrypted(archive_path: Path, work: Path) -> Path:
+    """The clear archive: `archive_path` itself, or its decryption into `work`."""
+    if not archive_encryption.is_encrypted(archive_path):
+        return archive_path
+    key = encryption_key()
+    if key is None:
+        raise CommandError(NO_KEY)
+    clear = work / "archive.tar.gz"
+    try:
+        archive_encryption.decrypt_file(archive_path, clear, key)
+    except archive_encryption.WrongKey as error:
+        raise CommandError(WRONG_KEY) from error
+    return clear
 
 
 def restore_sqlite(source: Path) -> None:
@@ -155,9 +182,11 @@ class Command(BaseCommand):
         if not archive.is_file():
             raise CommandError(f"Archive introuvable : {archive}")
         engine = engine_name()
-        with tempfile.TemporaryDirectory(prefix="entraide-restauration-") as work:
-            work = Path(work)
-            manifest = unpack(archive, work)
+        with tempfile.TemporaryDirectory(prefix="entraide-restauration-") as temporary:
+            clear_archive = decrypted(archive, Path(temporary))
+            work = Path(temporary) / "contenu"
+            work.mkdir()
+            manifest = unpack(clear_archive, work)
             if manifest.get("engine") != engine:
                 raise CommandError(
                     f"Cette sauvegarde vient d'une base « {manifest.get('engine')} » alors que "
