@@ -318,12 +318,12 @@ def my_data(request):
     return response
 
 
-def _has_no_password(request) -> bool:
-    return not request.user.has_usable_password()
+def _erasing_without_password(request) -> bool:
+    return request.method == "POST" and not request.user.has_usable_password()
 
 
 @members_only
-@reauthentication_required(enabled=_has_no_password)
+@reauthentication_required(enabled=_erasing_without_password)
 def my_erase(request):
     """Erase my account after confirming my password; posts stay under "Ancien membre".
 

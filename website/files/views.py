@@ -58,6 +58,8 @@ def protected_file(request, name):
     if not getattr(settings, "SENDFILE_BACKEND", None):
         options["backend"] = sendfile_streaming_backend.sendfile
     response = sendfile(request, path, **options)
+    if response.get("Content-Encoding") == "None":
+        del response["Content-Encoding"]  # Wagtail's sendfile writes None for plain files
     response["Cache-Control"] = "private, no-cache" if restrictions else "public, max-age=3600"
     # A file opened on its own runs nothing, whatever it holds (an SVG, HTML in a .txt).
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
