@@ -202,3 +202,19 @@ def test_the_author_keeps_the_moderation_notice_naming_their_own_thread(make_use
     notice = Notification.objects.get(recipient=asker, kind=Kind.MODERATION)
     assert notice.title == TITLE
     assert "Données personnelles" in notice.excerpt
+
+
+def test_an_acceptance_fanned_out_after_the_deletion_notifies_nobody(
+    make_user, delete, ask, answer
+):
+    """With the database task backend the fan-out runs later: by then the post may be gone."""
+    from website.notifications.events import handle
+
+    asker, answerer = make_user(), make_user()
+    posted = answer(answerer, ask(asker, title=TITLE), body=SECRET)
+    delete(f"/reponses/{posted.pk}/supprimer/")
+    for event in ("answer_accepted", "answer_validated"):
+        assert handle(event, {"answer_id": posted.pk, "by_id": asker.pk}) == []
+    assert not Notification.objects.filter(
+        recipient=answerer, kind__in=[Kind.ANSWER_ACCEPTED, Kind.ANSWER_VALIDATED]
+    ).exists()
