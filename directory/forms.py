@@ -186,14 +186,23 @@ class ImportApplyForm(forms.Form):
 
 
 class EraseAccountForm(forms.Form):
+    """The password confirms the erasure; an account without one (ProConnect) ticks a box
+    instead, and the view has it re-authenticate by an e-mailed code (allauth)."""
+
     password = forms.CharField(
         label=_("Votre mot de passe, pour confirmer"),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    confirm = forms.BooleanField(
+        label=_("Je confirme vouloir effacer définitivement mon compte"),
+        error_messages={"required": _("Cochez la case pour confirmer l'effacement.")},
     )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.uses_password = user.has_usable_password()
+        del self.fields["confirm" if self.uses_password else "password"]
 
     def clean_password(self):
         password = self.cleaned_data["password"]

@@ -1,5 +1,7 @@
 """Writes on accounts and directory entries. Views, commands and tests call these."""
 
+from datetime import timedelta
+
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
@@ -22,7 +24,7 @@ from directory.models import (
     User,
 )
 from directory.roles import EXPERTS, MEMBERS
-from directory.signals import account_approved
+from directory.signals import account_approved, account_erasing
 
 
 @transaction.atomic
@@ -212,6 +214,9 @@ def expertise_refuse(*, link: TopicInterest, refused_by: User) -> None:
 
 # --- Import ------------------------------------------------------------------------------------
 
+# A participant list uploaded but never applied is personal data without purpose after this.
+UNAPPLIED_IMPORT_KEPT_FOR = timedelta(days=7)
+
 
 def directory_import(
     *, text: str, dry_run: bool, valid_rows_only: bool = False, encoding: str = ""
@@ -230,8 +235,14 @@ def directory_import(
 
 @transaction.atomic
 def directory_import_upload(*, filename: str, data: bytes, uploaded_by: User) -> DirectoryImport:
-    """Keep an uploaded file (decoded) so the moderator can check it, then apply it."""
+    """Keep an uploaded file (decoded) so the moderator can check it, then apply it.
+
+    Uploads never applied are deleted after `UNAPPLIED_IMPORT_KEPT_FOR` (at the next upload).
+    """
     decoded = importer.decode(data)
+    DirectoryImport.objects.filter(
+        applied_at__isnull=True, created_at__lt=timezone.now() - UNAPPLIED_IMPORT_KEPT_FOR
+    ).delete()
     return DirectoryImport.objects.create(
         filename=filename[:255],
         content=decoded.text,
@@ -255,9 +266,11 @@ def directory_import_apply(
             encoding=batch.encoding,
         )
         if report.applied:
+            # The file (names, e-mails, phones) is not kept once applied: only the summary.
             batch.applied_at = timezone.now()
             batch.summary = report.summary()
-            batch.save(update_fields=["applied_at", "summary"])
+            batch.content = ""
+            batch.save(update_fields=["applied_at", "summary", "content"])
     return report
 
 
@@ -272,9 +285,11 @@ class ImportAlreadyApplied(Exception):
 def account_erase(*, user: User) -> None:
     """Erase an account: the directory entry goes, the account is deleted, sessions end.
 
-    Posts keep existing (their author becomes empty: "Ancien membre"). If another table
-    protects the account from deletion, it is deactivated and anonymised instead.
+    Posts keep existing (their author becomes empty: "Ancien membre"). The layers above
+    erase what else names the person (`signals.account_erasing`, same transaction). If
+    another table protects the account from deletion, it is deactivated and anonymised.
     """
+    account_erasing.send(sender=User, user=user)
     Person.objects.filter(user=user).delete()
     user_id = user.pk
     try:

@@ -322,9 +322,18 @@ def my_data(request):
     return response
 
 
+def _erasing_without_password(request) -> bool:
+    return request.method == "POST" and not request.user.has_usable_password()
+
+
 @members_only
+@reauthentication_required(enabled=_erasing_without_password)
 def my_erase(request):
-    """Erase my account after confirming my password; posts stay under "Ancien membre"."""
+    """Erase my account after confirming my password; posts stay under "Ancien membre".
+
+    An account without a usable password (ProConnect) confirms with a box, and its POST
+    needs a recent re-authentication: allauth keeps it, e-mails a code, then replays it.
+    """
     form = EraseAccountForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         user = request.user
@@ -396,7 +405,8 @@ def account_approve(request, pk):
 def export_csv(request):
     """The filtered list as CSV (contact details only where their owner made them visible)."""
     _form, filters = _filters(request)
-    people = selectors.person_list_for(request.user, filters)
+    # People who objected to being listed are left out, even for moderators.
+    people = selectors.person_list_for(request.user, filters).listed()
     response = HttpResponse(exports.people_csv(people), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="annuaire-entraide.csv"'
     return response
@@ -459,6 +469,8 @@ def import_detail(request, pk):
                 _("Rien n'a été importé : le fichier contient des erreurs (voir le bilan)."),
             )
         batch.refresh_from_db()
+    elif batch.applied_at is not None:
+        report = None  # the file is gone once applied: its summary is what remains
     else:
         report = services.directory_import(
             text=batch.content, dry_run=True, encoding=batch.encoding

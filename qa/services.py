@@ -530,9 +530,14 @@ def question_unlock(*, question: Question, by, reason: str = "") -> Question:
 
 @transaction.atomic
 def post_delete(*, post: Post, by, reason: str = "") -> Post:
-    """Soft delete: hidden from members, kept for moderators, restorable."""
+    """Soft delete: hidden from members, kept for moderators, restorable.
+
+    `post_deleted` goes out inside the transaction: the copies of the post the layers above
+    keep (notification excerpts, queued e-mails) are erased with it, or nothing is deleted.
+    """
     post.deleted_at = timezone.now()
     post.save(update_fields=["deleted_at"])
+    signals.post_deleted.send(sender=type(post), post=post)
     if isinstance(post, Answer):
         Question.objects.filter(pk=post.question_id).update(answer_count=F("answer_count") - 1)
         Question.objects.filter(pk=post.question_id, accepted_answer=post).update(
@@ -592,6 +597,24 @@ def merge_duplicate_answers(*, duplicate: Question, by, reason: str = "") -> int
     _visibility_changed(duplicate)
     _visibility_changed(canonical)
     return moved
+
+
+# --- Personal data ---------------------------------------------------------------------------
+
+
+def author_context_erase(*, user) -> int:
+    """Erasure of an account (`directory.signals.account_erasing`, inside its transaction):
+    its questions lose the function and structure recorded when asked, since « Ancien membre,
+    Secrétaire de mairie — Barrême » still names one person in a village. Returns how many."""
+    questions = list(
+        Question.objects.filter(author=user).exclude(author_function="", author_structure=None)
+    )
+    Question.objects.filter(pk__in=[q.pk for q in questions]).update(
+        author_function="", author_structure=None
+    )
+    for question in questions:
+        _visibility_changed(question)  # search re-indexes it without the structure
+    return len(questions)
 
 
 # --- FAQ -----------------------------------------------------------------------------------

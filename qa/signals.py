@@ -1,9 +1,11 @@
 """Events of the Q&A layer, for the layers above (notifications, search, pages).
 
-Every signal is sent by a service of `qa/services.py` inside `transaction.on_commit`, so a
-receiver only ever sees committed data and a failing receiver never rolls back the user's
-action. `sender` is always the model class of the main object. The keyword arguments of each
-signal are listed in docs/qa.md ("Signals").
+Every signal but `post_deleted` is sent by a service of `qa/services.py` inside
+`transaction.on_commit`, so a receiver only ever sees committed data and a failing receiver
+never rolls back the user's action. `post_deleted` is sent inside the deleting transaction:
+what its receivers erase (copies of the post elsewhere) goes with the post, or neither does.
+`sender` is always the model class of the main object. The keyword arguments of each signal
+are listed in docs/qa.md ("Signals").
 """
 
 from django.dispatch import Signal
@@ -20,6 +22,8 @@ answer_accepted = Signal()
 answer_validated = Signal()
 # kwargs: post (Question, Answer or Comment), by, revision
 post_edited = Signal()
+# kwargs: post (Question, Answer or Comment) a moderator soft-deleted; sent in the transaction
+post_deleted = Signal()
 # kwargs: action (ModerationAction)
 moderation_action = Signal()
 # kwargs: question, user

@@ -233,10 +233,19 @@ WAGTAILADMIN_PERMITTED_LANGUAGES = [("fr", "Français"), ("en", "English")]
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files are never served from MEDIA_URL: their URLs go to /fichiers/<name>, a view
+# that checks the collection's view restrictions (website/files/, docs/operations.md). The
+# proxy must not expose MEDIA_ROOT; in production it sends the file after the check.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+# How a checked file is sent: Wagtail's streaming backend (default), or
+# "website.files.sendfile_nginx" (X-Accel-Redirect to SENDFILE_URL + the file's name, an
+# `internal` location aliasing MEDIA_ROOT) or "website.files.sendfile_xsendfile" (Apache's
+# X-Sendfile). Wagtail's document view uses the same setting.
+SENDFILE_BACKEND = env.str("SENDFILE_BACKEND", default="wagtail.utils.sendfile_streaming_backend")
+SENDFILE_URL = env.str("SENDFILE_URL", default="/fichiers-internes/")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "website.files.storage.ProtectedFileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -10,6 +10,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from directory import allauth as account_views
 from website import views
+from website.files import views as file_views
 
 # The Django admin login goes through allauth (rate limits, MFA); no second login form.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -68,6 +69,8 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
+    # Every uploaded file (documents, images, renditions), after a permission check.
+    path("fichiers/<path:name>", file_views.protected_file, name="protected_file"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("directory.urls")),

@@ -71,6 +71,7 @@ NOT_PAGES = {
     "directory:export_csv": "CSV download",
     "directory:my_data": "JSON download",
     "directory:person_vcard": "vCard download",
+    "protected_file": "uploaded file download (documents, images) after a permission check",
     "mfa_download_recovery_codes": "text download",
     "pages:regulatory_feed": "Atom feed",
     "pages:regulatory_topic_feed": "Atom feed",

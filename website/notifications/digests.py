@@ -94,6 +94,7 @@ def collect(frequency: str, *, now: datetime) -> dict[int, DigestContent]:
             read_at__isnull=True,
             email_delivery__isnull=True,
             digest_delivery__isnull=True,
+            redacted_at__isnull=True,
             created_at__lte=now,
             created_at__gte=now - MAX_AGE,
             recipient__in=reachable_users(),

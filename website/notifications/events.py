@@ -185,9 +185,15 @@ def comment_created(payload: dict) -> list:
 
 
 def _answer(answer_id):
+    """The answer, unless it or its thread was deleted before the task ran (finding 5)."""
     from qa.models import Answer
 
-    return Answer.objects.select_related("author", "question").filter(pk=answer_id).first()
+    return (
+        Answer.objects.alive()
+        .select_related("author", "question")
+        .filter(pk=answer_id, question__deleted_at__isnull=True)
+        .first()
+    )
 
 
 @handler("answer_accepted")

@@ -38,12 +38,12 @@ class NotificationFeed(Feed):
         return notification_list_for(user)[:FEED_SIZE]
 
     def item_title(self, notification):
-        return f"{notification.headline} : {notification.title}"
+        return f"{notification.headline} : {notification.shown_title}"
 
     def item_description(self, notification):
         # Atom's <summary> is declared `type="html"`: the plain-text excerpt (raw Markdown of
         # a post) must be escaped, or a feed reader would render a member's HTML.
-        return escape(notification.excerpt)
+        return escape(notification.shown_excerpt)
 
     def item_link(self, notification):
         return absolute_url(notification.url)

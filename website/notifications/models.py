@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from website.notifications.kinds import DEFAULT_FREQUENCY, HEADLINES, Frequency, Kind
 
+DELETED_POST = _("Message supprimé")
+
 
 class NotificationQuerySet(models.QuerySet):
     def for_user(self, user):
@@ -68,6 +70,15 @@ class Notification(models.Model):
     target = GenericForeignKey("target_type", "target_id")
     created_at = models.DateTimeField(_("créée le"), default=timezone.now)
     read_at = models.DateTimeField(_("lue le"), null=True, blank=True)
+    redacted_at = models.DateTimeField(
+        _("effacée le"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Le message dont elle parlait a été supprimé : son extrait (et le titre, si la "
+            "discussion entière est supprimée) a été effacé."
+        ),
+    )
     email_delivery = models.ForeignKey(
         "EmailDelivery",
         verbose_name=_("envoi immédiat"),
@@ -111,6 +122,18 @@ class Notification(models.Model):
     @property
     def headline(self) -> str:
         return HEADLINES[self.kind] % {"actor": self.actor_name or _("Un membre")}
+
+    @property
+    def shown_title(self) -> str:
+        """The stored title; « Message supprimé » once its whole thread was deleted."""
+        return self.title or str(DELETED_POST)
+
+    @property
+    def shown_excerpt(self) -> str:
+        """The stored excerpt; « Message supprimé » in its place once the post was deleted."""
+        if self.redacted_at is not None and self.title:
+            return str(DELETED_POST)
+        return self.excerpt
 
     @property
     def link(self) -> str:

@@ -1,9 +1,10 @@
 """Signal receivers: the lower layers announce events, we queue the fan-out.
 
-Receivers run no query: they pass ids to the background task, so a request's cost does not
-depend on how many people will be notified. The senders call them after their transaction
-commits, and `enqueue_fan_out` swallows (and logs) queueing errors: a notification problem
-never undoes or breaks the member's action.
+Receivers run no query (except `on_post_deleted` and `on_account_erasing`, which erase copies
+inside the sender's transaction): they pass ids to the background task, so a request's cost
+does not depend on how many people will be notified. The senders call them after their
+transaction commits, and `enqueue_fan_out` swallows (and logs) queueing errors: a
+notification problem never undoes or breaks the member's action.
 """
 
 from django.db import transaction
@@ -41,6 +42,23 @@ def on_answer_validated(sender, answer, by=None, **kwargs):
 
 def on_moderation_action(sender, action, **kwargs):
     enqueue_fan_out("moderation_action", {"action_id": action.pk})
+
+
+def on_post_deleted(sender, post, **kwargs):
+    """The one receiver that writes at once: it runs inside the moderator's deleting
+    transaction, so the post's copies go with it (a few bulk updates, whatever the number
+    of recipients)."""
+    from website.notifications.redaction import redact_deleted_post
+
+    redact_deleted_post(post)
+
+
+def on_account_erasing(sender, user, **kwargs):
+    """Inside the erasure's transaction: other members' notifications and e-mails stop
+    naming the person."""
+    from website.notifications.services import actor_erase
+
+    actor_erase(user=user)
 
 
 def on_proposal_scheduled(sender, proposal, meeting, scheduled_by=None, **kwargs):
@@ -82,12 +100,14 @@ def connect() -> None:
 
     pairs = [
         (directory_signals.account_approved, on_account_approved),
+        (directory_signals.account_erasing, on_account_erasing),
         (qa_signals.question_created, on_question_created),
         (qa_signals.answer_created, on_answer_created),
         (qa_signals.comment_created, on_comment_created),
         (qa_signals.answer_accepted, on_answer_accepted),
         (qa_signals.answer_validated, on_answer_validated),
         (qa_signals.moderation_action, on_moderation_action),
+        (qa_signals.post_deleted, on_post_deleted),
         (agenda_signals.proposal_scheduled, on_proposal_scheduled),
         (pages_signals.question_marked_for_recheck, on_question_marked_for_recheck),
         (page_published, on_page_published),

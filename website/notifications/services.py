@@ -8,13 +8,15 @@ from datetime import datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from website.notifications import emails
 from website.notifications.kinds import DIGEST_FREQUENCIES, Frequency, Kind
 from website.notifications.models import (
     DeliveryKind,
+    DeliveryStatus,
     EmailDelivery,
     FeedToken,
     Notification,
@@ -135,14 +137,12 @@ def schedule_immediate_emails(*, notifications: Sequence[Notification]) -> list[
     return deliveries
 
 
-def _immediate_delivery(notification: Notification) -> EmailDelivery:
-    user = notification.recipient
-    unsubscribe = unsubscribe_url(user_id=user.pk, scope=f"kind:{notification.kind}")
-    rendered = emails.render_email(
+def _render_immediate(notification: Notification, unsubscribe: str):
+    return emails.render_email(
         template="notification",
         subject=notification.title,
         context={
-            "user": user,
+            "user": notification.recipient,
             "notification": notification,
             "link": emails.absolute_url(notification.url),
             "unsubscribe_url": unsubscribe,
@@ -150,6 +150,12 @@ def _immediate_delivery(notification: Notification) -> EmailDelivery:
             "preferences_url": emails.absolute_url("/compte/preferences/"),
         },
     )
+
+
+def _immediate_delivery(notification: Notification) -> EmailDelivery:
+    user = notification.recipient
+    unsubscribe = unsubscribe_url(user_id=user.pk, scope=f"kind:{notification.kind}")
+    rendered = _render_immediate(notification, unsubscribe)
     delivery, _created = EmailDelivery.objects.get_or_create(
         idempotency_key=f"notification:{notification.pk}",
         defaults={
@@ -166,6 +172,57 @@ def _immediate_delivery(notification: Notification) -> EmailDelivery:
     Notification.objects.filter(pk=notification.pk).update(email_delivery=delivery)
     notification.email_delivery = delivery
     return delivery
+
+
+# --- Erasure of an account ---------------------------------------------------------------
+
+
+ERASED_EMAIL_TEXT = gettext_lazy(
+    "Le texte de cet e-mail a été effacé : il nommait un membre qui a effacé son compte."
+)
+
+
+@transaction.atomic
+def actor_erase(*, user) -> int:
+    """Erasure of an account (`directory.signals.account_erasing`, inside its transaction):
+    other members' notifications stop naming it (« Un membre »), and so do the stored
+    e-mails. An immediate e-mail not sent yet is rendered again without the name; a pending
+    digest is withdrawn (its notifications go to the next one); the text of every e-mail
+    already sent, failed or cancelled is erased. The account's own notifications and e-mails
+    go too (they cascade when it is deleted; here also when it is only anonymised).
+    Returns how many notifications were anonymised."""
+    named = Notification.objects.filter(actor=user).exclude(recipient=user)
+    ids = list(named.values_list("pk", flat=True))
+    Notification.objects.filter(pk__in=ids).update(actor_name="")
+    deliveries = EmailDelivery.objects.filter(
+        Q(immediate_notifications__in=ids) | Q(digest_notifications__in=ids)
+    ).distinct()
+    pending = Q(status=DeliveryStatus.PENDING)
+    for delivery in deliveries.filter(pending, kind=DeliveryKind.IMMEDIATE):
+        notification = delivery.immediate_notifications.select_related("recipient").first()
+        rendered = _render_immediate(notification, delivery.unsubscribe_url)
+        delivery.subject, delivery.body_text, delivery.body_html = (
+            rendered.subject,
+            rendered.text,
+            rendered.html,
+        )
+        delivery.save(update_fields=["subject", "body_text", "body_html"])
+    withdrawn = list(
+        deliveries.filter(pending).exclude(kind=DeliveryKind.IMMEDIATE).values_list("pk", flat=True)
+    )
+    Notification.objects.filter(digest_delivery__in=withdrawn).update(digest_delivery=None)
+    EmailDelivery.objects.filter(pk__in=withdrawn).update(
+        status=DeliveryStatus.CANCELLED,
+        next_attempt_at=None,
+        last_error="Un membre nommé a effacé son compte : résumé annulé.",
+    )
+    text = str(ERASED_EMAIL_TEXT)
+    EmailDelivery.objects.filter(pk__in=deliveries.values("pk")).exclude(
+        pending, kind=DeliveryKind.IMMEDIATE
+    ).update(body_text=text, body_html=text)
+    EmailDelivery.objects.filter(recipient=user).delete()
+    Notification.objects.filter(recipient=user).delete()
+    return len(ids)
 
 
 # --- The member's own actions --------------------------------------------------------------

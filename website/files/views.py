@@ -1,0 +1,67 @@
+"""`/fichiers/<name>`: the one way to download an uploaded file.
+
+The file must belong to a record (a Wagtail document, an original image or a rendition);
+the view applies that record's collection view restrictions (the members-only collection is
+restricted to the *Membres* group), then sends the file — streamed by Django, or handed to the
+proxy by `X-Accel-Redirect` / `X-Sendfile` (`SENDFILE_BACKEND`, docs/operations.md). A file
+no record owns is never served.
+"""
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, SuspiciousFileOperation
+from django.core.files.storage import default_storage
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
+from wagtail.utils import sendfile_streaming_backend
+from wagtail.utils.sendfile import sendfile
+
+# Folders Wagtail stores into; anything else under MEDIA_ROOT is not ours to serve.
+DOCUMENTS, ORIGINAL_IMAGES, RENDITIONS = "documents/", "original_images/", "images/"
+
+
+def _owner(name: str):
+    """(collection, is_document) of the record owning the stored file, or 404."""
+    if name.startswith(DOCUMENTS):
+        owner = get_document_model().objects.filter(file=name).select_related("collection")
+        document = owner.first()
+        return (document.collection, True) if document else (None, None)
+    if name.startswith(ORIGINAL_IMAGES):
+        image = get_image_model().objects.filter(file=name).select_related("collection").first()
+        return (image.collection, False) if image else (None, None)
+    if name.startswith(RENDITIONS):
+        renditions = get_image_model().get_rendition_model().objects
+        rendition = renditions.filter(file=name).select_related("image__collection").first()
+        return (rendition.image.collection, False) if rendition else (None, None)
+    return None, None
+
+
+@require_safe
+def protected_file(request, name):
+    collection, is_document = _owner(name)
+    if collection is None:
+        raise Http404(_("Ce fichier n'existe pas."))
+    restrictions = list(collection.get_view_restrictions())
+    for restriction in restrictions:
+        if not restriction.accept_request(request):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            raise PermissionDenied(_("Ce fichier est réservé aux membres."))
+    try:
+        path = default_storage.path(name)
+    except SuspiciousFileOperation as error:
+        raise Http404(_("Ce fichier n'existe pas.")) from error
+    options = {"attachment": is_document}
+    if not getattr(settings, "SENDFILE_BACKEND", None):
+        options["backend"] = sendfile_streaming_backend.sendfile
+    response = sendfile(request, path, **options)
+    if response.get("Content-Encoding") == "None":
+        del response["Content-Encoding"]  # Wagtail's sendfile writes None for plain files
+    response["Cache-Control"] = "private, no-cache" if restrictions else "public, max-age=3600"
+    # A file opened on its own runs nothing, whatever it holds (an SVG, HTML in a .txt).
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
