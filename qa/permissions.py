@@ -75,6 +75,12 @@ def can_view_question(user, question) -> bool:
     return not question.deleted_at or is_moderator(user)
 
 
+def can_view_post(user, post) -> bool:
+    """A post is seen where its thread is, unless it (or the answer it hangs on) was deleted:
+    deleted posts stay visible to moderators only."""
+    return can_view_question(user, _thread(post)) and (_post_alive(post) or is_moderator(user))
+
+
 def can_see_deleted(user) -> bool:
     return is_moderator(user)
 
@@ -154,7 +160,7 @@ def can_edit_post(user, post) -> bool:
 
 
 def can_view_revisions(user, post) -> bool:
-    return can_view_question(user, _thread(post)) and (_post_alive(post) or is_moderator(user))
+    return can_view_post(user, post)
 
 
 def can_rollback(user, post) -> bool:
