@@ -9,11 +9,10 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from directory.models import (
-    InterestKind,
     Person,
     Position,
     Structure,
@@ -74,27 +73,15 @@ def experts_for(*, topics, structure: Structure | None = None, limit: int = 5) -
     topic_ids = [getattr(topic, "pk", topic) for topic in topics]
     if not topic_ids:
         return []
-    matching = TopicInterest.objects.filter(
-        person=OuterRef("pk"),
-        kind=InterestKind.EXPERTISE,
-        is_confirmed=True,
-        topic_id__in=topic_ids,
+    matching = TopicInterest.objects.recognised().filter(
+        person=OuterRef("pk"), topic_id__in=topic_ids
     )
+    matching_count = matching.order_by().values("person").annotate(n=Count("pk")).values("n")
     people = (
         Person.objects.listed()
         .with_active_account()
         .filter(Exists(matching))
-        .annotate(
-            matching_topics=Count(
-                "topic_links",
-                filter=Q(
-                    topic_links__kind=InterestKind.EXPERTISE,
-                    topic_links__is_confirmed=True,
-                    topic_links__topic_id__in=topic_ids,
-                ),
-                distinct=True,
-            )
-        )
+        .annotate(matching_topics=Subquery(matching_count))
     )
     nearby = area_ids(structure)
     if nearby:
@@ -136,11 +123,7 @@ def person_list_for(viewer: User, filters: PersonFilters) -> QuerySet[Person]:
         people = people.filter(search_name__contains=word)
     if filters.topic is not None:
         people = people.filter(
-            Exists(
-                TopicInterest.objects.filter(
-                    person=OuterRef("pk"), topic=filters.topic, is_confirmed=True
-                )
-            )
+            Exists(TopicInterest.objects.held().filter(person=OuterRef("pk"), topic=filters.topic))
         )
     positions = Position.objects.current().filter(person=OuterRef("pk"))
     position_filter = False
@@ -164,11 +147,8 @@ def person_list_for(viewer: User, filters: PersonFilters) -> QuerySet[Person]:
     if filters.topic is not None:
         people = people.annotate(
             is_expert=Exists(
-                TopicInterest.objects.filter(
-                    person=OuterRef("pk"),
-                    topic=filters.topic,
-                    kind=InterestKind.EXPERTISE,
-                    is_confirmed=True,
+                TopicInterest.objects.recognised().filter(
+                    person=OuterRef("pk"), topic=filters.topic
                 )
             )
         )
@@ -244,7 +224,9 @@ def person_detail_for(viewer: User, pk: int) -> Person | None:
             current_positions_prefetch(),
             Prefetch(
                 "topic_links",
-                queryset=TopicInterest.objects.select_related("topic").order_by("topic__name"),
+                queryset=TopicInterest.objects.held()
+                .select_related("topic")
+                .order_by("topic__name"),
             ),
             Prefetch("competences_contact", queryset=_competences()),
         )
@@ -301,11 +283,7 @@ def inactive_accounts(now=None) -> QuerySet[User]:
 
 
 def expertise_requests() -> QuerySet[TopicInterest]:
-    return (
-        TopicInterest.objects.filter(kind=InterestKind.EXPERTISE, is_confirmed=False)
-        .select_related("person", "topic")
-        .order_by("pk")
-    )
+    return TopicInterest.objects.requested().select_related("person", "topic").order_by("pk")
 
 
 def person_data_export(user: User) -> dict:

@@ -131,12 +131,10 @@ def person_detail(request, pk):
     person = selectors.person_detail_for(request.user, pk)
     if person is None:
         raise Http404
-    links = list(person.topic_links.all())
+    links = list(person.topic_links.all())  # held only: no pending expertise request
     context = {
         "person": person,
-        "expertise": [
-            link for link in links if link.kind == InterestKind.EXPERTISE and link.is_confirmed
-        ],
+        "expertise": [link for link in links if link.kind == InterestKind.EXPERTISE],
         "interests": [link for link in links if link.kind == InterestKind.INTEREST],
         "is_self": person.user_id == request.user.pk,
     }
@@ -283,13 +281,11 @@ def my_profile(request):
             messages.success(request, _("Votre fiche est enregistrée."))
             return redirect("directory:my_profile")
         messages.error(request, _("La fiche n'est pas enregistrée : corrigez les erreurs."))
-    confirmed = {link.topic_id for link in links if link.kind == "expertise" and link.is_confirmed}
     context = {
         "person": person,
         "form": form,
         "topics_form": topics_form,
         "positions": positions,
-        "confirmed_expertise": confirmed,
         "pending_expertise": [
             link for link in links.select_related("topic") if link.kind == "expertise"
         ],

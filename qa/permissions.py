@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from directory.models import InterestKind, TopicInterest
+from directory.models import TopicInterest
 from directory.roles import is_expert, is_member, is_moderator
 from qa.models import Answer, Comment, Question
 
@@ -45,9 +45,9 @@ def expertise_topic_ids(user) -> frozenset[int]:
     cached = getattr(user, "_qa_expertise_topic_ids", None)
     if cached is None:
         cached = frozenset(
-            TopicInterest.objects.filter(
-                person__user=user, kind=InterestKind.EXPERTISE
-            ).values_list("topic_id", flat=True)
+            TopicInterest.objects.recognised()
+            .filter(person__user=user)
+            .values_list("topic_id", flat=True)
         )
         user._qa_expertise_topic_ids = cached
     return cached
