@@ -9,7 +9,20 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from allauth.account.models import EmailAddress
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.utils import timezone
 
 from directory.models import (
@@ -257,19 +270,55 @@ def structure_people(structure: Structure, viewer: User) -> QuerySet[Person]:
     )
 
 
-def person_suggestions_for(user: User) -> list[Person]:
-    """Entries without an account that may be this new account: same e-mail or same name."""
+def pending_accounts() -> QuerySet[User]:
+    """Accounts waiting for a moderator's approval, oldest first.
+
+    Only accounts whose sign-in address is verified: until then nothing proves the person
+    holds the address, so neither approval nor an e-mail match may rest on it.
+    """
+    return (
+        User.objects.filter(approved_at__isnull=True, is_active=True)
+        .filter(
+            Exists(
+                EmailAddress.objects.filter(
+                    user=OuterRef("pk"), email__iexact=OuterRef("email"), verified=True
+                )
+            )
+        )
+        .order_by("date_joined")
+    )
+
+
+@dataclass(frozen=True)
+class EntrySuggestion:
+    """An entry without account that may be the new account's, and why it is proposed."""
+
+    person: Person
+    same_email: bool  # the entry holds the account's verified address; else same name only
+
+
+def person_suggestions_for(user: User) -> list[EntrySuggestion]:
+    """Entries without an account that may be this new account: the same verified e-mail
+    first, then the same name (which anyone can type at sign-up)."""
     from directory.text import person_key
 
+    email_verified = EmailAddress.objects.filter(
+        user=user, email__iexact=user.email, verified=True
+    ).exists()
+    same_email = Q(email__iexact=user.email) if email_verified else Q(pk__in=[])
     name = person_key(user.first_name, user.last_name)
-    condition = Q(email__iexact=user.email)
-    if name:
-        condition |= Q(search_name=name)
-    return list(
+    condition = same_email | Q(search_name=name) if name else same_email
+    people = (
         Person.objects.filter(condition, user__isnull=True)
+        .annotate(
+            same_email=ExpressionWrapper(same_email, output_field=BooleanField())
+            if email_verified
+            else Value(False)
+        )
         .prefetch_related(current_positions_prefetch())
-        .order_by("last_name", "first_name")[:5]
+        .order_by("-same_email", "last_name", "first_name")[:5]
     )
+    return [EntrySuggestion(person=person, same_email=person.same_email) for person in people]
 
 
 def inactive_accounts(now=None) -> QuerySet[User]:

@@ -37,7 +37,6 @@ from directory.models import (
     Structure,
     StructureKind,
     TopicInterest,
-    User,
 )
 from directory.permissions import (
     check_manage_directory,
@@ -341,7 +340,7 @@ def _moderation_context(active):
 @moderators_only
 def pending_accounts(request):
     """Moderators' queue of accounts waiting for approval, oldest first, with entry matches."""
-    accounts = User.objects.filter(approved_at__isnull=True, is_active=True).order_by("date_joined")
+    accounts = selectors.pending_accounts()
     rows = [
         (
             account,
@@ -362,7 +361,7 @@ def pending_accounts(request):
 @moderators_only
 @require_POST
 def account_approve(request, pk):
-    user = get_object_or_404(User, pk=pk, approved_at__isnull=True)
+    user = get_object_or_404(selectors.pending_accounts(), pk=pk)
     suggestions = selectors.person_suggestions_for(user)
     form = ApprovalForm(request.POST or None, suggestions=suggestions)
     if "fiche" in request.POST and not form.is_valid():
