@@ -305,16 +305,19 @@ def person_suggestions_for(user: User) -> list[EntrySuggestion]:
     email_verified = EmailAddress.objects.filter(
         user=user, email__iexact=user.email, verified=True
     ).exists()
-    same_email = Q(email__iexact=user.email) if email_verified else Q(pk__in=[])
+    same_email = Q(email__iexact=user.email)
     name = person_key(user.first_name, user.last_name)
-    condition = same_email | Q(search_name=name) if name else same_email
+    same_name = Q(search_name=name) if name else None
+    if email_verified:
+        condition = same_email | same_name if same_name else same_email
+        is_same_email = ExpressionWrapper(same_email, output_field=BooleanField())
+    elif same_name:
+        condition, is_same_email = same_name, Value(False)
+    else:
+        return []
     people = (
         Person.objects.filter(condition, user__isnull=True)
-        .annotate(
-            same_email=ExpressionWrapper(same_email, output_field=BooleanField())
-            if email_verified
-            else Value(False)
-        )
+        .annotate(same_email=is_same_email)
         .prefetch_related(current_positions_prefetch())
         .order_by("-same_email", "last_name", "first_name")[:5]
     )
