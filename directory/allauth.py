@@ -1,8 +1,13 @@
 """Project policy for allauth: new accounts wait for approval unless they were invited; an
-exhausted failed-login budget answers HTTP 429."""
+exhausted failed-login budget answers HTTP 429; a password login counts as a recent
+authentication."""
 
 from allauth.account import views as account_views
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.login import (
+    get_authentication_records,
+    record_authentication,
+)
 from allauth.mfa.base import views as mfa_views
 
 from directory import services
@@ -69,3 +74,21 @@ class MfaAuthenticateView(RateLimitStatusMixin, mfa_views.AuthenticateView):
 
 class MfaReauthenticateView(RateLimitStatusMixin, mfa_views.ReauthenticateView):
     pass
+
+
+# --- A password login is a recent authentication ----------------------------------------------
+#
+# Sensitive pages (turning TOTP on, changing what members see of one's entry…) ask for the
+# password again unless the person re-authenticated within `ACCOUNT_REAUTHENTICATION_TIMEOUT`.
+# allauth 65 counts only records marked `reauthenticated`, never the login itself, so an editor
+# who must turn on TOTP (`MFA_REQUIRED_FOR_STAFF`) typed the password, was sent to the
+# activation page and was asked for it again. A password typed at login is the same proof: the
+# login is recorded as a re-authentication too. A login without password (ProConnect, a
+# password reset) gives nothing more; after the timeout the confirmation is asked again.
+# Uses allauth's internal record functions (pinned version; tests/security/test_staff_sign_in.py).
+
+
+def count_password_login_as_recent_authentication(sender, request, user, **kwargs):
+    records = get_authentication_records(request, user)
+    if any(record.get("method") == "password" for record in records):
+        record_authentication(request, user, method="password", reauthenticated=True)

@@ -45,3 +45,11 @@ class DirectoryConfig(AppConfig):
         post_migrate.connect(
             grant_moderator_permissions, sender=self, dispatch_uid="directory_moderator_perms"
         )
+        from allauth.account.signals import user_logged_in
+
+        from directory.allauth import count_password_login_as_recent_authentication
+
+        user_logged_in.connect(
+            count_password_login_as_recent_authentication,
+            dispatch_uid="directory_password_login_is_recent_authentication",
+        )

@@ -3,6 +3,7 @@
 import datetime
 
 from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.utils import timezone
 from django.utils.text import slugify
@@ -387,19 +388,22 @@ def load_structures() -> dict[str, Structure]:
     return structures
 
 
-def _account(local, first, last, roles, approved=True):
+def _account(local, first, last, roles, *, password_hash, reset_password, approved=True):
     email = f"{local}@{DEMO_DOMAIN}"
     user = User.objects.filter(email=email).first()
     if user is None:
         user = User.objects.create_user(
             email=email,
-            password=DEMO_PASSWORD,
             first_name=first,
             last_name=last,
             approved_at=timezone.now() if approved else None,
             is_staff=local == "admin",
             is_superuser=local == "admin",
         )
+        reset_password = True
+    if reset_password:
+        user.password = password_hash
+        user.save(update_fields=["password"])
     EmailAddress.objects.update_or_create(
         user=user, email=email, defaults={"verified": True, "primary": True}
     )
@@ -408,11 +412,21 @@ def _account(local, first, last, roles, approved=True):
     return user
 
 
-def load(topics) -> list[User]:
+def load(topics, *, password: str | None = None) -> list[User]:
+    """The demo people and accounts.
+
+    `password=None` (development): new accounts get the published `DEMO_PASSWORD`, existing
+    ones keep theirs. A `password` (production, `load_demo --allow-production`): every demo
+    account gets it, including those an earlier run created with the published one.
+    """
+    accounts = {
+        "password_hash": make_password(password or DEMO_PASSWORD),
+        "reset_password": password is not None,
+    }
     structures = load_structures()
     users = []
     for local, first, last, roles, where, function, kind, expertise in PEOPLE:
-        user = _account(local, first, last, roles)
+        user = _account(local, first, last, roles, **accounts)
         person, _ = Person.objects.update_or_create(
             user=user,
             defaults={
@@ -436,7 +450,7 @@ def load(topics) -> list[User]:
             )
         users.append(user)
     local, first, last, structure, function = PENDING
-    pending = _account(local, first, last, [], approved=False)
+    pending = _account(local, first, last, [], approved=False, **accounts)
     pending.signup_structure, pending.signup_function = structure, function
     pending.save(update_fields=["signup_structure", "signup_function"])
 

@@ -141,25 +141,28 @@ class ApprovalForm(forms.Form):
     fiche = forms.ChoiceField(label=_("Fiche de l'annuaire"), widget=forms.RadioSelect)
 
     def __init__(self, *args, suggestions=(), **kwargs):
+        """`suggestions`: `directory.selectors.EntrySuggestion`s. Each choice says why it is
+        proposed; only an entry holding the account's verified e-mail is preselected — a
+        name-only match would hand a namesake (or an impostor) the entry's hidden contacts."""
         super().__init__(*args, **kwargs)
-        self.suggestions = {str(person.pk): person for person in suggestions}
-        choices = [
-            (
-                str(person.pk),
-                _("Lier à la fiche existante : %(person)s%(where)s")
-                % {
-                    "person": person.full_name,
-                    "where": "".join(
-                        f" — {position.function}, {position.structure}"
-                        for position in person.current_positions[:2]
-                    ),
-                },
-            )
-            for person in suggestions
-        ]
+        self.suggestions = {str(s.person.pk): s.person for s in suggestions}
+        choices = [(str(s.person.pk), self._label(s)) for s in suggestions]
         choices += [(self.NEW, _("Créer une nouvelle fiche")), (self.NONE, _("Pas de fiche"))]
         self.fields["fiche"].choices = choices
-        self.fields["fiche"].initial = choices[0][0]
+        same_email = [str(s.person.pk) for s in suggestions if s.same_email]
+        self.fields["fiche"].initial = same_email[0] if same_email else self.NEW
+
+    @staticmethod
+    def _label(suggestion):
+        person = suggestion.person
+        return _("Lier à la fiche existante (%(match)s) : %(person)s%(where)s") % {
+            "match": _("même e-mail") if suggestion.same_email else _("même nom seulement"),
+            "person": person.full_name,
+            "where": "".join(
+                f" — {position.function}, {position.structure}"
+                for position in person.current_positions[:2]
+            ),
+        }
 
     def linked_person(self):
         return self.suggestions.get(self.cleaned_data["fiche"])

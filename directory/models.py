@@ -289,6 +289,28 @@ class InterestKind(models.TextChoices):
     EXPERTISE = "expertise", _("Expertise")
 
 
+# An expertise counts once a moderator confirmed it (imported and demo rows are confirmed).
+RECOGNISED_EXPERTISE = Q(kind=InterestKind.EXPERTISE, is_confirmed=True)
+
+
+class TopicInterestQuerySet(models.QuerySet):
+    def recognised(self):
+        """Recognised expertise: the one definition every layer uses — validating answers,
+        clearing re-checks, « Experts du sujet », the home dashboard, routing questions to
+        experts, digests, the directory. A member's own request counts nowhere until a
+        moderator confirms it."""
+        return self.filter(RECOGNISED_EXPERTISE)
+
+    def requested(self):
+        """Expertise a member asked for, waiting for a moderator."""
+        return self.filter(kind=InterestKind.EXPERTISE, is_confirmed=False)
+
+    def held(self):
+        """What a person stands for on a topic: interests and recognised expertise, not the
+        requests still waiting for a moderator."""
+        return self.filter(Q(kind=InterestKind.INTEREST) | RECOGNISED_EXPERTISE)
+
+
 class TopicInterest(models.Model):
     """A person's interest in, or recognised expertise on, a topic."""
 
@@ -300,6 +322,8 @@ class TopicInterest(models.Model):
     # A member may *ask* to be recognised as an expert; a moderator confirms. Interests are
     # always confirmed.
     is_confirmed = models.BooleanField(_("confirmé"), default=True)
+
+    objects = TopicInterestQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("sujet d'intérêt ou d'expertise")

@@ -9,11 +9,23 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
+from allauth.account.models import EmailAddress
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.utils import timezone
 
 from directory.models import (
-    InterestKind,
     Person,
     Position,
     Structure,
@@ -74,27 +86,15 @@ def experts_for(*, topics, structure: Structure | None = None, limit: int = 5) -
     topic_ids = [getattr(topic, "pk", topic) for topic in topics]
     if not topic_ids:
         return []
-    matching = TopicInterest.objects.filter(
-        person=OuterRef("pk"),
-        kind=InterestKind.EXPERTISE,
-        is_confirmed=True,
-        topic_id__in=topic_ids,
+    matching = TopicInterest.objects.recognised().filter(
+        person=OuterRef("pk"), topic_id__in=topic_ids
     )
+    matching_count = matching.order_by().values("person").annotate(n=Count("pk")).values("n")
     people = (
         Person.objects.listed()
         .with_active_account()
         .filter(Exists(matching))
-        .annotate(
-            matching_topics=Count(
-                "topic_links",
-                filter=Q(
-                    topic_links__kind=InterestKind.EXPERTISE,
-                    topic_links__is_confirmed=True,
-                    topic_links__topic_id__in=topic_ids,
-                ),
-                distinct=True,
-            )
-        )
+        .annotate(matching_topics=Subquery(matching_count))
     )
     nearby = area_ids(structure)
     if nearby:
@@ -136,11 +136,7 @@ def person_list_for(viewer: User, filters: PersonFilters) -> QuerySet[Person]:
         people = people.filter(search_name__contains=word)
     if filters.topic is not None:
         people = people.filter(
-            Exists(
-                TopicInterest.objects.filter(
-                    person=OuterRef("pk"), topic=filters.topic, is_confirmed=True
-                )
-            )
+            Exists(TopicInterest.objects.held().filter(person=OuterRef("pk"), topic=filters.topic))
         )
     positions = Position.objects.current().filter(person=OuterRef("pk"))
     position_filter = False
@@ -164,11 +160,8 @@ def person_list_for(viewer: User, filters: PersonFilters) -> QuerySet[Person]:
     if filters.topic is not None:
         people = people.annotate(
             is_expert=Exists(
-                TopicInterest.objects.filter(
-                    person=OuterRef("pk"),
-                    topic=filters.topic,
-                    kind=InterestKind.EXPERTISE,
-                    is_confirmed=True,
+                TopicInterest.objects.recognised().filter(
+                    person=OuterRef("pk"), topic=filters.topic
                 )
             )
         )
@@ -244,7 +237,9 @@ def person_detail_for(viewer: User, pk: int) -> Person | None:
             current_positions_prefetch(),
             Prefetch(
                 "topic_links",
-                queryset=TopicInterest.objects.select_related("topic").order_by("topic__name"),
+                queryset=TopicInterest.objects.held()
+                .select_related("topic")
+                .order_by("topic__name"),
             ),
             Prefetch("competences_contact", queryset=_competences()),
         )
@@ -275,19 +270,58 @@ def structure_people(structure: Structure, viewer: User) -> QuerySet[Person]:
     )
 
 
-def person_suggestions_for(user: User) -> list[Person]:
-    """Entries without an account that may be this new account: same e-mail or same name."""
+def pending_accounts() -> QuerySet[User]:
+    """Accounts waiting for a moderator's approval, oldest first.
+
+    Only accounts whose sign-in address is verified: until then nothing proves the person
+    holds the address, so neither approval nor an e-mail match may rest on it.
+    """
+    return (
+        User.objects.filter(approved_at__isnull=True, is_active=True)
+        .filter(
+            Exists(
+                EmailAddress.objects.filter(
+                    user=OuterRef("pk"), email__iexact=OuterRef("email"), verified=True
+                )
+            )
+        )
+        .order_by("date_joined")
+    )
+
+
+@dataclass(frozen=True)
+class EntrySuggestion:
+    """An entry without account that may be the new account's, and why it is proposed."""
+
+    person: Person
+    same_email: bool  # the entry holds the account's verified address; else same name only
+
+
+def person_suggestions_for(user: User) -> list[EntrySuggestion]:
+    """Entries without an account that may be this new account: the same verified e-mail
+    first, then the same name (which anyone can type at sign-up)."""
     from directory.text import person_key
 
+    email_verified = EmailAddress.objects.filter(
+        user=user, email__iexact=user.email, verified=True
+    ).exists()
+    same_email = Q(email__iexact=user.email)
     name = person_key(user.first_name, user.last_name)
-    condition = Q(email__iexact=user.email)
-    if name:
-        condition |= Q(search_name=name)
-    return list(
+    same_name = Q(search_name=name) if name else None
+    if email_verified:
+        condition = same_email | same_name if same_name else same_email
+        is_same_email = ExpressionWrapper(same_email, output_field=BooleanField())
+    elif same_name:
+        condition, is_same_email = same_name, Value(False)
+    else:
+        return []
+    people = (
         Person.objects.filter(condition, user__isnull=True)
+        .annotate(same_email=is_same_email)
         .prefetch_related(current_positions_prefetch())
-        .order_by("last_name", "first_name")[:5]
+        .order_by("-same_email", "last_name", "first_name")[:5]
     )
+    return [EntrySuggestion(person=person, same_email=person.same_email) for person in people]
 
 
 def inactive_accounts(now=None) -> QuerySet[User]:
@@ -301,11 +335,7 @@ def inactive_accounts(now=None) -> QuerySet[User]:
 
 
 def expertise_requests() -> QuerySet[TopicInterest]:
-    return (
-        TopicInterest.objects.filter(kind=InterestKind.EXPERTISE, is_confirmed=False)
-        .select_related("person", "topic")
-        .order_by("pk")
-    )
+    return TopicInterest.objects.requested().select_related("person", "topic").order_by("pk")
 
 
 def person_data_export(user: User) -> dict:

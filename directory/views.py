@@ -37,7 +37,6 @@ from directory.models import (
     Structure,
     StructureKind,
     TopicInterest,
-    User,
 )
 from directory.permissions import (
     check_manage_directory,
@@ -135,12 +134,10 @@ def person_detail(request, pk):
     person = selectors.person_detail_for(request.user, pk)
     if person is None:
         raise Http404
-    links = list(person.topic_links.all())
+    links = list(person.topic_links.all())  # held only: no pending expertise request
     context = {
         "person": person,
-        "expertise": [
-            link for link in links if link.kind == InterestKind.EXPERTISE and link.is_confirmed
-        ],
+        "expertise": [link for link in links if link.kind == InterestKind.EXPERTISE],
         "interests": [link for link in links if link.kind == InterestKind.INTEREST],
         "is_self": person.user_id == request.user.pk,
     }
@@ -287,13 +284,11 @@ def my_profile(request):
             messages.success(request, _("Votre fiche est enregistrée."))
             return redirect("directory:my_profile")
         messages.error(request, _("La fiche n'est pas enregistrée : corrigez les erreurs."))
-    confirmed = {link.topic_id for link in links if link.kind == "expertise" and link.is_confirmed}
     context = {
         "person": person,
         "form": form,
         "topics_form": topics_form,
         "positions": positions,
-        "confirmed_expertise": confirmed,
         "pending_expertise": [
             link for link in links.select_related("topic") if link.kind == "expertise"
         ],
@@ -358,7 +353,7 @@ def _moderation_context(active):
 @moderators_only
 def pending_accounts(request):
     """Moderators' queue of accounts waiting for approval, oldest first, with entry matches."""
-    accounts = User.objects.filter(approved_at__isnull=True, is_active=True).order_by("date_joined")
+    accounts = selectors.pending_accounts()
     rows = [
         (
             account,
@@ -379,7 +374,7 @@ def pending_accounts(request):
 @moderators_only
 @require_POST
 def account_approve(request, pk):
-    user = get_object_or_404(User, pk=pk, approved_at__isnull=True)
+    user = get_object_or_404(selectors.pending_accounts(), pk=pk)
     suggestions = selectors.person_suggestions_for(user)
     form = ApprovalForm(request.POST or None, suggestions=suggestions)
     if "fiche" in request.POST and not form.is_valid():

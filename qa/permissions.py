@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from directory.models import InterestKind, TopicInterest
+from directory.models import TopicInterest
 from directory.roles import is_expert, is_member, is_moderator
 from qa.models import Answer, Comment, Question
 
@@ -45,9 +45,9 @@ def expertise_topic_ids(user) -> frozenset[int]:
     cached = getattr(user, "_qa_expertise_topic_ids", None)
     if cached is None:
         cached = frozenset(
-            TopicInterest.objects.filter(
-                person__user=user, kind=InterestKind.EXPERTISE
-            ).values_list("topic_id", flat=True)
+            TopicInterest.objects.recognised()
+            .filter(person__user=user)
+            .values_list("topic_id", flat=True)
         )
         user._qa_expertise_topic_ids = cached
     return cached
@@ -73,6 +73,12 @@ def can_view_question(user, question) -> bool:
     if not can_read_qa(user):
         return False
     return not question.deleted_at or is_moderator(user)
+
+
+def can_view_post(user, post) -> bool:
+    """A post is seen where its thread is, unless it (or the answer it hangs on) was deleted:
+    deleted posts stay visible to moderators only."""
+    return can_view_question(user, _thread(post)) and (_post_alive(post) or is_moderator(user))
 
 
 def can_see_deleted(user) -> bool:
@@ -154,7 +160,7 @@ def can_edit_post(user, post) -> bool:
 
 
 def can_view_revisions(user, post) -> bool:
-    return can_view_question(user, _thread(post)) and (_post_alive(post) or is_moderator(user))
+    return can_view_post(user, post)
 
 
 def can_rollback(user, post) -> bool:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from directory.models import InterestKind, Person, Position
+from directory.models import Person, Position, TopicInterest
 from directory.roles import is_member, is_moderator
 from qa.models import (
     Answer,
@@ -293,12 +293,12 @@ def similar_questions(title: str, user, *, limit: int = 5, exclude_pk=None) -> l
 
 def topic_experts(topic: Topic) -> list[Person]:
     """Listed people with a recognised expertise on the topic, with current positions."""
+    recognised = TopicInterest.objects.recognised().filter(person=OuterRef("pk"), topic=topic)
     return list(
         Person.objects.listed()
-        .filter(topic_links__topic=topic, topic_links__kind=InterestKind.EXPERTISE)
+        .filter(Exists(recognised))
         .select_related("user")
         .prefetch_related(_current_positions())
-        .distinct()
         .order_by("last_name", "first_name")
     )
 

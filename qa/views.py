@@ -381,16 +381,29 @@ def _render_thread(request, question, *, answer_form=None, comment_forms=None, s
     return render(request, "qa/question_detail.html", context, status=status)
 
 
+def _permalink_redirect(request, post_type, pk):
+    """Send to the post's place in its thread, only to someone who may see it.
+
+    The thread's URL carries its title: checking before the look-up keeps visitors from
+    listing titles by counting ids (they get the login page for the permalink itself), and a
+    member gets the same 404 for a post they may not see as for an unknown id.
+    """
+    if not permissions.can_read_qa(request.user):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        permissions.check_read_qa(request.user)
+    post = _get_post(post_type, pk)
+    if not permissions.can_view_post(request.user, post):
+        raise Http404
+    return redirect(post.get_absolute_url())
+
+
 def answer_redirect(request, pk):
-    answer = get_object_or_404(Answer.objects.select_related("question"), pk=pk)
-    return redirect(answer.get_absolute_url())
+    return _permalink_redirect(request, "reponses", pk)
 
 
 def comment_redirect(request, pk):
-    comment = get_object_or_404(
-        Comment.objects.select_related("question", "answer__question"), pk=pk
-    )
-    return redirect(comment.get_absolute_url())
+    return _permalink_redirect(request, "commentaires", pk)
 
 
 @require_POST

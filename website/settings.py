@@ -194,6 +194,10 @@ MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEY", default=[])
 # Moderators, editors and superusers must turn on TOTP first (website/middleware.py).
 MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=True)
 MFA_TOTP_ISSUER = "Entraide"
+# Accept the code of one 30-second step either side of the server's: a phone whose clock
+# drifts a few seconds no longer fails at random. allauth keeps a used code refused for the
+# whole window (3 steps).
+MFA_TOTP_TOLERANCE = 1
 SOCIALACCOUNT_PROVIDERS: dict = {}
 # ProConnect sign-in (website/proconnect, docs/security.md): on when PROCONNECT_DOMAIN is set.
 if PROCONNECT_DOMAIN := env.str("PROCONNECT_DOMAIN", default=""):

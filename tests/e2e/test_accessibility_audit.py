@@ -30,7 +30,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 from django.utils import translation
 from wagtail.models import get_page_models
 
@@ -487,7 +487,9 @@ def _demo_user(local):
 
 
 def _build_data_set() -> dict:
-    call_command("load_demo", verbosity=0)
+    # The development path (the published demo password): the test settings run DEBUG off.
+    with override_settings(DEBUG=True):
+        call_command("load_demo", verbosity=0)
     member = _demo_user("secretaire")
     other = _demo_user("maire")
     moderator = _demo_user("moderatrice")

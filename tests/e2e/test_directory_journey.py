@@ -57,7 +57,9 @@ def test_a_moderator_imports_the_participant_list_then_links_a_new_account(
 
     page.goto("/annuaire/comptes-en-attente/")
     axe(page)
-    choice = page.get_by_label(re.compile("Lier à la fiche existante : Xavier Brun"))
+    choice = page.get_by_label(
+        re.compile(r"Lier à la fiche existante \(même e-mail\) : Xavier Brun")
+    )
     assert choice.is_checked()
     page.get_by_role("button", name="Approuver Xavier Brun").click()
     page.get_by_text("est approuvé").wait_for()

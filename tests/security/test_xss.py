@@ -4,6 +4,7 @@ See `tests/security/xss.py` for how the other fields plug in (the cross-feature 
 """
 
 import pytest
+from allauth.account.models import EmailAddress
 
 from directory.models import User
 from qa import services as qa_services
@@ -104,7 +105,7 @@ def test_sign_up_fields_render_safely_in_the_moderators_queue(client, moderator)
     client.force_login(moderator)
     for batch_number, batch in enumerate(chunks(list(payloads()), 40)):
         User.objects.filter(approved_at__isnull=True).delete()
-        User.objects.bulk_create(
+        accounts = User.objects.bulk_create(
             User(
                 email=f"xss{batch_number}-{index}@example.org",
                 first_name=payload[:150],
@@ -114,8 +115,15 @@ def test_sign_up_fields_render_safely_in_the_moderators_queue(client, moderator)
             )
             for index, payload in enumerate(batch)
         )
+        # The queue lists only accounts whose address is verified.
+        EmailAddress.objects.bulk_create(
+            EmailAddress(user=account, email=account.email, verified=True, primary=True)
+            for account in accounts
+        )
         response = client.get("/annuaire/comptes-en-attente/")
         assert response.status_code == 200
+        body = response.content.decode()
+        assert all(account.email in body for account in accounts)
         assert_no_xss(response.content, context=batch)
 
 

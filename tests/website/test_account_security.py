@@ -4,6 +4,8 @@ import re
 import time
 
 import pytest
+from allauth.account.internal.flows import login as login_flow
+from allauth.account.internal.flows import reauthentication
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
@@ -26,9 +28,8 @@ def reauthenticate(client, password=TEST_PASSWORD):
 
 def activate_totp(client, user):
     login(client, user)
-    # Sensitive changes ask for the password again, even right after logging in.
-    assert client.get("/comptes/2fa/totp/activate/").url.startswith("/comptes/reauthenticate/")
-    reauthenticate(client)
+    # The password typed at login counts as a recent authentication: no second prompt
+    # (tests/security/test_staff_sign_in.py checks it is asked again once the login is old).
     page = client.get("/comptes/2fa/totp/activate/")
     assert page.status_code == 200
     secret = client.session["mfa.totp.secret"]
@@ -102,10 +103,22 @@ def test_a_wrong_email_confirmation_key_is_refused_in_french(client):
     assert "a expiré ou n'est pas valide" in response.content.decode()
 
 
+class _Clock:
+    def __init__(self, now):
+        self.now = now
+
+    def time(self):
+        return self.now
+
+
 def test_changing_the_email_asks_for_the_password_then_confirms_the_new_address(
-    client, member, mailoutbox
+    client, member, mailoutbox, monkeypatch
 ):
     login(client, member)
+    # Six minutes later the login no longer counts as a recent authentication.
+    later = _Clock(time.time() + 6 * 60)
+    monkeypatch.setattr(reauthentication, "time", later)
+    monkeypatch.setattr(login_flow, "time", later)
     refused = client.post(
         "/comptes/email/", {"action_add": "", "email": "nouvelle.adresse@example.org"}
     )

@@ -340,9 +340,11 @@ def regulatory_update_published(payload: dict) -> list:
         return []
     topics = sorted(page.topics.all(), key=lambda topic: topic.name)
     followers = TopicFollow.objects.filter(topic__in=topics).values_list("user_id", flat=True)
-    interested = TopicInterest.objects.filter(
-        topic__in=topics, is_confirmed=True, person__user__isnull=False
-    ).values_list("person__user_id", flat=True)
+    interested = (
+        TopicInterest.objects.held()
+        .filter(topic__in=topics, person__user__isnull=False)
+        .values_list("person__user_id", flat=True)
+    )
     return notify(
         event_key=f"regulatory_update:{page.pk}",
         audiences=[

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
-from directory.models import InterestKind, TopicInterest
+from directory.models import TopicInterest
 
 
 def unanswered_in_expertise(users: QuerySet, *, since: datetime, limit: int) -> dict[int, list]:
@@ -18,9 +18,11 @@ def unanswered_in_expertise(users: QuerySet, *, since: datetime, limit: int) -> 
     from qa.models import Question
 
     topics_of: dict[int, set[int]] = defaultdict(set)
-    for user_id, topic_id in TopicInterest.objects.filter(
-        kind=InterestKind.EXPERTISE, is_confirmed=True, person__user__in=users
-    ).values_list("person__user_id", "topic_id"):
+    for user_id, topic_id in (
+        TopicInterest.objects.recognised()
+        .filter(person__user__in=users)
+        .values_list("person__user_id", "topic_id")
+    ):
         topics_of[user_id].add(topic_id)
     if not topics_of:
         return {}

@@ -14,7 +14,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import CollectionViewRestriction
 
-from directory.models import InterestKind, Person, Position, TopicInterest
+from directory.models import Person, Position, TopicInterest
 from directory.roles import is_member
 from qa import selectors as qa_selectors
 from qa.models import Answer, FaqPromotion, Question
@@ -56,13 +56,11 @@ def home_dashboard_for(user) -> dict:
         return {"updates": latest_updates(3)}
     # The member's directory entry first: the reads below then filter on plain columns.
     person_id = Person.objects.filter(user=user).values_list("pk", flat=True).first()
-    interest_ids, structure_ids, expertise_ids = [], [], []
+    interest_ids, structure_ids = [], []
     if person_id is not None:
-        links = TopicInterest.objects.filter(person_id=person_id).values_list("topic_id", "kind")
-        for topic_id, kind in links:
-            interest_ids.append(topic_id)
-            if kind == InterestKind.EXPERTISE:
-                expertise_ids.append(topic_id)
+        interest_ids = list(
+            TopicInterest.objects.filter(person_id=person_id).values_list("topic_id", flat=True)
+        )
         positions = Position.objects.current().filter(person_id=person_id)
         structure_ids = list(positions.values_list("structure_id", flat=True))
     threads = Question.objects.alive().select_related("author_structure")
@@ -81,12 +79,15 @@ def home_dashboard_for(user) -> dict:
         person_id=person_id, structure_ids=structure_ids, limit=DASHBOARD_LIMIT
     )
     rechecks = []
-    if expertise_ids:
+    if interest_ids:  # a recognised expertise is one of the person's topics
+        expertise = TopicInterest.objects.recognised().filter(person_id=person_id)
         rechecks = list(
             QuestionRecheck.objects.pending()
             .filter(
                 question__deleted_at__isnull=True,
-                question__in=Question.objects.filter(topics__in=expertise_ids).values("pk"),
+                question__in=Question.objects.filter(
+                    topics__in=expertise.values("topic_id")
+                ).values("pk"),
             )
             .select_related("question", "update")[:DASHBOARD_LIMIT]
         )
