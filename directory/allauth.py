@@ -69,3 +69,13 @@ class MfaAuthenticateView(RateLimitStatusMixin, mfa_views.AuthenticateView):
 
 class MfaReauthenticateView(RateLimitStatusMixin, mfa_views.ReauthenticateView):
     pass
+
+
+class ConfirmEmailView(account_views.ConfirmEmailView):
+    """allauth logs out a member who opens the confirmation link of another account. On a
+    GET, an image tag carrying someone's own key would log out whoever displays it: only the
+    confirming POST (CSRF-protected) logs the other account out. Mounted over allauth's URL."""
+
+    def logout_other_user(self, confirmation) -> None:
+        if self.request.method == "POST":
+            super().logout_other_user(confirmation)
