@@ -75,7 +75,7 @@ class World:
     author: User  # the member, author of most posts
     other: User  # another member, author of the answers on the member's question
     topic: Topic
-    question: Question  # open, accepted + validated answers, comments, 2 versions, in the FAQ
+    question: Question  # open, accepted + validated answers, comments, 2 versions
     accepted: Answer
     validated: Answer
     comment: Comment  # on the question
@@ -84,10 +84,11 @@ class World:
     open_answer: Answer  # the member's answer on `open_question`
     closed: Question
     locked: Question
+    faq_question: Question  # the other member's, in the FAQ with its accepted answer
     duplicate: Question  # closed as a duplicate of `question`, with one answer to merge
     deleted_answer: Answer
     flag: Flag
-    proposal: Proposal  # the member's, open
+    proposal: Proposal  # the member's, open, supported by the other member
     scheduled: Proposal  # on the meeting's agenda
     meeting: Meeting
     person: Person  # the member's entry, hidden contact details
@@ -150,8 +151,8 @@ def build_world() -> World:
     make_user = factories.UserFactory
     topic = factories.TopicFactory(name="Commande publique", slug="commande-publique")
     factories.TopicFactory(name="Petite enfance", slug="petite-enfance")
-    author = make_user(email="alice.auteur@example.org")
-    other = make_user(email="bruno.autre@example.org")
+    author = make_user(email="anne.auteure@example.org")
+    other = make_user(email="basile.autre@example.org")
     expert = make_user(email="emma.experte@example.org", roles=["Experts"])
     moderator = make_user(email="marc.moderateur@example.org", roles=["Modérateurs"])
     editor = make_user(email="eve.editrice@example.org", roles=["Éditeurs"])
@@ -161,9 +162,9 @@ def build_world() -> World:
     structure = factories.StructureFactory(name="Commune d'Essai")
     person = factories.PersonFactory(
         user=author,
-        email="alice.secret@example.org",
+        email="anne.privee@example.org",
         email_visibility=Visibility.HIDDEN,
-        phone="01 99 00 00 42",
+        phone="01 99 00 00 43",
         phone_visibility=Visibility.HIDDEN,
     )
     factories.PositionFactory(person=person, structure=structure)
@@ -199,7 +200,6 @@ def build_world() -> World:
     qa_services.post_delete(post=deleted_answer, by=moderator, reason="Hors sujet")
     comment = qa_services.comment_create(post=question, author=other, body="Bonne question.")
     answer_comment = qa_services.comment_create(post=accepted, author=author, body="Merci !")
-    qa_services.faq_promote(question=question, answer=accepted, by=moderator)
     flag = qa_services.flag_create(post=accepted, reporter=author, reason="off_topic", text="Hors")
 
     open_question = ask(other, "Quel seuil pour un marché de fournitures ?")
@@ -210,6 +210,12 @@ def build_world() -> World:
     qa_services.question_close(question=closed, by=moderator, reason="off_topic")
     locked = ask(author, "Peut-on payer un fournisseur par carte ?")
     qa_services.question_lock(question=locked, by=moderator, reason="Débat clos")
+    faq_question = ask(other, "Qui signe la convention de groupement ?")
+    faq_answer = qa_services.answer_create(
+        question=faq_question, author=author, body="Le maire de chaque commune membre."
+    )
+    qa_services.answer_accept(answer=faq_answer, by=other)
+    qa_services.faq_promote(question=faq_question, answer=faq_answer, by=moderator)
     duplicate = ask(other, "Comment créer un groupement de commandes ?")
     qa_services.answer_create(question=duplicate, author=author, body="Par une convention.")
     qa_services.question_mark_duplicate(question=duplicate, canonical=question, by=moderator)
@@ -233,6 +239,7 @@ def build_world() -> World:
         starts_at=timezone.now() + datetime.timedelta(days=20),
     )
     agenda_services.proposal_schedule(proposal=scheduled, meeting=meeting, by=moderator)
+    agenda_services.proposal_support(proposal=proposal, user=other)
 
     batch = directory_services.directory_import_upload(
         filename="participants.csv",
@@ -291,6 +298,7 @@ def build_world() -> World:
         open_answer=open_answer,
         closed=closed,
         locked=locked,
+        faq_question=faq_question,
         duplicate=duplicate,
         deleted_answer=deleted_answer,
         flag=flag,
@@ -328,7 +336,7 @@ def _posts(w: World):
 def _thread_paths(suffix: str):
     return lambda w: [
         f"/questions/{q.pk}/{suffix}"
-        for q in (w.question, w.open_question, w.closed, w.locked, w.duplicate)
+        for q in (w.question, w.open_question, w.closed, w.locked, w.faq_question, w.duplicate)
     ]
 
 
