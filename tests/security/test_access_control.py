@@ -1,13 +1,12 @@
-"""Access control (IDOR): other people try A's objects by id; nothing may change.
+"""Access control: who may make each state-changing request, and who is refused.
 
-Member A owns a question, an answer on B's question, a comment, a flag, an agenda proposal, a
-directory entry with hidden contact details and a notification. Member B, a visitor, a pending
-account, an expert of another topic and (where the action is not theirs) a moderator POST to
-the state-changing URLs with A's ids: each is refused (403, 404 or a redirect to the login or
-waiting page) AND the database is exactly as before. Reads that must be refused (hidden contact
-fields, another member's data export) are checked too, and extra form fields (`author`,
-`score`, `is_staff`, `accepted`, `approved_at`, `user`) are ignored by the ask, answer, edit and
-profile forms.
+First the role × action matrix, generated from the URL conf (every route accepting a POST),
+posted with the ids of the shared world (tests/security/world.py): each refusal must be
+explicit and leave every row of every table as it was, and each action has a positive control.
+Then member A's objects tried by id with the function-scoped world below: hidden contact
+fields, another member's data export, the CSV export, the notification list, extra form fields
+(`author`, `score`, `is_staff`, `accepted`, `approved_at`, `user`) ignored by the ask, answer,
+edit and profile forms, and the members-only document.
 """
 
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from django.test import Client
 from django.urls import reverse
 
 from directory.models import InterestKind, Person, TopicInterest, User, Visibility
+from qa import permissions as qa_permissions
 from qa import services as qa_services
 from qa.agenda import services as agenda_services
 from qa.models import Answer, Comment, Flag, Question, Vote
@@ -675,24 +675,41 @@ def _refusal_problem(role, action, response) -> str | None:
     return None if status == expected else f"{status} {location!r}, expected {expected}"
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("action", ACTIONS, ids=[action.name for action in ACTIONS])
-def test_the_roles_not_allowed_are_refused_and_change_nothing(shared_world, action):
-    cache.clear()  # posting limits and submission tokens of an earlier test
+def _refusal_problems(world, action, roles) -> list[str]:
     problems = []
-    for role in MATRIX_ROLES:
-        if role in action.allowed:
-            continue
-        client = _client(shared_world, role)  # logging in writes `last_login`: before
+    for role in roles:
+        client = _client(world, role)  # logging in writes `last_login`: before the snapshot
         before = snapshot()
-        response = client.post(action.path(shared_world), action.data(shared_world))
+        response = client.post(action.path(world), action.data(world))
         problem = _refusal_problem(role, action, response)
         if problem:
             problems.append(f"{role}: {problem}")
         changed = differences(before, snapshot())
         if changed:
             problems.append(f"{role} changed the database: {changed}")
+    return problems
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("action", ACTIONS, ids=[action.name for action in ACTIONS])
+def test_the_roles_not_allowed_are_refused_and_change_nothing(shared_world, action):
+    cache.clear()  # posting limits and submission tokens of an earlier test
+    refused = [role for role in MATRIX_ROLES if role not in action.allowed]
+    problems = _refusal_problems(shared_world, action, refused)
     assert not problems, f"{action.name}:\n" + "\n".join(problems)
+
+
+@pytest.mark.django_db
+def test_the_matrix_catches_a_moderation_action_open_to_members(shared_world, monkeypatch):
+    """The matrix can fail: with the moderator check switched off, a member's « reopen » is
+    reported twice — no refusal, and the question's row changed."""
+    monkeypatch.setattr(qa_permissions, "check_moderate", lambda user: None)
+    monkeypatch.setattr(qa_permissions, "can_reopen", lambda user, question: True)
+    reopen = next(action for action in ACTIONS if action.route == "qa:question_reopen")
+    problems = _refusal_problems(shared_world, reopen, ["member"])
+    assert len(problems) == 2, problems
+    assert problems[0].startswith("member: 302") and "expected 403" in problems[0]
+    assert problems[1].startswith("member changed the database") and "qa.Question" in problems[1]
 
 
 @pytest.mark.django_db
