@@ -92,3 +92,13 @@ def count_password_login_as_recent_authentication(sender, request, user, **kwarg
     records = get_authentication_records(request, user)
     if any(record.get("method") == "password" for record in records):
         record_authentication(request, user, method="password", reauthenticated=True)
+
+
+class ConfirmEmailView(account_views.ConfirmEmailView):
+    """allauth logs out a member who opens the confirmation link of another account. On a
+    GET, an image tag carrying someone's own key would log out whoever displays it: only the
+    confirming POST (CSRF-protected) logs the other account out. Mounted over allauth's URL."""
+
+    def logout_other_user(self, confirmation) -> None:
+        if self.request.method == "POST":
+            super().logout_other_user(confirmation)

@@ -1,7 +1,7 @@
 from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 from wagtail import urls as wagtail_urls
@@ -44,6 +44,12 @@ urlpatterns = [
         "comptes/2fa/reauthenticate/",
         account_views.MfaReauthenticateView.as_view(),
         name="mfa_reauthenticate",
+    ),
+    # Opening another account's confirmation link (GET) no longer logs out; the POST does.
+    re_path(
+        r"^comptes/confirm-email/(?P<key>[-:\w]+)/$",
+        account_views.ConfirmEmailView.as_view(),
+        name="account_confirm_email",
     ),
     path("comptes/", include("allauth.urls")),
     path("compte/en-attente/", views.pending, name="pending"),

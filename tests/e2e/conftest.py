@@ -125,3 +125,20 @@ def login(page, email, password):
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Mot de passe").fill(password)
     page.get_by_role("button", name="Connexion").click()
+
+
+def assert_role_groups_migrated():
+    """The role groups (and the editors' page permissions) come from data migrations, which the
+    serialized copy of the test database brings back before each `serialized_rollback` test
+    (tests/conftest.py). Fail loudly when they are missing: re-creating bare groups would hide
+    that reload's failure and give the roles none of their permissions."""
+    from django.contrib.auth.models import Group
+    from wagtail.models import GroupPagePermission
+
+    from directory.roles import ALL_ROLES, EDITORS
+
+    found = set(Group.objects.filter(name__in=ALL_ROLES).values_list("name", flat=True))
+    assert found == set(ALL_ROLES), f"role groups missing: {set(ALL_ROLES) - found}"
+    assert GroupPagePermission.objects.filter(group__name=EDITORS).exists(), (
+        "the editors' page permissions are missing: the migrated data was not reloaded"
+    )

@@ -179,9 +179,13 @@ def _rendered(handler):
         request.csp_nonce = "audit"
         # As LocaleMiddleware would for a visitor (an earlier test may have left English on).
         with translation.override(settings.LANGUAGE_CODE):
-            html = handler(request).content.decode()
+            response = handler(request)
+        html, status = response.content.decode(), response.status_code
         url = f"/audit-erreur-{handler.__name__}/"
-        page.route(f"**{url}", lambda route: route.fulfill(body=html, content_type="text/html"))
+        page.route(
+            f"**{url}",
+            lambda route: route.fulfill(body=html, status=status, content_type="text/html"),
+        )
         page.goto(url)
         page.unroute(f"**{url}")
 
@@ -202,14 +206,19 @@ def _totp_login(page, data):
     page.wait_for_url("**/comptes/2fa/authenticate/")
 
 
-def _mfa_activate(page, data):
-    """Turning on TOTP asks for the password again once the login is a few minutes old."""
-    page.goto("/comptes/2fa/totp/activate/")
-    if "/reauthenticate/" in page.url:
-        page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
-        with page.expect_navigation():
-            page.locator("main button[type=submit]").first.click()
-    assert page.url.endswith("/comptes/2fa/totp/activate/"), page.url
+def _reauthenticated(path):
+    """Two-factor pages ask for the password again once the login is a few minutes old (the
+    audit's contexts logged in at its start): give it, so that the page itself is audited."""
+
+    def open_page(page, data):
+        page.goto(path)
+        if "/reauthenticate/" in page.url:
+            page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
+            with page.expect_navigation():
+                page.locator("main button[type=submit]").first.click()
+        assert page.url.endswith(path), page.url
+
+    return open_page
 
 
 def _unsubscribe_done(page, data):
@@ -388,23 +397,34 @@ PAGES = [
         go("/comptes/reauthenticate/code/"),
     ),
     Audited("mfa-index", "member", ("mfa_index",), go("/comptes/2fa/")),
-    Audited("mfa-activate", "member", ("mfa_activate_totp",), _mfa_activate),
+    Audited(
+        "mfa-activate",
+        "member",
+        ("mfa_activate_totp",),
+        _reauthenticated("/comptes/2fa/totp/activate/"),
+    ),
     Audited("connections", "member", ("socialaccount_connections",), go("/comptes/3rdparty/")),
     Audited("logout", "member", ("account_logout",), go("/comptes/logout/")),
     Audited("403", "member", (), go("/moderation/signalements/")),
     # A member with two-factor authentication.
     Audited("mfa-index-on", "totp", (), go("/comptes/2fa/")),
     Audited(
-        "recovery-codes", "totp", ("mfa_view_recovery_codes",), go("/comptes/2fa/recovery-codes/")
+        "recovery-codes",
+        "totp",
+        ("mfa_view_recovery_codes",),
+        _reauthenticated("/comptes/2fa/recovery-codes/"),
     ),
     Audited(
         "recovery-codes-generate",
         "totp",
         ("mfa_generate_recovery_codes",),
-        go("/comptes/2fa/recovery-codes/generate/"),
+        _reauthenticated("/comptes/2fa/recovery-codes/generate/"),
     ),
     Audited(
-        "mfa-deactivate", "totp", ("mfa_deactivate_totp",), go("/comptes/2fa/totp/deactivate/")
+        "mfa-deactivate",
+        "totp",
+        ("mfa_deactivate_totp",),
+        _reauthenticated("/comptes/2fa/totp/deactivate/"),
     ),
     Audited(
         "mfa-reauthenticate", "totp", ("mfa_reauthenticate",), go("/comptes/2fa/reauthenticate/")
@@ -460,6 +480,126 @@ PHONE_PAGES = [
     ("member", "/ordre-du-jour/"),
     ("member", "/faq/"),
 ]
+
+
+# What each audited page must show before axe runs: its own main heading (a page that answers
+# with the login form, an error or another page is not audited as the page it stands for)
+# and its HTTP status — 200 unless listed in STATUS.
+def _heading(key):
+    return lambda data: data["headings"][key]
+
+
+HEADINGS = {
+    "home-visitor": "Entraide",
+    "content-page": "Déclaration d'accessibilité",
+    "legal-page": "Mentions légales",
+    "faq-visitor": "Foire aux questions",
+    "watch-index": "Veille réglementaire",
+    "watch-index-filtered": "Veille réglementaire",
+    "watch-update": _heading("update"),
+    "resources": "Centre de ressources",
+    "resource-visitor": _heading("resource"),
+    "feeds": "Flux Atom",
+    "search-visitor": "Recherche",
+    "login": "Connexion",
+    "login-error": "Connexion",
+    "signup": "Création de compte",
+    "signup-error": "Création de compte",
+    "password-reset": "Réinitialisation du mot de passe",
+    "password-reset-error": "Réinitialisation du mot de passe",
+    "password-reset-done": "Réinitialisation du mot de passe",
+    "password-reset-key": "Modifier le mot de passe",
+    "password-reset-bad-key": "Mauvais jeton d'identification",
+    "password-reset-key-done": "Modifier le mot de passe",
+    "confirm-email-sent": "Vérifiez votre adresse e-mail",
+    "confirm-email-key": "Confirmer l'adresse e-mail",
+    "confirm-email-bad-key": "Confirmer l'adresse e-mail",
+    "inactive": "Compte inactif",
+    "social-cancelled": "Connexion annulée",
+    "social-failure": "Échec de la connexion via réseau social",
+    "erased": "Votre compte est effacé",
+    "unsubscribe": "Se désabonner",
+    "unsubscribe-done": "Désabonnement enregistré",
+    "unsubscribe-invalid": "Ce lien de désabonnement n'est pas valable",
+    "404": "Page introuvable",
+    "500": "Une erreur s'est produite",
+    "429": "Trop de requêtes",
+    "mfa-authenticate": "Authentification à deux facteurs",
+    "home-member": "Entraide",
+    "questions": "Questions",
+    "questions-filtered": "Questions",
+    "questions-empty": "Questions",
+    "discussions": "Discussions",
+    "thread": _heading("thread"),
+    "discussion": _heading("discussion"),
+    "duplicate-thread": _heading("duplicate"),
+    "ask": "Poser une question ou ouvrir une discussion",
+    "ask-error": "Poser une question ou ouvrir une discussion",
+    "answer-edit": "Modifier la réponse",
+    "question-edit": "Modifier la question",
+    "revisions": "Historique des versions",
+    "flag-form": "Signaler un message aux modérateurs",
+    "topics": "Sujets",
+    "topic": _heading("topic"),
+    "directory": "Annuaire des élus et agents",
+    "directory-search": "Annuaire des élus et agents",
+    "person": _heading("person"),
+    "structures": "Structures du territoire",
+    "structure": _heading("structure"),
+    "my-profile": "Ma fiche dans l'annuaire",
+    "my-erase": "Effacer mon compte",
+    "search": "Recherche",
+    "search-did-you-mean": "Recherche",
+    "search-filtered": "Recherche",
+    "search-no-result": "Recherche",
+    "search-empty": "Recherche",
+    "agenda": "Ordre du jour",
+    "proposal": _heading("proposal"),
+    "proposal-form-error": "Proposer un sujet pour l'ordre du jour",
+    "meeting": _heading("meeting"),
+    "notifications": "Notifications",
+    "preferences": "Préférences de notification",
+    "faq-member": "Foire aux questions",
+    "resource-member": _heading("resource"),
+    "account-email": "Adresse e-mail",
+    "password-change": "Modifier le mot de passe",
+    "password-change-error": "Modifier le mot de passe",
+    "reauthenticate": "Confirmer l'accès",
+    "reauthenticate-code": "Confirmer l'accès",
+    "mfa-index": "Authentification à deux facteurs",
+    "mfa-activate": "Activer l'application d'authentification",
+    "connections": "Comptes associés",
+    "logout": "Se déconnecter",
+    "403": "Accès refusé",
+    "mfa-index-on": "Authentification à deux facteurs",
+    "recovery-codes": "Codes de récupération",
+    "recovery-codes-generate": "Codes de récupération",
+    "mfa-deactivate": "Désactiver l'application d'authentification",
+    "mfa-reauthenticate": "Confirmer l'accès",
+    "pending": "Votre compte attend la validation d'un modérateur",
+    "flag-queue": "Signalements à traiter",
+    "moderate": "Modérer le fil",
+    "pending-accounts": "Comptes en attente de validation",
+    "inactive-accounts": "Comptes inactifs depuis deux ans",
+    "expertise-requests": "Demandes d’expertise",
+    "import-upload": "Importer une liste de participants",
+    "import-detail": _heading("import"),
+    "meeting-form-error": "Créer une réunion",
+    "rechecks": "Questions à revérifier",
+    "thread-moderator": _heading("thread"),
+    "home-editor": "Entraide",
+    "watch-update-editor": _heading("update"),
+}
+STATUS = {
+    "social-failure": 401,  # allauth answers a failed provider sign-in with 401
+    "unsubscribe-invalid": 400,
+    "404": 404,
+    "500": 500,
+    "429": 429,
+    "403": 403,
+    "proposal-form-error": 400,  # forms showing their errors answer 400
+    "meeting-form-error": 400,
+}
 
 
 # --- The data set and the logged-in contexts ----------------------------------------------------
@@ -574,6 +714,19 @@ def _build_data_set() -> dict:
         "reset_key": f"/comptes/password/reset/key/{reset_key}/",
         "confirm_key": f"/comptes/confirm-email/{EmailConfirmationHMAC(address).key}/",
         "answer_pk": answer.pk,
+        "headings": {
+            "update": update.title,
+            "resource": resource.title,
+            "thread": thread.title,
+            "discussion": discussion.title,
+            "duplicate": duplicate.title,
+            "topic": thread.topics.order_by("pk").first().name,
+            "person": Person.objects.get(user=other).full_name,
+            "structure": "CC Moyen Verdon",
+            "proposal": proposal.title,
+            "meeting": Meeting.objects.order_by("pk").first().title,
+            "import": f"Import de « {batch.filename} »",
+        },
     }
 
 
@@ -655,7 +808,18 @@ class Problems(list):
 
 
 def _open(context):
+    """A page of the role's context; `page.statuses` collects the HTTP status of every
+    document the tab loads (redirects included), the last one being the page audited."""
     page = context.new_page()
+    page.statuses = []
+    page.on(
+        "response",
+        lambda response: (
+            response.request.is_navigation_request()
+            and response.frame == page.main_frame
+            and page.statuses.append(response.status)
+        ),
+    )
     problems = Problems()
     page.on("dialog", lambda dialog: (problems.append(dialog.message), dialog.dismiss()))
     page.on(
@@ -673,6 +837,13 @@ def test_page_passes_axe(audit, entry):
     page, problems = _open(audit["contexts"][entry.role])
     try:
         entry.open(page, audit["data"])
+        # The page meant, not a login form, an error or a redirect elsewhere.
+        assert page.statuses and page.statuses[-1] == STATUS.get(entry.id, 200), (
+            f"{page.url}: HTTP {page.statuses}"
+        )
+        heading = HEADINGS[entry.id]
+        heading = heading(audit["data"]) if callable(heading) else heading
+        assert page.locator("h1").first.inner_text().strip() == heading, page.url
         if entry.role not in ("visitor", "totp-login"):
             assert "/comptes/login/" not in page.url and "/authenticate/" not in page.url, page.url
         if entry.id.endswith("-error"):
@@ -715,3 +886,10 @@ def test_every_front_end_page_is_audited():
     assert page_types <= audited, sorted(page_types - audited)
     stale = sorted((audited - routes - page_types) | (set(NOT_PAGES) - routes))
     assert not stale, f"entries naming no URL: {stale}"
+
+
+def test_every_audited_page_names_its_heading_and_status():
+    ids = [entry.id for entry in PAGES]
+    assert len(ids) == len(set(ids)), "two audited pages with the same id"
+    assert set(HEADINGS) == set(ids), sorted(set(HEADINGS) ^ set(ids))
+    assert set(STATUS) <= set(ids), sorted(set(STATUS) - set(ids))

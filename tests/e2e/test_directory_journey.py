@@ -9,7 +9,7 @@ import pytest
 
 from directory import demo as directory_demo
 from directory.models import Person, User
-from tests.e2e.conftest import login
+from tests.e2e.conftest import assert_role_groups_migrated, login
 from tests.factories import TEST_PASSWORD
 from website.taxonomy import demo as taxonomy_demo
 
@@ -20,13 +20,8 @@ SAMPLE = Path(__file__).resolve().parents[1] / "directory" / "data" / "participa
 
 @pytest.fixture(autouse=True)
 def role_groups(db):
-    """The role groups of migration 0002, even after a transactional test flushed them."""
-    from django.contrib.auth.models import Group
-
-    from directory.roles import ALL_ROLES
-
-    for name in ALL_ROLES:
-        Group.objects.get_or_create(name=name)
+    """The role groups of migration 0002, brought back by the serialized database."""
+    assert_role_groups_migrated()
 
 
 def test_a_moderator_imports_the_participant_list_then_links_a_new_account(

@@ -5,13 +5,11 @@ axe-core checks the form with its results."""
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from directory.roles import ALL_ROLES
 from qa.models import Question
-from tests.e2e.conftest import login
+from tests.e2e.conftest import assert_role_groups_migrated, login
 from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -19,8 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 @pytest.fixture
 def cast(make_user, make_topic, make_person, make_position, make_structure):
-    for name in ALL_ROLES:
-        Group.objects.get_or_create(name=name)
+    assert_role_groups_migrated()
     topic = make_topic(name="Services techniques", slug="services-techniques")
     barreme = make_structure(name="Commune de Barrême", slug="commune-de-barreme")
     entrevaux = make_structure(name="Entrevaux", slug="entrevaux")

@@ -5,15 +5,13 @@ question as a duplicate. axe-core checks every page; a script dialog would fail 
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from playwright.sync_api import expect
 
 from directory.models import InterestKind, TopicInterest
-from directory.roles import ALL_ROLES
 from qa import services
 from qa.models import Question
-from tests.e2e.conftest import login
+from tests.e2e.conftest import assert_role_groups_migrated, login
 from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -21,10 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 @pytest.fixture
 def cast(make_user, make_topic, make_person, make_position, make_structure):
-    # The role groups come from a data migration; make sure they exist even when an earlier
-    # test left the database without its serialized content.
-    for name in ALL_ROLES:
-        Group.objects.get_or_create(name=name)
+    assert_role_groups_migrated()
     topic = make_topic(name="Services techniques", slug="services-techniques")
     structure = make_structure(name="CC Moyen Verdon", slug="cc-moyen-verdon")
 

@@ -9,17 +9,15 @@ test cannot pass on pages that never showed the payload.
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from directory import services as directory_services
-from directory.roles import ALL_ROLES
 from qa import services as qa_services
 from qa.agenda import services as agenda_services
-from tests.e2e.conftest import login
+from tests.e2e.conftest import assert_role_groups_migrated, login
 from tests.factories import TEST_PASSWORD
 from tests.security.xss import assert_no_xss, payloads
 
@@ -57,8 +55,7 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 @pytest.fixture
 def stored(make_user, make_topic, make_person, make_structure, make_position):
-    for name in ALL_ROLES:
-        Group.objects.get_or_create(name=name)
+    assert_role_groups_migrated()
     topic = make_topic(name="Sécurité", slug="securite")
     items = sample()
     asker = make_user(email="asker@example.org", first_name="Noémie", last_name="Vallonet")

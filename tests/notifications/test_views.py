@@ -99,9 +99,12 @@ def test_mark_read_only_accepts_post_and_only_my_own(client, member, make_user, 
     assert client.post(url).status_code == 302
     mine.refresh_from_db()
     assert mine.is_read
-    response = client.post(reverse("notifications:mark_read", args=[theirs.pk]), follow=True)
+    # Someone else's notification is refused explicitly (404, as for one that does not exist),
+    # on the centre with the explanation.
+    response = client.post(reverse("notifications:mark_read", args=[theirs.pk]))
     theirs.refresh_from_db()
     assert not theirs.is_read
+    assert response.status_code == 404
     assert "n&#x27;est pas la vôtre" in response.content.decode()
 
 

@@ -7,14 +7,14 @@ tomorrow is checked without touching this file.
 import logging
 
 import pytest
-from django.apps import apps
+from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.contrib.sessions.models import Session
-from django.db import connection
 from django.test import Client
 
-from qa import services as qa_services
-from tests.security.inventory import parameterless_paths, url_patterns
+from qa import selectors as qa_selectors
+from qa.models import Question
+from tests.security.inventory import url_patterns
+from tests.security.world import FILLED, ROLES, differences, paths_for, snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -84,72 +84,141 @@ def test_the_reviewed_exempt_views_still_refuse_a_forged_post(superuser):
 
 # --- No GET changes state ------------------------------------------------------------------
 
-# Rows a GET may legitimately add, each with its reason.
-GET_MAY_CHANGE = {
+# Rows a GET may add (never change or remove), each with its reason; the new row must belong to
+# the requesting user.
+GET_MAY_ADD = {
     # Wagtail creates an admin profile (language, theme) on first visit of the admin.
     "wagtailusers.UserProfile": "lazy per-user admin preferences",
     # The preferences page shows the private feed address; its random token is made on
     # first view (one per user, idempotent).
     "notifications.FeedToken": "lazy per-user private feed token",
 }
-# Sessions are what a GET may write (CSRF-free state of the visitor), never domain data.
-NOT_DOMAIN_DATA = {Session._meta.label}
+# Parameterised routes the GET check does not fill, by pattern prefix, each with its reason.
+NOT_VISITED_PREFIXES = {
+    "admin/": "Wagtail admin views taking an id: the admin access matrix "
+    "(test_admin_access_control.py) covers them; its parameterless pages are visited here",
+    "django-admin/": "Django admin views taking an id: same as the Wagtail admin",
+}
+# Pages that answer 500 by design.
+CRASH_ON_PURPOSE = {"/admin/failwhale/": "Wagtail's test page for error reporting"}
+# Routes with no concrete path, each with its reason.
+NOT_VISITED = {
+    "admin/^.*/$": "Wagtail admin's catch-all 404 (any unknown admin address)",
+}
 
 
-def count_rows() -> dict[str, int]:
-    """Every model's row count in one query."""
-    models = [
-        m
-        for m in apps.get_models()
-        if m._meta.managed and not m._meta.proxy and m._meta.label not in NOT_DOMAIN_DATA
+def _visited_routes(world) -> dict[str, list[str]]:
+    """Every route of the URL conf → the paths the check visits for it (none if skipped)."""
+    visits = {}
+    for route in url_patterns():
+        if route.has_parameters:
+            visits[route.name] = paths_for(route.name, world) or []
+        else:
+            visits[route.name] = [route.path] if route.path else []
+    return visits
+
+
+def _skip_reason(route) -> str | None:
+    if route.name in NOT_VISITED:
+        return NOT_VISITED[route.name]
+    for prefix, reason in NOT_VISITED_PREFIXES.items():
+        if route.pattern.startswith(prefix):
+            return reason
+    return None
+
+
+def test_every_get_route_is_visited_or_skipped_with_a_reason(shared_world):
+    """A view added tomorrow must get an object in tests/security/world.py (or a reason)."""
+    visits = _visited_routes(shared_world)
+    forgotten = [
+        f"{route.name} ({route.pattern})"
+        for route in url_patterns()
+        if not visits[route.name] and _skip_reason(route) is None
     ]
-    quote = connection.ops.quote_name
-    # Table names come from the models, quoted by the backend: no outside input.
-    select = ", ".join(
-        f"(SELECT COUNT(*) FROM {quote(m._meta.db_table)})"  # noqa: S608
-        for m in models
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {select}")
-        counts = cursor.fetchone()
-    return dict(zip([m._meta.label for m in models], counts, strict=True))
+    assert not forgotten, "GET routes neither visited nor skipped:\n" + "\n".join(forgotten)
+    stale = sorted(name for name in NOT_VISITED if visits.get(name, True))
+    assert not stale, f"skipped routes that are now visited or gone: {stale}"
+    unknown = sorted(set(FILLED) - set(visits))
+    assert not unknown, f"tests/security/world.py fills routes that are gone: {unknown}"
 
 
-@pytest.fixture
-def some_content(member, make_topic, make_structure, make_position):
-    topic = make_topic(name="Urbanisme")
-    make_position(structure=make_structure(name="Commune d'Essai"))
-    question = qa_services.question_create(
-        author=member, title="Instruire un permis de construire ?", body="Merci.", topics=[topic]
-    )
-    qa_services.answer_create(question=question, author=member, body="Voici comment.")
-    return question
+def _get_paths(world) -> list[str]:
+    paths = {path for paths in _visited_routes(world).values() for path in paths}
+    return sorted(paths | set(EXTRA_PATHS))
 
 
-ROLES = ["visitor", "pending_user", "member", "expert", "moderator", "editor", "superuser"]
-
-
-@pytest.mark.parametrize("role", ROLES)
-def test_no_get_changes_the_database(request, role, some_content):
-    client = Client(raise_request_exception=False)
-    user = None if role == "visitor" else request.getfixturevalue(role)
-    if user:
-        client.force_login(user)
-    paths = sorted(set(parameterless_paths()) | {"/", some_content.get_absolute_url()})
+def _changes_made_by_gets(client, paths, user) -> list[str]:
+    """GET each path in turn; report every row added, removed or changed by one of them."""
     changed = []
-    before = count_rows()
+    before = snapshot()
     for path in paths:
-        client.get(path)
-        after = count_rows()
-        diff = {
-            label: after[label] - before[label]
-            for label in after
-            if after[label] != before[label] and label not in GET_MAY_CHANGE
-        }
+        response = client.get(path)
+        if path not in CRASH_ON_PURPOSE:
+            assert response.status_code < 500, f"GET {path} → {response.status_code}"
+        after = snapshot()
+        diff = differences(before, after)
+        for label in GET_MAY_ADD:
+            if label in diff and _only_own_rows_added(before[label], after[label], user):
+                del diff[label]
         if diff:
             changed.append(f"GET {path}: {diff}")
         before = after
         if user:
             # Nor does any GET log the user out (logout is POST-only).
             assert client.session.get("_auth_user_id") == str(user.pk), path
+    return changed
+
+
+def _only_own_rows_added(old: list, new: list, user) -> bool:
+    added = [row for row in new if row not in old]
+    kept = all(row in new for row in old)
+    return kept and user is not None and all(row["user_id"] == user.pk for row in added)
+
+
+@pytest.mark.parametrize("role", [*ROLES, "superuser"])
+def test_no_get_changes_the_database(shared_world, role):
+    """Every route of the URL conf with an object behind each id (threads, answers and
+    comments and their permalinks, people, structures, documents, feeds with their tokens,
+    proposals, meetings, edit forms, unsubscribe links, notifications), GET as each role:
+    every row of every table stays as it was."""
+    client = Client(raise_request_exception=False)
+    user = shared_world.users[role]
+    if user:
+        client.force_login(user)
+    changed = _changes_made_by_gets(client, _get_paths(shared_world), user)
     assert not changed, "\n".join(changed)
+
+
+def test_the_get_check_catches_a_get_that_updates_a_row(shared_world, monkeypatch):
+    """The check above can fail: a thread page that rewrites its question's title on GET (no
+    row count moves) is reported."""
+    real_thread_for = qa_selectors.thread_for
+
+    def thread_for_that_writes(question, user):
+        Question.objects.filter(pk=question.pk).update(title="Titre réécrit par un GET")
+        return real_thread_for(question, user)
+
+    monkeypatch.setattr(qa_selectors, "thread_for", thread_for_that_writes)
+    client = Client(raise_request_exception=False)
+    client.force_login(shared_world.author)
+    path = shared_world.question.get_absolute_url()
+    changed = _changes_made_by_gets(client, ["/", path], shared_world.author)
+    assert len(changed) == 1 and changed[0].startswith(f"GET {path}: "), changed
+    assert "qa.Question" in changed[0] and "Titre réécrit par un GET" in changed[0]
+
+
+def test_opening_another_accounts_confirmation_link_does_not_log_out(shared_world, client):
+    """allauth logged out a member who merely opened (GET) the e-mail confirmation link of
+    another account, so an image tag carrying an attacker's own key logged out anyone who
+    displayed it. The GET now only shows the page; the confirming POST still logs the other
+    account out before confirming."""
+    client.force_login(shared_world.author)
+    response = client.get(shared_world.confirm_email)
+    assert response.status_code == 200
+    assert "bruno.nouvelle@example.org" in response.content.decode()
+    assert client.session.get("_auth_user_id") == str(shared_world.author.pk)
+
+    response = client.post(shared_world.confirm_email)
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+    assert EmailAddress.objects.get(email="bruno.nouvelle@example.org").verified

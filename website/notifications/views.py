@@ -60,8 +60,10 @@ def notification_list(request):
 def notification_mark_read(request, pk):
     check_can_use_notifications(request.user)
     if not services.notification_mark_read(user=request.user, notification_id=pk):
+        # Someone else's notification answers like a missing one: an explicit 404, on the
+        # centre with the explanation.
         messages.error(request, _("Cette notification n'existe pas ou n'est pas la vôtre."))
-        return redirect("notifications:list")
+        return render(request, "notifications/list.html", _centre_context(request), status=404)
     if request.htmx:
         notification = selectors.notification_list_for(request.user).get(pk=pk)
         return render(request, "notifications/_item_htmx.html", {"notification": notification})
