@@ -8,6 +8,7 @@ class SearchConfig(AppConfig):
     verbose_name = _("Recherche")
 
     def ready(self):
-        from website.search import signals
+        from website.search import signals, synonyms
 
         signals.connect()
+        synonyms.connect()
