@@ -68,9 +68,7 @@ def test_nothing_is_found_only_when_no_word_exists(threads, search_backend, memb
     assert results.total == 0
 
 
-def test_a_quoted_phrase_stays_required_and_a_dash_still_excludes(
-    threads, search_backend, member
-):
+def test_a_quoted_phrase_stays_required_and_a_dash_still_excludes(threads, search_backend, member):
     assert ranked(find(search_backend, member, '"permis de construire" subvention')) == [
         "Urbanisme : permis de construire tacite"
     ]
@@ -129,7 +127,9 @@ def test_fuzzy_terms_come_only_from_what_the_member_may_see(
     search_backend, ask, index, make_page, member, editor
 ):
     restricted = make_page(
-        "Convention confidentielissime", "Budget réservé.", restriction="groups",
+        "Convention confidentielissime",
+        "Budget réservé.",
+        restriction="groups",
         groups=["Éditeurs"],
     )
     index(restricted, ask("Tondeuse partagée entre communes"))
@@ -161,13 +161,15 @@ def test_did_you_mean_ignores_words_the_member_may_not_see(
 def test_the_corrected_query_runs_at_once_when_nothing_holds_every_word(
     threads, search_backend, member
 ):
-    outcome = service.search_for(member, "horraires déchèterie")
-    assert outcome.corrected_from == "horraires déchèterie"
+    outcome = service.search_for(member, "horiares déchèterie")
+    assert outcome.corrected_from == "horiares déchèterie"
     assert outcome.query == "horaires déchèterie"
     assert ranked(outcome.results)[0] == "Horaires d'ouverture de la déchèterie"
-    forced = service.search_for(member, "horraires déchèterie", force=True)
+    assert outcome.results.all_words is True
+    forced = service.search_for(member, "horiares déchèterie", force=True)
     assert forced.corrected_from == ""
-    assert forced.query == "horraires déchèterie"
+    assert forced.query == "horiares déchèterie"
+    assert forced.partial is True
 
 
 # --- Bad input ----------------------------------------------------------------------------

@@ -550,9 +550,9 @@ class WhooshBackend:
             return Term("content", alternative.text, boost=alternative.weight)
         if alternative.source == expansion.TYPED:
             return self._item_query(group.item, reader)
-        terms = [
-            Term("content", t, boost=alternative.weight) for t in french_tokens(alternative.text)
-        ]
+        # A term of several words weighs no more than one word: its weight is shared.
+        stems = french_tokens(alternative.text)
+        terms = [Term("content", t, boost=alternative.weight / len(stems)) for t in stems]
         if not terms:
             return None
         return terms[0] if len(terms) == 1 else And(terms)
@@ -612,7 +612,8 @@ class WhooshBackend:
             found = matching.query(query)
             coverage += found
             exact += found if exact_query is None else matching.query(exact_query)
-        visible = allowed & (coverage > 0) if optional else allowed
+        # A quoted phrase decides on its own (the words only rank); else any word does.
+        visible = allowed if required else allowed & (coverage > 0)
         total = int(np.count_nonzero(visible))
         if not total:
             return SearchResults(hits=[], total=0, page=1, page_count=1, facets={})
