@@ -50,7 +50,7 @@ RANK_WINDOW = 200
 TITLE_WINDOW = 200
 SIMILAR_WINDOW = 100
 SIMILAR_TRIGRAM_THRESHOLD = 0.6  # pg_trgm.word_similarity_threshold for similar questions
-SUGGEST_TRIGRAM_THRESHOLD = 0.5  # ... and for the titles "did you mean" reads words from
+SUGGEST_TRIGRAM_THRESHOLD = 0.3  # pg_trgm.word_similarity_threshold for "did you mean" titles
 SUGGEST_TITLES = 200
 # Ranking (issue 12, the same as the Whoosh backend): the number of query words a document
 # holds first (a tier each), then `ts_rank_cd` (expanded terms weighted less), a little more

@@ -48,6 +48,7 @@ from whoosh.query import And, AndNot, Or, Phrase, Term
 
 from website.search import expansion
 from website.search.analysis import (
+    fold,
     french_analyzer,
     french_tokens,
     name_analyzer,
@@ -789,20 +790,26 @@ class WhooshBackend:
         stem = stems[0]
         if self._visible_term(opened, "content", stem, principals):
             return []
-        matching = opened.matching
-        close = []
-        for length in range(len(stem) - edits, len(stem) + edits + 1):
-            for term in matching.vocabulary("content", stem[:1], length):
-                if term != stem and expansion.within(stem, term, edits):
-                    distance = 1 if expansion.within(stem, term, 1) else 2
-                    close.append((distance, -opened.searcher.doc_frequency("content", term), term))
         found = []
-        for _distance, _frequency, term in sorted(close)[:FUZZY_CANDIDATES]:
+        for term in self._close_terms(opened, "content", stem, edits):
             if self._visible_term(opened, "content", term, principals):
                 found.append(term)
                 if len(found) == expansion.MAX_FUZZY_PER_WORD:
                     break
         return found
+
+    def _close_terms(self, opened, fieldname: str, word: str, edits: int) -> list[str]:
+        """Terms of a field within `edits` of the (folded) word, same first letter: the
+        closest, then the most frequent, first; at most FUZZY_CANDIDATES."""
+        word = fold(word)
+        close = []
+        for length in range(len(word) - edits, len(word) + edits + 1):
+            for folded, term in opened.matching.vocabulary(fieldname, word[:1], length):
+                if folded != word and expansion.within(word, folded, edits):
+                    distance = 1 if expansion.within(word, folded, 1) else 2
+                    frequency = opened.searcher.doc_frequency(fieldname, term)
+                    close.append((distance, -frequency, term))
+        return [term for _d, _f, term in sorted(close)[:FUZZY_CANDIDATES]]
 
     def suggest(self, query: str, principals: frozenset[str]) -> str:
         """Replace each word missing from the index by the closest spelling of a title word
@@ -833,7 +840,8 @@ class WhooshBackend:
                 words.append(word)
                 continue
             replacement = ""
-            for candidate in searcher.suggest("title", word, limit=5, maxdist=2):
+            spelling = self.schema["title"].spelling_fieldname("title")
+            for candidate in self._close_terms(opened, spelling, word, 2)[:5]:
                 probe = self._word_query(candidate, reader)
                 if probe is not None and self._finds(opened, probe, principals):
                     replacement = candidate

@@ -24,6 +24,8 @@ import numpy as np
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import And, AndNot, Or, Phrase, Term
 
+from website.search.analysis import fold
+
 K1 = 1.2
 B = 0.75
 # Decoded posting lists kept between queries (a common word's list is read once, not at
@@ -245,9 +247,10 @@ class Matching:
         dates = self.column_array("date")[docnums]
         return docnums[np.lexsort((docnums, -dates))[:limit]].tolist()
 
-    def vocabulary(self, fieldname: str, first: str, length: int) -> set[str]:
-        """Terms of the field starting with `first`, of this length (every segment)."""
-        found: set[str] = set()
+    def vocabulary(self, fieldname: str, first: str, length: int) -> set[tuple[str, str]]:
+        """(folded, term) of the field's terms whose folded form starts with `first` and
+        has this length (every segment)."""
+        found: set[tuple[str, str]] = set()
         for reader, _offset in self.segments:
             buckets = self.cache.segment_value(
                 reader, f"vocabulary:{fieldname}", _vocabulary(fieldname)
@@ -284,14 +287,17 @@ class Matching:
 
 
 def _vocabulary(fieldname: str):
-    """A segment's terms of a field by (first letter, length): where close spellings are
-    looked for (typo tolerance)."""
+    """A segment's terms of a field by (first letter, length) of their folded form: where
+    close spellings are looked for (typo tolerance, "did you mean")."""
 
-    def read(reader) -> dict[tuple[str, int], list[str]]:
-        buckets: dict[tuple[str, int], list[str]] = {}
+    def read(reader) -> dict[tuple[str, int], list[tuple[str, str]]]:
+        buckets: dict[tuple[str, int], list[tuple[str, str]]] = {}
+        if fieldname not in reader.indexed_field_names():
+            return buckets
         for raw in reader.lexicon(fieldname):
             term = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-            buckets.setdefault((term[:1], len(term)), []).append(term)
+            folded = fold(term)
+            buckets.setdefault((folded[:1], len(folded)), []).append((folded, term))
         return buckets
 
     return read
