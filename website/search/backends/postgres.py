@@ -218,10 +218,8 @@ class PostgresBackend:
                 titled += f" AND tsv @@ {sql.match}"
             full, _ = self._where(request.filters, request.principals, match=sql.all_words)
             size = request.per_page
-            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM search_searchentry WHERE {full})", params)  # noqa: S608
-            all_words = cursor.fetchone()[0]
-            total, facets, estimated = self._count(
-                cursor, where, params, with_facets=request.facets
+            total, facets, estimated, all_words = self._count(
+                cursor, where, params, with_facets=request.facets, full=full
             )
             page_count = max(1, -(-total // size))
             page = min(max(1, request.page), page_count)
@@ -267,7 +265,7 @@ class PostgresBackend:
             all_words=all_words,
         )
 
-    def _count(self, cursor, where, params, *, with_facets):
+    def _count(self, cursor, where, params, *, with_facets, full):
         """Total, facets and whether they are estimates, in one statement. First the matches
         of a few `sample` buckets are counted (the full-text index on (`tsv`, `sample`) finds
         them without reading other rows); when they scale to at most EXACT_COUNT_LIMIT, every
@@ -284,7 +282,8 @@ class PostgresBackend:
             f"m AS MATERIALIZED (SELECT {columns} FROM search_searchentry "
             f"WHERE {where} AND (SELECT yes FROM exact) "
             "UNION ALL SELECT * FROM s WHERE NOT (SELECT yes FROM exact)) "
-            "SELECT (SELECT yes FROM exact), (SELECT count(*) FROM m)"
+            f"SELECT EXISTS (SELECT 1 FROM search_searchentry WHERE {full}), "
+            "(SELECT yes FROM exact), (SELECT count(*) FROM m)"
         )
         if with_facets:
             sql += (
@@ -295,7 +294,7 @@ class PostgresBackend:
                 "FROM m, jsonb_array_elements_text(m.topics) AS topic GROUP BY topic) AS t)"
             )
         cursor.execute(sql, params)
-        exact, total, *grouped = cursor.fetchone()
+        all_words, exact, total, *grouped = cursor.fetchone()
         factor = 1 if exact else scale
         facets: dict[str, list[FacetValue]] = {}
         if with_facets:
@@ -309,7 +308,7 @@ class PostgresBackend:
             facets["topics"] = [FacetValue(value=v, count=c * factor) for v, c in grouped[1] or ()]
             for values in facets.values():
                 values.sort(key=lambda f: (-f.count, f.value))
-        return total * factor, facets, not exact
+        return total * factor, facets, not exact, all_words
 
     def _window(self, cursor, where, titled, params, total, rank, full):
         """The ranked window (`(uid, rank)` pairs, best first) and the WHERE clause of the
@@ -460,13 +459,16 @@ class PostgresBackend:
         """Lexemes of the index within `edits` of the word's stem (`levenshtein_less_equal`,
         same first letter, as the Whoosh backend), held by visible documents, closest
         first; [] when visible documents hold the word itself."""
-        cursor.execute(f"SELECT tsvector_to_array(to_tsvector('{CONFIG}', %s))", [word])
-        stems = cursor.fetchone()[0] or []
-        if len(stems) != 1:
+        cursor.execute(
+            "SELECT s, EXISTS (SELECT 1 FROM search_searchentry WHERE tsv @@ "  # noqa: S608
+            "plainto_tsquery('simple', s) AND principals && %(principals)s::text[]) "
+            f"FROM unnest(tsvector_to_array(to_tsvector('{CONFIG}', %(word)s))) AS s",
+            {"word": word, "principals": sorted(principals)},
+        )
+        stems = cursor.fetchall()
+        if len(stems) != 1 or stems[0][1]:
             return []
-        stem = stems[0]
-        if self._visible_lexeme(cursor, stem, principals):
-            return []
+        stem = stems[0][0]
         cursor.execute(
             "SELECT term FROM (SELECT term, levenshtein_less_equal(term, %(stem)s, %(edits)s) "
             "AS distance FROM search_searchterm WHERE term >= %(first)s AND term < %(next)s "
