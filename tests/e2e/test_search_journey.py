@@ -1,4 +1,5 @@
-"""Search journey: a typo, "did you mean", a topic filter, a highlighted result, opened."""
+"""Search journey: a typo corrected at once, the original words forced back, "did you mean",
+a topic filter, a highlighted result, opened."""
 
 import pytest
 from django.core.management import call_command
@@ -46,10 +47,18 @@ def test_a_member_recovers_from_a_typo_filters_by_topic_and_opens_a_result(
     page.get_by_label("Rechercher dans Entraide").fill("mutulisation")
     page.get_by_label("Rechercher dans Entraide").press("Enter")
     page.wait_for_url("**/recherche/?q=mutulisation")
-    assert "0 résultat" in page.content()
+    # No document holds the word as typed: the corrected query runs at once.
+    content = page.content()
+    assert "Résultats pour « mutualisation »." in content
+    assert "2 résultats pour « mutualisation »" in content
     axe(page)
 
-    page.get_by_role("link", name="mutualisation").click()
+    page.get_by_role("link", name="Rechercher plutôt « mutulisation »").click()
+    page.wait_for_url("**/recherche/?q=mutulisation&forcer=1")
+    assert "Aucun résultat ne contient tous les mots" in page.content()
+    axe(page)
+
+    page.get_by_role("link", name="mutualisation", exact=True).click()
     page.wait_for_url("**/recherche/?q=mutualisation")
     assert "2 résultats" in page.content()
     axe(page)

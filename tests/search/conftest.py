@@ -82,3 +82,14 @@ def visitor():
     from django.contrib.auth.models import AnonymousUser
 
     return AnonymousUser()
+
+
+@pytest.fixture(autouse=True)
+def fresh_synonyms():
+    """Each test reads the synonyms its database holds (a rolled-back entry of another test
+    must not linger in the process's copy)."""
+    from website.search import synonyms
+
+    synonyms.invalidate()
+    yield
+    synonyms.invalidate()

@@ -67,9 +67,12 @@ def test_the_elided_article_does_not_hide_the_word(corpus, search_backend, membe
         assert titles(find(search_backend, member, query)) == {"L'intercommunalité gère l'eau"}
 
 
-def test_words_are_all_required_and_a_dash_excludes(corpus, search_backend, member):
-    assert titles(find(search_backend, member, "eau compteurs")) == {
-        "Réseaux d'eau potable et compteurs"
+def test_every_word_ranks_first_and_a_dash_excludes(corpus, search_backend, member):
+    results = find(search_backend, member, "eau compteurs")
+    assert results.hits[0].title == "Réseaux d'eau potable et compteurs"
+    assert titles(results) == {
+        "Réseaux d'eau potable et compteurs",
+        "L'intercommunalité gère l'eau",
     }
     assert titles(find(search_backend, member, "eau -compteurs")) == {
         "L'intercommunalité gère l'eau"
@@ -170,7 +173,8 @@ def test_date_order_puts_the_newest_first(search_backend, ask, index, member):
 
 
 def test_did_you_mean_corrects_a_misspelt_word(corpus, search_backend, member):
-    assert find(search_backend, member, "mutulisation").total == 0
+    # The typo is found through its closest visible term, but not as typed.
+    assert find(search_backend, member, "mutulisation").all_words is False
     assert search_backend.suggest("mutulisation", principals_for(member)) == "mutualisation"
 
 

@@ -47,11 +47,39 @@ def test_results_are_paged_and_a_page_beyond_the_end_shows_the_last(threads, mem
     assert "page 2 sur 2" in beyond.content.decode()
 
 
-def test_a_misspelt_word_offers_did_you_mean(threads, member_client):
+def test_a_misspelt_word_runs_the_corrected_query_at_once(threads, member_client):
     content = member_client.get("/recherche/", {"q": "mutulisation"}).content.decode()
-    assert "0 résultat" in content
-    assert "Vouliez-vous dire" in content
-    assert 'href="?q=mutualisation"' in content
+    assert "Résultats pour « mutualisation »." in content
+    assert 'href="?q=mutulisation&amp;forcer=1"' in content
+    assert "Rechercher plutôt « mutulisation »" in content
+    assert "des secrétaires de mairie" in content
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        " ".join(f"facturation{n} eau" for n in range(25)),  # 50 words
+        "*",
+        '"eau potable',
+        "eau",  # a 3-letter word: never fuzzy
+        "zqxw",
+    ],
+)
+def test_hard_queries_get_a_normal_page(threads, member_client, query):
+    response = member_client.get("/recherche/", {"q": query})
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert '<div id="search-results"' in content
+    assert "résultat" in content or "Saisissez un ou plusieurs mots" in content
+
+
+def test_the_original_query_can_be_forced(threads, member_client):
+    content = member_client.get(
+        "/recherche/", {"q": "mutulisation", "forcer": "1"}
+    ).content.decode()
+    assert "Résultats pour" not in content
+    assert "résultat" in content and "pour « mutulisation »" in content
+    assert "Aucun résultat ne contient tous les mots" in content
 
 
 def test_an_empty_query_explains_what_to_type(search_backend, member_client):

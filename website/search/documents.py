@@ -109,6 +109,7 @@ def question_document(question) -> SearchDocument | None:
         structure=structure.slug if structure else "",
         date=_aware(question.created_at),
         extra="closed" if question.closed_at else "",
+        answered=bool(accepted),
     )
 
 

@@ -40,6 +40,8 @@ class SearchDocument:
     structure: str = ""
     date: datetime | None = None
     extra: str = ""
+    # A thread with an accepted or expert-validated answer (a small ranking boost).
+    answered: bool = False
 
     @property
     def year(self) -> str:
@@ -62,6 +64,8 @@ class SearchDocument:
             self.date.isoformat() if self.date else "",
             self.extra,
         ]
+        if self.answered:  # only then: the other documents keep their fingerprints
+            parts.append("answered")
         return hashlib.sha1("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()
 
 
@@ -110,6 +114,9 @@ class SearchResults:
     # The total and the facet counts are estimates (a backend that samples large result
     # sets says so; the page then reads "environ").
     estimated: bool = False
+    # Some document the user may see holds every word of the query (typed words, their
+    # forms and synonyms; not fuzzy neighbours). False: the hits hold only some of them.
+    all_words: bool = True
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The search service: what views, tasks and commands call. Backends stay behind it."""
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.core.cache import cache
 
@@ -38,6 +38,14 @@ class SearchOutcome:
     unavailable: bool = False
     filters: dict[str, str] = field(default_factory=dict)
     sort: str = "relevance"
+    # The query as typed, when no document held all its words and the corrected one
+    # (`query`) was run instead ("Résultats pour « query ». Rechercher plutôt « … »").
+    corrected_from: str = ""
+
+    @property
+    def partial(self) -> bool:
+        """Results found, but none holds every word of the query."""
+        return bool(self.results and self.results.total and not self.results.all_words)
 
 
 def clean_filters(raw: dict) -> dict[str, str]:
@@ -50,7 +58,12 @@ def clean_filters(raw: dict) -> dict[str, str]:
     return filters
 
 
-def search_for(user, query: str, *, filters=None, sort="relevance", page=1, per_page=10):
+def search_for(
+    user, query: str, *, filters=None, sort="relevance", page=1, per_page=10, force=False
+):
+    """The results page. When no visible document holds every word and a correction
+    exists, the corrected query is run at once (unless `force`: the member asked for their
+    own words)."""
     parsed = parse_query(query)
     outcome = SearchOutcome(
         query=parsed.text,
@@ -75,8 +88,18 @@ def search_for(user, query: str, *, filters=None, sort="relevance", page=1, per_
     backend = get_backend()
     try:
         results = backend.search(request)
-        if results.total <= FEW_RESULTS:
-            results.suggestion = backend.suggest(parsed.canonical(), principals)
+        if results.total <= FEW_RESULTS or not results.all_words:
+            suggestion = backend.suggest(parsed.canonical(), principals)
+            corrected = None
+            if suggestion and not results.all_words and not force:
+                corrected_query = parse_query(suggestion)
+                corrected = backend.search(replace(request, query=corrected_query.canonical()))
+            if corrected is not None and corrected.total:
+                outcome.corrected_from = parsed.text
+                outcome.query = corrected_query.text
+                results = corrected
+            elif results.total <= FEW_RESULTS:
+                results.suggestion = suggestion
     except IndexUnavailable:
         outcome.unavailable = True
         request_rebuild()

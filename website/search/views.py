@@ -31,6 +31,7 @@ def search(request):
         sort=request.GET.get("tri", "relevance"),
         page=_page_number(request.GET.get("page")),
         per_page=PER_PAGE,
+        force=request.GET.get("forcer") == "1",
     )
     context = {"outcome": outcome, "kind_labels": KIND_LABELS}
     results = outcome.results

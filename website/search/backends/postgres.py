@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 from django.db import connection, transaction
 
+from website.search import expansion
 from website.search.analysis import fold, french_tokens, parse_query
 from website.search.models import SearchEntry
 from website.search.results import (
@@ -49,8 +50,16 @@ RANK_WINDOW = 200
 TITLE_WINDOW = 200
 SIMILAR_WINDOW = 100
 SIMILAR_TRIGRAM_THRESHOLD = 0.6  # pg_trgm.word_similarity_threshold for similar questions
-SUGGEST_TRIGRAM_THRESHOLD = 0.5  # ... and for the titles "did you mean" reads words from
+SUGGEST_TRIGRAM_THRESHOLD = 0.3  # pg_trgm.word_similarity_threshold for "did you mean" titles
 SUGGEST_TITLES = 200
+# Ranking (issue 12, the same as the Whoosh backend): the number of query words a document
+# holds first (a tier each), then `ts_rank_cd` (expanded terms weighted less), a little more
+# for a thread with an accepted or validated answer and for the typed words side by side.
+COVERAGE_TIER = 10_000
+ANSWERED_BOOST = 1.15
+PROXIMITY_BOOST = 1.5
+FULL_WINDOW = 200  # matches holding every word, always in the ranked window
+FUZZY_CANDIDATES = 12
 
 
 def _marked(text: str) -> str:
@@ -72,9 +81,16 @@ def _entry(doc: SearchDocument) -> SearchEntry:
         acl=list(doc.acl),
         url=doc.url,
         fingerprint=doc.fingerprint(),
+        answered=doc.answered,
     )
 
 
+# The lexemes of written rows, into the vocabulary typo tolerance reads (`_near`).
+ADD_TERMS = (
+    "INSERT INTO search_searchterm (term) SELECT DISTINCT t FROM search_searchentry, "
+    "unnest(tsvector_to_array(tsv)) AS t WHERE length(t) <= 100 AND uid = ANY(%s) "
+    "ON CONFLICT DO NOTHING"
+)
 _UPDATE_FIELDS = [f.name for f in SearchEntry._meta.concrete_fields if f.name != "uid"]
 
 
@@ -120,6 +136,8 @@ class PostgresBackend:
                     unique_fields=["uid"],
                     update_fields=_UPDATE_FIELDS,
                 )
+                with connection.cursor() as cursor:
+                    cursor.execute(ADD_TERMS, [[e.uid for e in entries]])
 
     def rebuild(self, documents: Iterable[SearchDocument], replay=None) -> int:
         """One transaction: readers keep seeing the old rows until it commits."""
@@ -137,6 +155,12 @@ class PostgresBackend:
             if batch:
                 SearchEntry.objects.bulk_create(batch)
                 count += len(batch)
+            with connection.cursor() as cursor:
+                cursor.execute("DELETE FROM search_searchterm")
+                cursor.execute(
+                    "INSERT INTO search_searchterm (term) SELECT word FROM ts_stat("
+                    "'SELECT tsv FROM search_searchentry') WHERE length(word) <= 100"
+                )
         self._analyze()
         return count
 
@@ -155,8 +179,8 @@ class PostgresBackend:
 
     # --- Reading ------------------------------------------------------------------------------
 
-    def _where(self, request_filters: dict, principals: frozenset[str], column: str = "tsv"):
-        clauses = [f"{column} @@ {QUERY}", "principals && %(principals)s::text[]"]
+    def _where(self, request_filters: dict, principals: frozenset[str], column="tsv", match=QUERY):
+        clauses = [f"{column} @@ {match}", "principals && %(principals)s::text[]"]
         params = {"principals": sorted(principals)}
         for name, value in request_filters.items():
             if not value:
@@ -172,28 +196,37 @@ class PostgresBackend:
 
     def search(self, request: SearchRequest) -> SearchResults:
         self._check()
-        where, params = self._where(request.filters, request.principals)
-        parsed = parse_query(request.query)
-        params["q"] = parsed.canonical()
-        # Matches whose title holds the query. `title_tsv` (title and names) is the start of
-        # `tsv` with the same positions, so without negated words a title match is a match
-        # (no need to read `tsv` too).
-        titled, _ = self._where(request.filters, request.principals, column="title_tsv")
-        if parsed.negative:
-            titled += f" AND tsv @@ {QUERY}"
-        size = request.per_page
         # A sequential scan evaluates `tsv @@` on every row it reads (decompressing each
         # `tsv`), which the planner's costs ignore: it would pick one for frequent words.
         with _tuned(enable_seqscan="off") as cursor:
-            total, facets, estimated = self._count(
-                cursor, where, params, with_facets=request.facets
+            plan = expansion.plan(
+                request.query,
+                near=lambda word, edits: self._near(cursor, word, edits, request.principals),
+            )
+            sql = _PlanSQL(plan)
+            if sql.empty:
+                return SearchResults(hits=[], total=0, page=1, page_count=1)
+            where, params = self._where(request.filters, request.principals, match=sql.match)
+            params.update(sql.params)
+            # Matches whose title holds a word. `title_tsv` (title and names) is the start
+            # of `tsv` with the same positions, so without negated words a title match is a
+            # match (no need to read `tsv` too).
+            titled, _ = self._where(
+                request.filters, request.principals, column="title_tsv", match=sql.match
+            )
+            if plan.excluded:
+                titled += f" AND tsv @@ {sql.match}"
+            full, _ = self._where(request.filters, request.principals, match=sql.all_words)
+            size = request.per_page
+            total, facets, estimated, all_words = self._count(
+                cursor, where, params, with_facets=request.facets, full=full
             )
             page_count = max(1, -(-total // size))
             page = min(max(1, request.page), page_count)
             if request.sort == "date":
                 ranked, rest = [], where
             else:
-                ranked, rest = self._window(cursor, where, titled, params, total)
+                ranked, rest = self._window(cursor, where, titled, params, total, sql.rank, full)
             uids = self._slice(cursor, ranked, rest, params, (page - 1) * size, size)
             if estimated and len(uids) < size:
                 # The estimate was too high and this page reaches the end of the matches:
@@ -205,7 +238,7 @@ class PostgresBackend:
                 if page > page_count:
                     page = page_count
                     uids = self._slice(cursor, ranked, rest, params, (page - 1) * size, size)
-            rows = self._rows(cursor, uids, params["q"], request.highlight)
+            rows = self._rows(cursor, uids, sql.highlight, params, request.highlight)
         scores = dict(ranked)
         hits = [
             Hit(
@@ -229,9 +262,10 @@ class PostgresBackend:
             page_count=page_count,
             facets=facets,
             estimated=estimated,
+            all_words=all_words,
         )
 
-    def _count(self, cursor, where, params, *, with_facets):
+    def _count(self, cursor, where, params, *, with_facets, full):
         """Total, facets and whether they are estimates, in one statement. First the matches
         of a few `sample` buckets are counted (the full-text index on (`tsv`, `sample`) finds
         them without reading other rows); when they scale to at most EXACT_COUNT_LIMIT, every
@@ -248,7 +282,8 @@ class PostgresBackend:
             f"m AS MATERIALIZED (SELECT {columns} FROM search_searchentry "
             f"WHERE {where} AND (SELECT yes FROM exact) "
             "UNION ALL SELECT * FROM s WHERE NOT (SELECT yes FROM exact)) "
-            "SELECT (SELECT yes FROM exact), (SELECT count(*) FROM m)"
+            f"SELECT EXISTS (SELECT 1 FROM search_searchentry WHERE {full}), "
+            "(SELECT yes FROM exact), (SELECT count(*) FROM m)"
         )
         if with_facets:
             sql += (
@@ -259,7 +294,7 @@ class PostgresBackend:
                 "FROM m, jsonb_array_elements_text(m.topics) AS topic GROUP BY topic) AS t)"
             )
         cursor.execute(sql, params)
-        exact, total, *grouped = cursor.fetchone()
+        all_words, exact, total, *grouped = cursor.fetchone()
         factor = 1 if exact else scale
         facets: dict[str, list[FacetValue]] = {}
         if with_facets:
@@ -273,9 +308,9 @@ class PostgresBackend:
             facets["topics"] = [FacetValue(value=v, count=c * factor) for v, c in grouped[1] or ()]
             for values in facets.values():
                 values.sort(key=lambda f: (-f.count, f.value))
-        return total * factor, facets, not exact
+        return total * factor, facets, not exact, all_words
 
-    def _window(self, cursor, where, titled, params, total):
+    def _window(self, cursor, where, titled, params, total, rank, full):
         """The ranked window (`(uid, rank)` pairs, best first) and the WHERE clause of the
         matches outside it (None when it holds them all).
 
@@ -291,7 +326,7 @@ class PostgresBackend:
         the rest refers to."""
         if total <= RANK_WINDOW:
             cursor.execute(
-                f"SELECT uid, ts_rank_cd(tsv, {QUERY}, 1) AS rank "  # noqa: S608
+                f"SELECT uid, {rank} AS rank "  # noqa: S608
                 f"FROM search_searchentry WHERE {where} "
                 "ORDER BY rank DESC, date DESC NULLS LAST, uid",
                 params,
@@ -302,8 +337,13 @@ class PostgresBackend:
             f"SELECT uid FROM search_searchentry WHERE {titled} LIMIT %(titled)s",  # noqa: S608
             {**params, "titled": TITLE_WINDOW},
         )
-        params["titled"] = [uid for (uid,) in cursor.fetchall()]
-        rank = f"ts_rank_cd(tsv, {QUERY}, 1) AS rank, date"
+        titled_uids = [uid for (uid,) in cursor.fetchall()]
+        cursor.execute(
+            f"SELECT uid FROM search_searchentry WHERE {full} LIMIT %(full)s",  # noqa: S608
+            {**params, "full": FULL_WINDOW},
+        )
+        params["titled"] = list(dict.fromkeys(titled_uids + [u for (u,) in cursor.fetchall()]))
+        rank = f"{rank} AS rank, date"
         cursor.execute(
             f"SELECT uid, {rank} FROM search_searchentry "  # noqa: S608
             f"WHERE {where} AND sample < {buckets}::smallint "
@@ -339,15 +379,15 @@ class PostgresBackend:
             extra = cursor.fetchone()[0]
         return len(ranked) + extra
 
-    def _rows(self, cursor, uids, query, highlight):
+    def _rows(self, cursor, uids, query, params, highlight):
         """Display columns of the page's rows, in `uids` order; `ts_headline` runs on these
         rows only."""
         if not uids:
             return []
         if highlight:
             columns = (
-                f"ts_headline('{CONFIG}', title, {QUERY}, '{TITLE_HEADLINE}'), "
-                f"ts_headline('{CONFIG}', left(body, {HEADLINE_CHARS}), {QUERY}, "
+                f"ts_headline('{CONFIG}', title, {query}, '{TITLE_HEADLINE}'), "
+                f"ts_headline('{CONFIG}', left(body, {HEADLINE_CHARS}), {query}, "
                 f"'{BODY_HEADLINE}')"
             )
         else:
@@ -355,7 +395,7 @@ class PostgresBackend:
         cursor.execute(
             f"SELECT uid, kind, title, url, date, topics, structure, {columns} "  # noqa: S608
             "FROM search_searchentry WHERE uid = ANY(%(uids)s)",
-            {"uids": uids, "q": query},
+            {**params, "uids": uids},
         )
         by_uid = {row[0]: row for row in cursor.fetchall()}
         return [by_uid[uid] for uid in uids if uid in by_uid]
@@ -407,6 +447,51 @@ class PostgresBackend:
         )
         return cursor.fetchone()[0]
 
+    def _visible_lexeme(self, cursor, lexeme: str, principals) -> bool:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM search_searchentry WHERE tsv @@ "
+            "plainto_tsquery('simple', %(lexeme)s) AND principals && %(principals)s::text[])",
+            {"lexeme": lexeme, "principals": sorted(principals)},
+        )
+        return cursor.fetchone()[0]
+
+    def _near(self, cursor, word: str, edits: int, principals) -> list[str]:
+        """Lexemes of the index within `edits` of the word's stem (`levenshtein_less_equal`,
+        same first letter, as the Whoosh backend), held by visible documents, closest
+        first; [] when visible documents hold the word itself."""
+        cursor.execute(
+            "SELECT s, EXISTS (SELECT 1 FROM search_searchentry WHERE tsv @@ "  # noqa: S608
+            "plainto_tsquery('simple', s) AND principals && %(principals)s::text[]) "
+            f"FROM unnest(tsvector_to_array(to_tsvector('{CONFIG}', %(word)s))) AS s",
+            {"word": word, "principals": sorted(principals)},
+        )
+        stems = cursor.fetchall()
+        if len(stems) != 1 or stems[0][1]:
+            return []
+        stem = stems[0][0]
+        cursor.execute(
+            "SELECT term FROM (SELECT term, levenshtein_less_equal(term, %(stem)s, %(edits)s) "
+            "AS distance FROM search_searchterm WHERE term >= %(first)s AND term < %(next)s "
+            "AND length(term) BETWEEN %(shortest)s AND %(longest)s AND term <> %(stem)s) AS t "
+            "WHERE distance <= %(edits)s ORDER BY distance, term LIMIT %(limit)s",
+            {
+                "stem": stem,
+                "edits": edits,
+                "first": stem[:1],
+                "next": chr(ord(stem[:1]) + 1) if stem else "",
+                "shortest": len(stem) - edits,
+                "longest": len(stem) + edits,
+                "limit": FUZZY_CANDIDATES,
+            },
+        )
+        found = []
+        for (term,) in cursor.fetchall():
+            if self._visible_lexeme(cursor, term, principals):
+                found.append(term)
+                if len(found) == expansion.MAX_FUZZY_PER_WORD:
+                    break
+        return found
+
     def suggest(self, query: str, principals: frozenset[str]) -> str:
         """Each word found in no visible document is replaced by the closest word of a
         visible title: folded titles are found with the trigram operator `<%` (GIN index,
@@ -451,6 +536,78 @@ class PostgresBackend:
             if not self._visible_count(cursor, parse_query(corrected).canonical(), principals):
                 return ""
         return corrected
+
+
+class _PlanSQL:
+    """A query plan (`expansion.QueryPlan`) as tsquery expressions, with their parameters:
+    `match` (any optional group, every quoted phrase, no excluded word), `all_words` (every
+    group, fuzzy terms left out), `rank` and `highlight`."""
+
+    def __init__(self, plan):
+        self.params: dict[str, str] = {}
+        groups, exact, weighted = [], [], {}
+        for group in plan.optional:
+            alternatives = [(a, self._alternative(group, a)) for a in group.alternatives]
+            groups.append(_any(q for _a, q in alternatives))
+            exact.append(_any(q for a, q in alternatives if a.source != expansion.FUZZY))
+            for alternative, query in alternatives:
+                # A term of several words weighs no more than one word: its weight is shared.
+                words = 1
+                if alternative.source in (expansion.FORM, expansion.SYNONYM):
+                    words = max(1, len(french_tokens(alternative.text)))
+                weighted.setdefault(alternative.weight / words, []).append(query)
+        required = [self._alternative(g, a) for g in plan.required for a in g.alternatives]
+        for query in required:
+            weighted.setdefault(1.0, []).append(query)
+        excluded = [
+            f"websearch_to_tsquery('{CONFIG}', {self._value(' '.join(item.words))})"
+            if not item.phrase
+            else f"phraseto_tsquery('{CONFIG}', {self._value(' '.join(item.words))})"
+            for item in plan.excluded
+        ]
+        self.empty = not groups and not required
+        if self.empty:
+            self.match = self.all_words = self.highlight = self.rank = ""
+            return
+        negation = f" && !!{_any(excluded)}" if excluded else ""
+        # A quoted phrase decides on its own (the words only rank); else any word does.
+        self.match = "(" + " && ".join(required or [_any(groups)]) + negation + ")"
+        self.all_words = "(" + " && ".join(exact + required) + negation + ")"
+        self.highlight = _any([*groups, *required])
+        coverage = " + ".join(f"(tsv @@ {g})::int" for g in groups) or "0"
+        relevance = (
+            " + ".join(
+                f"{weight} * ts_rank_cd(tsv, {_any(queries)}, 1)"
+                for weight, queries in weighted.items()
+            )
+            or "0"
+        )
+        typed = [w for g in plan.optional for w in g.item.words]
+        proximity = "1"
+        if len(french_tokens(" ".join(typed))) > 1:
+            phrase = f"phraseto_tsquery('{CONFIG}', {self._value(' '.join(typed))})"
+            proximity = f"CASE WHEN tsv @@ {phrase} THEN {PROXIMITY_BOOST} ELSE 1 END"
+        self.rank = (
+            f"(({coverage}) * {COVERAGE_TIER} + ({relevance}) "
+            f"* CASE WHEN answered THEN {ANSWERED_BOOST} ELSE 1 END * {proximity})"
+        )
+
+    def _value(self, value: str) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f"%({name})s"
+
+    def _alternative(self, group, alternative) -> str:
+        if alternative.source == expansion.FUZZY:
+            return f"plainto_tsquery('simple', {self._value(alternative.text)})"
+        if alternative.source == expansion.TYPED:
+            return f"websearch_to_tsquery('{CONFIG}', {self._value(group.item.as_text())})"
+        return f"plainto_tsquery('{CONFIG}', {self._value(alternative.text)})"
+
+
+def _any(queries) -> str:
+    queries = list(queries)
+    return queries[0] if len(queries) == 1 else "(" + " || ".join(queries) + ")"
 
 
 @contextmanager

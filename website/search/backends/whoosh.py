@@ -46,7 +46,9 @@ from whoosh.highlight import (
 )
 from whoosh.query import And, AndNot, Or, Phrase, Term
 
+from website.search import expansion
 from website.search.analysis import (
+    fold,
     french_analyzer,
     french_tokens,
     name_analyzer,
@@ -94,7 +96,17 @@ PHRASE_BATCH = 200
 PARALLEL_FROM = 5_000
 
 
-SCHEMA_VERSION = "2"  # written beside each index; another value means "rebuild it"
+# Ranking (issue 12): documents are ordered by the number of query words they hold (a
+# tier each), then by BM25; a thread with an accepted or validated answer weighs a little
+# more, and among the best hits those holding the typed words side by side more again.
+COVERAGE_TIER = 10_000.0
+ANSWERED_BOOST = 1.15
+PROXIMITY_BOOST = 1.5
+PROXIMITY_WINDOW = 50
+# Typo tolerance: at most this many close terms are checked for visibility per word.
+FUZZY_CANDIDATES = 12
+
+SCHEMA_VERSION = "3"  # written beside each index; another value means "rebuild it"
 VERSION_FILE = "schema-version"
 
 
@@ -120,6 +132,7 @@ def build_schema() -> Schema:
         structure=ID(stored=True, sortable=True),
         year=ID(sortable=True),
         date=COLUMN(NumericColumn("q", default=0)),  # UTC microseconds, for sorting
+        answered=COLUMN(NumericColumn("B", default=0)),  # 1: accepted or validated answer
         shown_date=STORED(),
         acl=KEYWORD(stored=True, commas=True),
         url=STORED(),
@@ -155,6 +168,7 @@ def _fields_of(doc: SearchDocument) -> dict:
         "acl": ",".join(doc.acl),
         "url": doc.url,
         "fingerprint": doc.fingerprint(),
+        "answered": int(doc.answered),
     }
     if doc.date:
         date = doc.date.astimezone(UTC) if doc.date.tzinfo else doc.date.replace(tzinfo=UTC)
@@ -519,7 +533,8 @@ class WhooshBackend:
         return self._word_query(item.words[0], reader)
 
     def build_query(self, text: str, reader=None):
-        """Every word (or phrase) required, `-word` excluded; None when nothing is searched."""
+        """Every word (or phrase) required, `-word` excluded; None when nothing is searched.
+        (What a corrected query must find; the search itself ranks any-word matches.)"""
         parsed = parse_query(text)
         positive = [q for item in parsed.positive if (q := self._item_query(item, reader))]
         if not positive:
@@ -530,25 +545,80 @@ class WhooshBackend:
             query = AndNot(query, Or(negative))
         return query
 
+    def _alternative_query(self, group, alternative, reader):
+        """One alternative of a group, its weight as the terms' boost."""
+        if alternative.source == expansion.FUZZY:
+            return Term("content", alternative.text, boost=alternative.weight)
+        if alternative.source == expansion.TYPED:
+            return self._item_query(group.item, reader)
+        # A term of several words weighs no more than one word: its weight is shared.
+        stems = french_tokens(alternative.text)
+        terms = [Term("content", t, boost=alternative.weight / len(stems)) for t in stems]
+        if not terms:
+            return None
+        return terms[0] if len(terms) == 1 else And(terms)
+
+    def _group_query(self, group, reader, *, fuzzy=True):
+        clauses = [
+            q
+            for a in group.alternatives
+            if (fuzzy or a.source != expansion.FUZZY)
+            and (q := self._alternative_query(group, a, reader)) is not None
+        ]
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else Or(clauses)
+
+    def plan(self, opened: "_OpenIndex", text: str, principals):
+        return expansion.plan(
+            text, near=lambda word, edits: self._near(opened, word, edits, principals)
+        )
+
     def search(self, request: SearchRequest) -> SearchResults:
         opened = self._open()
         searcher = opened.searcher
         matching = opened.matching
-        query = self.build_query(request.query, searcher.reader())
-        if query is None:
+        reader = searcher.reader()
+        plan = self.plan(opened, request.query, request.principals)
+        optional = [
+            (g, q, self._group_query(g, reader, fuzzy=False) if _has_fuzzy(g) else None)
+            for g in plan.optional
+            if (q := self._group_query(g, reader)) is not None
+        ]
+        required = [q for g in plan.required if (q := self._group_query(g, reader)) is not None]
+        if not optional and not required:
             return SearchResults(hits=[], total=0, page=1, page_count=1)
         allowed = opened.allowed(request.principals)
         for fieldname, value in request.filters.items():
             if value:
                 allowed = allowed & matching.term(fieldname, value)
-        if has_phrase(query):
-            candidates = matching.query(without_phrases(query)) & allowed
-            if np.count_nonzero(candidates) > PHRASE_CHECK_LIMIT:
-                return self._search_phrase_sample(opened, query, candidates, request)
-        visible = matching.query(query) & allowed
+        negative = [q for item in plan.excluded if (q := self._item_query(item, reader))]
+        if negative:
+            allowed = allowed & ~matching.query(Or(negative))
+        terms = [t for _g, q, _e in optional for t in scored_terms(q)]
+        terms += [t for q in required for t in scored_terms(q)]
+        marker = _Marker(plan) if request.highlight else None
+        if required:
+            phrases = required[0] if len(required) == 1 else And(required)
+            if has_phrase(phrases):
+                candidates = matching.query(without_phrases(phrases)) & allowed
+                if np.count_nonzero(candidates) > PHRASE_CHECK_LIMIT:
+                    return self._search_phrase_sample(
+                        opened, phrases, candidates, request, terms, marker
+                    )
+            allowed = allowed & matching.query(phrases)
+        coverage = np.zeros(matching.size, dtype=np.int16)
+        exact = np.zeros(matching.size, dtype=np.int16)
+        for _group, query, exact_query in optional:
+            found = matching.query(query)
+            coverage += found
+            exact += found if exact_query is None else matching.query(exact_query)
+        # A quoted phrase decides on its own (the words only rank); else any word does.
+        visible = allowed if required else allowed & (coverage > 0)
         total = int(np.count_nonzero(visible))
         if not total:
             return SearchResults(hits=[], total=0, page=1, page_count=1, facets={})
+        all_words = bool((visible & (exact == len(optional))).any())
         page_count = max(1, -(-total // request.per_page))
         page = min(max(1, request.page), page_count)
         start = (page - 1) * request.per_page
@@ -556,15 +626,48 @@ class WhooshBackend:
             newest = matching.newest(visible, page * request.per_page)
             ranked = [(docnum, 0.0) for docnum in newest[start:]]
         else:
-            ranked = matching.rank(scored_terms(query), visible, page * request.per_page)[start:]
-        marker = _Marker(request.query) if request.highlight else None
+            wanted = page * request.per_page
+            ranked = self._rank(opened, plan, terms, visible, coverage, wanted)[start:wanted]
         hits = [self._hit(searcher, docnum, score, marker) for docnum, score in ranked]
         facets = self._facets(matching, visible) if request.facets else {}
         return SearchResults(
-            hits=hits, total=total, page=page, page_count=page_count, facets=facets
+            hits=hits,
+            total=total,
+            page=page,
+            page_count=page_count,
+            facets=facets,
+            all_words=all_words,
         )
 
-    def _search_phrase_sample(self, opened, query, candidates, request) -> SearchResults:
+    def _rank(self, opened, plan, terms, visible, coverage, wanted):
+        """Best first: more query words held (a tier each), then BM25 × the answered boost;
+        among the first PROXIMITY_WINDOW hits, those holding the typed words side by side
+        (as a phrase) get PROXIMITY_BOOST."""
+        matching = opened.matching
+        factor = np.where(matching.column_array("answered") > 0, ANSWERED_BOOST, 1.0)
+        tier = coverage.astype(np.float64) * COVERAGE_TIER
+        window = max(wanted, PROXIMITY_WINDOW)
+        ranked = matching.rank(terms, visible, window, factor=factor, tier=tier)
+        typed = french_tokens(" ".join(w for g in plan.optional for w in g.item.words))
+        if len(typed) < 2 or len(ranked) < 2:
+            return ranked
+        among = np.zeros(matching.size, dtype=bool)
+        among[[d for d, _ in ranked]] = True
+        together = matching.phrase("content", typed, among) & among
+        if not together.any():
+            return ranked
+        boosted = []
+        for docnum, score in ranked:
+            if together[docnum]:
+                base = coverage[docnum] * COVERAGE_TIER
+                score = base + (score - base) * PROXIMITY_BOOST
+            boosted.append((docnum, score))
+        boosted.sort(key=lambda pair: (-pair[1], pair[0]))
+        return boosted
+
+    def _search_phrase_sample(
+        self, opened, query, candidates, request, terms, marker
+    ) -> SearchResults:
         """A phrase whose words are both in thousands of documents: checking every
         document's positions took up to 200 ms. The candidates are checked in the order of
         the page (relevance or date) until the page is full and `PHRASE_SAMPLE` have been
@@ -576,7 +679,7 @@ class WhooshBackend:
             order = matching.newest(candidates, int(np.count_nonzero(candidates)))
             scores = {}
         else:
-            ranked = matching.rank(scored_terms(query), candidates, len(candidates))
+            ranked = matching.rank(terms, candidates, len(candidates))
             order, scores = [d for d, _ in ranked], dict(ranked)
         found: list[int] = []
         checked = 0
@@ -594,7 +697,6 @@ class WhooshBackend:
         page_count = max(1, -(-max(total, len(found)) // request.per_page))
         page = min(max(1, request.page), -(-len(found) // request.per_page))
         start = (page - 1) * request.per_page
-        marker = _Marker(request.query) if request.highlight else None
         hits = [
             self._hit(opened.searcher, d, scores.get(d, 0.0), marker)
             for d in found[start : start + request.per_page]
@@ -673,6 +775,42 @@ class WhooshBackend:
             )
         return hits
 
+    def _visible_term(self, opened, fieldname, term, principals) -> bool:
+        found = opened.matching.term(fieldname, term)
+        return bool((found & opened.allowed(principals)).any())
+
+    def _near(self, opened, word: str, edits: int, principals) -> list[str]:
+        """Index terms within `edits` of the word's stem, held by visible documents (closest,
+        then most frequent, first); [] when visible documents hold the word itself. Only
+        terms with the same first letter are compared (typos rarely touch it; comparing
+        the whole vocabulary would cost tens of milliseconds)."""
+        stems = french_tokens(word)
+        if len(stems) != 1:
+            return []
+        stem = stems[0]
+        if self._visible_term(opened, "content", stem, principals):
+            return []
+        found = []
+        for term in self._close_terms(opened, "content", stem, edits):
+            if self._visible_term(opened, "content", term, principals):
+                found.append(term)
+                if len(found) == expansion.MAX_FUZZY_PER_WORD:
+                    break
+        return found
+
+    def _close_terms(self, opened, fieldname: str, word: str, edits: int) -> list[str]:
+        """Terms of a field within `edits` of the (folded) word, same first letter: the
+        closest, then the most frequent, first; at most FUZZY_CANDIDATES."""
+        word = fold(word)
+        close = []
+        for length in range(len(word) - edits, len(word) + edits + 1):
+            for folded, term in opened.matching.vocabulary(fieldname, word[:1], length):
+                if folded != word and expansion.within(word, folded, edits):
+                    distance = 1 if expansion.within(word, folded, 1) else 2
+                    frequency = opened.searcher.doc_frequency(fieldname, term)
+                    close.append((distance, -frequency, term))
+        return [term for _d, _f, term in sorted(close)[:FUZZY_CANDIDATES]]
+
     def suggest(self, query: str, principals: frozenset[str]) -> str:
         """Replace each word missing from the index by the closest spelling of a title word
         that some visible document holds; offer the result only if it finds visible
@@ -689,16 +827,21 @@ class WhooshBackend:
                 continue
             word = item.words[0]
             tokens = french_tokens(word)
+            # Known = held by a document this user may see: a word only restricted
+            # documents hold is treated as unknown (finding 13.12), as on PostgreSQL.
             known = (
                 not tokens
-                or any(("content", t) in reader for t in tokens)
-                or any(("names", t) in reader for t in name_tokens(word))
+                or any(self._visible_term(opened, "content", t, principals) for t in tokens)
+                or any(
+                    self._visible_term(opened, "names", t, principals) for t in name_tokens(word)
+                )
             )
             if known:
                 words.append(word)
                 continue
             replacement = ""
-            for candidate in searcher.suggest("title", word, limit=5, maxdist=2):
+            spelling = self.schema["title"].spelling_fieldname("title")
+            for candidate in self._close_terms(opened, spelling, word, 2)[:5]:
                 probe = self._word_query(candidate, reader)
                 if probe is not None and self._finds(opened, probe, principals):
                     replacement = candidate
@@ -723,10 +866,9 @@ class WhooshBackend:
 class _Marker:
     """Highlights: the query's words in `<mark>`, found again through stemming."""
 
-    def __init__(self, query: str):
-        parsed = parse_query(query)
-        words = " ".join(" ".join(item.words) for item in parsed.positive)
-        self.terms = frozenset(french_tokens(words))
+    def __init__(self, plan):
+        words = plan.highlighted_words()
+        self.terms = frozenset(french_tokens(words)) | frozenset(plan.fuzzy_terms())
         self.name_terms = frozenset(name_tokens(words))
 
     def title(self, text: str) -> str:
@@ -745,6 +887,10 @@ class _Marker:
         if not text or not terms:
             return ""
         return highlight(text, terms, analyzer, fragmenter, MarkFormatter(), top=top, minscore=1)
+
+
+def _has_fuzzy(group) -> bool:
+    return any(a.source == expansion.FUZZY for a in group.alternatives)
 
 
 def _schema_version(path: str) -> str:

@@ -24,6 +24,8 @@ import numpy as np
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import And, AndNot, Or, Phrase, Term
 
+from website.search.analysis import fold
+
 K1 = 1.2
 B = 0.75
 # Decoded posting lists kept between queries (a common word's list is read once, not at
@@ -197,12 +199,30 @@ class Matching:
 
     # --- Ranking ------------------------------------------------------------------------------
 
-    def rank(self, terms, candidates: np.ndarray, limit: int) -> list[tuple[int, float]]:
+    def rank(
+        self, terms, candidates: np.ndarray, limit: int, *, factor=None, tier=None
+    ) -> list[tuple[int, float]]:
         """The `limit` best (docnum, score) of the `candidates` mask by BM25, best first;
-        equal scores in document order, as Whoosh does."""
+        equal scores in document order, as Whoosh does. `factor` (per document) multiplies
+        the BM25 score and `tier` (per document) is added to it."""
         docnums = np.flatnonzero(candidates)
         if not len(docnums) or limit <= 0:
             return []
+        scores = self.bm25(terms)
+        if factor is not None:
+            scores *= factor
+        if tier is not None:
+            scores += tier
+        found = scores[docnums]
+        if len(docnums) > limit:
+            threshold = np.partition(found, len(found) - limit)[len(found) - limit]
+            keep = found >= threshold
+            docnums, found = docnums[keep], found[keep]
+        order = np.lexsort((docnums, -found))[:limit]
+        return list(zip(docnums[order].tolist(), found[order].tolist(), strict=True))
+
+    def bm25(self, terms) -> np.ndarray:
+        """Every document's BM25 score for these (field, text, boost) terms."""
         scores = np.zeros(self.size, dtype=np.float64)
         for fieldname, text, boost in dict.fromkeys(terms):
             factor = self.searcher.idf(fieldname, text) * (K1 + 1) * boost
@@ -219,19 +239,24 @@ class Matching:
                 norms = fixed + per_unit * lengths[ids]
                 weights = weights.astype(np.float64)
                 scores[ids + offset] += factor * weights / (weights + norms)
-        found = scores[docnums]
-        if len(docnums) > limit:
-            threshold = np.partition(found, len(found) - limit)[len(found) - limit]
-            keep = found >= threshold
-            docnums, found = docnums[keep], found[keep]
-        order = np.lexsort((docnums, -found))[:limit]
-        return list(zip(docnums[order].tolist(), found[order].tolist(), strict=True))
+        return scores
 
     def newest(self, candidates: np.ndarray, limit: int) -> list[int]:
         """The `limit` most recent of the `candidates` mask (then in document order)."""
         docnums = np.flatnonzero(candidates)
         dates = self.column_array("date")[docnums]
         return docnums[np.lexsort((docnums, -dates))[:limit]].tolist()
+
+    def vocabulary(self, fieldname: str, first: str, length: int) -> set[tuple[str, str]]:
+        """(folded, term) of the field's terms whose folded form starts with `first` and
+        has this length (every segment)."""
+        found: set[tuple[str, str]] = set()
+        for reader, _offset in self.segments:
+            buckets = self.cache.segment_value(
+                reader, f"vocabulary:{fieldname}", _vocabulary(fieldname)
+            )
+            found.update(buckets.get((first, length), ()))
+        return found
 
     # --- Columns and facets -------------------------------------------------------------------
 
@@ -259,6 +284,23 @@ class Matching:
                 if count and label:
                     counts[label] += count
         return counts
+
+
+def _vocabulary(fieldname: str):
+    """A segment's terms of a field by (first letter, length) of their folded form: where
+    close spellings are looked for (typo tolerance, "did you mean")."""
+
+    def read(reader) -> dict[tuple[str, int], list[tuple[str, str]]]:
+        buckets: dict[tuple[str, int], list[tuple[str, str]]] = {}
+        if fieldname not in reader.indexed_field_names():
+            return buckets
+        for raw in reader.lexicon(fieldname):
+            term = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            folded = fold(term)
+            buckets.setdefault((folded[:1], len(folded)), []).append((folded, term))
+        return buckets
+
+    return read
 
 
 def _field_lengths(fieldname: str):
