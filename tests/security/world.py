@@ -50,7 +50,6 @@ from tests import factories
 from website.notifications import services as notification_services
 from website.notifications.models import Notification
 from website.notifications.tokens import ALL, unsubscribe_url
-from website.pages.feeds import feed_token_for
 from website.pages.models import (
     AffectedQuestion,
     ContentPage,
@@ -409,7 +408,7 @@ FILLED = {
     "pages:regulatory_topic_feed": lambda w: [f"/flux/veille/{w.topic.slug}/"],
     "pages:questions_feed": lambda w: [
         f"/flux/questions/{w.topic.slug}/",
-        f"/flux/questions/{w.topic.slug}/?jeton={feed_token_for(w.author)}",
+        f"/flux/questions/{w.topic.slug}/?jeton={w.feed_token}",
     ],
     "pages:recheck_clear": lambda w: [f"/veille/a-reverifier/{w.recheck.pk}/revalider/"],
     "wagtail_serve": lambda w: [page.url for page in w.pages],
