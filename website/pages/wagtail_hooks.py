@@ -5,6 +5,7 @@ permission: they cannot publish. The menu links below send each role to the mode
 that live on the site itself (they are not Wagtail views).
 """
 
+from django.http import JsonResponse
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -12,6 +13,28 @@ from wagtail.admin.menu import MenuItem
 
 from directory.roles import is_member, is_moderator
 from website.pages.panels import question_chooser_viewset
+
+
+@hooks.register("before_edit_page")
+def refuse_actions_from_autosave(request, page):
+    """Wagtail 8's autosave posts the editor's whole form as JSON whenever the form changes.
+    Clicking « Approuver » adds the workflow action's hidden inputs to that form, so autosave
+    sent a second approval alongside the browser's own submission; when the two overlapped,
+    the slower one wrote its stale copy of the page back (unpublished) or restarted the
+    workflow. Autosave only ever saves a draft: a background request that carries an action
+    (approve, publish, submit…) is refused, and the browser's submission performs it once."""
+    if request.method != "POST" or request.accepts("text/html"):
+        return None
+    if not any(key.startswith("action-") for key in request.POST):
+        return None
+    return JsonResponse(
+        {
+            "success": False,
+            "error_code": "blocked_by_hook",
+            "error_message": _("L'enregistrement automatique n'effectue aucune action."),
+        },
+        status=400,
+    )
 
 
 @hooks.register("register_admin_viewset")
