@@ -66,6 +66,18 @@ def moderation_queue_menu_item():
 
 
 @hooks.register("register_admin_menu_item")
+def faq_review_queue_menu_item():
+    return RoleMenuItem(
+        _("FAQ à revalider"),
+        reverse_lazy("qa:faq_review_queue"),
+        is_moderator,
+        name="faq-review",
+        icon_name="help",
+        order=905,
+    )
+
+
+@hooks.register("register_admin_menu_item")
 def recheck_menu_item():
     return RoleMenuItem(
         _("Questions à revérifier"),
