@@ -302,7 +302,7 @@ def question_marked_for_recheck(payload: dict) -> list:
     recheck = recheck.first()
     if question is None or recheck is None:
         return []
-    answerers = (
+    answerers = list(
         Answer.objects.alive()
         .filter(question=question, author__isnull=False)
         .values_list("author_id", flat=True)
@@ -341,10 +341,12 @@ def regulatory_update_published(payload: dict) -> list:
     if page is None:
         return []
     topics = sorted(page.topics.all(), key=lambda topic: topic.name)
-    followers = TopicFollow.objects.filter(topic__in=topics).values_list("user_id", flat=True)
-    interested = TopicInterest.objects.filter(
-        topic__in=topics, is_confirmed=True, person__user__isnull=False
-    ).values_list("person__user_id", flat=True)
+    followers = list(TopicFollow.objects.filter(topic__in=topics).values_list("user_id", flat=True))
+    interested = list(
+        TopicInterest.objects.filter(
+            topic__in=topics, is_confirmed=True, person__user__isnull=False
+        ).values_list("person__user_id", flat=True)
+    )
     may_view = page_viewer_ids(page, [*followers, *interested])
     return notify(
         event_key=f"regulatory_update:{page.pk}",
