@@ -56,6 +56,8 @@ def provider(settings):
                 ]
             }
         }
+        # The live server speaks plain HTTP: the callback address allauth sends must too.
+        settings.ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"
         # The policy settings.py builds when PROCONNECT_DOMAIN names this provider.
         settings.CONTENT_SECURITY_POLICY = content_security_policy(proconnect_domain=server.url)
         yield fake
