@@ -639,7 +639,7 @@ def _faq_needs_review(promotions) -> None:
 def faq_approve_revision(*, question: Question, by) -> FaqPromotion:
     """A moderator approves the thread's current title and reference answer for the FAQ."""
     promotion = (
-        FaqPromotion.objects.select_for_update()
+        FaqPromotion.objects.select_for_update(of=("self",))
         .select_related("question__accepted_answer", "answer")
         .get(question=question)
     )
