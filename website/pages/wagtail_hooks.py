@@ -16,22 +16,32 @@ from website.pages.panels import question_chooser_viewset
 
 
 @hooks.register("before_edit_page")
-def refuse_actions_from_autosave(request, page):
-    """Wagtail 8's autosave posts the editor's whole form as JSON whenever the form changes.
-    Clicking « Approuver » adds the workflow action's hidden inputs to that form, so autosave
-    sent a second approval alongside the browser's own submission; when the two overlapped,
-    the slower one wrote its stale copy of the page back (unpublished) or restarted the
-    workflow. Autosave only ever saves a draft: a background request that carries an action
-    (approve, publish, submit…) is refused, and the browser's submission performs it once."""
+def refuse_background_changes(request, page):
+    """Wagtail 8's autosave posts the editor's whole form as JSON whenever the form looks
+    changed. Two of those background requests broke the second-editor workflow at random:
+
+    - clicking « Approuver » adds the workflow action's hidden inputs to the form, so autosave
+      sent a second approval alongside the browser's own submission; when the two overlapped,
+      the slower one wrote its stale copy of the page back (unpublished) or restarted the
+      workflow;
+    - a tab left open on a page under review autosaved a new revision, so the reviewer's
+      approval covered an older one and the workflow restarted instead of publishing.
+
+    So a background request never performs an action, and never changes a page under review:
+    the browser's own submission does, once, and a draft saved on purpose still can."""
     if request.method != "POST" or request.accepts("text/html"):
         return None
-    if not any(key.startswith("action-") for key in request.POST):
+    carries_action = any(key.startswith("action-") for key in request.POST)
+    if not carries_action and not page.workflow_in_progress:
         return None
     return JsonResponse(
         {
             "success": False,
             "error_code": "blocked_by_hook",
-            "error_message": _("L'enregistrement automatique n'effectue aucune action."),
+            "error_message": _(
+                "L'enregistrement automatique n'effectue aucune action et ne modifie pas "
+                "une page en relecture."
+            ),
         },
         status=400,
     )

@@ -245,3 +245,30 @@ def test_the_autosave_sent_with_the_approve_click_cannot_undo_the_approval(
     assert submitted[0].status_code == 302
     assert response.status_code == 400
     assert response.json()["success"] is False
+
+
+def test_a_background_save_of_a_page_under_review_changes_nothing(
+    client, submitted_page, make_user, django_capture_on_commit_callbacks
+):
+    """An editor's tab left open on a submitted page autosaves (as JSON) when a widget marks the
+    form changed; that new revision made the reviewer's approval cover an older one, so the
+    workflow restarted instead of publishing. A page under review changes only on purpose."""
+    author = submitted_page.current_workflow_state.requested_by
+    url = f"/admin/pages/{submitted_page.pk}/edit/"
+    client.force_login(author)
+    draft = {
+        key: values
+        for key, values in _approval_click(client, submitted_page).items()
+        if not key.startswith(("action-", "workflow-action"))
+    }
+    revisions = submitted_page.revisions.count()
+    response = client.post(url, draft, HTTP_ACCEPT="application/json")
+    assert response.status_code == 400 and response.json()["success"] is False
+    assert submitted_page.revisions.count() == revisions
+
+    reviewer = make_user(roles=["Éditeurs"])
+    client.force_login(reviewer)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, _approval_click(client, submitted_page))
+    submitted_page.refresh_from_db()
+    assert submitted_page.live
