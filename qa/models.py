@@ -708,11 +708,18 @@ class FaqPromotionQuerySet(models.QuerySet):
         """Promotions the FAQ page shows: the question and its answer are still visible."""
         return self.filter(question__deleted_at__isnull=True, answer__deleted_at__isnull=True)
 
+    def awaiting_review(self):
+        """The « FAQ à revalider » queue: the thread changed since the shown version."""
+        return self.listed().filter(review_requested_at__isnull=False)
+
 
 class FaqPromotion(models.Model):
     """A moderator turned a question and its accepted or validated answer into an FAQ entry.
 
-    The FAQ page (CMS layer) lists `FaqPromotion.objects.listed()`; this app only stores it.
+    The FAQ page (CMS layer) lists `FaqPromotion.objects.listed()` and shows the *frozen* title
+    and answer a moderator approved, never the thread's live text: an edit of the question or
+    of the answer, or another accepted answer, only sets `review_requested_at`, which puts the
+    entry in the moderators' « FAQ à revalider » queue until one approves the new version.
     """
 
     question = models.OneToOneField(
@@ -727,6 +734,12 @@ class FaqPromotion(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("le"), default=timezone.now)
+    title = models.CharField(_("question publiée"), max_length=255, default="")
+    answer_html = models.TextField(_("réponse publiée"), default="")
+    approved_at = models.DateTimeField(_("version approuvée le"), default=timezone.now)
+    review_requested_at = models.DateTimeField(
+        _("à revalider depuis"), null=True, blank=True, db_index=True
+    )
 
     objects = FaqPromotionQuerySet.as_manager()
 
@@ -736,4 +749,13 @@ class FaqPromotion(models.Model):
         verbose_name_plural = _("entrées de FAQ")
 
     def __str__(self):
-        return self.question.title
+        return self.title or self.question.title
+
+    @property
+    def reference_answer(self):
+        """The answer a new version of the entry shows: the thread's accepted answer if alive,
+        else the promoted one."""
+        accepted = self.question.accepted_answer
+        if accepted is not None and accepted.deleted_at is None:
+            return accepted
+        return self.answer

@@ -16,6 +16,7 @@ from directory.roles import is_member, is_moderator
 from qa.models import (
     Answer,
     Comment,
+    FaqPromotion,
     Flag,
     ModerationAction,
     Question,
@@ -354,6 +355,16 @@ def revision_diff(old: Revision, new: Revision) -> dict[str, list[DiffLine]]:
 
 
 # --- Moderation ----------------------------------------------------------------------------
+
+
+def faq_review_queue() -> list[FaqPromotion]:
+    """« FAQ à revalider »: entries whose thread changed since the version the FAQ shows,
+    oldest change first, with what a new version would show."""
+    return list(
+        FaqPromotion.objects.awaiting_review()
+        .select_related("question__accepted_answer", "answer")
+        .order_by("review_requested_at", "pk")
+    )
 
 
 def flag_queue() -> list[Flag]:

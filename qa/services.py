@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from functools import partial
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -288,6 +288,7 @@ def answer_accept(*, answer: Answer, by) -> Answer:
         accepted_answer=answer, last_activity_at=timezone.now()
     )
     question.accepted_answer = answer
+    _faq_needs_review(FaqPromotion.objects.filter(question=question).exclude(answer=answer))
     _send(signals.answer_accepted, Answer, answer=answer, by=by)
     return answer
 
@@ -367,6 +368,12 @@ def post_edit(
     if post.author_id != getattr(by, "pk", None):
         _log_on_post(post, by=by, kind=ModerationKind.EDIT, reason=revision.summary)
     _touch(post.thread, now)
+    if isinstance(post, Question):
+        _faq_needs_review(FaqPromotion.objects.filter(question=post))
+    elif isinstance(post, Answer):
+        _faq_needs_review(
+            FaqPromotion.objects.filter(Q(answer=post) | Q(question__accepted_answer=post))
+        )
     _send(signals.post_edited, type(post), post=post, by=by, revision=revision)
     if isinstance(post, Question | Answer):
         _visibility_changed(post.thread)
@@ -628,10 +635,43 @@ def faq_promote(*, question: Question, answer: Answer, by) -> FaqPromotion:
     if not (question.accepted_answer_id == answer.pk or answer.validated_at):
         raise ValueError("Only an accepted or validated answer goes to the FAQ.")
     promotion, _ = FaqPromotion.objects.update_or_create(
-        question=question, defaults={"answer": answer, "promoted_by": by}
+        question=question,
+        defaults={"answer": answer, "promoted_by": by, **_faq_version(question, answer)},
     )
     _log(by=by, kind=ModerationKind.FAQ, question=question, answer=answer)
     _send(signals.faq_promoted, FaqPromotion, promotion=promotion)
+    return promotion
+
+
+def _faq_version(question: Question, answer: Answer) -> dict:
+    """What the public FAQ will show, frozen now: only a moderator changes it afterwards."""
+    return {
+        "title": question.title,
+        "answer_html": answer.body_html,
+        "approved_at": timezone.now(),
+        "review_requested_at": None,
+    }
+
+
+def _faq_needs_review(promotions) -> None:
+    """The thread behind these FAQ entries changed: a moderator approves before the FAQ does."""
+    promotions.filter(review_requested_at__isnull=True).update(review_requested_at=timezone.now())
+
+
+@transaction.atomic
+def faq_approve_revision(*, question: Question, by) -> FaqPromotion:
+    """A moderator approves the thread's current title and reference answer for the FAQ."""
+    promotion = (
+        FaqPromotion.objects.select_for_update(of=("self",))
+        .select_related("question__accepted_answer", "answer")
+        .get(question=question)
+    )
+    answer = promotion.reference_answer
+    promotion.answer = answer
+    for name, value in _faq_version(promotion.question, answer).items():
+        setattr(promotion, name, value)
+    promotion.save()
+    _log(by=by, kind=ModerationKind.FAQ, question=question, answer=answer)
     return promotion
 
 

@@ -35,6 +35,7 @@ urlpatterns = [
     path("questions/destinataires/", views.person_search, name="person_search"),
     path("moderation/signalements/", views.flag_queue, name="flag_queue"),
     path("moderation/signalements/<int:pk>/traiter/", views.flag_resolve, name="flag_resolve"),
+    path("moderation/faq-a-revalider/", views.faq_review_queue, name="faq_review_queue"),
     # Thread-level actions.
     path("questions/<int:pk>/repondre/", views.answer_create, name="answer_create"),
     path("questions/<int:pk>/meme-probleme/", views.same_problem, name="same_problem"),
@@ -48,6 +49,7 @@ urlpatterns = [
     path("questions/<int:pk>/fusionner/", views.question_merge, name="question_merge"),
     path("questions/<int:pk>/faq/", views.faq_promote, name="faq_promote"),
     path("questions/<int:pk>/faq/retirer/", views.faq_withdraw, name="faq_withdraw"),
+    path("questions/<int:pk>/faq/revalider/", views.faq_review_approve, name="faq_review_approve"),
     path("reponses/<int:pk>/accepter/", views.answer_accept, name="answer_accept"),
     path("reponses/<int:pk>/valider/", views.answer_validate, name="answer_validate"),
     # Actions on any post.

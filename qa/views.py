@@ -28,6 +28,7 @@ from qa.markdown import render_markdown
 from qa.models import (
     Answer,
     Comment,
+    FaqPromotion,
     Flag,
     FlagStatus,
     Question,
@@ -834,6 +835,24 @@ def faq_promote(request, pk):
     services.faq_promote(question=question, answer=answer, by=request.user)
     messages.success(request, _("La question est ajoutée à la FAQ."))
     return redirect(question)
+
+
+@members_view
+def faq_review_queue(request):
+    """Moderators' « FAQ à revalider »: the FAQ keeps the approved version until they act."""
+    _login_or_deny(request, permissions.check_moderate)
+    return render(request, "qa/faq_review_queue.html", {"entries": selectors.faq_review_queue()})
+
+
+@require_POST
+@members_view
+def faq_review_approve(request, pk):
+    """Publish the thread's current title and answer in the FAQ."""
+    question = _moderation_post(request, pk)
+    get_object_or_404(FaqPromotion.objects.awaiting_review(), question=question)
+    services.faq_approve_revision(question=question, by=request.user)
+    messages.success(request, _("La nouvelle version est publiée dans la FAQ."))
+    return redirect("qa:faq_review_queue")
 
 
 @require_POST

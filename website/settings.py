@@ -7,8 +7,9 @@ with DJANGO_DEBUG off, SECRET_KEY must be set and the security headers are on.
 from pathlib import Path
 
 import environ
-from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
+
+from website.csp import content_security_policy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -324,23 +325,9 @@ if not DEBUG:
     LANGUAGE_COOKIE_SECURE = True
     SECURE_REDIRECT_EXEMPT = [r"^sante/$"]
 
-# Scripts only from this server, inline scripts only with the per-request nonce.
-# The Wagtail admin ships inline styles and scripts of its own, so it gets its own relaxed policy.
-CONTENT_SECURITY_POLICY = {
-    "EXCLUDE_URL_PREFIXES": ["/admin/", "/django-admin/"],
-    "DIRECTIVES": {
-        "default-src": [SELF],
-        "script-src": [SELF, NONCE],
-        "style-src": [SELF],
-        "img-src": [SELF, "data:"],
-        "font-src": [SELF],
-        "connect-src": [SELF],
-        "form-action": [SELF],
-        "frame-ancestors": [NONE],
-        "base-uri": [SELF],
-        "object-src": [NONE],
-    },
-}
+# Scripts only from this server, inline scripts only with the per-request nonce; forms post
+# to this server (and to ProConnect when it is on). The Wagtail admin has its own policy.
+CONTENT_SECURITY_POLICY = content_security_policy(proconnect_domain=PROCONNECT_DOMAIN)
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

@@ -96,6 +96,7 @@ NOT_PAGES = {
     "qa:question_merge": "POST-only action",
     "qa:faq_promote": "POST-only action",
     "qa:faq_withdraw": "POST-only action",
+    "qa:faq_review_approve": "POST-only action",
     "qa:answer_accept": "POST-only action",
     "qa:answer_validate": "POST-only action",
     "qa:post_voter": "POST-only action",
@@ -433,6 +434,12 @@ PAGES = [
     Audited("pending", "pending", ("pending",), go("/compte/en-attente/")),
     # Moderators.
     Audited("flag-queue", "moderator", ("qa:flag_queue",), go("/moderation/signalements/")),
+    Audited(
+        "faq-review-queue",
+        "moderator",
+        ("qa:faq_review_queue",),
+        go("/moderation/faq-a-revalider/"),
+    ),
     Audited("moderate", "moderator", ("qa:moderate",), go(lambda d: d["moderate"])),
     Audited(
         "pending-accounts",

@@ -205,3 +205,23 @@ def test_the_login_page_offers_proconnect_only_when_configured(client, provider,
     assert "/comptes/proconnect/login/" in client.get("/comptes/login/").content.decode()
     settings.SOCIALACCOUNT_PROVIDERS = {}
     assert "/comptes/proconnect/login/" not in client.get("/comptes/login/").content.decode()
+
+
+def test_the_policy_lets_forms_lead_to_proconnect_only_when_it_is_configured():
+    """Finding 11; the browser journey is tests/e2e/test_proconnect_journey.py."""
+    from csp.constants import SELF
+
+    from website.csp import content_security_policy
+
+    def form_action(**kwargs):
+        return content_security_policy(**kwargs)["DIRECTIVES"]["form-action"]
+
+    assert form_action() == [SELF]
+    assert form_action(proconnect_domain="auth.agentconnect.gouv.fr") == [
+        SELF,
+        "https://auth.agentconnect.gouv.fr",
+    ]
+    assert form_action(proconnect_domain="https://proconnect.example/base/") == [
+        SELF,
+        "https://proconnect.example",
+    ]

@@ -297,22 +297,28 @@ def proposal_scheduled(payload: dict) -> list:
 
 @handler("question_marked_for_recheck")
 def question_marked_for_recheck(payload: dict) -> list:
-    """A published text may make a thread's answers wrong: tell who answered (and the asker)."""
+    """A published text may make a thread's answers wrong: tell who answered (and the asker),
+    if they may view the text (its title is in the message)."""
     from qa.models import Answer
+    from website.pages.models import QuestionRecheck
+    from website.pages.permissions import page_viewer_ids
 
     question = _question(payload["question_id"])
-    if question is None:
+    recheck = QuestionRecheck.objects.select_related("update").filter(pk=payload["recheck_id"])
+    recheck = recheck.first()
+    if question is None or recheck is None:
         return []
-    answerers = (
+    answerers = list(
         Answer.objects.alive()
         .filter(question=question, author__isnull=False)
         .values_list("author_id", flat=True)
     )
+    may_view = page_viewer_ids(recheck.update, [*answerers, question.author_id])
     return notify(
         event_key=f"recheck:{payload['recheck_id']}",
         audiences=[
-            Audience(Kind.RECHECK, answerers),
-            Audience(Kind.RECHECK, [question.author_id]),
+            Audience(Kind.RECHECK, [pk for pk in answerers if pk in may_view]),
+            Audience(Kind.RECHECK, [question.author_id] if question.author_id in may_view else []),
         ],
         title=question.title,
         excerpt=gettext("À revérifier au regard de : %(update)s") % {"update": payload["update"]},
@@ -325,10 +331,12 @@ def question_marked_for_recheck(payload: dict) -> list:
 @handler("regulatory_update_published")
 def regulatory_update_published(payload: dict) -> list:
     """A new regulatory text: for those who follow, or declared interest or expertise in,
-    one of its topics. Republishing (a typo fixed) notifies nobody again."""
+    one of its topics, and who may view it (a text behind a view restriction reaches only those
+    it lets in). Republishing (a typo fixed) notifies nobody again."""
     from directory.models import TopicInterest
     from qa.models import TopicFollow
     from website.pages.models import RegulatoryUpdatePage
+    from website.pages.permissions import page_viewer_ids
 
     page = (
         RegulatoryUpdatePage.objects.live()
@@ -339,17 +347,18 @@ def regulatory_update_published(payload: dict) -> list:
     if page is None:
         return []
     topics = sorted(page.topics.all(), key=lambda topic: topic.name)
-    followers = TopicFollow.objects.filter(topic__in=topics).values_list("user_id", flat=True)
-    interested = (
+    followers = list(TopicFollow.objects.filter(topic__in=topics).values_list("user_id", flat=True))
+    interested = list(
         TopicInterest.objects.held()
         .filter(topic__in=topics, person__user__isnull=False)
         .values_list("person__user_id", flat=True)
     )
+    may_view = page_viewer_ids(page, [*followers, *interested])
     return notify(
         event_key=f"regulatory_update:{page.pk}",
         audiences=[
-            Audience(Kind.REGULATORY_UPDATE, followers),
-            Audience(Kind.REGULATORY_UPDATE, interested),
+            Audience(Kind.REGULATORY_UPDATE, [pk for pk in followers if pk in may_view]),
+            Audience(Kind.REGULATORY_UPDATE, [pk for pk in interested if pk in may_view]),
         ],
         actor=payload.get("published_by_id"),
         title=page.title,

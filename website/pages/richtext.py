@@ -26,11 +26,16 @@ ALLOWED_TAGS = {
     "blockquote",
     "abbr",
 }
+# Draftail keys every block (`<p data-block-key="h4r0s">`). Dropping the keys made the editor's
+# form differ from the stored text on every round trip (new random keys each time), so Wagtail
+# took any submission, an approval included, for an edit.
+BLOCK_KEY = {"data-block-key"}
 ALLOWED_ATTRIBUTES = {
     # Wagtail stores internal links as <a linktype="page" id="3"> and documents likewise.
     "a": {"href", "linktype", "id", "title", "hreflang"},
     "embed": {"embedtype", "id", "format", "alt", "url"},
     "abbr": {"title"},
+    **dict.fromkeys(("p", "h2", "h3", "h4", "li", "blockquote"), BLOCK_KEY),
 }
 
 

@@ -17,7 +17,7 @@ from wagtail.models import CollectionViewRestriction
 from directory.models import Person, Position, TopicInterest
 from directory.roles import is_member
 from qa import selectors as qa_selectors
-from qa.models import Answer, FaqPromotion, Question
+from qa.models import FaqPromotion, Question
 from website.pages.models import (
     FaqEntry,
     QuestionRecheck,
@@ -25,6 +25,7 @@ from website.pages.models import (
     RegulatoryUpdatePage,
     ResourcePage,
 )
+from website.pages.permissions import can_view_page
 from website.search import service as search_service
 from website.search.analysis import FRENCH_STOP_WORDS
 from website.taxonomy.models import Topic
@@ -122,26 +123,17 @@ class FaqItem:
     recheck: QuestionRecheck | None = None
 
 
-def _promoted_answer(promotion) -> Answer:
-    """The thread's current reference answer: accepted first, then the promoted one."""
-    accepted = promotion.question.accepted_answer
-    if accepted is not None and accepted.deleted_at is None:
-        return accepted
-    return promotion.answer
-
-
 def _promoted_item(promotion) -> FaqItem:
+    """The version a moderator approved (frozen title and answer), never the live thread."""
     question = promotion.question
-    answer = _promoted_answer(promotion)
-    checks = [answer.updated_at, answer.validated_at]
-    cleared = [r.cleared_at for r in question.cleared_rechecks]
-    checks += cleared
+    checks = [promotion.approved_at, promotion.answer.validated_at]
+    checks += [r.cleared_at for r in question.cleared_rechecks]
     last_checked = max(d for d in checks if d is not None)
     topics = sorted(question.topics.all(), key=lambda t: t.name)
     return FaqItem(
         anchor=f"question-{question.pk}",
-        question=question.title,
-        answer_html=answer.body_html,
+        question=promotion.title,
+        answer_html=promotion.answer_html,
         last_checked=last_checked.date(),
         topic=topics[0] if topics else None,
         thread_url=question.get_absolute_url(),
@@ -165,12 +157,15 @@ def faq_items(page) -> list[FaqItem]:
     ]
     promotions = (
         FaqPromotion.objects.listed()
-        .select_related("question__accepted_answer", "answer")
+        .select_related("question", "answer")
         .prefetch_related(
             "question__topics",
             Prefetch(
                 "question__rechecks",
-                queryset=QuestionRecheck.objects.pending().select_related("update"),
+                # The FAQ is public: it names only updates everyone may read.
+                queryset=QuestionRecheck.objects.pending()
+                .filter(update__in=RegulatoryUpdatePage.objects.public().values("pk"))
+                .select_related("update"),
                 to_attr="pending_rechecks",
             ),
             Prefetch(
@@ -179,7 +174,7 @@ def faq_items(page) -> list[FaqItem]:
                 to_attr="cleared_rechecks",
             ),
         )
-        .order_by("question__title")
+        .order_by("title")
     )
     items += [_promoted_item(promotion) for promotion in promotions]
     return items
@@ -309,18 +304,25 @@ def pending_rechecks():
     )
 
 
-def rechecks_for_question(question) -> dict:
-    """The banner data of a thread: pending rechecks and the latest completed check."""
+def rechecks_for_question(question, user) -> dict:
+    """The banner data of a thread: pending rechecks and the latest completed check, of the
+    regulatory updates this user may view (the banner names the update)."""
     rows = list(
         QuestionRecheck.objects.filter(question=question)
         .select_related("update", "cleared_by")
         .order_by("created_at", "pk")
     )
+    visible = {pk: can_view_page(user, update) for pk, update in _updates(rows).items()}
+    rows = [row for row in rows if visible[row.update_id]]
     pending = [row for row in rows if row.cleared_at is None]
     cleared = sorted(
         (row for row in rows if row.cleared_at is not None), key=lambda r: r.cleared_at
     )
     return {"pending": pending, "last_cleared": cleared[-1] if cleared else None}
+
+
+def _updates(rows) -> dict:
+    return {row.update_id: row.update for row in rows}
 
 
 # --- Resource centre ------------------------------------------------------------------------

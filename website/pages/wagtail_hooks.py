@@ -5,6 +5,7 @@ permission: they cannot publish. The menu links below send each role to the mode
 that live on the site itself (they are not Wagtail views).
 """
 
+from django.http import JsonResponse
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -12,6 +13,38 @@ from wagtail.admin.menu import MenuItem
 
 from directory.roles import is_member, is_moderator
 from website.pages.panels import question_chooser_viewset
+
+
+@hooks.register("before_edit_page")
+def refuse_background_changes(request, page):
+    """Wagtail 8's autosave posts the editor's whole form as JSON whenever the form looks
+    changed. Two of those background requests broke the second-editor workflow at random:
+
+    - clicking « Approuver » adds the workflow action's hidden inputs to the form, so autosave
+      sent a second approval alongside the browser's own submission; when the two overlapped,
+      the slower one wrote its stale copy of the page back (unpublished) or restarted the
+      workflow;
+    - a tab left open on a page under review autosaved a new revision, so the reviewer's
+      approval covered an older one and the workflow restarted instead of publishing.
+
+    So a background request never performs an action, and never changes a page under review:
+    the browser's own submission does, once, and a draft saved on purpose still can."""
+    if request.method != "POST" or request.accepts("text/html"):
+        return None
+    carries_action = any(key.startswith("action-") for key in request.POST)
+    if not carries_action and not page.workflow_in_progress:
+        return None
+    return JsonResponse(
+        {
+            "success": False,
+            "error_code": "blocked_by_hook",
+            "error_message": _(
+                "L'enregistrement automatique n'effectue aucune action et ne modifie pas "
+                "une page en relecture."
+            ),
+        },
+        status=400,
+    )
 
 
 @hooks.register("register_admin_viewset")
@@ -39,6 +72,18 @@ def moderation_queue_menu_item():
         name="qa-moderation",
         icon_name="warning",
         order=900,
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def faq_review_queue_menu_item():
+    return RoleMenuItem(
+        _("FAQ à revalider"),
+        reverse_lazy("qa:faq_review_queue"),
+        is_moderator,
+        name="faq-review",
+        icon_name="help",
+        order=905,
     )
 
 

@@ -6,10 +6,12 @@ from the database and returns its document, or None when it must not be in the i
 unpublished, unlisted…): indexing a uid is therefore idempotent and safe to repeat.
 """
 
+import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
+from urllib.parse import quote
 
 from django.apps import apps
 from django.conf import settings
@@ -47,7 +49,8 @@ def principals_for(user) -> frozenset[str]:
         return frozenset(principals)
     if is_member(user):
         principals |= {MEMBERS, f"user:{user.pk}"}
-        principals |= {f"group:{name}" for name in role_names(user)}
+        names = sorted(role_names(user))
+        principals |= {group_principal(combination) for combination in _combinations(names)}
         if is_moderator(user):
             principals.add(MODERATORS)
     return frozenset(principals)
@@ -184,21 +187,54 @@ def _page_text(page) -> str:
     return "\n".join(c for c in chunks if c)
 
 
+def group_principal(names: Iterable[str]) -> str:
+    """The principal of holding *all* these groups: `group:Experts` for one group,
+    `groups:Experts|%C3%89diteurs` for several (each name percent-encoded, so no name can
+    forge another, and no comma or space reaches Whoosh's comma-separated keyword field)."""
+    names = sorted(set(names))
+    if len(names) == 1:
+        return f"group:{names[0]}"
+    return "groups:" + "|".join(quote(name, safe="") for name in names)
+
+
+def _combinations(names: list[str]) -> Iterator[tuple[str, ...]]:
+    """Every non-empty set of the user's groups: a page may require any of them together."""
+    for size in range(1, len(names) + 1):
+        yield from itertools.combinations(names, size)
+
+
+def _all_groups_acl(group_sets: list[frozenset[str]]) -> tuple[str, ...]:
+    """Principals of "one group of each restriction": Wagtail lets a user view a page only when
+    they pass every restriction on its path, while principals combine with OR. Each way of
+    picking one group per restriction becomes the principal of holding that set of groups."""
+    needed = {frozenset(pick) for pick in itertools.product(*map(sorted, group_sets))}
+    minimal = {s for s in needed if not any(other < s for other in needed)}
+    return tuple(sorted(group_principal(s) for s in minimal))
+
+
 def page_acl(page) -> tuple[str, ...] | None:
-    """Public pages: everyone; behind a login: members; restricted to groups: those groups;
-    behind a shared password: not indexed (the password is the only key)."""
-    restrictions = list(page.get_view_restrictions())
+    """Who may find a page: the restrictions on its whole path (its own and its ancestors')
+    must *all* pass, as Wagtail's serve view requires.
+
+    No restriction: everyone; only logins: members; group restrictions: the users holding one
+    group of each (a login restriction adds nothing to that); a shared password anywhere on
+    the path: not indexed (the password is the only key). A group restriction naming no group
+    lets nobody in, so only moderators find the page."""
+    restrictions = list(page.get_view_restrictions().prefetch_related("groups"))
     if not restrictions:
         return (PUBLIC,)
     if any(r.restriction_type == r.PASSWORD for r in restrictions):
         return None
-    groups = [r for r in restrictions if r.restriction_type == r.GROUPS]
-    if groups:
-        # Principals combine with OR; when several group restrictions stack up the tree,
-        # the nearest one is used, and moderators keep a way in.
-        names = {f"group:{g.name}" for g in groups[-1].groups.all()}
-        return tuple(sorted(names)) or (MODERATORS,)
-    return (MEMBERS,)
+    group_sets = [
+        frozenset(g.name for g in r.groups.all())
+        for r in restrictions
+        if r.restriction_type == r.GROUPS
+    ]
+    if not group_sets:
+        return (MEMBERS,)
+    if not all(group_sets):
+        return (MODERATORS,)
+    return _all_groups_acl(group_sets)
 
 
 def page_document(page) -> SearchDocument | None:

@@ -24,7 +24,8 @@ SORTS = ("relevance", "date")
 class SearchDocument:
     """One entry of the index: what is searched, shown, filtered and who may see it.
 
-    `acl` holds principals: "public", "members", "moderators", "user:<id>", "group:<name>";
+    `acl` holds principals: "public", "members", "moderators", "user:<id>", "group:<name>",
+    `groups:<name>|<name>…` (holding all those groups);
     a user sees a document when they share at least one principal with it.
     """
 

@@ -12,7 +12,7 @@ from django.apps import apps
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from wagtail.models import Page, PageViewRestriction
-from wagtail.signals import page_published, page_unpublished
+from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from directory.models import Competence, Person, Position, Structure, TopicInterest
 from qa import signals as qa_signals
@@ -141,6 +141,24 @@ def _restriction_changed(sender, instance, **kwargs):
         schedule(_page_and_descendants(page))
 
 
+def _restriction_groups_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """Only the groups of a restriction changed (the admin's privacy form does this)."""
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if not reverse:
+        _restriction_changed(sender, instance)
+        return
+    for restriction in PageViewRestriction.objects.filter(pk__in=pk_set or ()):
+        _restriction_changed(sender, restriction)
+
+
+def _page_moved(sender, instance, **kwargs):
+    """A page moved under (or out of) a restricted section: its subtree's ACL changed."""
+    page = Page.objects.filter(pk=instance.pk).first()
+    if page is not None:
+        schedule(_page_and_descendants(page))
+
+
 def connect():
     for model in (Question,):
         post_save.connect(_question_saved, sender=model, dispatch_uid=f"search-save-{model}")
@@ -174,6 +192,12 @@ def connect():
         faq_entry = None
     if faq_entry is not None:
         post_delete.connect(_faq_entry_changed, sender=faq_entry, dispatch_uid="search-faq-del")
+    post_page_move.connect(_page_moved, dispatch_uid="search-page-moved")
+    m2m_changed.connect(
+        _restriction_groups_changed,
+        sender=PageViewRestriction.groups.through,
+        dispatch_uid="search-restriction-groups",
+    )
     for model in (PageViewRestriction,):
         post_save.connect(
             _restriction_changed, sender=model, dispatch_uid="search-restriction-save"

@@ -1,3 +1,5 @@
+from html.parser import HTMLParser
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from wagtail.models import Page, WorkflowPage
@@ -115,3 +117,158 @@ def test_the_admin_form_refuses_an_update_without_topic_or_with_bad_dates(
     body = response.content.decode()
     assert "entrée en vigueur ne peut pas précéder" in body
     assert not Page.objects.filter(slug="texte-sans-sujet").exists()
+
+
+# --- Wagtail 8 autosave and the approval click (security review, finding 17) -----------------
+
+
+class _EditForm(HTMLParser):
+    """The fields the browser submits with the page editor's form (`data-edit-form`)."""
+
+    def __init__(self):
+        super().__init__()
+        self.data, self._inside, self._select, self._textarea = {}, False, None, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and "data-edit-form" in attrs:
+            self._inside = True
+        if not self._inside or "name" not in attrs and tag != "option":
+            return
+        name = attrs.get("name")
+        if tag == "input" and attrs.get("type") not in ("submit", "button", "file"):
+            if attrs.get("type") not in ("checkbox", "radio") or "checked" in attrs:
+                self.data.setdefault(name, []).append(attrs.get("value", ""))
+        elif tag == "select":
+            self._select = name
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.data.setdefault(self._select, []).append(attrs.get("value", ""))
+        elif tag == "textarea":
+            self._textarea = name
+            self.data.setdefault(name, []).append("")
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.data[self._textarea][-1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._inside = False
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+
+def _approval_click(client, page):
+    """What the editor's form holds once « Approuver » is clicked: Wagtail's workflow script
+    adds two hidden inputs, then the browser submits the form."""
+    parser = _EditForm()
+    parser.feed(client.get(f"/admin/pages/{page.pk}/edit/").content.decode())
+    data = parser.data
+    data["action-workflow-action"] = ["true"]
+    data["workflow-action-name"] = ["approve"]
+    return data
+
+
+@pytest.fixture
+def submitted_page(home, make_user):
+    from website.pages.models import ContentPage
+
+    author = make_user(roles=["Éditeurs"])
+    page = ContentPage(
+        title="Horaires d'été de la mairie",
+        body='<p data-block-key="h4r0s">Ouverte le matin.</p>',  # as Draftail writes it
+        live=False,
+    )
+    home.add_child(instance=page)
+    page.save_revision(user=author)
+    _submit(page, author)
+    return page
+
+
+def test_approving_from_the_editor_a_page_with_rich_text_publishes_it(
+    client, submitted_page, make_user, django_capture_on_commit_callbacks
+):
+    """The rich-text sanitiser dropped Draftail's `data-block-key`s, so the editor's form never
+    matched the stored text: every approval from the editor counted as an edit, saved a
+    revision by the reviewer, and the second-editor rule then refused them."""
+    reviewer = make_user(roles=["Éditeurs"])
+    client.force_login(reviewer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/admin/pages/{submitted_page.pk}/edit/", _approval_click(client, submitted_page)
+        )
+    submitted_page.refresh_from_db()
+    assert not submitted_page.revisions.filter(user=reviewer).exists()
+    assert submitted_page.live
+    assert submitted_page.body == '<p data-block-key="h4r0s">Ouverte le matin.</p>'
+    assert response.status_code == 302 and "/admin/pages/" in response["Location"]
+
+
+def test_the_autosave_sent_with_the_approve_click_cannot_undo_the_approval(
+    submitted_page, make_user, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The flaky CMS journey: clicking « Approuver » adds hidden inputs to the edit form, which
+    Wagtail 8's unsaved-changes watcher takes for an edit, so autosave posts the whole form —
+    approval included — as JSON, alongside the browser's own submission. When the browser's
+    approval published the page while the autosave was half-way, the autosave then wrote its
+    stale copy of the page (not live) back over the publication. The autosave is played here
+    with the browser's submission landing in the middle of it, as it did in Chromium."""
+    from django.test import Client
+    from wagtail.admin.views.pages.edit import EditView
+
+    reviewer = make_user(roles=["Éditeurs"])
+    browser, autosave = Client(), Client(raise_request_exception=False)
+    browser.force_login(reviewer)
+    autosave.force_login(reviewer)
+    url = f"/admin/pages/{submitted_page.pk}/edit/"
+    click = _approval_click(browser, submitted_page)
+    submitted = []
+
+    def browser_submits_meanwhile(view):
+        if view.expects_json_response and not submitted:
+            submitted.append(browser.post(url, click))
+        return original(view)
+
+    original = EditView.perform_workflow_action
+    monkeypatch.setattr(EditView, "perform_workflow_action", browser_submits_meanwhile)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = autosave.post(url, click, HTTP_ACCEPT="application/json")
+        if not submitted:
+            submitted.append(browser.post(url, click))
+
+    submitted_page.refresh_from_db()
+    assert submitted_page.live
+    assert submitted_page.current_workflow_state is None
+    assert not submitted_page.revisions.filter(user=reviewer).exists()
+    assert submitted[0].status_code == 302
+    assert response.status_code == 400
+    assert response.json()["success"] is False
+
+
+def test_a_background_save_of_a_page_under_review_changes_nothing(
+    client, submitted_page, make_user, django_capture_on_commit_callbacks
+):
+    """An editor's tab left open on a submitted page autosaves (as JSON) when a widget marks the
+    form changed; that new revision made the reviewer's approval cover an older one, so the
+    workflow restarted instead of publishing. A page under review changes only on purpose."""
+    author = submitted_page.current_workflow_state.requested_by
+    url = f"/admin/pages/{submitted_page.pk}/edit/"
+    client.force_login(author)
+    draft = {
+        key: values
+        for key, values in _approval_click(client, submitted_page).items()
+        if not key.startswith(("action-", "workflow-action"))
+    }
+    revisions = submitted_page.revisions.count()
+    response = client.post(url, draft, HTTP_ACCEPT="application/json")
+    assert response.status_code == 400 and response.json()["success"] is False
+    assert submitted_page.revisions.count() == revisions
+
+    reviewer = make_user(roles=["Éditeurs"])
+    client.force_login(reviewer)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, _approval_click(client, submitted_page))
+    submitted_page.refresh_from_db()
+    assert submitted_page.live

@@ -9,9 +9,10 @@ register = template.Library()
 
 @register.inclusion_tag("pages/_recheck_banner.html", takes_context=True)
 def recheck_banner(context, question):
-    """The "à revérifier" banner of a Q&A thread (two queries at most)."""
+    """The "à revérifier" banner of a Q&A thread: one query, plus one per regulatory update
+    to check its view restrictions."""
     user = context["request"].user
-    data = rechecks_for_question(question)
+    data = rechecks_for_question(question, user)
     return {
         **data,
         "question": question,
