@@ -215,6 +215,10 @@ def build_world() -> World:
     )
     qa_services.answer_accept(answer=faq_answer, by=other)
     qa_services.faq_promote(question=faq_question, answer=faq_answer, by=moderator)
+    # The answer's author rewords it: the entry waits in « FAQ à revalider ».
+    qa_services.post_edit(
+        post=faq_answer, by=author, body="Le maire de chaque commune membre, après délibération."
+    )
     duplicate = ask(other, "Comment créer un groupement de commandes ?")
     qa_services.answer_create(question=duplicate, author=author, body="Par une convention.")
     qa_services.question_mark_duplicate(question=duplicate, canonical=question, by=moderator)
@@ -343,6 +347,7 @@ FILLED = {
     "account_confirm_email": lambda w: [w.confirm_email],
     "account_reset_password_from_key": lambda w: [w.reset_password],
     "wagtaildocs_serve": lambda w: [w.document.url],
+    "protected_file": lambda w: [w.document.file.url],
     "directory:person_detail": lambda w: [f"/annuaire/personnes/{w.person.pk}/"],
     "directory:person_vcard": lambda w: [f"/annuaire/personnes/{w.person.pk}/vcard/"],
     "directory:structure_detail": lambda w: [w.structure.get_absolute_url()],
@@ -367,6 +372,7 @@ FILLED = {
     "qa:question_merge": _thread_paths("fusionner/"),
     "qa:faq_promote": _thread_paths("faq/"),
     "qa:faq_withdraw": _thread_paths("faq/retirer/"),
+    "qa:faq_review_approve": _thread_paths("faq/revalider/"),
     "qa:answer_accept": lambda w: [
         f"/reponses/{a.pk}/accepter/" for a in (w.accepted, w.open_answer)
     ],

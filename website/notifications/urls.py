@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.decorators.http import require_safe
 
 from website.notifications import views
 
@@ -11,5 +12,5 @@ urlpatterns = [
     path("compte/preferences/", views.preferences, name="preferences"),
     path("compte/preferences/flux/", views.feed_token_regenerate, name="feed_regenerate"),
     path("notifications/desabonnement/<str:token>/", views.unsubscribe, name="unsubscribe"),
-    path("flux/notifications/<str:token>/", views.NotificationFeed(), name="feed"),
+    path("flux/notifications/<str:token>/", require_safe(views.NotificationFeed()), name="feed"),
 ]

@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.decorators.http import require_safe
 
 from website.pages import feeds, views
 
@@ -6,9 +7,19 @@ app_name = "pages"
 
 urlpatterns = [
     path("flux/", views.feed_index, name="feed_index"),
-    path("flux/veille/", feeds.RegulatoryFeed(), name="regulatory_feed"),
-    path("flux/veille/<slug:topic>/", feeds.RegulatoryFeed(), name="regulatory_topic_feed"),
-    path("flux/questions/<slug:topic>/", feeds.TopicQuestionsFeed(), name="questions_feed"),
+    # Feed readers poll with GET: another method neither serves a feed nor counts as use of a
+    # personal token.
+    path("flux/veille/", require_safe(feeds.RegulatoryFeed()), name="regulatory_feed"),
+    path(
+        "flux/veille/<slug:topic>/",
+        require_safe(feeds.RegulatoryFeed()),
+        name="regulatory_topic_feed",
+    ),
+    path(
+        "flux/questions/<slug:topic>/",
+        require_safe(feeds.TopicQuestionsFeed()),
+        name="questions_feed",
+    ),
     path("veille/a-reverifier/", views.recheck_list, name="recheck_list"),
     path("veille/a-reverifier/<int:pk>/revalider/", views.recheck_clear, name="recheck_clear"),
 ]

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from directory.roles import is_member
 from website.notifications import services as notification_services
@@ -48,8 +48,10 @@ def recheck_clear(request, pk):
     return redirect(question.get_absolute_url())
 
 
+@require_safe
 def feed_index(request):
-    """The Atom feeds a reader may subscribe to, with the member's personal links."""
+    """The Atom feeds a reader may subscribe to, with the member's personal links (its token
+    is made on first view, so the page answers reads only)."""
     topics = list(Topic.objects.active())
     feed_token = (
         notification_services.feed_token_for(user=request.user) if is_member(request.user) else None

@@ -126,6 +126,28 @@ def test_a_token_unused_for_the_idle_period_expires(
     assert "Comment répartir le FPIC" in client.get(url, {"jeton": renewed}).content.decode()
 
 
+@pytest.mark.parametrize("feed", ["questions", "notifications", "regulatory"])
+def test_feeds_answer_reads_only_and_a_post_records_no_use(client, member, make_topic, feed):
+    """A feed reader polls with GET; any other method is refused before the token is read, so
+    it neither serves the feed nor counts as use of the token."""
+    from website.notifications.models import FeedToken
+
+    make_topic(name="Finances")
+    token = feed_token_for(member)
+    url = {
+        "questions": f"/flux/questions/finances/?jeton={token}",
+        "notifications": f"/flux/notifications/{token}/",
+        "regulatory": "/flux/veille/",
+    }[feed]
+
+    refused = client.post(url)
+
+    assert refused.status_code == 405
+    assert b"<feed" not in refused.content
+    assert FeedToken.objects.get(user=member).last_used_at is None
+    assert client.get(url).status_code == 200
+
+
 def test_the_questions_feed_is_public_when_the_site_opens_reading(
     client, make_topic, make_question, settings
 ):
