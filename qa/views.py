@@ -13,7 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -92,19 +92,24 @@ def _too_many(request):
 
 
 def _create_once(request, token, create):
-    """Double-submit protection: a token creates one post; resending redirects to it."""
+    """Double-submit protection: a token creates one post; resending redirects to it.
+
+    The created post, or a response: a redirect to what the token created, the 429 page when
+    the new-member limit is reached; None while a first click is still being processed."""
     user = request.user
     url = throttle.already_submitted(user, token)
     if url:
         return redirect(url)
     if not throttle.claim_token(user, token):
         return None  # the first click is still being processed
+    if not throttle.record_post(user):  # counted before, so that concurrent posts cannot pass
+        throttle.release_token(user, token)
+        return _too_many(request)
     try:
         obj = create()
     except Exception:
         throttle.release_token(user, token)
         raise
-    throttle.record_post(user)
     url = _thread_url(obj) if not isinstance(obj, Question) else obj.get_absolute_url()
     throttle.remember_submission(user, token, url)
     return obj
@@ -229,7 +234,7 @@ def question_ask(request):
             )
             if result is None:
                 return redirect("qa:question_list")
-            if isinstance(result, HttpResponseRedirect):
+            if isinstance(result, HttpResponse):
                 return result
             messages.success(request, _("Votre question est publiée."))
             return redirect(result)
@@ -426,7 +431,7 @@ def answer_create(request, pk):
     )
     if result is None:
         return redirect(question)
-    if isinstance(result, HttpResponseRedirect):
+    if isinstance(result, HttpResponse):
         return result
     if question.is_discussion:
         messages.success(request, _("Votre réponse est publiée dans la discussion."))
@@ -456,7 +461,7 @@ def comment_create(request, post_type, pk):
     )
     if result is None:
         return redirect(_thread_url(post))
-    if isinstance(result, HttpResponseRedirect):
+    if isinstance(result, HttpResponse):
         return result
     return redirect(_thread_url(result))
 

@@ -140,6 +140,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (shared between processes: rate limits must count across workers) ---------------
 CACHES = {"default": env.cache("CACHE_URL", default="dbcache://entraide_cache")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    # Django keeps 300 entries by default, then deletes a third of the table (key order, live
+    # or not) at every write: rate-limit counters would be forgotten on a busy day.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 50_000)
 
 # --- Accounts -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "directory.User"

@@ -5,17 +5,17 @@ only after the commit. Permissions are checked by the callers (views, commands) 
 `qa.agenda.permissions`; the services guard the data invariants and the state transitions.
 """
 
-import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qa import throttle
 from qa.agenda import signals
 from qa.agenda.models import (
     MAX_TOPICS,
@@ -41,31 +41,47 @@ def is_new_member(user) -> bool:
     return joined > timezone.now() - timedelta(days=NEW_MEMBER_DAYS)
 
 
-def _rate_key(user) -> str:
-    window = int(time.time() // RATE_WINDOW_SECONDS)
-    return f"agenda:proposals:{user.pk}:{window}"
+def _rate_limited(user) -> bool:
+    return is_new_member(user) and not user.is_superuser
+
+
+def _rate_prefix(user) -> str:
+    return throttle.window_prefix("agenda:proposals", user, RATE_WINDOW_SECONDS)
 
 
 def proposal_rate_limit_check(*, user) -> None:
     """Raise RateLimited when a new member has already proposed their quota today.
 
-    The counter lives in the shared cache, so it holds across every worker process.
+    A quick refusal before the form is read; `proposal_quota` is what holds the quota.
     """
-    if not is_new_member(user) or user.is_superuser:
+    if not _rate_limited(user):
         return
-    if (cache.get(_rate_key(user)) or 0) >= NEW_MEMBER_PROPOSALS_PER_DAY:
+    prefix = _rate_prefix(user)
+    if throttle.slots_taken(prefix, NEW_MEMBER_PROPOSALS_PER_DAY) >= NEW_MEMBER_PROPOSALS_PER_DAY:
         raise RateLimited
 
 
-def _rate_limit_count(user) -> None:
-    if not is_new_member(user):
-        return
-    key = _rate_key(user)
-    cache.add(key, 0, RATE_WINDOW_SECONDS)
+@contextmanager
+def proposal_quota(*, user):
+    """Hold one of a new member's proposals of the day while the proposal is created.
+
+    Raises RateLimited when none is left. The count lives in the shared cache and is taken
+    atomically (`qa.throttle.take_slot`), so proposals sent at once to several worker
+    processes cannot exceed it; a proposal that fails (a double click) gives it back.
+    """
+    slot = None
+    if _rate_limited(user):
+        slot = throttle.take_slot(
+            _rate_prefix(user), NEW_MEMBER_PROPOSALS_PER_DAY, RATE_WINDOW_SECONDS
+        )
+        if slot is None:
+            raise RateLimited
     try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, RATE_WINDOW_SECONDS)
+        yield
+    except BaseException:
+        if slot is not None:
+            throttle.release_slot(slot)
+        raise
 
 
 def proposal_create(*, author, title: str, rationale: str, topics) -> Proposal:
@@ -88,7 +104,6 @@ def proposal_create(*, author, title: str, rationale: str, topics) -> Proposal:
         raise ValidationError(
             {"title": _("Vous avez déjà proposé ce sujet : il est dans la liste.")}
         ) from error
-    _rate_limit_count(author)
     return proposal
 
 

@@ -77,7 +77,10 @@ def proposal_create(request):
             return render(request, "429.html", status=429)
         if form.is_valid():
             try:
-                proposal = services.proposal_create(author=request.user, **form.cleaned_data)
+                with services.proposal_quota(user=request.user):
+                    proposal = services.proposal_create(author=request.user, **form.cleaned_data)
+            except services.RateLimited:
+                return render(request, "429.html", status=429)
             except ValidationError as error:
                 _add_errors(form, error)
             else:

@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from qa.agenda.models import Proposal, ProposalStatus
 from tests.e2e.conftest import login
@@ -41,7 +42,7 @@ def test_a_subject_goes_from_proposal_to_discussed_with_minutes(
     page.get_by_label("Sujet proposé").fill("Court")
     page.get_by_label("Urbanisme").check()
     page.get_by_role("button", name="Proposer ce sujet").click()
-    assert "au moins 10 caractères" in page.content()
+    expect(page.locator("body")).to_contain_text("au moins 10 caractères")
     assert page.get_by_label("Urbanisme").is_checked()
     axe(page)
     page.get_by_label("Sujet proposé").fill(TITLE)
@@ -86,15 +87,15 @@ def test_a_subject_goes_from_proposal_to_discussed_with_minutes(
     axe(mod)
     mod.get_by_label("Réunion").select_option(label="Conseil communautaire de janvier")
     mod.get_by_role("button", name="Inscrire à l'ordre du jour").click()
-    assert "est inscrite à l'ordre du jour" in mod.content()
+    expect(mod.locator("body")).to_contain_text("est inscrite à l'ordre du jour")
     axe(mod)
 
     mod.get_by_role("button", name="Marquer comme débattue").click()
-    assert "Indiquez le lien vers le compte rendu." in mod.content()
+    expect(mod.locator("body")).to_contain_text("Indiquez le lien vers le compte rendu.")
     axe(mod)
     mod.get_by_label("Lien vers le compte rendu").fill("https://www.example.org/cr-janvier.pdf")
     mod.get_by_role("button", name="Marquer comme débattue").click()
-    assert "marquée comme débattue" in mod.content()
+    expect(mod.locator("body")).to_contain_text("marquée comme débattue")
     assert mod.get_by_role("link", name="Lire le compte rendu").get_attribute("href") == (
         "https://www.example.org/cr-janvier.pdf"
     )

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import login
 from tests.factories import TEST_PASSWORD
@@ -35,7 +36,9 @@ def test_a_follower_hears_of_a_new_question_in_their_topic(new_page, axe, make_u
         "Tout de suite"
     ).check()
     page.get_by_role("button", name="Enregistrer mes préférences").click()
-    assert "Vos préférences de notification sont enregistrées." in page.content()
+    expect(page.locator("body")).to_contain_text(
+        "Vos préférences de notification sont enregistrées."
+    )
     axe(page)
     page.goto("/notifications/")
     assert "Aucune notification pour l'instant" in page.content()
@@ -89,7 +92,7 @@ def test_a_follower_hears_of_a_new_question_in_their_topic(new_page, axe, make_u
     stranger.goto(unsubscribe.group(0)[unsubscribe.group(0).index("/notifications/") :])
     axe(stranger)
     stranger.get_by_role("button", name="Confirmer le désabonnement").click()
-    assert "Désabonnement enregistré" in stranger.content()
+    expect(stranger.locator("body")).to_contain_text("Désabonnement enregistré")
     axe(stranger)
 
 

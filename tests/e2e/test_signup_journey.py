@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import login
 from tests.factories import TEST_PASSWORD
@@ -45,7 +46,7 @@ def test_a_new_member_signs_up_is_approved_and_reaches_the_home_page(new_page, a
     moderator_page.goto("/annuaire/comptes-en-attente/")
     axe(moderator_page)
     moderator_page.get_by_role("button", name="Approuver Camille Testeur").click()
-    assert "est approuvé" in moderator_page.content()
+    expect(moderator_page.locator("body")).to_contain_text("est approuvé")
     axe(moderator_page)
 
     visitor.goto("/")

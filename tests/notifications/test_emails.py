@@ -275,3 +275,27 @@ def test_the_task_backend_gets_the_retry_with_its_run_after(
     results = task_backends["default"].results
     assert len(results) == 1
     assert results[0].task.run_after == EmailDelivery.objects.get().next_attempt_at
+
+
+def test_a_long_cron_run_claims_and_schedules_each_email_at_the_time_it_tries_it(
+    member, flaky_smtp, monkeypatch
+):
+    """A cron run can last long (an outage where every connection times out): the row it tries
+    last must not be claimed, nor its retry scheduled, as of the run's start — a claim dated
+    20 minutes back looks stale to the worker at once, a retry dated back is due at once."""
+    from types import SimpleNamespace
+
+    from website.notifications.management.commands import send_pending_emails
+
+    flaky_smtp(failures=1)
+    delivery = _queued_delivery(member)
+    started = timezone.now() - timedelta(minutes=20)
+    EmailDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=started)
+    monkeypatch.setattr(send_pending_emails, "timezone", SimpleNamespace(now=lambda: started))
+
+    call_command("send_pending_emails", verbosity=0)
+
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 1
+    assert delivery.claimed_at > timezone.now() - timedelta(minutes=1)
+    assert delivery.next_attempt_at > timezone.now()

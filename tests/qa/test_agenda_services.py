@@ -172,15 +172,34 @@ def test_new_members_are_rate_limited_and_older_members_are_not(member, make_use
     topic = make_topic()
     for number in range(services.NEW_MEMBER_PROPOSALS_PER_DAY):
         services.proposal_rate_limit_check(user=member)
-        propose(member, [topic], title=f"Sujet numéro {number} à débattre")
+        with services.proposal_quota(user=member):
+            propose(member, [topic], title=f"Sujet numéro {number} à débattre")
     with pytest.raises(services.RateLimited):
         services.proposal_rate_limit_check(user=member)
+    with pytest.raises(services.RateLimited), services.proposal_quota(user=member):
+        propose(member, [topic], title="Un sujet de trop aujourd'hui")
+    assert not Proposal.objects.filter(title="Un sujet de trop aujourd'hui").exists()
     veteran = make_user(approved_at=timezone.now() - datetime.timedelta(days=400))
     veteran.date_joined = timezone.now() - datetime.timedelta(days=400)
     veteran.save()
     for number in range(services.NEW_MEMBER_PROPOSALS_PER_DAY + 1):
         services.proposal_rate_limit_check(user=veteran)
-        propose(veteran, [topic], title=f"Sujet ancien numéro {number}")
+        with services.proposal_quota(user=veteran):
+            propose(veteran, [topic], title=f"Sujet ancien numéro {number}")
+
+
+def test_a_proposal_that_fails_gives_its_quota_back(member, make_topic):
+    topic = make_topic()
+    with services.proposal_quota(user=member):
+        propose(member, [topic], title="Un sujet proposé deux fois")
+    for _double_click in range(services.NEW_MEMBER_PROPOSALS_PER_DAY):
+        with pytest.raises(ValidationError), services.proposal_quota(user=member):
+            propose(member, [topic], title="Un sujet proposé deux fois")
+    for number in range(services.NEW_MEMBER_PROPOSALS_PER_DAY - 1):
+        with services.proposal_quota(user=member):
+            propose(member, [topic], title=f"Un autre sujet numéro {number}")
+    with pytest.raises(services.RateLimited), services.proposal_quota(user=member):
+        propose(member, [topic], title="Encore un autre sujet")
 
 
 def test_home_page_selectors_give_the_next_meeting_and_the_most_supported(

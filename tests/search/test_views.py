@@ -129,7 +129,11 @@ def test_an_htmx_request_gets_only_the_results(threads, member_client):
 
 def test_the_page_needs_few_queries(threads, member_client, django_assert_max_num_queries):
     with django_assert_max_num_queries(12):
-        member_client.get("/recherche/", {"q": "facturation"})
+        response = member_client.get("/recherche/", {"q": "facturation"})
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "12 résultats pour « facturation »" in content
+    assert "<mark>Facturation</mark>" in content
 
 
 def test_the_similar_endpoint_answers_from_three_words(threads, member_client):

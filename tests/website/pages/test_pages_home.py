@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from directory.models import InterestKind, TopicInterest
+from tests.queries import LARGE, SMALL, counted_get, queries_by_statement
 
 pytestmark = pytest.mark.django_db
 
@@ -88,14 +89,52 @@ def test_the_member_home_shows_the_next_meeting_and_top_proposals(client, member
     assert "Mutualiser un assistant de prévention" in body
 
 
-def test_the_member_home_runs_a_bounded_number_of_queries(
-    client, make_expert, make_topic, make_question, make_update, django_assert_max_num_queries
+def test_the_member_home_runs_the_same_queries_for_10_or_100_threads_and_updates(
+    client,
+    make_user,
+    make_person,
+    make_position,
+    make_structure,
+    make_topic,
+    make_question,
+    make_update,
 ):
-    topic = make_topic()
-    expert = make_expert(topics=[topic])
-    for _ in range(6):
-        make_update(questions=[make_question(topics=[topic])], topics=[topic])
+    topic = make_topic(name="Voirie communale")
+    expert = make_user(roles=["Experts"])
+    person = make_person(user=expert)
+    mairie = make_structure(name="Commune de Thorame-Basse")
+    make_position(person=person, structure=mairie)
+    TopicInterest.objects.create(
+        person=person, topic=topic, kind=InterestKind.EXPERTISE, is_confirmed=True
+    )
+
+    def grow(numbers):
+        for number in numbers:
+            stale = make_question(topics=[topic], title=f"Fil de voirie numéro {number:03d} ?")
+            make_question(
+                title=f"Question adressée numéro {number:03d} ?", addressed_to_structure=mairie
+            )
+            make_update(
+                title=f"Texte sur la voirie numéro {number:03d}",
+                publication_date=datetime.date(2026, 1, 1) + datetime.timedelta(days=number),
+                questions=[stale],
+                topics=[topic],
+            )
+
     client.force_login(expert)
-    client.get("/")
-    with django_assert_max_num_queries(30):
-        assert client.get("/").status_code == 200
+    grow(range(SMALL))
+    client.get("/")  # warm the per-process caches (site root, locales)
+    response, small = counted_get(client, "/")
+    assert "Texte sur la voirie numéro 009" in response.content.decode()
+
+    grow(range(SMALL, LARGE))
+    response, large = counted_get(client, "/")
+    body = response.content.decode()
+    # The newest of each list: unanswered and stale threads, addressed questions, updates.
+    assert "À revérifier dans vos sujets" in body and "Sans réponse dans vos sujets" in body
+    assert "Fil de voirie numéro 099" in body
+    assert "Question adressée numéro 099" in body
+    assert "Texte sur la voirie numéro 099" in body
+    # Lists stay short: the 5 newest updates, the 5 oldest rechecks.
+    assert "Texte sur la voirie numéro 094" not in body
+    assert large == small, queries_by_statement(client, "/")
