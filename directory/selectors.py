@@ -476,6 +476,7 @@ def who_handles(text: str, viewer: User, *, limit: int = 5) -> list[Handler]:
             handlers.append(Handler(kind=kind, object=obj))
     return handlers
 
+
 def _when(value) -> str | None:
     return value.isoformat() if value else None
 
