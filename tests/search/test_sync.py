@@ -145,3 +145,33 @@ def test_several_saves_in_one_transaction_go_in_one_batch(
         second = ask("Seconde question du lot")
     # Q&A's own after-commit signal may ask again later; the commit itself sends one batch.
     assert sent[0] == sorted([f"question:{first.pk}", f"question:{second.pk}"])
+
+
+def test_a_person_is_found_by_recognised_expertise_not_by_a_pending_request(
+    search_backend, make_person, make_topic, member, index
+):
+    """Security review, finding 4: an expertise request still waiting for a moderator does not
+    make a person findable under that topic, in a rebuild or in a single update."""
+    from directory.models import InterestKind, TopicInterest
+    from website.search import service
+
+    person = make_person(first_name="Jeanne", last_name="Sarrazin")
+    TopicInterest.objects.create(
+        person=person,
+        topic=make_topic(name="Déneigement"),
+        kind=InterestKind.EXPERTISE,
+        is_confirmed=False,
+    )
+    TopicInterest.objects.create(
+        person=person,
+        topic=make_topic(name="Assainissement"),
+        kind=InterestKind.EXPERTISE,
+        is_confirmed=True,
+    )
+    service.rebuild()
+    assert titles(search_backend, member, "assainissement") == {"Jeanne Sarrazin"}
+    assert titles(search_backend, member, "déneigement") == set()
+
+    TopicInterest.objects.filter(person=person, is_confirmed=False).update(is_confirmed=True)
+    index(person)
+    assert titles(search_backend, member, "déneigement") == {"Jeanne Sarrazin"}

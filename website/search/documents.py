@@ -122,7 +122,11 @@ def person_document(person) -> SearchDocument | None:
     today = timezone.localdate()
     # `.all()` so that the rebuild's prefetching serves these (no query per person).
     positions = [p for p in person.positions.all() if p.end_date is None or p.end_date >= today]
-    topics = [link.topic for link in person.topic_links.all()]
+    # Interests and recognised expertise only: a request waiting for a moderator is no topic.
+    links = getattr(person, "search_topic_links", None)
+    if links is None:
+        links = person.topic_links.held().select_related("topic")
+    topics = [link.topic for link in links]
     functions = [f"{p.function} — {p.structure.name}" for p in positions]
     return SearchDocument(
         uid=f"person:{person.pk}",
@@ -358,10 +362,19 @@ def _prefetches(kind: str) -> tuple:
                 to_attr="search_answers",
             ),
         )
-    return {
-        "person": ("positions__structure", "topic_links__topic"),
-        "structure": ("competences__topic",),
-    }.get(kind, ())
+    if kind == "person":
+        interest = apps.get_model("directory.TopicInterest")
+        return (
+            "positions__structure",
+            Prefetch(
+                "topic_links",
+                queryset=interest.objects.held().select_related("topic"),
+                to_attr="search_topic_links",
+            ),
+        )
+    if kind == "structure":
+        return ("competences__topic",)
+    return ()
 
 
 _ONLY = {
