@@ -164,11 +164,6 @@ def test_search_settings_do_not_leak_into_the_callers_transaction(snow, backend,
         cursor.execute("SELECT current_setting('enable_seqscan'), current_setting('jit')")
         before = cursor.fetchone()
         find(backend, member, "déneigement")
-        backend.similar(
-            "Déneigement des routes communales",
-            principals_for(member),
-            kinds=("question",),
-            limit=3,
-        )
+        backend.suggest("deneigemnt", principals_for(member))
         cursor.execute("SELECT current_setting('enable_seqscan'), current_setting('jit')")
         assert cursor.fetchone() == before

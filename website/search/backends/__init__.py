@@ -13,7 +13,6 @@ from website.search.results import (
     SearchDocument,
     SearchRequest,
     SearchResults,
-    SimilarHit,
 )
 
 
@@ -31,11 +30,6 @@ class SearchBackend(Protocol):
 
     def search(self, request: SearchRequest) -> SearchResults:
         """Ranked, filtered, permission-checked hits with facets and highlights."""
-
-    def similar(
-        self, text: str, principals: frozenset[str], *, kinds: tuple[str, ...], limit: int
-    ) -> list[SimilarHit]:
-        """Documents close to a text (a question title being typed)."""
 
     def suggest(self, query: str, principals: frozenset[str]) -> str:
         """A corrected query ("did you mean") built only from visible documents, or ""."""

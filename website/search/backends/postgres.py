@@ -24,7 +24,6 @@ from website.search.results import (
     SearchDocument,
     SearchRequest,
     SearchResults,
-    SimilarHit,
 )
 
 CONFIG = "entraide_fr"
@@ -48,8 +47,6 @@ PAGE_SAMPLE_BUCKETS = 4  # results page: total and facets from 1/16 of the match
 # TITLE_WINDOW matches whose title holds the query.
 RANK_WINDOW = 200
 TITLE_WINDOW = 200
-SIMILAR_WINDOW = 100
-SIMILAR_TRIGRAM_THRESHOLD = 0.6  # pg_trgm.word_similarity_threshold for similar questions
 SUGGEST_TRIGRAM_THRESHOLD = 0.3  # pg_trgm.word_similarity_threshold for "did you mean" titles
 SUGGEST_TITLES = 200
 # Ranking (issue 12, the same as the Whoosh backend): the number of query words a document
@@ -399,45 +396,6 @@ class PostgresBackend:
         )
         by_uid = {row[0]: row for row in cursor.fetchall()}
         return [by_uid[uid] for uid in uids if uid in by_uid]
-
-    def similar(self, text, principals, *, kinds, limit) -> list[SimilarHit]:
-        """Candidates: the SIMILAR_WINDOW newest titles sharing a word (OR tsquery on
-        `title_tsv`, walking the date index) and SIMILAR_WINDOW titles that contain the text
-        by trigrams (`<%` over the trigram GIN index; unordered, hence the high threshold);
-        they are scored by title rank + trigram similarity."""
-        self._check()
-        parsed = parse_query(text)
-        words = [w for item in parsed.positive for w in item.words if french_tokens(w)]
-        if not words:
-            return []
-        any_word = f"websearch_to_tsquery('{CONFIG}', %(words)s)"
-        visible = "kind = ANY(%(kinds)s) AND principals && %(principals)s::text[]"
-        with _tuned(**{"pg_trgm.word_similarity_threshold": SIMILAR_TRIGRAM_THRESHOLD}) as cursor:
-            cursor.execute(
-                "WITH candidates AS ("  # noqa: S608
-                f"(SELECT uid FROM search_searchentry WHERE title_tsv @@ {any_word} AND {visible} "
-                "ORDER BY date DESC NULLS LAST, uid LIMIT %(window)s) UNION "
-                f"(SELECT uid FROM search_searchentry WHERE %(folded)s <%% title_folded "
-                f"AND {visible} "
-                "LIMIT %(window)s)) "
-                f"SELECT e.uid, e.title, e.url, e.kind, "
-                f"ts_rank_cd(e.title_tsv, {any_word}, 1) + similarity(e.title_folded, %(folded)s) "
-                "AS score "
-                "FROM candidates JOIN search_searchentry AS e USING (uid) "
-                "ORDER BY score DESC, e.uid LIMIT %(limit)s",
-                {
-                    "folded": fold(" ".join(words)),
-                    "words": " or ".join(words),
-                    "kinds": list(kinds),
-                    "principals": sorted(principals),
-                    "window": SIMILAR_WINDOW,
-                    "limit": limit,
-                },
-            )
-            rows = cursor.fetchall()
-        return [
-            SimilarHit(uid=u, title=t, url=url, kind=k, score=float(s)) for u, t, url, k, s in rows
-        ]
 
     def _visible_count(self, cursor, query: str, principals) -> int:
         cursor.execute(

@@ -70,7 +70,6 @@ from website.search.results import (
     SearchDocument,
     SearchRequest,
     SearchResults,
-    SimilarHit,
 )
 
 logger = logging.getLogger(__name__)
@@ -748,32 +747,6 @@ class WhooshBackend:
             name: [FacetValue(value=v, count=c) for v, c in counter.most_common()]
             for name, counter in counters.items()
         }
-
-    def similar(self, text, principals, *, kinds, limit) -> list[SimilarHit]:
-        """Titles sharing the most words with `text` (ranked by BM25 on titles)."""
-        opened = self._open()
-        searcher = opened.searcher
-        terms = sorted(set(french_tokens(text)))
-        if not terms:
-            return []
-        query = Or([Term("title", t) for t in terms])
-        matching = opened.matching
-        candidates = matching.query(query) & opened.allowed(principals)
-        if kinds:
-            candidates &= matching.query(Or([Term("kind", kind) for kind in kinds]))
-        hits = []
-        for docnum, score in matching.rank(scored_terms(query), candidates, limit):
-            stored = searcher.stored_fields(docnum)
-            hits.append(
-                SimilarHit(
-                    uid=stored["uid"],
-                    title=stored.get("title", ""),
-                    url=stored.get("url", ""),
-                    kind=stored.get("kind", ""),
-                    score=float(score),
-                )
-            )
-        return hits
 
     def _visible_term(self, opened, fieldname, term, principals) -> bool:
         found = opened.matching.term(fieldname, term)
