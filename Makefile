@@ -8,7 +8,7 @@ CHROMIUM := /usr/bin/chromium
 # The suite runs in parallel, one worker per core (pytest-xdist); a hung test fails after
 # 15 minutes instead of holding CI; the slowest tests are listed at the end.
 PYTEST_WORKERS ?= auto
-PYTEST := DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --timeout=900 --durations=25
+PYTEST := DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -n $(PYTEST_WORKERS) --timeout=900 --durations=25
 
 .PHONY: install demo test pytest lint check-i18n messages e2e bench lock chromium system-packages clean
 

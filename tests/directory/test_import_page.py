@@ -52,11 +52,21 @@ def test_bad_files_get_a_french_message_and_never_a_500(
     assert message in response.content.decode()
 
 
-def test_a_20_mb_file_is_refused_with_a_french_message(client, moderator):
+def test_a_file_over_the_import_limit_is_refused_by_the_form_in_french(client, moderator):
+    """Over the import's 2 MB but under the site's request limit: the form says why."""
     client.force_login(moderator)
-    response = upload(client, b"a" * (20 * 1024 * 1024))
+    response = upload(client, b"a" * (2 * 1024 * 1024 + 512 * 1024))
     assert response.status_code == 200
     assert "trop volumineux" in response.content.decode()
+    assert not DirectoryImport.objects.exists()
+
+
+def test_a_20_mb_file_is_refused_before_the_view_with_a_french_page(client, moderator):
+    """Over the site's request limit (REQUEST_BODY_MAX_SIZE): HTTP 413 and the French page."""
+    client.force_login(moderator)
+    response = upload(client, b"a" * (20 * 1024 * 1024))
+    assert response.status_code == 413
+    assert "Envoi trop volumineux" in response.content.decode()
     assert not DirectoryImport.objects.exists()
 
 

@@ -109,6 +109,7 @@ def test_moving_a_page_under_a_restricted_section_reindexes_its_subtree_at_once(
     assert titles(search_backend, visitor, "lagune") == {"Visite de la lagune"}
     with django_capture_on_commit_callbacks(execute=True):
         page.move(section, pos="last-child")
-    assert titles(search_backend, visitor, "lagune") == set()
-    assert titles(search_backend, visitor, "épuration") == set()
+    # (The typo tolerance may offer the visitor another page for a word it no longer sees.)
+    assert not titles(search_backend, visitor, "lagune") & {child.title, page.title}
+    assert not titles(search_backend, visitor, "épuration") & {child.title, page.title}
     assert titles(search_backend, member, "lagune") == {child.title}

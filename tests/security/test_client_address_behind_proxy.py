@@ -11,6 +11,7 @@ database cache. The system check
 
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import time
@@ -24,9 +25,9 @@ from django.core.checks import Warning as CheckWarning
 from django.db import connection
 
 from tests.factories import TEST_PASSWORD
+from tests.reliability.drill_worker import database_url
 from tests.security.test_rate_limits_across_processes import (
     CACHE_TABLE,
-    database_url,
     free_port,
     server_environment,
 )
@@ -39,8 +40,21 @@ IP_BUDGET = 3
 TOO_MANY = "Trop de tentatives de connexion"
 
 
+def server_database(tmp_path) -> str:
+    """The server's database: on SQLite a copy of the test's in-memory one (made after the
+    member is created), on PostgreSQL the test database itself."""
+    if connection.vendor != "sqlite":
+        return database_url(connection)
+    copy = tmp_path / "serveur.sqlite3"
+    target = sqlite3.connect(copy)
+    connection.ensure_connection()
+    connection.connection.backup(target)
+    target.close()
+    return f"sqlite:///{copy}"
+
+
 def start_server(tmp_path, proxy_count: str):
-    env = server_environment(tmp_path, database_url(tmp_path))
+    env = server_environment(tmp_path, server_database(tmp_path))
     env["ALLAUTH_TRUSTED_PROXY_COUNT"] = proxy_count
     env["DJANGO_SETTINGS_MODULE"] = "tests.security.proxy_server_settings"
     manage = [sys.executable, str(ROOT / "manage.py")]
