@@ -585,6 +585,7 @@ HEADINGS = {
     "mfa-reauthenticate": "Confirmer l'accès",
     "pending": "Votre compte attend la validation d'un modérateur",
     "flag-queue": "Signalements à traiter",
+    "faq-review-queue": "FAQ à revalider",
     "moderate": "Modérer le fil",
     "pending-accounts": "Comptes en attente de validation",
     "inactive-accounts": "Comptes inactifs depuis deux ans",

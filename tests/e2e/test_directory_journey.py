@@ -75,7 +75,7 @@ def test_a_member_finds_who_handles_public_procurement_in_cc_moyen_verdon_and_as
     page.get_by_role("link", name="Annuaire").first.click()
     page.wait_for_url("**/annuaire/")
     axe(page)
-    page.get_by_label("Sujet").select_option(label="Commande publique")
+    page.get_by_role("combobox", name="Sujet").select_option(label="Commande publique")
     page.get_by_label("Communauté de communes :").select_option(label="CC Moyen Verdon")
     page.get_by_role("button", name="Filtrer").click()
     page.wait_for_url(re.compile(r"sujet=commande-publique"))
