@@ -101,10 +101,19 @@ def assert_accessible(page, context=None, tags=AXE_TAGS):
     """Run axe-core on the current page and fail on any WCAG 2.1 A/AA violation (or any rule
     of the other axe `tags` given)."""
     from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import Error as PlaywrightError
 
-    results = Axe().run(
-        page, context=context, options={"runOnly": {"type": "tag", "values": list(tags)}}
-    )
+    options = {"runOnly": {"type": "tag", "values": list(tags)}}
+    for attempt in range(NAVIGATION_RETRIES + 1):
+        page.wait_for_load_state("load")
+        try:
+            results = Axe().run(page, context=context, options=options)
+            break
+        except PlaywrightError as error:
+            # A click on a link followed at once by `axe(page)`: the next document replaced
+            # the one axe was reading. Audit the page the navigation lands on instead.
+            if attempt == NAVIGATION_RETRIES or not _replaced_by_navigation(error):
+                raise
     violations = results.response["violations"]
     report = [
         f"{v['impact']}: {v['id']} — {v['help']} "
@@ -112,6 +121,14 @@ def assert_accessible(page, context=None, tags=AXE_TAGS):
         for v in violations
     ]
     assert not violations, f"{page.url}\n" + "\n".join(report)
+
+
+NAVIGATION_RETRIES = 3
+
+
+def _replaced_by_navigation(error):
+    message = str(error)
+    return "Execution context was destroyed" in message or "reading 'documentElement'" in message
 
 
 @pytest.fixture
