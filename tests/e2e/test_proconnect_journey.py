@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlencode
 import pytest
 from allauth.socialaccount.models import SocialAccount
 
-from tests.security.fake_oidc import CLIENT_ID, CLIENT_SECRET, FakeProConnect, ThreadedServer
+from tests.security.fake_oidc import FakeProConnect, ThreadedServer, use_provider
 from website.csp import content_security_policy
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -43,19 +43,7 @@ def provider(settings):
     fake.ended_sessions = []
     with ThreadedServer(fake) as server:
         fake.base_url = server.url
-        settings.SOCIALACCOUNT_PROVIDERS = {
-            "proconnect": {
-                "APPS": [
-                    {
-                        "provider_id": "proconnect",
-                        "name": "ProConnect",
-                        "client_id": CLIENT_ID,
-                        "secret": CLIENT_SECRET,
-                        "settings": {"domain": server.url},
-                    }
-                ]
-            }
-        }
+        use_provider(settings, server.url)
         # The live server speaks plain HTTP: the callback address allauth sends must too.
         settings.ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"
         # The policy settings.py builds when PROCONNECT_DOMAIN names this provider.

@@ -152,3 +152,20 @@ class ThreadedServer:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
+
+
+def use_provider(settings, url):
+    """Point allauth's ProConnect app at the fake provider listening on `url`."""
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "proconnect": {
+            "APPS": [
+                {
+                    "provider_id": "proconnect",
+                    "name": "ProConnect",
+                    "client_id": CLIENT_ID,
+                    "secret": CLIENT_SECRET,
+                    "settings": {"domain": url},
+                }
+            ]
+        }
+    }

@@ -8,10 +8,10 @@ from allauth.socialaccount.models import SocialAccount
 from directory.models import User
 from tests.security.fake_oidc import (
     CLIENT_ID,
-    CLIENT_SECRET,
     FakeProConnect,
     ThreadedServer,
     new_key,
+    use_provider,
 )
 
 pytestmark = pytest.mark.django_db
@@ -22,19 +22,7 @@ def provider(settings):
     fake = FakeProConnect()
     with ThreadedServer(fake) as server:
         fake.base_url = server.url
-        settings.SOCIALACCOUNT_PROVIDERS = {
-            "proconnect": {
-                "APPS": [
-                    {
-                        "provider_id": "proconnect",
-                        "name": "ProConnect",
-                        "client_id": CLIENT_ID,
-                        "secret": CLIENT_SECRET,
-                        "settings": {"domain": server.url},
-                    }
-                ]
-            }
-        }
+        use_provider(settings, server.url)
         yield fake
 
 
