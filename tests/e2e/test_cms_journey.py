@@ -102,6 +102,20 @@ def _choose_question(admin, index, title):
     admin.wait_for_selector(".modal-dialog", state="detached")
 
 
+def _type_date(admin, selector, value):
+    """Type a date as an editor does, then leave the field with Tab. Wagtail's date picker
+    opens 100 ms after the field takes the focus and stays open over the form until the
+    field is left; one run lost the click on the next field (« Clicking the checkbox did
+    not change its state ») while it was open, so the journey closes it as an editor would."""
+    field = admin.locator(selector)
+    field.fill(value)
+    picker = admin.locator(".xdsoft_datetimepicker:visible")
+    picker.wait_for()
+    field.press("Tab")
+    picker.wait_for(state="detached")
+    assert field.input_value() == value
+
+
 def _open_more_actions(admin):
     admin.locator("footer [data-w-dropdown-target='toggle']").last.click()
 
@@ -117,8 +131,8 @@ def test_a_regulatory_update_makes_answers_stale_until_an_expert_rechecks(new_pa
     admin.locator("#id_title").fill("Fin de l'instruction gratuite des permis par l'État")
     admin.locator("#id_kind").select_option("autre")
     admin.locator("#id_official_reference").fill("Article 134 de la loi n° 2014-366")
-    admin.locator("#id_publication_date").fill("2014-03-26")
-    admin.locator("#id_effective_date").fill("2015-07-01")
+    _type_date(admin, "#id_publication_date", "2014-03-26")
+    _type_date(admin, "#id_effective_date", "2015-07-01")
     admin.get_by_label("Urbanisme").check()
     admin.locator("#id_summary").fill("Les communes instruisent elles-mêmes ou mutualisent.")
     _choose_question(admin, 0, first.title)

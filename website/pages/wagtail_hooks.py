@@ -15,6 +15,26 @@ from directory.roles import is_member, is_moderator
 from website.pages.panels import question_chooser_viewset
 
 
+def _is_background_post(request):
+    """Wagtail 8's autosave posts the editor's whole form as JSON; the browser's own
+    submission asks for HTML."""
+    return request.method == "POST" and not request.accepts("text/html")
+
+
+def _refused_in_background():
+    return JsonResponse(
+        {
+            "success": False,
+            "error_code": "blocked_by_hook",
+            "error_message": _(
+                "L'enregistrement automatique n'effectue aucune action et ne modifie pas "
+                "une page en relecture."
+            ),
+        },
+        status=400,
+    )
+
+
 @hooks.register("before_edit_page")
 def refuse_background_changes(request, page):
     """Wagtail 8's autosave posts the editor's whole form as JSON whenever the form looks
@@ -29,22 +49,24 @@ def refuse_background_changes(request, page):
 
     So a background request never performs an action, and never changes a page under review:
     the browser's own submission does, once, and a draft saved on purpose still can."""
-    if request.method != "POST" or request.accepts("text/html"):
+    if not _is_background_post(request):
         return None
     carries_action = any(key.startswith("action-") for key in request.POST)
     if not carries_action and not page.workflow_in_progress:
         return None
-    return JsonResponse(
-        {
-            "success": False,
-            "error_code": "blocked_by_hook",
-            "error_message": _(
-                "L'enregistrement automatique n'effectue aucune action et ne modifie pas "
-                "une page en relecture."
-            ),
-        },
-        status=400,
-    )
+    return _refused_in_background()
+
+
+@hooks.register("before_create_page")
+def refuse_background_creation(request, parent_page, page_class):
+    """On the add form, autosave's first success creates the page. When it overlapped the
+    editor's click on « Soumettre » or « Enregistrer le brouillon », both requests created the
+    page: one of them died on the duplicate slug, and when it was the browser's, the editor
+    was left on an error page. A page is created by the editor's own submission only; from
+    then on, the edit form autosaves as usual."""
+    if _is_background_post(request):
+        return _refused_in_background()
+    return None
 
 
 @hooks.register("register_admin_viewset")

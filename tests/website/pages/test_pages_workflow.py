@@ -272,3 +272,49 @@ def test_a_background_save_of_a_page_under_review_changes_nothing(
         client.post(url, _approval_click(client, submitted_page))
     submitted_page.refresh_from_db()
     assert submitted_page.live
+
+
+def _new_update_form(topic):
+    return {
+        "title": "Nouveau texte à relire",
+        "slug": "nouveau-texte-a-relire",
+        "kind": "loi",
+        "official_reference": "Loi n° 2026-10",
+        "publication_date": "2026-05-01",
+        "effective_date": "2026-06-01",
+        "topics": [str(topic.pk)],
+        "audience": "toutes",
+        "summary": "Ce qui change.",
+        "affected_questions-TOTAL_FORMS": "0",
+        "affected_questions-INITIAL_FORMS": "0",
+        "affected_questions-MIN_NUM_FORMS": "0",
+        "affected_questions-MAX_NUM_FORMS": "1000",
+        "comments-TOTAL_FORMS": "0",
+        "comments-INITIAL_FORMS": "0",
+        "comments-MIN_NUM_FORMS": "0",
+        "comments-MAX_NUM_FORMS": "1000",
+        "action-submit": "true",
+    }
+
+
+def test_a_background_request_never_creates_a_page(client, editor, regulatory_index, make_topic):
+    """The CMS journey once failed at « Soumettre » on a new page: autosave posted the form as
+    JSON while the browser submitted it, both tried to create the page, and the browser's
+    request died on the duplicate slug (a 500, the editor stuck on the add form). A new page
+    is created by the editor's own submission only."""
+    topic = make_topic(name="Voirie")
+    url = f"/admin/pages/add/pages/regulatoryupdatepage/{regulatory_index.pk}/"
+    client.force_login(editor)
+    for data in (_new_update_form(topic), _without_action(_new_update_form(topic))):
+        response = client.post(url, data, HTTP_ACCEPT="application/json")
+        assert response.status_code == 400 and response.json()["success"] is False
+        assert not Page.objects.filter(slug="nouveau-texte-a-relire").exists()
+
+    response = client.post(url, _new_update_form(topic))
+    assert response.status_code == 302
+    page = Page.objects.get(slug="nouveau-texte-a-relire").specific
+    assert page.current_workflow_state is not None
+
+
+def _without_action(data):
+    return {key: value for key, value in data.items() if not key.startswith("action-")}
