@@ -346,6 +346,14 @@ LOGGING = {
     },
 }
 
+# --- Posting budget of new members (directory/budget.py) -----------------------------------
+# A member approved less than this many days ago is "new"; moderators are never limited.
+NEW_MEMBER_DAYS = env.int("NEW_MEMBER_DAYS", default=7)
+# Posts (questions + answers + comments) a new member may publish per hour.
+QA_NEW_MEMBER_POSTS_PER_HOUR = env.int("QA_NEW_MEMBER_POSTS_PER_HOUR", default=20)
+# Agenda proposals a new member may make per day: enough for real use, too few for spam.
+AGENDA_NEW_MEMBER_PROPOSALS_PER_DAY = env.int("AGENDA_NEW_MEMBER_PROPOSALS_PER_DAY", default=3)
+
 # --- Notifications (docs/notifications.md) --------------------------------------------------
 # Questions one member may address to a structure in 24 hours: each one notifies every agent
 # and elected member holding a position there (qa/throttle.py, docs/security.md finding 15).

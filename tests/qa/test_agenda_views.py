@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -157,7 +158,7 @@ def test_control_characters_are_removed_and_html_is_shown_as_text(client, member
 
 def test_new_members_get_429_after_their_daily_quota(client, member, topic):
     client.force_login(member)
-    for number in range(services.NEW_MEMBER_PROPOSALS_PER_DAY):
+    for number in range(settings.AGENDA_NEW_MEMBER_PROPOSALS_PER_DAY):
         data = {
             "title": f"Sujet numéro {number} à débattre",
             "rationale": "x",
