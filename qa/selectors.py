@@ -92,24 +92,6 @@ def with_row_data(qs: QuerySet[Question]) -> QuerySet[Question]:
     )
 
 
-def unanswered_in_followed_topics(user, *, limit: int = 10) -> list[Question]:
-    """For a home page: newest unanswered questions in the topics the member follows."""
-    if not is_member(user):
-        return []
-    topic_ids = TopicFollow.objects.filter(user=user).values("topic_id")
-    return list(
-        with_row_data(
-            questions_visible_to(user)
-            .questions()
-            .unanswered()
-            .open()
-            .filter(topics__in=topic_ids)
-            .distinct()
-            .order_by("-created_at")
-        )[:limit]
-    )
-
-
 def addressed_to(*, person_id: int | None, structure_ids, limit: int) -> list[Question]:
     """Newest alive threads addressed to a person or to one of the structures.
 

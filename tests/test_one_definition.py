@@ -54,3 +54,36 @@ def test_every_setting_the_code_reads_is_declared_once_in_website_settings():
         name for name in read if not hasattr(declared, name) and not hasattr(global_settings, name)
     }
     assert undeclared == set()
+
+
+def _defining(name: str) -> set[str]:
+    return _files_containing(rf"(?m)^\s*(def|class)\s+{name}\b|^{name}\s*=")
+
+
+def test_accent_folding_and_text_cleaning_live_in_directory_text():
+    assert _files_containing(r"unicodedata\.normalize") == {"directory/text.py"}
+    assert _files_containing(r"0x202E|\\u202e") == {"directory/text.py"}  # bidi overrides
+    assert _defining("fold") == {"directory/text.py"}
+    assert _defining("clean_text") == {"directory/text.py"}
+
+
+def test_one_clean_form_field_and_one_stop_word_list():
+    assert _files_containing(r"class \w+\(forms\.CharField\)") == {"qa/forms.py"}
+    assert _defining("FRENCH_STOP_WORDS") == {"website/search/analysis.py"}
+
+
+def test_new_members_and_their_budget_are_defined_once():
+    assert _defining("is_new_member") == {"directory/budget.py"}
+    assert _defining("PostingBudget") == {"directory/budget.py"}
+    assert _files_containing(r"approved_at or \w+\.date_joined") == {"directory/budget.py"}
+
+
+def test_current_positions_have_one_query_and_one_order():
+    assert _files_containing(r"to_attr=\"current_positions\"") == {"directory/selectors.py"}
+    assert _files_containing(r"Position\.objects\.current\(\)[\s\S]{0,80}order_by") == {
+        "directory/selectors.py"
+    }
+
+
+def test_the_index_status_is_computed_once():
+    assert _defining("index_status") == {"website/search/status.py"}
