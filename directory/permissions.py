@@ -16,10 +16,6 @@ def can_manage_directory(user) -> bool:
     return is_moderator(user)
 
 
-def can_edit_person(user, person) -> bool:
-    return is_member(user) and (person.user_id == user.pk or is_moderator(user))
-
-
 def visibility_settings(person) -> tuple:
     """What members can see of an entry: listed or not, each contact's visibility and value.
 

@@ -15,6 +15,7 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
+    F,
     Max,
     OuterRef,
     Prefetch,
@@ -61,17 +62,31 @@ def area_ids(structure: Structure | None) -> list[int]:
     return [cc.pk, *Structure.objects.filter(parent=cc).values_list("pk", flat=True)]
 
 
-def home_structure(person: Person | None) -> Structure | None:
-    """The structure of a person's first current position (their "where I work")."""
+def current_positions() -> QuerySet[Position]:
+    """Current positions in the one order every page shows them: the latest begun first
+    (no start date last, on every database), then the order they were recorded."""
+    return (
+        Position.objects.current()
+        .select_related("structure__parent")
+        .order_by(F("start_date").desc(nulls_last=True), "pk")
+    )
+
+
+def current_positions_prefetch() -> Prefetch:
+    """`person.current_positions`, a list in the order of `current_positions()`."""
+    return Prefetch("positions", queryset=current_positions(), to_attr="current_positions")
+
+
+def current_position(person: Person | None) -> Position | None:
+    """A person's first current position: where they work, what they ask as."""
     if person is None:
         return None
-    position = (
-        Position.objects.current()
-        .filter(person=person)
-        .select_related("structure__parent")
-        .order_by("-start_date", "pk")
-        .first()
-    )
+    return current_positions().filter(person=person).first()
+
+
+def home_structure(person: Person | None) -> Structure | None:
+    """The structure of a person's first current position (their "where I work")."""
+    position = current_position(person)
     return position.structure if position else None
 
 
@@ -119,14 +134,6 @@ class PersonFilters:
     function: str = ""
     kind: str = ""
     near: Structure | None = None
-
-
-def current_positions_prefetch() -> Prefetch:
-    return Prefetch(
-        "positions",
-        queryset=Position.objects.current().select_related("structure__parent").order_by("pk"),
-        to_attr="current_positions",
-    )
 
 
 def person_list_for(viewer: User, filters: PersonFilters) -> QuerySet[Person]:

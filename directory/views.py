@@ -502,7 +502,7 @@ def expertise_requests(request):
 def expertise_decide(request, pk, decision):
     if decision not in ("confirmer", "refuser"):
         raise Http404
-    link = get_object_or_404(TopicInterest, pk=pk, kind=InterestKind.EXPERTISE, is_confirmed=False)
+    link = get_object_or_404(TopicInterest.objects.requested(), pk=pk)
     if decision == "confirmer":
         services.expertise_confirm(link=link, confirmed_by=request.user)
         messages.success(

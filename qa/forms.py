@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from directory.models import Person, Structure
 from directory.selectors import person_choices
-from qa.markdown import clean_text
+from directory.text import clean_text
 from qa.models import (
     ANSWER_MIN_LENGTH,
     BODY_MAX_LENGTH,
@@ -29,7 +29,8 @@ MARKDOWN_HELP = _(
 
 
 class CleanCharField(forms.CharField):
-    """A text field that drops control characters and bidi overrides before validating length."""
+    """The one text field of Q&A and the agenda: `directory.text.clean_text` (no control
+    characters, no bidi overrides), then stripped, before the length is validated."""
 
     def to_python(self, value):
         value = super().to_python(value)

@@ -7,12 +7,13 @@ would break the page on a phone.
 """
 
 import re
-import unicodedata
 
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
+
+from directory.text import clean_text  # drops control characters and bidi overrides
 
 BLOCK_TAGS = {
     "p", "br", "hr", "h3", "h4", "h5", "h6", "blockquote", "pre", "code",
@@ -30,18 +31,6 @@ URL_SCHEMES = {"http", "https", "mailto"}
 
 # Bare URLs in text become links (the role linkify-it plays, without the extra dependency).
 URL_RE = re.compile(r"(?<![\w/@])(https?://[^\s<>\"'`]+[^\s<>\"'`.,;:!?)\]}»])", re.IGNORECASE)
-# Control characters other than tab, newline and carriage return; also bidi overrides,
-# which can disguise a link's text (CVE-2021-42574 "Trojan Source").
-_CONTROL = {c for c in range(0x20) if c not in (9, 10, 13)} | {0x7F}
-_BIDI = {0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069}
-_STRIP = dict.fromkeys(_CONTROL | _BIDI)
-
-
-def clean_text(text: str) -> str:
-    """Normalise typed text: NFC, no control characters, no bidi overrides, `\\n` newlines."""
-    text = unicodedata.normalize("NFC", text or "")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text.translate(_STRIP)
 
 
 def _linkify(state):

@@ -81,10 +81,6 @@ def can_view_post(user, post) -> bool:
     return can_view_question(user, _thread(post)) and (_post_alive(post) or is_moderator(user))
 
 
-def can_see_deleted(user) -> bool:
-    return is_moderator(user)
-
-
 # --- Posting -------------------------------------------------------------------------------
 
 

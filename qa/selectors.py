@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from directory.models import Person, Position, TopicInterest
 from directory.roles import is_member, is_moderator
+from directory.selectors import current_positions, current_positions_prefetch
 from qa.models import (
     Answer,
     Comment,
@@ -37,14 +38,6 @@ SORTS = {
     "meme-probleme": ("-same_problem_count", "-created_at", "-pk"),
 }
 FILTERS = ("sans-reponse", "non-resolue", "validee")
-
-
-def _current_positions():
-    return Prefetch(
-        "positions",
-        queryset=Position.objects.current().select_related("structure").order_by("-start_date"),
-        to_attr="current_positions",
-    )
 
 
 def questions_visible_to(user) -> QuerySet[Question]:
@@ -96,24 +89,6 @@ def with_row_data(qs: QuerySet[Question]) -> QuerySet[Question]:
                 )
             )
         )
-    )
-
-
-def unanswered_in_followed_topics(user, *, limit: int = 10) -> list[Question]:
-    """For a home page: newest unanswered questions in the topics the member follows."""
-    if not is_member(user):
-        return []
-    topic_ids = TopicFollow.objects.filter(user=user).values("topic_id")
-    return list(
-        with_row_data(
-            questions_visible_to(user)
-            .questions()
-            .unanswered()
-            .open()
-            .filter(topics__in=topic_ids)
-            .distinct()
-            .order_by("-created_at")
-        )[:limit]
     )
 
 
@@ -254,12 +229,7 @@ def _attach_people(question, answers):
     if not persons:
         return
     positions: dict[int, list[Position]] = {}
-    for position in (
-        Position.objects.current()
-        .filter(person_id__in=persons)
-        .select_related("structure")
-        .order_by("-start_date", "pk")
-    ):
+    for position in current_positions().filter(person_id__in=persons):
         positions.setdefault(position.person_id, []).append(position)
     for pk, person in persons.items():
         person.current_positions = positions.get(pk, [])
@@ -299,7 +269,7 @@ def topic_experts(topic: Topic) -> list[Person]:
         Person.objects.listed()
         .filter(Exists(recognised))
         .select_related("user")
-        .prefetch_related(_current_positions())
+        .prefetch_related(current_positions_prefetch())
         .order_by("last_name", "first_name")
     )
 

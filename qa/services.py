@@ -15,9 +15,11 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from directory.models import Person, Position, Structure
+from directory.models import Person, Structure
+from directory.selectors import current_position
+from directory.text import clean_text
 from qa import signals
-from qa.markdown import clean_text, render_inline, render_markdown
+from qa.markdown import render_inline, render_markdown
 from qa.models import (
     Answer,
     CloseReason,
@@ -70,15 +72,7 @@ def _slug(title: str) -> str:
 def _author_context(user) -> tuple[Structure | None, str]:
     """The asker's current structure and function, read from their directory entry."""
     person = Person.objects.filter(user=user).first() if user else None
-    if person is None:
-        return None, ""
-    position = (
-        Position.objects.current()
-        .filter(person=person)
-        .select_related("structure")
-        .order_by("-start_date", "pk")
-        .first()
-    )
+    position = current_position(person)
     if position is None:
         return None, ""
     return position.structure, position.function

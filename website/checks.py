@@ -12,9 +12,9 @@ def proxy_client_address_is_trusted(app_configs, **kwargs):
     then the proxy's address for every visitor, and allauth's per-IP limits (failed logins,
     sign-ups, password resets) become one bucket that any visitor can empty for everybody.
     """
-    behind_a_proxy = bool(getattr(settings, "SECURE_PROXY_SSL_HEADER", None))
-    trusts_a_proxy = getattr(settings, "ALLAUTH_TRUSTED_PROXY_COUNT", 0) > 0 or bool(
-        getattr(settings, "ALLAUTH_TRUSTED_CLIENT_IP_HEADER", None)
+    behind_a_proxy = bool(settings.SECURE_PROXY_SSL_HEADER)
+    trusts_a_proxy = settings.ALLAUTH_TRUSTED_PROXY_COUNT > 0 or bool(
+        settings.ALLAUTH_TRUSTED_CLIENT_IP_HEADER
     )
     if behind_a_proxy and not trusts_a_proxy:
         return [

@@ -48,7 +48,7 @@ class MembersOnlyMiddleware:
         ):
             return redirect(reverse("pending"))
         if (
-            getattr(settings, "MFA_REQUIRED_FOR_STAFF", True)
+            settings.MFA_REQUIRED_FOR_STAFF
             and not request.path.startswith(MFA_SETUP_ALLOWED_PREFIXES)
             and requires_mfa(user)
             and not has_totp(user)

@@ -196,6 +196,8 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 # comma-separated: the first encrypts, each decrypts (rotation). Empty: derived from SECRET_KEY.
 MFA_ADAPTER = "directory.mfa.MFAAdapter"
 MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEY", default=[])
+# Key encrypting `manage.py backup` archives (website/archive_encryption.py); empty: clear.
+BACKUP_ENCRYPTION_KEY = env.str("BACKUP_ENCRYPTION_KEY", default="")
 # Moderators, editors and superusers must turn on TOTP first (website/middleware.py).
 MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=True)
 MFA_TOTP_ISSUER = "Entraide"
@@ -346,6 +348,14 @@ LOGGING = {
     },
 }
 
+# --- Posting budget of new members (directory/budget.py) -----------------------------------
+# A member approved less than this many days ago is "new"; moderators are never limited.
+NEW_MEMBER_DAYS = env.int("NEW_MEMBER_DAYS", default=7)
+# Posts (questions + answers + comments) a new member may publish per hour.
+QA_NEW_MEMBER_POSTS_PER_HOUR = env.int("QA_NEW_MEMBER_POSTS_PER_HOUR", default=20)
+# Agenda proposals a new member may make per day: enough for real use, too few for spam.
+AGENDA_NEW_MEMBER_PROPOSALS_PER_DAY = env.int("AGENDA_NEW_MEMBER_PROPOSALS_PER_DAY", default=3)
+
 # --- Notifications (docs/notifications.md) --------------------------------------------------
 # Questions one member may address to a structure in 24 hours: each one notifies every agent
 # and elected member holding a position there (qa/throttle.py, docs/security.md finding 15).
@@ -359,6 +369,12 @@ NOTIFICATIONS_MAX_EXPERTS_PER_QUESTION = env.int(
 # itself is down or erroring, e-mails wait in the outbox (up to 7 days, docs/notifications.md).
 NOTIFICATIONS_EMAIL_MAX_ATTEMPTS = env.int("NOTIFICATIONS_EMAIL_MAX_ATTEMPTS", default=8)
 NOTIFICATIONS_EMAIL_RETRY_DELAY_SECONDS = 120
+NOTIFICATIONS_EMAIL_GIVE_UP_AFTER_DAYS = 7
+# A worker that claimed an e-mail and died: after this long another worker may send it.
+NOTIFICATIONS_EMAIL_STALE_CLAIM_SECONDS = 15 * 60
+# The SMTP connection's timeout: a hung mail server must not hold a worker for ever.
+NOTIFICATIONS_EMAIL_TIMEOUT_SECONDS = 30
+# An unsubscribe link in an e-mail works this many days.
 NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE_DAYS = 180
 # A personal feed token (notifications and questions feeds) unused this many days stops working;
 # the member renews it from the notification preferences page (docs/security.md, finding 13).

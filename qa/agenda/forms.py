@@ -1,5 +1,3 @@
-import re
-
 from django import forms
 from django.core.validators import URLValidator
 from django.utils import timezone
@@ -13,10 +11,9 @@ from qa.agenda.models import (
     Meeting,
     MeetingKind,
 )
+from qa.forms import CleanCharField
 from website.taxonomy.models import Topic
 
-# Control characters have no business in a title or a text (tabs and line breaks aside).
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 WEB_URL = URLValidator(
     schemes=["http", "https"], message=_("Saisissez une adresse web (https://…).")
 )
@@ -29,25 +26,15 @@ class WebURLField(forms.URLField):
     default_error_messages = {"invalid": _("Saisissez une adresse web (https://…).")}
 
 
-def clean_text(value: str) -> str:
-    return CONTROL_CHARACTERS.sub("", value.replace("\r\n", "\n")).strip()
-
-
-class CleanTextField(forms.CharField):
-    def to_python(self, value):
-        value = super().to_python(value)
-        return clean_text(value) if value else value
-
-
 class ProposalForm(forms.Form):
-    title = CleanTextField(
+    title = CleanCharField(
         label=_("Sujet proposé"),
         min_length=TITLE_MIN_LENGTH,
         max_length=TITLE_MAX_LENGTH,
         help_text=_("Entre 10 et 150 caractères, par exemple : « Mutualiser l'instruction ADS »."),
         error_messages={"required": _("Indiquez le sujet que vous proposez.")},
     )
-    rationale = CleanTextField(
+    rationale = CleanCharField(
         label=_("Pourquoi c'est important"),
         max_length=RATIONALE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -77,7 +64,7 @@ class ProposalForm(forms.Form):
 
 
 class MeetingForm(forms.Form):
-    title = CleanTextField(
+    title = CleanCharField(
         label=_("Intitulé"),
         max_length=TITLE_MAX_LENGTH,
         help_text=_("Par exemple : « Temps d'échange de printemps des élus du Moyen Verdon »."),
@@ -93,7 +80,7 @@ class MeetingForm(forms.Form):
             "invalid": _("Saisissez une date et une heure valides."),
         },
     )
-    place = CleanTextField(label=_("Lieu"), max_length=200, required=False)
+    place = CleanCharField(label=_("Lieu"), max_length=200, required=False)
     video_url = WebURLField(
         label=_("Lien de visioconférence"),
         max_length=500,
@@ -101,7 +88,7 @@ class MeetingForm(forms.Form):
         assume_scheme="https",
         help_text=_("Pour participer à distance."),
     )
-    description = CleanTextField(
+    description = CleanCharField(
         label=_("Description"),
         max_length=RATIONALE_MAX_LENGTH,
         required=False,

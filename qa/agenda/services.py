@@ -6,16 +6,14 @@ only after the commit. Permissions are checked by the callers (views, commands) 
 """
 
 from contextlib import contextmanager
-from datetime import timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qa import throttle
+from directory.budget import PROPOSALS
 from qa.agenda import signals
 from qa.agenda.models import (
     MAX_TOPICS,
@@ -26,38 +24,19 @@ from qa.agenda.models import (
     Support,
 )
 
-# New members may propose a few subjects a day: enough for real use, too few for spam.
-NEW_MEMBER_DAYS = getattr(settings, "AGENDA_NEW_MEMBER_DAYS", 7)
-NEW_MEMBER_PROPOSALS_PER_DAY = getattr(settings, "AGENDA_NEW_MEMBER_PROPOSALS_PER_DAY", 3)
-RATE_WINDOW_SECONDS = 24 * 3600
-
 
 class RateLimited(Exception):
     """The member has reached their posting limit; views answer HTTP 429."""
 
 
-def is_new_member(user) -> bool:
-    joined = user.approved_at or user.date_joined
-    return joined > timezone.now() - timedelta(days=NEW_MEMBER_DAYS)
-
-
-def _rate_limited(user) -> bool:
-    return is_new_member(user) and not user.is_superuser
-
-
-def _rate_prefix(user) -> str:
-    return throttle.window_prefix("agenda:proposals", user, RATE_WINDOW_SECONDS)
-
-
 def proposal_rate_limit_check(*, user) -> None:
     """Raise RateLimited when a new member has already proposed their quota today.
 
-    A quick refusal before the form is read; `proposal_quota` is what holds the quota.
+    New members may propose a few subjects a day (`AGENDA_NEW_MEMBER_PROPOSALS_PER_DAY`):
+    enough for real use, too few for spam; the rule is `directory.budget`. A quick refusal
+    before the form is read; `proposal_quota` is what holds the quota.
     """
-    if not _rate_limited(user):
-        return
-    prefix = _rate_prefix(user)
-    if throttle.slots_taken(prefix, NEW_MEMBER_PROPOSALS_PER_DAY) >= NEW_MEMBER_PROPOSALS_PER_DAY:
+    if not PROPOSALS.allows(user):
         raise RateLimited
 
 
@@ -66,21 +45,16 @@ def proposal_quota(*, user):
     """Hold one of a new member's proposals of the day while the proposal is created.
 
     Raises RateLimited when none is left. The count lives in the shared cache and is taken
-    atomically (`qa.throttle.take_slot`), so proposals sent at once to several worker
-    processes cannot exceed it; a proposal that fails (a double click) gives it back.
+    atomically (`directory.budget.PostingBudget.take`), so proposals sent at once to several
+    worker processes cannot exceed it; a proposal that fails (a double click) gives it back.
     """
-    slot = None
-    if _rate_limited(user):
-        slot = throttle.take_slot(
-            _rate_prefix(user), NEW_MEMBER_PROPOSALS_PER_DAY, RATE_WINDOW_SECONDS
-        )
-        if slot is None:
-            raise RateLimited
+    slot = PROPOSALS.take(user)
+    if slot is None:
+        raise RateLimited
     try:
         yield
     except BaseException:
-        if slot is not None:
-            throttle.release_slot(slot)
+        slot.give_back()
         raise
 
 

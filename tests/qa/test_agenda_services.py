@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -170,7 +171,7 @@ def test_a_withdrawn_proposal_cannot_be_supported_any_more(member, make_user, ma
 
 def test_new_members_are_rate_limited_and_older_members_are_not(member, make_user, make_topic):
     topic = make_topic()
-    for number in range(services.NEW_MEMBER_PROPOSALS_PER_DAY):
+    for number in range(settings.AGENDA_NEW_MEMBER_PROPOSALS_PER_DAY):
         services.proposal_rate_limit_check(user=member)
         with services.proposal_quota(user=member):
             propose(member, [topic], title=f"Sujet numéro {number} à débattre")
@@ -182,7 +183,7 @@ def test_new_members_are_rate_limited_and_older_members_are_not(member, make_use
     veteran = make_user(approved_at=timezone.now() - datetime.timedelta(days=400))
     veteran.date_joined = timezone.now() - datetime.timedelta(days=400)
     veteran.save()
-    for number in range(services.NEW_MEMBER_PROPOSALS_PER_DAY + 1):
+    for number in range(settings.AGENDA_NEW_MEMBER_PROPOSALS_PER_DAY + 1):
         services.proposal_rate_limit_check(user=veteran)
         with services.proposal_quota(user=veteran):
             propose(veteran, [topic], title=f"Sujet ancien numéro {number}")
@@ -192,10 +193,10 @@ def test_a_proposal_that_fails_gives_its_quota_back(member, make_topic):
     topic = make_topic()
     with services.proposal_quota(user=member):
         propose(member, [topic], title="Un sujet proposé deux fois")
-    for _double_click in range(services.NEW_MEMBER_PROPOSALS_PER_DAY):
+    for _double_click in range(settings.AGENDA_NEW_MEMBER_PROPOSALS_PER_DAY):
         with pytest.raises(ValidationError), services.proposal_quota(user=member):
             propose(member, [topic], title="Un sujet proposé deux fois")
-    for number in range(services.NEW_MEMBER_PROPOSALS_PER_DAY - 1):
+    for number in range(settings.AGENDA_NEW_MEMBER_PROPOSALS_PER_DAY - 1):
         with services.proposal_quota(user=member):
             propose(member, [topic], title=f"Un autre sujet numéro {number}")
     with pytest.raises(services.RateLimited), services.proposal_quota(user=member):

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -155,9 +156,25 @@ def test_control_characters_are_removed_and_html_is_shown_as_text(client, member
     assert 'href="javascript:' not in html
 
 
+def test_bidi_overrides_are_removed_from_proposals_as_from_posts(client, member, topic):
+    # « Trojan Source »: a right-to-left override would show the title reversed, disguised.
+    client.force_login(member)
+    client.post(
+        PROPOSE,
+        {
+            "title": "Budget \u202eannexe\u202c des \u2066eaux\u2069 pluviales",
+            "rationale": "Voir \u202dla\u202c note.",
+            "topics": [topic.pk],
+        },
+    )
+    proposal = Proposal.objects.get()
+    assert proposal.title == "Budget annexe des eaux pluviales"
+    assert proposal.rationale == "Voir la note."
+
+
 def test_new_members_get_429_after_their_daily_quota(client, member, topic):
     client.force_login(member)
-    for number in range(services.NEW_MEMBER_PROPOSALS_PER_DAY):
+    for number in range(settings.AGENDA_NEW_MEMBER_PROPOSALS_PER_DAY):
         data = {
             "title": f"Sujet numéro {number} à débattre",
             "rationale": "x",

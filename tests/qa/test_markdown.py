@@ -1,6 +1,7 @@
 """Markdown rendering: what members may format, and what never gets through."""
 
-from qa.markdown import clean_text, render_inline, render_markdown
+from directory.text import clean_text
+from qa.markdown import render_inline, render_markdown
 
 
 def test_tables_lists_code_and_emphasis_render():

@@ -333,17 +333,3 @@ def test_erased_author_leaves_posts_under_former_member(question, member):
     question.refresh_from_db()
     assert question.author is None
     assert Question.objects.filter(pk=question.pk).exists()
-
-
-def test_unanswered_in_followed_topics_for_the_home_page(
-    make_question, make_answer, make_user, topic, other_topic
-):
-    from qa.selectors import unanswered_in_followed_topics
-
-    reader = make_user()
-    services.topic_follow(user=reader, topic=topic)
-    waiting = make_question(title="Question en attente de réponse", topics=[topic, other_topic])
-    answered = make_question(title="Question qui a déjà sa réponse", topics=[topic])
-    make_answer(question=answered)
-    make_question(title="Question sur un autre sujet", topics=[other_topic])
-    assert unanswered_in_followed_topics(reader) == [waiting]

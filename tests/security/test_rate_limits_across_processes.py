@@ -8,9 +8,9 @@ with a counter that reads then writes.
 
 - failed logins: the per-account limit (5 in 5 minutes) and, separately, the per-IP one
   (10 a minute, on as many accounts);
-- the new-member posting limit (`qa/throttle.py`), one by one and in a burst;
+- the new-member posting limit (`directory/budget.py`), one by one and in a burst;
 - the double-submit token: one form sent several times at once creates one comment;
-- the new-member agenda quota (`qa/agenda/services.py`), in a burst.
+- the new-member agenda quota (`directory/budget.py`), in a burst.
 
 The Redis cache is not exercised: the `redis` client is not a dependency of the project.
 """
@@ -31,8 +31,6 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.test import Client
 
-from qa import throttle
-from qa.agenda.services import NEW_MEMBER_PROPOSALS_PER_DAY
 from tests import factories
 from tests.concurrency import file_database, in_thread
 from tests.reliability.drill_worker import database_url
@@ -283,7 +281,7 @@ def _comments_by(user, question):
 def test_the_new_member_posting_limit_holds_across_two_processes_one_by_one_and_at_once(
     shared_database, tmp_path
 ):
-    limit = throttle.NEW_MEMBER_POSTS_PER_HOUR
+    limit = django_settings.QA_NEW_MEMBER_POSTS_PER_HOUR
     question, newcomer = in_thread(_thread_setup)
     member = Member(newcomer)
     thread_path = question.get_absolute_url()
@@ -384,7 +382,7 @@ def test_the_new_member_agenda_quota_holds_for_proposals_sent_at_once_to_two_pro
         late = [propose(url, 100 + n) for n, url in enumerate(urls)]
 
     statuses = sorted(response.status_code for response in burst)
-    quota = NEW_MEMBER_PROPOSALS_PER_DAY
+    quota = django_settings.AGENDA_NEW_MEMBER_PROPOSALS_PER_DAY
     assert statuses == [302] * quota + [429] * (BURST - quota), statuses
     assert [response.status_code for response in late] == [429, 429]
     assert all(TOO_MANY_REQUESTS in response.text for response in late)

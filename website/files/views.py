@@ -55,7 +55,7 @@ def protected_file(request, name):
     except SuspiciousFileOperation as error:
         raise Http404(_("Ce fichier n'existe pas.")) from error
     options = {"attachment": is_document}
-    if not getattr(settings, "SENDFILE_BACKEND", None):
+    if not settings.SENDFILE_BACKEND:
         options["backend"] = sendfile_streaming_backend.sendfile
     response = sendfile(request, path, **options)
     if response.get("Content-Encoding") == "None":

@@ -55,25 +55,21 @@ def absolute_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + "/" + path.lstrip("/")
 
 
-def _setting(name: str, default):
-    return getattr(settings, name, default)
-
-
 def max_attempts() -> int:
-    return _setting("NOTIFICATIONS_EMAIL_MAX_ATTEMPTS", 8)
+    return settings.NOTIFICATIONS_EMAIL_MAX_ATTEMPTS
 
 
 def retry_delay(attempts: int) -> timedelta:
     """Exponential back-off: 2, 4, 8, 16… minutes by default, capped at one hour (once the
     mail server is back, a long outage delays the waiting e-mails by an hour at most)."""
-    base = _setting("NOTIFICATIONS_EMAIL_RETRY_DELAY_SECONDS", 120)
+    base = settings.NOTIFICATIONS_EMAIL_RETRY_DELAY_SECONDS
     doublings = min(max(attempts - 1, 0), 16)  # an outage may bring hundreds of attempts
     return timedelta(seconds=min(base * 2**doublings, 3600))
 
 
 def give_up_delay() -> timedelta:
     """How long an e-mail waits for an unreachable mail server before it is abandoned."""
-    return timedelta(days=_setting("NOTIFICATIONS_EMAIL_GIVE_UP_AFTER_DAYS", 7))
+    return timedelta(days=settings.NOTIFICATIONS_EMAIL_GIVE_UP_AFTER_DAYS)
 
 
 def is_server_failure(error: BaseException) -> bool:
@@ -87,7 +83,7 @@ def is_server_failure(error: BaseException) -> bool:
 
 
 def stale_claim_delay() -> timedelta:
-    return timedelta(seconds=_setting("NOTIFICATIONS_EMAIL_STALE_CLAIM_SECONDS", 15 * 60))
+    return timedelta(seconds=settings.NOTIFICATIONS_EMAIL_STALE_CLAIM_SECONDS)
 
 
 def new_message_id() -> str:
@@ -164,7 +160,7 @@ def _claim(delivery_id: int, now: datetime) -> EmailDelivery | None:
 
 def _send(message: EmailMultiAlternatives) -> int:
     connection = get_connection(
-        fail_silently=False, timeout=_setting("NOTIFICATIONS_EMAIL_TIMEOUT_SECONDS", 30)
+        fail_silently=False, timeout=settings.NOTIFICATIONS_EMAIL_TIMEOUT_SECONDS
     )
     connection.open()
     try:

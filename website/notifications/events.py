@@ -75,7 +75,7 @@ def _expert_ids(question) -> list[int]:
 
     from directory.selectors import experts_for
 
-    limit = getattr(settings, "NOTIFICATIONS_MAX_EXPERTS_PER_QUESTION", 5)
+    limit = settings.NOTIFICATIONS_MAX_EXPERTS_PER_QUESTION
     if limit <= 0:
         return []
     experts = experts_for(

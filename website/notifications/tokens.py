@@ -14,7 +14,7 @@ ALL = "all"
 
 
 def unsubscribe_max_age() -> timedelta:
-    return timedelta(days=getattr(settings, "NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE_DAYS", 180))
+    return timedelta(days=settings.NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE_DAYS)
 
 
 def valid_scope(scope: str) -> bool:

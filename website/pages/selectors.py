@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass, field
 
 from django import forms
-from django.apps import apps
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
@@ -44,8 +43,6 @@ def latest_updates(limit=DASHBOARD_LIMIT):
 
 
 def _agenda():
-    if not apps.is_installed("qa.agenda"):
-        return None, []
     from qa.agenda.selectors import next_meeting, top_proposals
 
     return next_meeting(), top_proposals(3)

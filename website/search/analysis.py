@@ -18,14 +18,10 @@ from whoosh.analysis import Analyzer, Token
 from whoosh.lang import stemmer_for_language, stopwords_for_language
 from whoosh.support.charset import accent_map
 
+from directory.text import fold
+
 MAX_QUERY_CHARS = 200
 MAX_QUERY_ITEMS = 12
-
-
-def fold(text: str) -> str:
-    """Lower-case and strip accents: `Élections` → `elections`."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 _BASE_STOPS = set(stopwords_for_language("fr")) | {
@@ -258,8 +254,9 @@ class ParsedQuery:
         return " ".join(i.as_text() for i in self.items)
 
 
-def clean_text(raw: str) -> str:
-    """Drop control and format characters, squeeze blanks, cut to a sane length."""
+def squeeze_query(raw: str) -> str:
+    """A typed query on one line: control and format characters dropped, blanks squeezed,
+    cut to a sane length."""
     raw = raw[: MAX_QUERY_CHARS * 4]
     kept = []
     for char in raw:
@@ -274,7 +271,7 @@ def clean_text(raw: str) -> str:
 
 def parse_query(raw: str | None) -> ParsedQuery:
     """Read a query in the shared syntax; never raises."""
-    text = clean_text(raw or "")
+    text = squeeze_query(raw or "")
     items: list[QueryItem] = []
     # An unbalanced quote: the last, unclosed phrase runs to the end of the query.
     parts = text.split('"')

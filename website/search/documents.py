@@ -313,19 +313,12 @@ class Source:
     kind: str  # the uid prefix
     model: str  # "app_label.ModelName"
     build: object
-    related: tuple[str, ...] = ()
 
     def model_class(self):
-        try:
-            return apps.get_model(self.model)
-        except LookupError:
-            return None
+        return apps.get_model(self.model)
 
     def queryset(self):
-        model = self.model_class()
-        if model is None:
-            return None
-        manager = model._default_manager
+        manager = self.model_class()._default_manager
         if self.kind == "page":
             return manager.filter(live=True, depth__gt=1)
         if self.kind == "person":
@@ -413,10 +406,7 @@ def build(uid: str) -> SearchDocument | None:
     source = SOURCES.get(kind)
     if source is None or not pk.isdigit():
         return None
-    model = source.model_class()
-    if model is None:
-        return None
-    obj = model._default_manager.filter(pk=int(pk)).first()
+    obj = source.model_class()._default_manager.filter(pk=int(pk)).first()
     if obj is None:
         return None
     return source.build(obj)
@@ -438,8 +428,6 @@ def all_documents(chunk: int = 500) -> Iterator[SearchDocument]:
     """Every document the database holds, read in chunks (rebuild and check)."""
     for kind, source in SOURCES.items():
         queryset = source.queryset()
-        if queryset is None:
-            continue
         if kind == "page":
             queryset = queryset.specific()
             for page in queryset.iterator(chunk_size=chunk):

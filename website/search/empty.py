@@ -19,8 +19,9 @@ from urllib.parse import urlencode
 from directory.models import Competence
 from directory.roles import is_member
 from directory.selectors import experts_for
+from directory.text import fold
 from website.search import documents
-from website.search.analysis import fold, parse_query
+from website.search.analysis import parse_query
 from website.search.backends import get_backend
 from website.search.results import IndexUnavailable, SearchRequest
 from website.taxonomy.models import Topic

@@ -21,8 +21,9 @@ long query or a generous synonym list cannot make a slow one.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from directory.text import fold
 from website.search import synonyms
-from website.search.analysis import ParsedQuery, QueryItem, fold, french_tokens, parse_query
+from website.search.analysis import ParsedQuery, QueryItem, french_tokens, parse_query
 
 FORM_WEIGHT = 0.8
 SYNONYM_WEIGHT = 0.5

@@ -175,10 +175,6 @@ def who_handles_for(user, text: str, *, limit: int = 5) -> list[str]:
     return [hit.uid for hit in ranked_among(user, text, DIRECTORY_KINDS, limit=limit)]
 
 
-def index_status() -> str:
-    return get_backend().state()
-
-
 def request_rebuild() -> None:
     """The index is missing or broken: ask the search worker for a rebuild, once.
 

@@ -160,9 +160,8 @@ def _page_moved(sender, instance, **kwargs):
 
 
 def connect():
-    for model in (Question,):
-        post_save.connect(_question_saved, sender=model, dispatch_uid=f"search-save-{model}")
-        post_delete.connect(_question_saved, sender=model, dispatch_uid=f"search-del-{model}")
+    post_save.connect(_question_saved, sender=Question, dispatch_uid="search-save-question")
+    post_delete.connect(_question_saved, sender=Question, dispatch_uid="search-del-question")
     post_save.connect(_answer_saved, sender=Answer, dispatch_uid="search-save-answer")
     post_delete.connect(_answer_saved, sender=Answer, dispatch_uid="search-del-answer")
     m2m_changed.connect(
@@ -186,22 +185,20 @@ def connect():
     page_published.connect(_page_changed, dispatch_uid="search-page-published")
     page_unpublished.connect(_page_changed, dispatch_uid="search-page-unpublished")
     post_delete.connect(_page_deleted, sender=Page, dispatch_uid="search-page-deleted")
-    try:
-        faq_entry = apps.get_model("pages", "FaqEntry")
-    except LookupError:
-        faq_entry = None
-    if faq_entry is not None:
-        post_delete.connect(_faq_entry_changed, sender=faq_entry, dispatch_uid="search-faq-del")
+    post_delete.connect(
+        _faq_entry_changed,
+        sender=apps.get_model("pages", "FaqEntry"),
+        dispatch_uid="search-faq-del",
+    )
     post_page_move.connect(_page_moved, dispatch_uid="search-page-moved")
     m2m_changed.connect(
         _restriction_groups_changed,
         sender=PageViewRestriction.groups.through,
         dispatch_uid="search-restriction-groups",
     )
-    for model in (PageViewRestriction,):
-        post_save.connect(
-            _restriction_changed, sender=model, dispatch_uid="search-restriction-save"
-        )
-        post_delete.connect(
-            _restriction_changed, sender=model, dispatch_uid="search-restriction-del"
-        )
+    post_save.connect(
+        _restriction_changed, sender=PageViewRestriction, dispatch_uid="search-restriction-save"
+    )
+    post_delete.connect(
+        _restriction_changed, sender=PageViewRestriction, dispatch_uid="search-restriction-del"
+    )

@@ -54,7 +54,7 @@ def tables_without_rows() -> list[str]:
 
 
 def encryption_key() -> bytes | None:
-    text = getattr(settings, "BACKUP_ENCRYPTION_KEY", "")
+    text = settings.BACKUP_ENCRYPTION_KEY
     if not text:
         return None
     try:

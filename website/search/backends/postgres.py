@@ -13,8 +13,9 @@ from contextlib import contextmanager
 
 from django.db import connection, transaction
 
+from directory.text import fold
 from website.search import expansion
-from website.search.analysis import fold, french_tokens, parse_query
+from website.search.analysis import french_tokens, parse_query
 from website.search.models import SearchEntry
 from website.search.results import (
     FacetValue,

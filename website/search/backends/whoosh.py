@@ -46,9 +46,9 @@ from whoosh.highlight import (
 )
 from whoosh.query import And, AndNot, Or, Phrase, Term
 
+from directory.text import fold
 from website.search import expansion
 from website.search.analysis import (
-    fold,
     french_analyzer,
     french_tokens,
     name_analyzer,

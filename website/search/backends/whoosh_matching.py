@@ -24,7 +24,7 @@ import numpy as np
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import And, AndNot, Or, Phrase, Term
 
-from website.search.analysis import fold
+from directory.text import fold
 
 K1 = 1.2
 B = 0.75
