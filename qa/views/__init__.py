@@ -1,0 +1,9 @@
+"""Q&A views: thin. Get the object → check the permission → call the service → redirect.
+
+Every state change is its own POST-only view. htmx enhances the same forms: the view still
+redirects, htmx follows the redirect and swaps the fragment named by `hx-select`, so each
+action works identically with JavaScript off.
+
+One module per area: `access` (the helpers they share), `threads`, `posting`, `votes`,
+`follows`, `revisions`, `flags`, `moderation`.
+"""
