@@ -1,47 +1,19 @@
-"""The helpers every Q&A view shares: the access gate, post look-ups, double-submit protection."""
+"""The helpers every Q&A view shares: post and thread look-ups, double-submit protection.
+
+Access goes through `directory.access.gate` and the `check_*` of `qa.permissions`.
+"""
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.contrib import messages
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from qa import permissions, selectors, throttle
 from qa.models import Answer, Comment, Question
-from qa.templatetags.qa_tags import post_anchor
 
 PAGE_SIZE = 20
-POST_MODELS = {"questions": Question, "reponses": Answer, "commentaires": Comment}
-
-
-def _login_or_deny(request, check, *args):
-    """Visitors are sent to the login page; logged-in members without the right get a 403."""
-    try:
-        check(request.user, *args)
-    except PermissionDenied:
-        if not request.user.is_authenticated:
-            raise _LoginRequired from None
-        raise
-
-
-class _LoginRequired(Exception):
-    pass
-
-
-def members_view(view):
-    """Turns `_LoginRequired` into the login redirect (with `next`)."""
-
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except _LoginRequired:
-            return redirect_to_login(request.get_full_path())
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
+POST_MODELS = {model.url_prefix: model for model in (Question, Answer, Comment)}
 
 
 def _get_post(post_type: str, pk: int):
@@ -55,35 +27,39 @@ def _get_post(post_type: str, pk: int):
 
 
 def _thread_url(post) -> str:
-    return f"{post.thread.get_absolute_url()}#{post_anchor(post)}"
+    return f"{post.thread.get_absolute_url()}#{post.anchor}"
 
 
 def _too_many(request):
     return render(request, "429.html", status=429)
 
 
-def _create_once(request, token, create):
-    """Double-submit protection: a token creates one post; resending redirects to it.
+def _create_once(request, token, create, *, pending, success: str = "") -> HttpResponse:
+    """Double-submit protection: a token creates one post; sending it again leads to that post.
 
-    The created post, or a response: a redirect to what the token created, the 429 page when
-    the new-member limit is reached; None while a first click is still being processed."""
+    Always a response: the new post (with the `success` message), what the token already
+    created, `pending` (a URL or URL name) while a first click is still being processed, or
+    the 429 page when the new-member limit is reached.
+    """
     user = request.user
     url = throttle.already_submitted(user, token)
     if url:
         return redirect(url)
     if not throttle.claim_token(user, token):
-        return None  # the first click is still being processed
+        return redirect(pending)  # the first click is still being processed
     if not throttle.record_post(user):  # counted before, so that concurrent posts cannot pass
         throttle.release_token(user, token)
         return _too_many(request)
     try:
-        obj = create()
+        post = create()
     except Exception:
         throttle.release_token(user, token)
         raise
-    url = _thread_url(obj) if not isinstance(obj, Question) else obj.get_absolute_url()
+    url = post.get_absolute_url()
     throttle.remember_submission(user, token, url)
-    return obj
+    if success:
+        messages.success(request, success)
+    return redirect(url)
 
 
 def _load_question(request, pk):
@@ -91,8 +67,5 @@ def _load_question(request, pk):
         question = selectors.question_for_thread(pk)
     except Question.DoesNotExist:
         raise Http404 from None
-    if not permissions.can_view_question(request.user, question):
-        if not request.user.is_authenticated and not settings.PUBLIC_READ:
-            raise _LoginRequired
-        permissions.check_view_question(request.user, question)
+    permissions.check_view_question(request.user, question)
     return question

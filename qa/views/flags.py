@@ -7,16 +7,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from directory.access import gate
 from qa import forms, permissions, selectors, services
 from qa.models import Flag, FlagStatus
-from qa.views.access import _get_post, _load_question, _login_or_deny, _thread_url, members_view
+from qa.views.access import _get_post, _load_question, _thread_url
 
 
-@members_view
+@gate()
 def flag(request, post_type, pk):
     post = _get_post(post_type, pk)
     _load_question(request, post.thread.pk)
-    _login_or_deny(request, permissions.check_flag, post)
+    permissions.check_flag(request.user, post)
     form = forms.FlagForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.flag_create(
@@ -30,17 +31,16 @@ def flag(request, post_type, pk):
     return render(request, "qa/flag_form.html", {"form": form, "post": post})
 
 
-@members_view
+@gate(permissions.check_moderate)
 def flag_queue(request):
     """Moderators' queue of open reports, oldest first."""
-    _login_or_deny(request, permissions.check_moderate)
     return render(request, "qa/flag_queue.html", {"flags": selectors.flag_queue()})
 
 
 @require_POST
-@members_view
+@gate()
 def flag_resolve(request, pk):
-    _login_or_deny(request, permissions.check_moderate)
+    permissions.check_moderate(request.user)
     flag_obj = get_object_or_404(Flag, pk=pk, status=FlagStatus.OPEN)
     services.flag_resolve(
         flag=flag_obj,

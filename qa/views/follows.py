@@ -8,16 +8,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from directory.access import gate
 from qa import permissions, services
-from qa.views.access import _load_question, _login_or_deny, _thread_url, members_view
+from qa.views.access import _load_question, _thread_url
 from website.taxonomy.models import Topic
 
 
 @require_POST
-@members_view
+@gate()
 def question_follow(request, pk):
     question = _load_question(request, pk)
-    _login_or_deny(request, lambda user: permissions.check_follow(user))
+    permissions.check_follow(request.user)
     if request.POST.get("action") == "unfollow":
         services.question_unfollow(user=request.user, question=question)
     else:
@@ -26,10 +27,10 @@ def question_follow(request, pk):
 
 
 @require_POST
-@members_view
+@gate()
 def topic_follow(request, slug):
     topic = get_object_or_404(Topic.objects.active(), slug=slug)
-    _login_or_deny(request, lambda user: permissions.check_follow(user))
+    permissions.check_follow(request.user)
     if request.POST.get("action") == "unfollow":
         services.topic_unfollow(user=request.user, topic=topic)
         if not request.htmx:

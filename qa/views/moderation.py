@@ -3,44 +3,40 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from directory.access import gate
 from qa import forms, permissions, selectors, services
-from qa.models import Answer, FaqPromotion
-from qa.views.access import _get_post, _load_question, _login_or_deny, _thread_url, members_view
+from qa.models import FaqPromotion
+from qa.views.access import _get_post, _load_question, _thread_url
 
 
-@members_view
+@gate()
 def moderate(request, pk):
     """The moderation panel of a thread: close, duplicate, lock, delete, merge, FAQ."""
-    question = _load_question(request, pk)
-    _login_or_deny(request, permissions.check_moderate)
-    answers = list(
-        Answer.objects.alive()
-        .filter(question=question)
-        .filter(Q(pk=question.accepted_answer_id) | Q(validated_at__isnull=False))
-        .select_related("author")
-    )
-    return render(
-        request,
-        "qa/moderate.html",
-        {
-            "question": question,
-            "close_form": forms.CloseForm(),
-            "duplicate_form": forms.DuplicateForm(question=question),
-            "reason_form": forms.ReasonForm(),
-            "faq_answers": answers,
-        },
-    )
+    return _panel(request, _moderated_question(request, pk))
 
 
-def _moderation_post(request, pk):
+def _panel(request, question, *, close_form=None, duplicate_form=None, status=200):
+    """The panel, also re-shown with a form's errors (the other forms empty)."""
+    if duplicate_form is None:
+        duplicate_form = forms.DuplicateForm(question=question)
+    context = {
+        "question": question,
+        "close_form": close_form if close_form is not None else forms.CloseForm(),
+        "duplicate_form": duplicate_form,
+        "reason_form": forms.ReasonForm(),
+        "faq_answers": list(selectors.faq_candidate_answers(question)),
+    }
+    return render(request, "qa/moderate.html", context, status=status)
+
+
+def _moderated_question(request, pk):
+    """The thread, for a moderator (a question's own state is checked by its `check_*`)."""
     question = _load_question(request, pk)
-    _login_or_deny(request, permissions.check_moderate)
+    permissions.check_moderate(request.user)
     return question
 
 
@@ -50,24 +46,13 @@ def _reason(request):
 
 
 @require_POST
-@members_view
+@gate()
 def question_close(request, pk):
-    question = _moderation_post(request, pk)
+    question = _load_question(request, pk)
     form = forms.CloseForm(request.POST)
-    if not permissions.can_close(request.user, question):
-        raise PermissionDenied(_("Cette question est déjà fermée."))
+    permissions.check_close(request.user, question)
     if not form.is_valid():
-        return render(
-            request,
-            "qa/moderate.html",
-            {
-                "question": question,
-                "close_form": form,
-                "duplicate_form": forms.DuplicateForm(question=question),
-                "reason_form": forms.ReasonForm(),
-            },
-            status=400,
-        )
+        return _panel(request, question, close_form=form, status=400)
     services.question_close(
         question=question,
         by=request.user,
@@ -79,33 +64,22 @@ def question_close(request, pk):
 
 
 @require_POST
-@members_view
+@gate()
 def question_reopen(request, pk):
-    question = _moderation_post(request, pk)
-    if not permissions.can_reopen(request.user, question):
-        raise PermissionDenied(_("Cette question n'est pas fermée."))
+    question = _load_question(request, pk)
+    permissions.check_reopen(request.user, question)
     services.question_reopen(question=question, by=request.user, reason=_reason(request))
     messages.success(request, _("La question est rouverte."))
     return redirect(question)
 
 
 @require_POST
-@members_view
+@gate()
 def question_duplicate(request, pk):
-    question = _moderation_post(request, pk)
+    question = _moderated_question(request, pk)
     form = forms.DuplicateForm(request.POST, question=question)
     if not form.is_valid():
-        return render(
-            request,
-            "qa/moderate.html",
-            {
-                "question": question,
-                "close_form": forms.CloseForm(),
-                "duplicate_form": form,
-                "reason_form": forms.ReasonForm(),
-            },
-            status=400,
-        )
+        return _panel(request, question, duplicate_form=form, status=400)
     try:
         services.question_mark_duplicate(
             question=question,
@@ -121,33 +95,30 @@ def question_duplicate(request, pk):
 
 
 @require_POST
-@members_view
+@gate()
 def question_lock(request, pk):
-    question = _moderation_post(request, pk)
-    if not permissions.can_lock(request.user, question):
-        raise PermissionDenied(_("Cette question est déjà verrouillée."))
+    question = _load_question(request, pk)
+    permissions.check_lock(request.user, question)
     services.question_lock(question=question, by=request.user, reason=_reason(request))
     messages.success(request, _("La question est verrouillée."))
     return redirect(question)
 
 
 @require_POST
-@members_view
+@gate()
 def question_unlock(request, pk):
-    question = _moderation_post(request, pk)
-    if not permissions.can_unlock(request.user, question):
-        raise PermissionDenied(_("Cette question n'est pas verrouillée."))
+    question = _load_question(request, pk)
+    permissions.check_unlock(request.user, question)
     services.question_unlock(question=question, by=request.user, reason=_reason(request))
     messages.success(request, _("La question est déverrouillée."))
     return redirect(question)
 
 
 @require_POST
-@members_view
+@gate()
 def question_merge(request, pk):
-    question = _moderation_post(request, pk)
-    if not permissions.can_merge(request.user, question):
-        raise PermissionDenied(_("Seul un doublon peut être fusionné dans sa question d'origine."))
+    question = _load_question(request, pk)
+    permissions.check_merge(request.user, question)
     moved = services.merge_duplicate_answers(
         duplicate=question, by=request.user, reason=_reason(request)
     )
@@ -159,16 +130,14 @@ def question_merge(request, pk):
 
 
 @require_POST
-@members_view
+@gate()
 def faq_promote(request, pk):
-    question = _moderation_post(request, pk)
-    if not permissions.can_promote_faq(request.user, question):
-        raise PermissionDenied(_("Seule une question peut entrer dans la FAQ."))
-    answer = Answer.objects.alive().filter(question=question, pk=request.POST.get("answer") or 0)
-    answer = answer.first()
-    if answer is None or not (
-        answer.pk == question.accepted_answer_id or answer.validated_at is not None
-    ):
+    question = _load_question(request, pk)
+    permissions.check_promote_faq(request.user, question)
+    chosen = request.POST.get("answer", "")
+    candidates = selectors.faq_candidate_answers(question)
+    answer = candidates.filter(pk=chosen).first() if chosen.isdigit() else None
+    if answer is None:
         messages.error(
             request, _("Choisissez la réponse acceptée ou une réponse validée par un expert.")
         )
@@ -178,18 +147,17 @@ def faq_promote(request, pk):
     return redirect(question)
 
 
-@members_view
+@gate(permissions.check_moderate)
 def faq_review_queue(request):
     """Moderators' « FAQ à revalider »: the FAQ keeps the approved version until they act."""
-    _login_or_deny(request, permissions.check_moderate)
     return render(request, "qa/faq_review_queue.html", {"entries": selectors.faq_review_queue()})
 
 
 @require_POST
-@members_view
+@gate()
 def faq_review_approve(request, pk):
     """Publish the thread's current title and answer in the FAQ."""
-    question = _moderation_post(request, pk)
+    question = _moderated_question(request, pk)
     get_object_or_404(FaqPromotion.objects.awaiting_review(), question=question)
     services.faq_approve_revision(question=question, by=request.user)
     messages.success(request, _("La nouvelle version est publiée dans la FAQ."))
@@ -197,33 +165,29 @@ def faq_review_approve(request, pk):
 
 
 @require_POST
-@members_view
+@gate()
 def faq_withdraw(request, pk):
-    question = _moderation_post(request, pk)
+    question = _moderated_question(request, pk)
     services.faq_withdraw(question=question, by=request.user, reason=_reason(request))
     messages.success(request, _("La question est retirée de la FAQ."))
     return redirect(question)
 
 
 @require_POST
-@members_view
+@gate()
 def post_delete(request, post_type, pk):
     post = _get_post(post_type, pk)
-    _login_or_deny(request, permissions.check_moderate)
-    if not permissions.can_delete_post(request.user, post):
-        raise PermissionDenied(_("Ce message est déjà supprimé."))
+    permissions.check_delete_post(request.user, post)
     services.post_delete(post=post, by=request.user, reason=_reason(request))
     messages.success(request, _("Le message est supprimé ; il reste restaurable."))
     return redirect(_thread_url(post))
 
 
 @require_POST
-@members_view
+@gate()
 def post_restore(request, post_type, pk):
     post = _get_post(post_type, pk)
-    _login_or_deny(request, permissions.check_moderate)
-    if not permissions.can_restore_post(request.user, post):
-        raise PermissionDenied(_("Ce message n'est pas supprimé."))
+    permissions.check_restore_post(request.user, post)
     services.post_restore(post=post, by=request.user, reason=_reason(request))
     messages.success(request, _("Le message est restauré."))
     return redirect(_thread_url(post))

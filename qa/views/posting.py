@@ -3,36 +3,32 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib import messages
-from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from directory.access import gate
 from directory.models import Person
 from directory.selectors import CHOICES_MIN_LENGTH, current_positions_prefetch, person_choices
 from directory.text import key as folded
 from qa import forms, permissions, selectors, services, throttle
 from qa.markdown import render_markdown
 from qa.models import QuestionKind
-from qa.templatetags.qa_tags import post_anchor
 from qa.views.access import (
     _create_once,
     _get_post,
     _load_question,
-    _login_or_deny,
     _thread_url,
     _too_many,
-    members_view,
 )
 from qa.views.threads import _render_thread
 from website.taxonomy.models import Topic
 
 
-@members_view
+@gate(permissions.check_ask)
 def question_ask(request):
     """Ask a question or open a discussion, with a preview and similar questions."""
-    _login_or_deny(request, permissions.check_ask)
     initial = {}
     if request.GET.get("type") == QuestionKind.DISCUSSION:
         initial["kind"] = QuestionKind.DISCUSSION
@@ -63,7 +59,7 @@ def question_ask(request):
                 request.user
             ):
                 return _addressed_ceiling_reached(request, form, similar)
-            result = _create_once(
+            return _create_once(
                 request,
                 data["submission_token"],
                 lambda: services.question_create(
@@ -75,13 +71,9 @@ def question_ask(request):
                     addressed_to_person=data["addressed_to_person"],
                     addressed_to_structure=data["addressed_to_structure"],
                 ),
+                pending="qa:question_list",
+                success=_("Votre question est publiée."),
             )
-            if result is None:
-                return redirect("qa:question_list")
-            if isinstance(result, HttpResponse):
-                return result
-            messages.success(request, _("Votre question est publiée."))
-            return redirect(result)
     source = request.POST if request.method == "POST" else initial
     chooser = _person_chooser(
         query=str(source.get("person_query", ""))[: forms.PERSON_QUERY_MAX_LENGTH],
@@ -141,12 +133,11 @@ def _person_chooser(*, query: str, chosen_pk) -> dict:
 
 
 @require_GET
-@members_view
+@gate(permissions.check_ask)
 def person_search(request):
     """The ask form's person chooser: people matching `q` (name, function or structure,
     accents optional), at most 20. For htmx, the chooser's radio buttons (keeping the person
     already chosen); otherwise JSON. Members only, like the form."""
-    _login_or_deny(request, permissions.check_ask)
     query = (request.GET.get("q") or request.GET.get("person_query") or "")[
         : forms.PERSON_QUERY_MAX_LENGTH
     ]
@@ -186,63 +177,54 @@ def _initial_from(data):
 
 
 @require_POST
-@members_view
+@gate(permissions.check_ask)
 def preview(request):
     """htmx: the rendered Markdown of the field being typed (same renderer as on save)."""
-    _login_or_deny(request, permissions.check_ask)
     text = request.POST.get("body", "")[: forms.BODY_MAX_LENGTH]
     return render(request, "qa/_preview.html", {"preview_html": render_markdown(text)})
 
 
 @require_POST
-@members_view
+@gate()
 def answer_create(request, pk):
     question = _load_question(request, pk)
-    _login_or_deny(request, permissions.check_answer, question)
+    permissions.check_answer(request.user, question)
     form = forms.AnswerForm(request.POST)
     if not form.is_valid():
         return _render_thread(request, question, answer_form=form, status=400)
     if not throttle.post_allowed(request.user):
         return _too_many(request)
-    result = _create_once(
+    if question.is_discussion:
+        success = _("Votre réponse est publiée dans la discussion.")
+    else:
+        success = _("Votre réponse est publiée.")
+    return _create_once(
         request,
         form.cleaned_data["submission_token"],
         lambda: services.answer_create(
             question=question, author=request.user, body=form.cleaned_data["body"]
         ),
+        pending=question.get_absolute_url(),
+        success=success,
     )
-    if result is None:
-        return redirect(question)
-    if isinstance(result, HttpResponse):
-        return result
-    if question.is_discussion:
-        messages.success(request, _("Votre réponse est publiée dans la discussion."))
-    else:
-        messages.success(request, _("Votre réponse est publiée."))
-    return redirect(_thread_url(result))
 
 
 @require_POST
-@members_view
+@gate()
 def comment_create(request, post_type, pk):
     post = _get_post(post_type, pk)
     _load_question(request, post.thread.pk)
-    _login_or_deny(request, permissions.check_comment, post)
+    permissions.check_comment(request.user, post)
     form = forms.CommentForm(request.POST)
     if not form.is_valid():
-        key = post_anchor(post)
-        return _render_thread(request, post.thread, comment_forms={key: form}, status=400)
+        return _render_thread(request, post.thread, comment_forms={post.anchor: form}, status=400)
     if not throttle.post_allowed(request.user):
         return _too_many(request)
-    result = _create_once(
+    return _create_once(
         request,
         form.cleaned_data["submission_token"],
         lambda: services.comment_create(
             post=post, author=request.user, body=form.cleaned_data["body"]
         ),
+        pending=_thread_url(post),
     )
-    if result is None:
-        return redirect(_thread_url(post))
-    if isinstance(result, HttpResponse):
-        return result
-    return redirect(_thread_url(result))

@@ -7,17 +7,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from directory.access import gate
 from qa import forms, permissions, selectors, services
 from qa.markdown import render_markdown
 from qa.models import Answer, Question, Revision
-from qa.views.access import _get_post, _load_question, _login_or_deny, _thread_url, members_view
+from qa.views.access import _get_post, _load_question, _thread_url
 
 
-@members_view
+@gate()
 def post_edit(request, post_type, pk):
     post = _get_post(post_type, pk)
     _load_question(request, post.thread.pk)
-    _login_or_deny(request, permissions.check_edit_post, post)
+    permissions.check_edit_post(request.user, post)
     if isinstance(post, Question):
         form_class = forms.QuestionEditForm
         initial = {"title": post.title, "body": post.body, "topics": post.topics.all()}
@@ -49,12 +50,12 @@ def post_edit(request, post_type, pk):
     )
 
 
-@members_view
+@gate()
 def revisions(request, post_type, pk):
     """Every version of a post; the diff between any two (`?de=1&a=3`)."""
     post = _get_post(post_type, pk)
     _load_question(request, post.thread.pk)
-    _login_or_deny(request, permissions.check_view_revisions, post)
+    permissions.check_view_revisions(request.user, post)
     versions = selectors.revisions_of(post)
     by_number = {r.number: r for r in versions}
     latest = versions[-1].number if versions else 1
@@ -84,11 +85,11 @@ def revisions(request, post_type, pk):
 
 
 @require_POST
-@members_view
+@gate()
 def rollback(request, post_type, pk, number):
     post = _get_post(post_type, pk)
-    _login_or_deny(request, permissions.check_rollback, post)
-    revision = get_object_or_404(Revision, number=number, **{_post_field(post): post})
+    permissions.check_rollback(request.user, post)
+    revision = get_object_or_404(Revision, number=number, **{post.post_kind: post})
     form = forms.ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     services.post_rollback(post=post, revision=revision, by=request.user, reason=reason)
@@ -96,9 +97,3 @@ def rollback(request, post_type, pk, number):
         request, _("La version %(number)s est rétablie.") % {"number": revision.number}
     )
     return redirect(_thread_url(post))
-
-
-def _post_field(post):
-    if isinstance(post, Question):
-        return "question"
-    return "answer" if isinstance(post, Answer) else "comment"

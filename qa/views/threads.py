@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from directory.access import gate
 from directory.models import Structure
 from directory.roles import is_member, is_moderator
 from qa import forms, permissions, selectors
 from qa.models import Question, QuestionKind
-from qa.views.access import PAGE_SIZE, _get_post, _load_question, _login_or_deny, members_view
+from qa.views.access import PAGE_SIZE, _get_post, _load_question
 from website.taxonomy.models import Topic
 
 
 def _list(request, *, kind):
-    permissions_ok = permissions.can_read_qa(request.user)
-    if not permissions_ok:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        permissions.check_read_qa(request.user)
     sort = request.GET.get("tri", "actif")
     if sort not in selectors.SORTS:
         sort = "actif"
@@ -72,16 +67,18 @@ def _list(request, *, kind):
     return render(request, "qa/question_list.html", context)
 
 
+@gate(permissions.check_read_qa)
 def question_list(request):
     """Questions, filtered and sorted; members only unless the site opens reading."""
     return _list(request, kind=QuestionKind.QUESTION)
 
 
+@gate(permissions.check_read_qa)
 def discussion_list(request):
     return _list(request, kind=QuestionKind.DISCUSSION)
 
 
-@members_view
+@gate()
 def question_detail(request, pk, slug=None):
     """The thread: question, answers (accepted, validated, then by score), comments, log."""
     question = _load_question(request, pk)
@@ -106,32 +103,29 @@ def _render_thread(request, question, *, answer_form=None, comment_forms=None, s
 def _permalink_redirect(request, post_type, pk):
     """Send to the post's place in its thread, only to someone who may see it.
 
-    The thread's URL carries its title: checking before the look-up keeps visitors from
+    The thread's URL carries its title: checking (`gate`) before the look-up keeps visitors from
     listing titles by counting ids (they get the login page for the permalink itself), and a
     member gets the same 404 for a post they may not see as for an unknown id.
     """
-    if not permissions.can_read_qa(request.user):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        permissions.check_read_qa(request.user)
     post = _get_post(post_type, pk)
     if not permissions.can_view_post(request.user, post):
         raise Http404
     return redirect(post.get_absolute_url())
 
 
+@gate(permissions.check_read_qa)
 def answer_redirect(request, pk):
     return _permalink_redirect(request, "reponses", pk)
 
 
+@gate(permissions.check_read_qa)
 def comment_redirect(request, pk):
     return _permalink_redirect(request, "commentaires", pk)
 
 
-@members_view
+@gate(permissions.check_read_qa)
 def topic_list(request):
     """All topics with their number of questions; members see which ones they follow."""
-    _login_or_deny(request, permissions.check_read_qa)
     return render(
         request,
         "qa/topic_list.html",
@@ -142,11 +136,11 @@ def topic_list(request):
     )
 
 
-@members_view
+@gate()
 def topic_detail(request, slug):
     """A topic: description, its experts (directory), its questions, a follow button."""
     topic = get_object_or_404(Topic.objects.active(), slug=slug)
-    _login_or_deny(request, permissions.check_read_qa)
+    permissions.check_read_qa(request.user)
     questions = selectors.question_list(
         user=request.user, kind=None, sort=request.GET.get("tri", "actif"), topics=[topic]
     )
