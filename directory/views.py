@@ -3,13 +3,11 @@
 Views stay thin: read through `selectors`, write through `services`, check with `permissions`.
 """
 
-import functools
 import json
 
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -20,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from directory import exports, importer, selectors, services
+from directory.access import gate
 from directory.forms import (
     ApprovalForm,
     DirectorySearchForm,
@@ -49,30 +48,6 @@ PAGE_SIZE = 30
 RECENT = 5
 
 
-def members_only(view):
-    """Visitors go to the login page; the page is never cached anywhere."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        check_view_directory(request.user)
-        return view(request, *args, **kwargs)
-
-    return never_cache(login_required(wrapper))
-
-
-def moderators_only(view):
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        check_manage_directory(request.user)
-        return view(request, *args, **kwargs)
-
-    return never_cache(login_required(wrapper))
-
-
-def check_moderator(user):
-    check_manage_directory(user)
-
-
 def _viewer_person(user):
     return Person.objects.filter(user=user).first()
 
@@ -98,7 +73,8 @@ def _filters(request):
 # --- People ----------------------------------------------------------------------------------
 
 
-@members_only
+@never_cache
+@gate(check_view_directory)
 def person_list(request):
     """Search the directory: name, topic, CC, structure, function, élu/agent; near me first."""
     form, filters = _filters(request)
@@ -128,7 +104,8 @@ def person_list(request):
     return render(request, template, context)
 
 
-@members_only
+@never_cache
+@gate(check_view_directory)
 def person_detail(request, pk):
     """One entry: positions, expertise, competences, recent questions and answers, contact."""
     person = selectors.person_detail_for(request.user, pk)
@@ -170,7 +147,8 @@ def _recent_activity(person):
     return activity
 
 
-@members_only
+@never_cache
+@gate(check_view_directory)
 def person_vcard(request, pk):
     person = selectors.person_detail_for(request.user, pk)
     if person is None:
@@ -184,7 +162,8 @@ def person_vcard(request, pk):
 # --- Structures ------------------------------------------------------------------------------
 
 
-@members_only
+@never_cache
+@gate(check_view_directory)
 def structure_list(request):
     """The Pays, its CCs and their communes, then partners, syndicates and State services."""
     structures = list(Structure.objects.select_related("parent").order_by("name"))
@@ -208,7 +187,8 @@ def structure_list(request):
     return render(request, "directory/structure_list.html", context)
 
 
-@members_only
+@never_cache
+@gate(check_view_directory)
 def structure_detail(request, slug):
     """A structure: its people, competences, member structures and its members' questions."""
     structure = get_object_or_404(Structure.objects.select_related("parent"), slug=slug)
@@ -250,7 +230,8 @@ def _changes_visibility(request) -> bool:
     return form.is_valid() and visibility_settings(form.instance) != before
 
 
-@members_only
+@never_cache
+@gate(check_view_directory)
 @reauthentication_required(enabled=_changes_visibility)
 def my_profile(request):
     """The member's own entry, editable: identity, bio, contact details, topics, positions.
@@ -296,7 +277,8 @@ def my_profile(request):
     return render(request, "directory/my_profile.html", context)
 
 
-@members_only
+@never_cache
+@gate(check_view_directory)
 @require_POST
 def my_profile_create(request):
     services.person_create_for_user(user=request.user)
@@ -304,7 +286,8 @@ def my_profile_create(request):
     return redirect("directory:my_profile")
 
 
-@members_only
+@never_cache
+@gate(check_view_directory)
 def my_data(request):
     """Everything the directory holds about me, as a JSON download."""
     data = selectors.person_data_export(request.user)
@@ -321,7 +304,8 @@ def _erasing_without_password(request) -> bool:
     return request.method == "POST" and not request.user.has_usable_password()
 
 
-@members_only
+@never_cache
+@gate(check_view_directory)
 @reauthentication_required(enabled=_erasing_without_password)
 def my_erase(request):
     """Erase my account after confirming my password; posts stay under "Ancien membre".
@@ -350,7 +334,8 @@ def _moderation_context(active):
     return {"moderation_tab": active}
 
 
-@moderators_only
+@never_cache
+@gate(check_manage_directory)
 def pending_accounts(request):
     """Moderators' queue of accounts waiting for approval, oldest first, with entry matches."""
     accounts = selectors.pending_accounts()
@@ -371,7 +356,8 @@ def pending_accounts(request):
     )
 
 
-@moderators_only
+@never_cache
+@gate(check_manage_directory)
 @require_POST
 def account_approve(request, pk):
     user = get_object_or_404(selectors.pending_accounts(), pk=pk)
@@ -396,7 +382,8 @@ def account_approve(request, pk):
     return redirect("directory:pending_accounts")
 
 
-@moderators_only
+@never_cache
+@gate(check_manage_directory)
 def export_csv(request):
     """The filtered list as CSV (contact details only where their owner made them visible)."""
     _form, filters = _filters(request)
@@ -407,7 +394,8 @@ def export_csv(request):
     return response
 
 
-@moderators_only
+@never_cache
+@gate(check_manage_directory)
 def import_upload(request):
     """Upload a participant list; the next page shows what would change (dry run)."""
     form = ImportUploadForm(request.POST or None, request.FILES or None)
@@ -439,7 +427,8 @@ def import_upload(request):
     )
 
 
-@moderators_only
+@never_cache
+@gate(check_manage_directory)
 def import_detail(request, pk):
     """Dry run of an uploaded file (GET) and the real, all-or-nothing import (POST)."""
     batch = get_object_or_404(DirectoryImport, pk=pk)
@@ -477,7 +466,8 @@ def import_detail(request, pk):
     )
 
 
-@moderators_only
+@never_cache
+@gate(check_manage_directory)
 def inactive_accounts(request):
     """Accounts without a login for two years: candidates for a reminder or erasure."""
     accounts = Paginator(selectors.inactive_accounts(), 50).get_page(request.GET.get("page"))
@@ -488,7 +478,8 @@ def inactive_accounts(request):
     )
 
 
-@moderators_only
+@never_cache
+@gate(check_manage_directory)
 def expertise_requests(request):
     return render(
         request,
@@ -497,7 +488,8 @@ def expertise_requests(request):
     )
 
 
-@moderators_only
+@never_cache
+@gate(check_manage_directory)
 @require_POST
 def expertise_decide(request, pk, decision):
     if decision not in ("confirmer", "refuser"):

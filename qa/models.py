@@ -67,6 +67,12 @@ class Question(models.Model):
     acceptance differ. `body_html` is rendered once by `qa.markdown` when a service saves.
     """
 
+    # What kind of post this is, for the code shared by questions, answers and comments:
+    # `post_kind` names the foreign key that points a Vote, Revision, Flag or moderation
+    # action at it; `url_prefix` starts its action URLs (/questions/12/modifier/).
+    post_kind = "question"
+    url_prefix = "questions"
+
     kind = models.CharField(
         _("type"), max_length=12, choices=QuestionKind.choices, default=QuestionKind.QUESTION
     )
@@ -248,6 +254,11 @@ class Question(models.Model):
         """The question itself (posts share this attribute)."""
         return self
 
+    @property
+    def anchor(self) -> str:
+        """The post's id in the thread page (its URL fragment)."""
+        return "question"
+
 
 class AnswerQuerySet(models.QuerySet):
     def alive(self):
@@ -256,6 +267,9 @@ class AnswerQuerySet(models.QuerySet):
 
 class Answer(models.Model):
     """An answer to a question, or a reply in a discussion."""
+
+    post_kind = "answer"
+    url_prefix = "reponses"
 
     question = models.ForeignKey(
         Question, verbose_name=_("question"), on_delete=models.CASCADE, related_name="answers"
@@ -313,7 +327,11 @@ class Answer(models.Model):
         return _("Réponse à « %(title)s »") % {"title": self.question.title}
 
     def get_absolute_url(self):
-        return f"{self.question.get_absolute_url()}#reponse-{self.pk}"
+        return f"{self.question.get_absolute_url()}#{self.anchor}"
+
+    @property
+    def anchor(self) -> str:
+        return f"reponse-{self.pk}"
 
     @property
     def is_deleted(self):
@@ -330,6 +348,9 @@ class Answer(models.Model):
 
 class Comment(models.Model):
     """A short remark on a question or on an answer (exactly one); inline Markdown only."""
+
+    post_kind = "comment"
+    url_prefix = "commentaires"
 
     question = models.ForeignKey(
         Question, null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
@@ -367,7 +388,11 @@ class Comment(models.Model):
         return self.body[:60]
 
     def get_absolute_url(self):
-        return f"{self.thread.get_absolute_url()}#commentaire-{self.pk}"
+        return f"{self.thread.get_absolute_url()}#{self.anchor}"
+
+    @property
+    def anchor(self) -> str:
+        return f"commentaire-{self.pk}"
 
     @property
     def is_deleted(self):

@@ -1,8 +1,11 @@
 """Who may do what in Q&A: named predicates, written once.
 
 `can_*` return a bool (templates use them through the `qa_tags` filters); `check_*` raise
-`PermissionDenied` with a French message (views, commands). Services assume the check was
-made. Roles come from `directory.roles`:
+`PermissionDenied` with a specific French message: the first condition that fails says why
+("Cette question est déjà fermée."). Views call the `check_*` under `directory.access.gate`,
+which sends visitors to the login page and answers members with a 403 carrying the message;
+a view never tests a `can_*` to raise its own error. Services assume the check was made.
+Roles come from `directory.roles`:
 
 - visitor: reads only when `settings.PUBLIC_READ` is on; never writes;
 - member: asks, answers, comments, votes (not on own posts), flags, follows;
@@ -16,9 +19,10 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
+from directory.access import Refused
 from directory.models import TopicInterest
 from directory.roles import is_expert, is_member, is_moderator
-from qa.models import Answer, Comment, Question
+from qa.models import Comment
 
 
 def _thread(post):
@@ -226,7 +230,8 @@ def check_read_qa(user):
 def check_view_question(user, question):
     check_read_qa(user)
     if not can_view_question(user, question):
-        _deny(_("Cette question a été supprimée par la modération."))
+        # Only moderators see it: a 403 even for a visitor of a site open to the public.
+        raise Refused(_("Cette question a été supprimée par la modération."))
 
 
 def check_ask(user):
@@ -298,10 +303,49 @@ def check_moderate(user):
         _deny(_("Cette action est réservée aux modérateurs."))
 
 
-def post_kind(post) -> str:
-    """'question', 'answer' or 'comment' (used in URLs' reverse and templates)."""
-    if isinstance(post, Question):
-        return "question"
-    if isinstance(post, Answer):
-        return "answer"
-    return "comment"
+def check_close(user, question):
+    check_moderate(user)
+    if not can_close(user, question):
+        _deny(_("Cette question est déjà fermée."))
+
+
+def check_reopen(user, question):
+    check_moderate(user)
+    if not can_reopen(user, question):
+        _deny(_("Cette question n'est pas fermée."))
+
+
+def check_lock(user, question):
+    check_moderate(user)
+    if not can_lock(user, question):
+        _deny(_("Cette question est déjà verrouillée."))
+
+
+def check_unlock(user, question):
+    check_moderate(user)
+    if not can_unlock(user, question):
+        _deny(_("Cette question n'est pas verrouillée."))
+
+
+def check_merge(user, question):
+    check_moderate(user)
+    if not can_merge(user, question):
+        _deny(_("Seul un doublon peut être fusionné dans sa question d'origine."))
+
+
+def check_promote_faq(user, question):
+    check_moderate(user)
+    if not can_promote_faq(user, question):
+        _deny(_("Seule une question peut entrer dans la FAQ."))
+
+
+def check_delete_post(user, post):
+    check_moderate(user)
+    if not can_delete_post(user, post):
+        _deny(_("Ce message est déjà supprimé."))
+
+
+def check_restore_post(user, post):
+    check_moderate(user)
+    if not can_restore_post(user, post):
+        _deny(_("Ce message n'est pas supprimé."))

@@ -292,10 +292,10 @@ def followed_topic_ids(user) -> set[int]:
 
 
 def revisions_of(post) -> list[Revision]:
-    from qa.services import _post_filter
-
     return list(
-        Revision.objects.filter(**_post_filter(post)).select_related("author").order_by("number")
+        Revision.objects.filter(**{post.post_kind: post})
+        .select_related("author")
+        .order_by("number")
     )
 
 
@@ -325,6 +325,18 @@ def revision_diff(old: Revision, new: Revision) -> dict[str, list[DiffLine]]:
 
 
 # --- Moderation ----------------------------------------------------------------------------
+
+
+def faq_candidate_answers(question: Question) -> QuerySet[Answer]:
+    """The answers a moderator may put in the FAQ with this question: the accepted one and
+    those an expert validated (`services.faq_promote` refuses any other)."""
+    return (
+        Answer.objects.alive()
+        .filter(question=question)
+        .filter(Q(pk=question.accepted_answer_id) | Q(validated_at__isnull=False))
+        .select_related("author")
+        .order_by("pk")
+    )
 
 
 def faq_review_queue() -> list[FaqPromotion]:

@@ -47,15 +47,6 @@ def _send(signal, sender, **kwargs):
     transaction.on_commit(partial(signal.send, sender=sender, **kwargs))
 
 
-def _post_filter(post: Post) -> dict:
-    """The keyword that points a Vote/Revision/Flag row at this post."""
-    if isinstance(post, Question):
-        return {"question": post}
-    if isinstance(post, Answer):
-        return {"answer": post}
-    return {"comment": post}
-
-
 # Words used by the per-question action URLs: a slug never takes one of them.
 RESERVED_SLUGS = {
     "repondre", "meme-probleme", "suivre", "moderer", "fermer", "rouvrir", "doublon",
@@ -102,7 +93,7 @@ def _visibility_changed(question: Question):
 
 def _first_revision(post: Post, *, author, title: str = ""):
     Revision.objects.create(
-        **_post_filter(post),
+        **{post.post_kind: post},
         number=1,
         title=title,
         body=post.body,
@@ -197,10 +188,6 @@ def comment_create(*, post: Question | Answer, author, body: str) -> Comment:
 # --- Votes and "same problem" --------------------------------------------------------------
 
 
-def _score_model(post):
-    return Question if isinstance(post, Question) else Answer
-
-
 @transaction.atomic
 def vote_cast(*, user, post: Question | Answer, value: int) -> Vote:
     """+1 or −1; voting again the other way changes the vote; the score stays exact.
@@ -210,8 +197,8 @@ def vote_cast(*, user, post: Question | Answer, value: int) -> Vote:
     """
     if value not in (-1, 1):
         raise ValueError("A vote is +1 or -1.")
-    target = _post_filter(post)
-    model = _score_model(post)
+    target = {post.post_kind: post}
+    model = type(post)
     vote = Vote.objects.select_for_update().filter(user=user, **target).first()
     if vote is None:
         try:
@@ -233,13 +220,31 @@ def vote_cast(*, user, post: Question | Answer, value: int) -> Vote:
 
 
 @transaction.atomic
+def vote_toggle(*, user, post: Question | Answer, value: int) -> int:
+    """The vote button: +1 or −1 casts (or changes) the vote; the same value again, or 0,
+    withdraws it. Decided under the lock `vote_cast` takes, so two quick clicks on the same
+    button cast then withdraw, never cast twice. Returns the member's vote now (0: none)."""
+    current = (
+        Vote.objects.select_for_update()
+        .filter(user=user, **{post.post_kind: post})
+        .values_list("value", flat=True)
+        .first()
+    )
+    if value == 0 or value == current:
+        vote_withdraw(user=user, post=post)
+        return 0
+    vote_cast(user=user, post=post, value=value)
+    return value
+
+
+@transaction.atomic
 def vote_withdraw(*, user, post: Question | Answer) -> None:
-    vote = Vote.objects.select_for_update().filter(user=user, **_post_filter(post)).first()
+    vote = Vote.objects.select_for_update().filter(user=user, **{post.post_kind: post}).first()
     if vote is None:
         return
     deleted, _ = Vote.objects.filter(pk=vote.pk).delete()
     if deleted:
-        _score_model(post).objects.filter(pk=post.pk).update(score=F("score") - vote.value)
+        type(post).objects.filter(pk=post.pk).update(score=F("score") - vote.value)
         _send_vote(post, user, 0)
 
 
@@ -314,7 +319,7 @@ def answer_unvalidate(*, answer: Answer, by) -> None:
 
 
 def _next_revision_number(post) -> int:
-    last = Revision.objects.filter(**_post_filter(post)).aggregate(n=Max("number"))["n"]
+    last = Revision.objects.filter(**{post.post_kind: post}).aggregate(n=Max("number"))["n"]
     return (last or 0) + 1
 
 
@@ -351,7 +356,7 @@ def post_edit(
     if isinstance(post, Question) and topics is not None:
         post.topics.set(list(topics))
     revision = Revision.objects.create(
-        **_post_filter(post),
+        **{post.post_kind: post},
         number=_next_revision_number(post),
         title=post.title if isinstance(post, Question) else "",
         body=body,
@@ -417,14 +422,16 @@ def flag_create(*, post: Post, reporter, reason: str, text: str = "") -> Flag:
     text = clean_text(text).strip()
     existing = (
         Flag.objects.select_for_update()
-        .filter(reporter=reporter, status=FlagStatus.OPEN, **_post_filter(post))
+        .filter(reporter=reporter, status=FlagStatus.OPEN, **{post.post_kind: post})
         .first()
     )
     if existing:
         existing.reason, existing.text = reason, text
         existing.save(update_fields=["reason", "text"])
         return existing
-    flag = Flag.objects.create(reporter=reporter, reason=reason, text=text, **_post_filter(post))
+    flag = Flag.objects.create(
+        reporter=reporter, reason=reason, text=text, **{post.post_kind: post}
+    )
     _send(signals.post_flagged, Flag, flag=flag)
     return flag
 

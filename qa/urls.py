@@ -5,7 +5,7 @@ Actions on any post share one pattern: /<questions|reponses|commentaires>/<id>/<
 
 from django.urls import path, register_converter
 
-from qa import views
+from qa.views import flags, follows, moderation, posting, revisions, threads, votes
 
 
 class PostTypeConverter:
@@ -28,48 +28,56 @@ register_converter(VotablePostTypeConverter, "votable")
 app_name = "qa"
 
 urlpatterns = [
-    path("questions/", views.question_list, name="question_list"),
-    path("discussions/", views.discussion_list, name="discussion_list"),
-    path("questions/poser/", views.question_ask, name="question_ask"),
-    path("questions/apercu/", views.preview, name="preview"),
-    path("questions/destinataires/", views.person_search, name="person_search"),
-    path("moderation/signalements/", views.flag_queue, name="flag_queue"),
-    path("moderation/signalements/<int:pk>/traiter/", views.flag_resolve, name="flag_resolve"),
-    path("moderation/faq-a-revalider/", views.faq_review_queue, name="faq_review_queue"),
+    path("questions/", threads.question_list, name="question_list"),
+    path("discussions/", threads.discussion_list, name="discussion_list"),
+    path("questions/poser/", posting.question_ask, name="question_ask"),
+    path("questions/apercu/", posting.preview, name="preview"),
+    path("questions/destinataires/", posting.person_search, name="person_search"),
+    path("moderation/signalements/", flags.flag_queue, name="flag_queue"),
+    path("moderation/signalements/<int:pk>/traiter/", flags.flag_resolve, name="flag_resolve"),
+    path("moderation/faq-a-revalider/", moderation.faq_review_queue, name="faq_review_queue"),
     # Thread-level actions.
-    path("questions/<int:pk>/repondre/", views.answer_create, name="answer_create"),
-    path("questions/<int:pk>/meme-probleme/", views.same_problem, name="same_problem"),
-    path("questions/<int:pk>/suivre/", views.question_follow, name="question_follow"),
-    path("questions/<int:pk>/moderer/", views.moderate, name="moderate"),
-    path("questions/<int:pk>/fermer/", views.question_close, name="question_close"),
-    path("questions/<int:pk>/rouvrir/", views.question_reopen, name="question_reopen"),
-    path("questions/<int:pk>/doublon/", views.question_duplicate, name="question_duplicate"),
-    path("questions/<int:pk>/verrouiller/", views.question_lock, name="question_lock"),
-    path("questions/<int:pk>/deverrouiller/", views.question_unlock, name="question_unlock"),
-    path("questions/<int:pk>/fusionner/", views.question_merge, name="question_merge"),
-    path("questions/<int:pk>/faq/", views.faq_promote, name="faq_promote"),
-    path("questions/<int:pk>/faq/retirer/", views.faq_withdraw, name="faq_withdraw"),
-    path("questions/<int:pk>/faq/revalider/", views.faq_review_approve, name="faq_review_approve"),
-    path("reponses/<int:pk>/accepter/", views.answer_accept, name="answer_accept"),
-    path("reponses/<int:pk>/valider/", views.answer_validate, name="answer_validate"),
+    path("questions/<int:pk>/repondre/", posting.answer_create, name="answer_create"),
+    path("questions/<int:pk>/meme-probleme/", votes.same_problem, name="same_problem"),
+    path("questions/<int:pk>/suivre/", follows.question_follow, name="question_follow"),
+    path("questions/<int:pk>/moderer/", moderation.moderate, name="moderate"),
+    path("questions/<int:pk>/fermer/", moderation.question_close, name="question_close"),
+    path("questions/<int:pk>/rouvrir/", moderation.question_reopen, name="question_reopen"),
+    path("questions/<int:pk>/doublon/", moderation.question_duplicate, name="question_duplicate"),
+    path("questions/<int:pk>/verrouiller/", moderation.question_lock, name="question_lock"),
+    path("questions/<int:pk>/deverrouiller/", moderation.question_unlock, name="question_unlock"),
+    path("questions/<int:pk>/fusionner/", moderation.question_merge, name="question_merge"),
+    path("questions/<int:pk>/faq/", moderation.faq_promote, name="faq_promote"),
+    path("questions/<int:pk>/faq/retirer/", moderation.faq_withdraw, name="faq_withdraw"),
+    path(
+        "questions/<int:pk>/faq/revalider/",
+        moderation.faq_review_approve,
+        name="faq_review_approve",
+    ),
+    path("reponses/<int:pk>/accepter/", votes.answer_accept, name="answer_accept"),
+    path("reponses/<int:pk>/valider/", votes.answer_validate, name="answer_validate"),
     # Actions on any post.
-    path("<votable:post_type>/<int:pk>/voter/", views.vote, name="post_voter"),
-    path("<votable:post_type>/<int:pk>/commenter/", views.comment_create, name="post_commenter"),
-    path("<post_type:post_type>/<int:pk>/modifier/", views.post_edit, name="post_modifier"),
-    path("<post_type:post_type>/<int:pk>/versions/", views.revisions, name="post_versions"),
+    path("<votable:post_type>/<int:pk>/voter/", votes.vote, name="post_voter"),
+    path("<votable:post_type>/<int:pk>/commenter/", posting.comment_create, name="post_commenter"),
+    path("<post_type:post_type>/<int:pk>/modifier/", revisions.post_edit, name="post_modifier"),
+    path("<post_type:post_type>/<int:pk>/versions/", revisions.revisions, name="post_versions"),
     path(
         "<post_type:post_type>/<int:pk>/versions/<int:number>/retablir/",
-        views.rollback,
+        revisions.rollback,
         name="post_retablir",
     ),
-    path("<post_type:post_type>/<int:pk>/signaler/", views.flag, name="post_signaler"),
-    path("<post_type:post_type>/<int:pk>/supprimer/", views.post_delete, name="post_supprimer"),
-    path("<post_type:post_type>/<int:pk>/restaurer/", views.post_restore, name="post_restaurer"),
-    path("reponses/<int:pk>/", views.answer_redirect, name="answer_redirect"),
-    path("commentaires/<int:pk>/", views.comment_redirect, name="comment_redirect"),
-    path("questions/<int:pk>/", views.question_detail, name="question_detail_short"),
-    path("questions/<int:pk>/<str:slug>/", views.question_detail, name="question_detail"),
-    path("sujets/", views.topic_list, name="topic_list"),
-    path("sujets/<slug:slug>/", views.topic_detail, name="topic_detail"),
-    path("sujets/<slug:slug>/suivre/", views.topic_follow, name="topic_follow"),
+    path("<post_type:post_type>/<int:pk>/signaler/", flags.flag, name="post_signaler"),
+    path(
+        "<post_type:post_type>/<int:pk>/supprimer/", moderation.post_delete, name="post_supprimer"
+    ),
+    path(
+        "<post_type:post_type>/<int:pk>/restaurer/", moderation.post_restore, name="post_restaurer"
+    ),
+    path("reponses/<int:pk>/", threads.answer_redirect, name="answer_redirect"),
+    path("commentaires/<int:pk>/", threads.comment_redirect, name="comment_redirect"),
+    path("questions/<int:pk>/", threads.question_detail, name="question_detail_short"),
+    path("questions/<int:pk>/<str:slug>/", threads.question_detail, name="question_detail"),
+    path("sujets/", threads.topic_list, name="topic_list"),
+    path("sujets/<slug:slug>/", threads.topic_detail, name="topic_detail"),
+    path("sujets/<slug:slug>/suivre/", follows.topic_follow, name="topic_follow"),
 ]

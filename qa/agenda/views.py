@@ -5,8 +5,6 @@ the button's partial, and a plain redirect otherwise (everything works without J
 """
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,19 +12,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from directory.access import gate, signed_in
 from qa.agenda import permissions, selectors, services
 from qa.agenda.forms import DiscussedForm, MeetingForm, ProposalForm, ScheduleForm
 from qa.agenda.models import Meeting, Proposal, ProposalStatus
 
 PROPOSALS_PER_PAGE = 20
-
-
-def _visitor_gate(request):
-    """Visitors are sent to the login page unless the site opens reading to the public."""
-    if not request.user.is_authenticated and not permissions.can_view_agenda(request.user):
-        return redirect_to_login(request.get_full_path())
-    permissions.check_view_agenda(request.user)
-    return None
 
 
 def _add_errors(form, error: ValidationError):
@@ -44,10 +35,9 @@ def _back(request, proposal):
     return redirect(proposal)
 
 
+@gate(permissions.check_view_agenda)
 def agenda_index(request):
     """Open proposals ranked by support, meetings to come with their agenda, past meetings."""
-    if response := _visitor_gate(request):
-        return response
     page = Paginator(selectors.open_proposals(), PROPOSALS_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -65,10 +55,9 @@ def agenda_index(request):
     )
 
 
-@login_required
+@gate(permissions.check_propose)
 def proposal_create(request):
     """A member proposes a subject; new members are limited to a few proposals a day."""
-    permissions.check_propose(request.user)
     form = ProposalForm(request.POST or None)
     if request.method == "POST":
         try:
@@ -92,9 +81,8 @@ def proposal_create(request):
     return render(request, "qa/agenda/proposal_form.html", {"form": form}, status=status)
 
 
+@gate(permissions.check_view_agenda)
 def proposal_detail(request, pk):
-    if response := _visitor_gate(request):
-        return response
     proposal = get_object_or_404(
         Proposal.objects.with_listing_data().select_related("meeting"), pk=pk
     )
@@ -134,7 +122,7 @@ def _support_response(request, proposal):
     return _back(request, proposal)
 
 
-@login_required
+@gate(signed_in)
 @require_POST
 def proposal_support(request, pk):
     proposal = get_object_or_404(Proposal, pk=pk)
@@ -147,7 +135,7 @@ def proposal_support(request, pk):
     return _support_response(request, proposal)
 
 
-@login_required
+@gate(signed_in)
 @require_POST
 def proposal_unsupport(request, pk):
     proposal = get_object_or_404(Proposal, pk=pk)
@@ -157,7 +145,7 @@ def proposal_unsupport(request, pk):
     return _support_response(request, proposal)
 
 
-@login_required
+@gate(signed_in)
 @require_POST
 def proposal_withdraw(request, pk):
     proposal = get_object_or_404(Proposal, pk=pk)
@@ -171,7 +159,7 @@ def proposal_withdraw(request, pk):
     return redirect(proposal)
 
 
-@login_required
+@gate(signed_in)
 @require_POST
 def proposal_schedule(request, pk):
     proposal = get_object_or_404(
@@ -196,7 +184,7 @@ def proposal_schedule(request, pk):
     return _render_detail(request, proposal, schedule_form=form, status=400)
 
 
-@login_required
+@gate(signed_in)
 @require_POST
 def proposal_mark_discussed(request, pk):
     proposal = get_object_or_404(
@@ -217,10 +205,9 @@ def proposal_mark_discussed(request, pk):
     return _render_detail(request, proposal, discussed_form=form, status=400)
 
 
-@login_required
+@gate(permissions.check_manage_meetings)
 def meeting_create(request):
     """Moderators create the exchange sessions and councils that take proposals."""
-    permissions.check_manage_meetings(request.user)
     form = MeetingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -234,9 +221,8 @@ def meeting_create(request):
     return render(request, "qa/agenda/meeting_form.html", {"form": form}, status=status)
 
 
+@gate(permissions.check_view_agenda)
 def meeting_detail(request, pk):
-    if response := _visitor_gate(request):
-        return response
     meeting = get_object_or_404(Meeting.objects.select_related("created_by"), pk=pk)
     agenda = meeting.proposals.exclude(status=ProposalStatus.WITHDRAWN).with_listing_data().ranked()
     return render(request, "qa/agenda/meeting_detail.html", {"meeting": meeting, "agenda": agenda})

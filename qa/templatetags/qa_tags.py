@@ -7,7 +7,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from qa import permissions
-from qa.models import Answer, Question
 
 register = template.Library()
 
@@ -37,26 +36,11 @@ for _name in (
 for _name in ("can_ask", "can_follow", "can_moderate", "can_read_qa"):
     register.filter(_name, getattr(permissions, _name))
 
-URL_PREFIX = {Question: "questions", Answer: "reponses"}
-
-
-def post_prefix(post):
-    return URL_PREFIX.get(type(post), "commentaires")
-
 
 @register.simple_tag
 def post_url(post, action):
     """`{% post_url answer "modifier" %}` → /reponses/12/modifier/."""
-    return reverse(f"qa:post_{action}", kwargs={"post_type": post_prefix(post), "pk": post.pk})
-
-
-@register.filter
-def post_anchor(post):
-    if isinstance(post, Question):
-        return "question"
-    if isinstance(post, Answer):
-        return f"reponse-{post.pk}"
-    return f"commentaire-{post.pk}"
+    return reverse(f"qa:post_{action}", kwargs={"post_type": post.url_prefix, "pk": post.pk})
 
 
 @register.filter
@@ -97,7 +81,7 @@ def query_with(context, **changes):
 @register.simple_tag
 def comment_form_for(comment_forms, post):
     """The bound comment form of this post after a validation error, else None."""
-    return (comment_forms or {}).get(post_anchor(post))
+    return (comment_forms or {}).get(post.anchor)
 
 
 @register.simple_tag

@@ -8,7 +8,6 @@ no record owns is never served.
 """
 
 from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, SuspiciousFileOperation
 from django.core.files.storage import default_storage
 from django.http import Http404
@@ -18,6 +17,8 @@ from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.utils import sendfile_streaming_backend
 from wagtail.utils.sendfile import sendfile
+
+from directory.access import gate
 
 # Folders Wagtail stores into; anything else under MEDIA_ROOT is not ours to serve.
 DOCUMENTS, ORIGINAL_IMAGES, RENDITIONS = "documents/", "original_images/", "images/"
@@ -40,6 +41,7 @@ def _owner(name: str):
 
 
 @require_safe
+@gate()
 def protected_file(request, name):
     collection, is_document = _owner(name)
     if collection is None:
@@ -47,8 +49,6 @@ def protected_file(request, name):
     restrictions = list(collection.get_view_restrictions())
     for restriction in restrictions:
         if not restriction.accept_request(request):
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
             raise PermissionDenied(_("Ce fichier est réservé aux membres."))
     try:
         path = default_storage.path(name)
