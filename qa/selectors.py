@@ -27,7 +27,7 @@ from qa.models import (
     TopicFollow,
     Vote,
 )
-from website.taxonomy.models import Topic
+from taxonomy.models import Topic
 
 SORTS = {
     # URL value: (label key, ordering)

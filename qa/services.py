@@ -36,7 +36,7 @@ from qa.models import (
     TopicFollow,
     Vote,
 )
-from website.taxonomy.models import Topic
+from taxonomy.models import Topic
 
 Post = Question | Answer | Comment
 

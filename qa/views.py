@@ -36,7 +36,7 @@ from qa.models import (
     Revision,
 )
 from qa.templatetags.qa_tags import post_anchor
-from website.taxonomy.models import Topic
+from taxonomy.models import Topic
 
 PAGE_SIZE = 20
 POST_MODELS = {"questions": Question, "reponses": Answer, "commentaires": Comment}

@@ -35,7 +35,7 @@ PUBLIC_READ = env.bool("PUBLIC_READ", default=False)
 
 INSTALLED_APPS = [
     "website",
-    "website.taxonomy",
+    "taxonomy",
     "directory",
     "qa",
     "qa.agenda",

@@ -13,7 +13,7 @@ from qa.agenda.models import (
     Meeting,
     MeetingKind,
 )
-from website.taxonomy.models import Topic
+from taxonomy.models import Topic
 
 # Control characters have no business in a title or a text (tabs and line breaks aside).
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

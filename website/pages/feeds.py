@@ -18,11 +18,11 @@ from django.utils.html import escape, strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from taxonomy.models import Topic
 from website.feedgenerator import XmlSafeAtom1Feed
 from website.notifications import services as notification_services
 from website.pages.models import RegulatoryUpdatePage
 from website.pages.permissions import can_read_questions_feed
-from website.taxonomy.models import Topic
 
 FEED_ITEMS = 30
 

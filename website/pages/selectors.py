@@ -18,6 +18,7 @@ from directory.models import Person, Position, TopicInterest
 from directory.roles import is_member
 from qa import selectors as qa_selectors
 from qa.models import FaqPromotion, Question
+from taxonomy.models import Topic
 from website.pages.models import (
     FaqEntry,
     QuestionRecheck,
@@ -28,7 +29,6 @@ from website.pages.models import (
 from website.pages.permissions import can_view_page
 from website.search import service as search_service
 from website.search.analysis import FRENCH_STOP_WORDS
-from website.taxonomy.models import Topic
 
 DASHBOARD_LIMIT = 5
 UPDATES_PER_PAGE = 20

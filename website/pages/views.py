@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from directory.roles import is_member
+from taxonomy.models import Topic
 from website.notifications import services as notification_services
 from website.pages import selectors, services
 from website.pages.forms import RecheckForm
@@ -17,7 +18,6 @@ from website.pages.permissions import (
     check_list_rechecks,
     check_recheck,
 )
-from website.taxonomy.models import Topic
 
 
 @login_required

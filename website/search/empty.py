@@ -19,11 +19,11 @@ from urllib.parse import urlencode
 from directory.models import Competence
 from directory.roles import is_member
 from directory.selectors import experts_for
+from taxonomy.models import Topic
 from website.search import documents
 from website.search.analysis import fold, parse_query
 from website.search.backends import get_backend
 from website.search.results import IndexUnavailable, SearchRequest
-from website.taxonomy.models import Topic
 
 MAX_WORDS = 5  # words tried (one search each for the removals, one each for the topics)
 MAX_TOPICS = 4

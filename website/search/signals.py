@@ -17,7 +17,7 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 from directory.models import Competence, Person, Position, Structure, TopicInterest
 from qa import signals as qa_signals
 from qa.models import Answer, Question
-from website.taxonomy.models import Topic
+from taxonomy.models import Topic
 
 _pending = threading.local()
 
