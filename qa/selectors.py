@@ -267,7 +267,7 @@ def _attach_people(question, answers):
 
 # --- Similar questions ---------------------------------------------------------------------
 
-# The search layer ranks similar questions (`website.search.service.similar_questions_for`);
+# The search layer ranks similar questions (`website.search.services.similar_questions_for`);
 # `qa` may not import it, so the search app registers it here when it starts (`ready()`).
 _similar_questions_source = None
 

@@ -153,7 +153,7 @@ def test_a_person_is_found_by_recognised_expertise_not_by_a_pending_request(
     """Security review, finding 4: an expertise request still waiting for a moderator does not
     make a person findable under that topic, in a rebuild or in a single update."""
     from directory.models import InterestKind, TopicInterest
-    from website.search import service
+    from website.search import services
 
     person = make_person(first_name="Jeanne", last_name="Sarrazin")
     TopicInterest.objects.create(
@@ -168,10 +168,11 @@ def test_a_person_is_found_by_recognised_expertise_not_by_a_pending_request(
         kind=InterestKind.EXPERTISE,
         is_confirmed=True,
     )
-    service.rebuild()
+    services.rebuild()
     assert titles(search_backend, member, "assainissement") == {"Jeanne Sarrazin"}
     assert titles(search_backend, member, "déneigement") == set()
 
     TopicInterest.objects.filter(person=person, is_confirmed=False).update(is_confirmed=True)
     index(person)
     assert titles(search_backend, member, "déneigement") == {"Jeanne Sarrazin"}
+
