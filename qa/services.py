@@ -103,6 +103,9 @@ def _log(*, by, kind, question, reason="", answer=None, comment=None, other_ques
 
 
 def _visibility_changed(question: Question):
+    """For changes the search does not see as a save of the question or of an answer (merges,
+    answers moved, columns updated in bulk). A creation or an edit saves the post, which the
+    search already re-indexes: sending this too would index the thread twice."""
     _send(signals.question_visibility_changed, Question, question=question)
 
 
@@ -155,7 +158,6 @@ def question_create(
     _first_revision(question, author=author, title=title)
     QuestionFollow.objects.get_or_create(user=author, question=question)
     _send(signals.question_created, Question, question=question)
-    _visibility_changed(question)
     return question
 
 
@@ -178,7 +180,6 @@ def answer_create(*, question: Question, author, body: str) -> Answer:
     _first_revision(answer, author=author)
     QuestionFollow.objects.get_or_create(user=author, question=question)
     _send(signals.answer_created, Answer, answer=answer)
-    _visibility_changed(question)
     return answer
 
 
@@ -375,8 +376,6 @@ def post_edit(
             FaqPromotion.objects.filter(Q(answer=post) | Q(question__accepted_answer=post))
         )
     _send(signals.post_edited, type(post), post=post, by=by, revision=revision)
-    if isinstance(post, Question | Answer):
-        _visibility_changed(post.thread)
     return revision
 
 
