@@ -229,13 +229,11 @@ def vote_cast(*, user, post: Question | Answer, value: int) -> Vote:
             vote = Vote.objects.select_for_update().get(user=user, **target)
         else:
             model.objects.filter(pk=post.pk).update(score=F("score") + value)
-            _send_vote(post, user, value)
             return vote
     if vote.value != value:
         model.objects.filter(pk=post.pk).update(score=F("score") + (value - vote.value))
         vote.value = value
         vote.save(update_fields=["value"])
-        _send_vote(post, user, value)
     return vote
 
 
@@ -247,13 +245,6 @@ def vote_withdraw(*, user, post: Question | Answer) -> None:
     deleted, _ = Vote.objects.filter(pk=vote.pk).delete()
     if deleted:
         _score_model(post).objects.filter(pk=post.pk).update(score=F("score") - vote.value)
-        _send_vote(post, user, 0)
-
-
-def _send_vote(post, user, value):
-    question = post if isinstance(post, Question) else post.question
-    answer = post if isinstance(post, Answer) else None
-    _send(signals.vote_changed, Vote, question=question, answer=answer, user=user, value=value)
 
 
 @transaction.atomic
@@ -275,7 +266,6 @@ def same_problem_toggle(*, user, question: Question) -> bool:
             same_problem_count=F("same_problem_count") + 1
         )
         active = True
-    _send(signals.same_problem_changed, SameProblem, question=question, user=user, active=active)
     return active
 
 
@@ -375,7 +365,6 @@ def post_edit(
         _faq_needs_review(
             FaqPromotion.objects.filter(Q(answer=post) | Q(question__accepted_answer=post))
         )
-    _send(signals.post_edited, type(post), post=post, by=by, revision=revision)
     return revision
 
 
@@ -430,7 +419,6 @@ def flag_create(*, post: Post, reporter, reason: str, text: str = "") -> Flag:
         existing.save(update_fields=["reason", "text"])
         return existing
     flag = Flag.objects.create(reporter=reporter, reason=reason, text=text, **_post_filter(post))
-    _send(signals.post_flagged, Flag, flag=flag)
     return flag
 
 
@@ -638,7 +626,6 @@ def faq_promote(*, question: Question, answer: Answer, by) -> FaqPromotion:
         defaults={"answer": answer, "promoted_by": by, **_faq_version(question, answer)},
     )
     _log(by=by, kind=ModerationKind.FAQ, question=question, answer=answer)
-    _send(signals.faq_promoted, FaqPromotion, promotion=promotion)
     return promotion
 
 
@@ -686,9 +673,7 @@ def faq_withdraw(*, question: Question, by, reason: str = "") -> None:
 
 @transaction.atomic
 def question_follow(*, user, question: Question) -> QuestionFollow:
-    follow, created = QuestionFollow.objects.get_or_create(user=user, question=question)
-    if created:
-        _send(signals.question_followed, Question, question=question, user=user)
+    follow, _created = QuestionFollow.objects.get_or_create(user=user, question=question)
     return follow
 
 
@@ -699,9 +684,7 @@ def question_unfollow(*, user, question: Question) -> None:
 
 @transaction.atomic
 def topic_follow(*, user, topic: Topic) -> TopicFollow:
-    follow, created = TopicFollow.objects.get_or_create(user=user, topic=topic)
-    if created:
-        _send(signals.topic_followed, Topic, topic=topic, user=user)
+    follow, _created = TopicFollow.objects.get_or_create(user=user, topic=topic)
     return follow
 
 
