@@ -47,8 +47,10 @@ def _current_positions():
     )
 
 
-def questions_visible_to(user) -> QuerySet[Question]:
-    """Alive questions and discussions (moderators reach deleted ones by their URL)."""
+def listed_questions() -> QuerySet[Question]:
+    """Alive questions and discussions: what every list starts from, whoever the viewer (who
+    may see the Q&A at all is checked by the views; moderators reach deleted threads by their
+    URL)."""
     return Question.objects.alive()
 
 
@@ -62,7 +64,7 @@ def question_list(
     structure=None,
 ) -> QuerySet[Question]:
     """A list page: filters combine (kind, topic(s), asker's structure, state), one sort."""
-    qs = questions_visible_to(user)
+    qs = listed_questions()
     if kind:
         qs = qs.filter(kind=kind)
     for topic in topics or []:
@@ -106,7 +108,7 @@ def unanswered_in_followed_topics(user, *, limit: int = 10) -> list[Question]:
     topic_ids = TopicFollow.objects.filter(user=user).values("topic_id")
     return list(
         with_row_data(
-            questions_visible_to(user)
+            listed_questions()
             .questions()
             .unanswered()
             .open()
@@ -124,7 +126,7 @@ def addressed_to(*, person_id: int | None, structure_ids, limit: int) -> list[Qu
     `qa_question_to_structure`), merged here: an `OR` of the two columns, or a join to the
     person's account, makes the database walk every question by date instead.
     """
-    alive = questions_visible_to(None)
+    alive = listed_questions()
     sides = []
     if person_id is not None:
         sides.append(alive.filter(addressed_to_person_id=person_id))

@@ -93,7 +93,7 @@ MIDDLEWARE = [
     "website.middleware.RequestBodyLimitMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "website.middleware.MembersOnlyMiddleware",
+    "website.middleware.AccountGateMiddleware",
     "website.proconnect.middleware.ProConnectLogoutMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
