@@ -36,9 +36,9 @@ def test_the_migration_graph_still_names_taxonomy_nodes():
 
 def test_no_migration_is_pending_after_the_move():
     loader = MigrationLoader(None, ignore_no_migrations=True)
-    changes = MigrationAutodetector(
-        loader.project_state(), ProjectState.from_apps(apps)
-    ).changes(graph=loader.graph)
+    changes = MigrationAutodetector(loader.project_state(), ProjectState.from_apps(apps)).changes(
+        graph=loader.graph
+    )
     assert "taxonomy" not in changes
 
 
