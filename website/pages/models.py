@@ -2,6 +2,9 @@
 
 Also the editorial workflow task (a second editor approves) and, for the "stale answers"
 feature, the link between a regulatory update and the Q&A threads it makes stale.
+
+What a page type shows is read here, next to the page model (the Wagtail idiom), or by the
+modules imported below, none of which imports this one: so no circle runs through the models.
 """
 
 import datetime
