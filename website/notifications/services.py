@@ -26,6 +26,7 @@ from website.notifications.models import (
 from website.notifications.selectors import (
     can_receive_email,
     frequencies_for,
+    preferences_for,
     reachable_users,
 )
 from website.notifications.tokens import ALL, unsubscribe_url
@@ -255,8 +256,6 @@ def preferences_set(*, user, frequencies: dict[str, str]) -> None:
 @transaction.atomic
 def unsubscribe(*, user, scope: str) -> list[str]:
     """Stop the e-mails a signed link names; returns the kinds switched to "never"."""
-    from website.notifications.selectors import preferences_for
-
     current = preferences_for(user)
     if scope == ALL:
         kinds = list(current)
