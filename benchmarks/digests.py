@@ -53,9 +53,9 @@ def generate(members: int, per_member: int):
 
     from directory.models import InterestKind, Person, TopicInterest, User
     from qa.models import Question
+    from taxonomy.models import Topic
     from website.notifications.kinds import Kind
     from website.notifications.models import EmailDelivery, Notification
-    from website.taxonomy.models import Topic
 
     now = timezone.now()
     with transaction.atomic():

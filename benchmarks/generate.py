@@ -211,7 +211,7 @@ def generate(scale: float, seed: int):  # noqa: C901 (one linear script, read to
     from directory.models import Person, Position, Structure, StructureKind, User
     from directory.text import person_key
     from qa.models import Answer, Question, QuestionKind, Vote
-    from website.taxonomy.models import Topic
+    from taxonomy.models import Topic
 
     rng = random.Random(seed)
     n_questions = int(QUESTIONS * scale)

@@ -42,7 +42,7 @@ def main(argv=None) -> int:
     )
 
     from tests.search.relevance import harness
-    from website.search import service
+    from website.search import services
     from website.search.backends import reset_backends
 
     backends = args.backend or ["whoosh", "postgres"]
@@ -63,7 +63,7 @@ def main(argv=None) -> int:
                 override_settings(SEARCH_BACKEND=name, SEARCH_INDEX_DIR=folder),
             ):
                 reset_backends()
-                service.rebuild()
+                services.rebuild()
                 scores.append(harness.evaluate(corpus, name))
                 reset_backends()
     finally:

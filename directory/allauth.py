@@ -9,6 +9,7 @@ from allauth.account.internal.flows.login import (
     record_authentication,
 )
 from allauth.mfa.base import views as mfa_views
+from django.urls import reverse
 
 from directory import services
 
@@ -22,7 +23,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_login_redirect_url(self, request):
         if request.user.is_pending:
-            return "/compte/en-attente/"
+            return reverse("pending")
         return super().get_login_redirect_url(request)
 
 

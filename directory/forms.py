@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Person, Position, PositionKind, Structure, StructureKind
-from website.taxonomy.models import Topic
+from taxonomy.models import Topic
 
 
 class SignupProfileForm(forms.Form):

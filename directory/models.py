@@ -1,6 +1,6 @@
 """The actor directory: accounts, people, structures, positions, competences and expertise.
 
-Layering: `directory` imports `website.taxonomy`, never `qa`.
+Layering: `directory` imports `taxonomy`, never `qa`.
 """
 
 from django.conf import settings

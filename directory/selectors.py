@@ -26,6 +26,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from directory import extensions
 from directory.models import (
     Person,
     Position,
@@ -365,30 +366,8 @@ def person_data_export(user: User) -> dict:
             ],
         },
         "fiche_annuaire": None,
-        # Posts, through the reverse relations of `qa`'s foreign keys (no import of `qa`).
-        "questions": [
-            {
-                "titre": question.title,
-                "texte": question.body,
-                "le": question.created_at.isoformat(),
-                "supprimee": question.deleted_at is not None,
-            }
-            for question in user.questions.order_by("created_at")
-        ],
-        "reponses": [
-            {
-                "question": answer.question.title,
-                "texte": answer.body,
-                "le": answer.created_at.isoformat(),
-            }
-            for answer in user.answers.select_related("question").order_by("created_at")
-        ],
-        "commentaires": [
-            {"texte": comment.body, "le": comment.created_at.isoformat()}
-            for comment in user.qa_comments.order_by("created_at")
-        ],
-        "votes": user.qa_votes.count(),
-        **_activity_export(user),
+        # What `qa`, the agenda and the notifications hold (`extensions.py`).
+        **extensions.account_export_parts(user),
     }
     if person is not None:
         data["fiche_annuaire"] = {
@@ -421,21 +400,18 @@ def person_data_export(user: User) -> dict:
                 }
                 for link in person.topic_links.select_related("topic")
             ],
-            "questions_adressees_a_moi": [
-                {"titre": question.title, "le": question.created_at.isoformat()}
-                for question in person.questions_addressed.all()
-            ],
             "contact_pour_competences": [
                 f"{competence.topic} — {competence.structure}"
                 for competence in person.competences_contact.select_related("topic", "structure")
             ],
+            **extensions.person_export_parts(person),
         }
     return data
 
 
 # --- Who handles… ----------------------------------------------------------------------------
 
-# The search app ranks people and structures for a subject (`website.search.service.
+# The search app ranks people and structures for a subject (`website.search.services.
 # who_handles_for`); the directory may not import it, so the search app registers it here
 # when it starts (`ready()`).
 _who_handles_source = None
@@ -482,68 +458,3 @@ def who_handles(text: str, viewer: User, *, limit: int = 5) -> list[Handler]:
         if obj is not None:
             handlers.append(Handler(kind=kind, object=obj))
     return handlers
-
-
-def _when(value) -> str | None:
-    return value.isoformat() if value else None
-
-
-def _activity_export(user: User) -> dict:
-    """What the upper layers hold about the account, through the reverse relations of their
-    foreign keys (the directory imports neither `qa` nor the notifications)."""
-    return {
-        "versions": [
-            {
-                "version": revision.number,
-                "titre": revision.title,
-                "texte": revision.body,
-                "resume": revision.summary,
-                "le": _when(revision.created_at),
-            }
-            for revision in user.qa_revisions.order_by("created_at", "pk")
-        ],
-        "sujets_suivis": [
-            follow.topic.name for follow in user.qa_topic_follows.select_related("topic")
-        ],
-        "questions_suivies": [
-            {"titre": follow.question.title, "depuis": _when(follow.created_at)}
-            for follow in user.qa_question_follows.select_related("question").filter(
-                question__deleted_at__isnull=True
-            )
-        ],
-        "signalements": [
-            {
-                "motif": flag.reason,
-                "precisions": flag.text,
-                "etat": flag.status,
-                "le": _when(flag.created_at),
-            }
-            for flag in user.qa_flags.order_by("created_at")
-        ],
-        "propositions": [
-            {
-                "titre": proposal.title,
-                "pourquoi": proposal.rationale,
-                "etat": proposal.status,
-                "le": _when(proposal.created_at),
-            }
-            for proposal in user.agenda_proposals.order_by("created_at")
-        ],
-        "soutiens": [
-            {"proposition": support.proposal.title, "le": _when(support.created_at)}
-            for support in user.agenda_supports.select_related("proposal").order_by("created_at")
-        ],
-        "notifications": [
-            {
-                "type": notification.kind,
-                "titre": notification.shown_title,
-                "extrait": notification.excerpt,
-                "auteur": notification.actor_name,
-                "lien": notification.url,
-                "le": _when(notification.created_at),
-                "lue_le": _when(notification.read_at),
-            }
-            for notification in user.notifications.order_by("created_at", "pk")
-        ],
-        "preferences_e_mail": dict(user.notification_preferences.values_list("kind", "frequency")),
-    }

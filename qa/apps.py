@@ -7,8 +7,18 @@ class QaConfig(AppConfig):
     verbose_name = _("Questions et discussions")
 
     def ready(self):
+        from django.urls import reverse
+
+        from directory import extensions
         from directory.signals import account_erasing
+        from qa import exports
         from qa.services import author_context_erase
+
+        extensions.use_ask_person_url(
+            lambda person: f"{reverse('qa:question_ask')}?destinataire={person.pk}"
+        )
+        extensions.register_account_export("qa", exports.account_export)
+        extensions.register_person_export("qa", exports.person_export)
 
         account_erasing.connect(
             lambda sender, user, **kwargs: author_context_erase(user=user),

@@ -19,7 +19,7 @@ from qa.models import (
     FlagReason,
     QuestionKind,
 )
-from website.taxonomy.models import Topic
+from taxonomy.models import Topic
 
 PERSON_QUERY_MAX_LENGTH = 100
 MARKDOWN_HELP = _(

@@ -1,6 +1,6 @@
 """Questions, discussions, answers, comments, votes, revisions and moderation.
 
-Layering: `qa` imports `directory` and `website.taxonomy`, never `website.pages`, `search` or
+Layering: `qa` imports `directory` and `taxonomy`, never `website.pages`, `search` or
 `notifications`; those learn about events through the signals of `qa/signals.py`.
 
 Writes go through `qa/services.py` (counters change with `F()` expressions there); reads that

@@ -28,7 +28,7 @@ from qa.models import (
     TopicFollow,
     Vote,
 )
-from website.taxonomy.models import Topic
+from taxonomy.models import Topic
 
 SORTS = {
     # URL value: (label key, ordering)
@@ -40,8 +40,10 @@ SORTS = {
 FILTERS = ("sans-reponse", "non-resolue", "validee")
 
 
-def questions_visible_to(user) -> QuerySet[Question]:
-    """Alive questions and discussions (moderators reach deleted ones by their URL)."""
+def listed_questions() -> QuerySet[Question]:
+    """Alive questions and discussions: what every list starts from, whoever the viewer (who
+    may see the Q&A at all is checked by the views; moderators reach deleted threads by their
+    URL)."""
     return Question.objects.alive()
 
 
@@ -55,7 +57,7 @@ def question_list(
     structure=None,
 ) -> QuerySet[Question]:
     """A list page: filters combine (kind, topic(s), asker's structure, state), one sort."""
-    qs = questions_visible_to(user)
+    qs = listed_questions()
     if kind:
         qs = qs.filter(kind=kind)
     for topic in topics or []:
@@ -99,7 +101,7 @@ def addressed_to(*, person_id: int | None, structure_ids, limit: int) -> list[Qu
     `qa_question_to_structure`), merged here: an `OR` of the two columns, or a join to the
     person's account, makes the database walk every question by date instead.
     """
-    alive = questions_visible_to(None)
+    alive = listed_questions()
     sides = []
     if person_id is not None:
         sides.append(alive.filter(addressed_to_person_id=person_id))
@@ -237,7 +239,7 @@ def _attach_people(question, answers):
 
 # --- Similar questions ---------------------------------------------------------------------
 
-# The search layer ranks similar questions (`website.search.service.similar_questions_for`);
+# The search layer ranks similar questions (`website.search.services.similar_questions_for`);
 # `qa` may not import it, so the search app registers it here when it starts (`ready()`).
 _similar_questions_source = None
 

@@ -38,7 +38,7 @@ from qa.models import (
     TopicFollow,
     Vote,
 )
-from website.taxonomy.models import Topic
+from taxonomy.models import Topic
 
 Post = Question | Answer | Comment
 
@@ -88,6 +88,9 @@ def _log(*, by, kind, question, reason="", answer=None, comment=None, other_ques
 
 
 def _visibility_changed(question: Question):
+    """For changes the search does not see as a save of the question or of an answer (merges,
+    answers moved, columns updated in bulk). A creation or an edit saves the post, which the
+    search already re-indexes: sending this too would index the thread twice."""
     _send(signals.question_visibility_changed, Question, question=question)
 
 
@@ -140,7 +143,6 @@ def question_create(
     _first_revision(question, author=author, title=title)
     QuestionFollow.objects.get_or_create(user=author, question=question)
     _send(signals.question_created, Question, question=question)
-    _visibility_changed(question)
     return question
 
 
@@ -163,7 +165,6 @@ def answer_create(*, question: Question, author, body: str) -> Answer:
     _first_revision(answer, author=author)
     QuestionFollow.objects.get_or_create(user=author, question=question)
     _send(signals.answer_created, Answer, answer=answer)
-    _visibility_changed(question)
     return answer
 
 
@@ -209,13 +210,11 @@ def vote_cast(*, user, post: Question | Answer, value: int) -> Vote:
             vote = Vote.objects.select_for_update().get(user=user, **target)
         else:
             model.objects.filter(pk=post.pk).update(score=F("score") + value)
-            _send_vote(post, user, value)
             return vote
     if vote.value != value:
         model.objects.filter(pk=post.pk).update(score=F("score") + (value - vote.value))
         vote.value = value
         vote.save(update_fields=["value"])
-        _send_vote(post, user, value)
     return vote
 
 
@@ -245,13 +244,6 @@ def vote_withdraw(*, user, post: Question | Answer) -> None:
     deleted, _ = Vote.objects.filter(pk=vote.pk).delete()
     if deleted:
         type(post).objects.filter(pk=post.pk).update(score=F("score") - vote.value)
-        _send_vote(post, user, 0)
-
-
-def _send_vote(post, user, value):
-    question = post if isinstance(post, Question) else post.question
-    answer = post if isinstance(post, Answer) else None
-    _send(signals.vote_changed, Vote, question=question, answer=answer, user=user, value=value)
 
 
 @transaction.atomic
@@ -273,7 +265,6 @@ def same_problem_toggle(*, user, question: Question) -> bool:
             same_problem_count=F("same_problem_count") + 1
         )
         active = True
-    _send(signals.same_problem_changed, SameProblem, question=question, user=user, active=active)
     return active
 
 
@@ -373,9 +364,6 @@ def post_edit(
         _faq_needs_review(
             FaqPromotion.objects.filter(Q(answer=post) | Q(question__accepted_answer=post))
         )
-    _send(signals.post_edited, type(post), post=post, by=by, revision=revision)
-    if isinstance(post, Question | Answer):
-        _visibility_changed(post.thread)
     return revision
 
 
@@ -429,11 +417,9 @@ def flag_create(*, post: Post, reporter, reason: str, text: str = "") -> Flag:
         existing.reason, existing.text = reason, text
         existing.save(update_fields=["reason", "text"])
         return existing
-    flag = Flag.objects.create(
+    return Flag.objects.create(
         reporter=reporter, reason=reason, text=text, **{post.post_kind: post}
     )
-    _send(signals.post_flagged, Flag, flag=flag)
-    return flag
 
 
 @transaction.atomic
@@ -640,7 +626,6 @@ def faq_promote(*, question: Question, answer: Answer, by) -> FaqPromotion:
         defaults={"answer": answer, "promoted_by": by, **_faq_version(question, answer)},
     )
     _log(by=by, kind=ModerationKind.FAQ, question=question, answer=answer)
-    _send(signals.faq_promoted, FaqPromotion, promotion=promotion)
     return promotion
 
 
@@ -688,9 +673,7 @@ def faq_withdraw(*, question: Question, by, reason: str = "") -> None:
 
 @transaction.atomic
 def question_follow(*, user, question: Question) -> QuestionFollow:
-    follow, created = QuestionFollow.objects.get_or_create(user=user, question=question)
-    if created:
-        _send(signals.question_followed, Question, question=question, user=user)
+    follow, _created = QuestionFollow.objects.get_or_create(user=user, question=question)
     return follow
 
 
@@ -701,9 +684,7 @@ def question_unfollow(*, user, question: Question) -> None:
 
 @transaction.atomic
 def topic_follow(*, user, topic: Topic) -> TopicFollow:
-    follow, created = TopicFollow.objects.get_or_create(user=user, topic=topic)
-    if created:
-        _send(signals.topic_followed, Topic, topic=topic, user=user)
+    follow, _created = TopicFollow.objects.get_or_create(user=user, topic=topic)
     return follow
 
 

@@ -20,23 +20,9 @@ comment_created = Signal()
 answer_accepted = Signal()
 # kwargs: answer, by (the expert)
 answer_validated = Signal()
-# kwargs: post (Question, Answer or Comment), by, revision
-post_edited = Signal()
 # kwargs: post (Question, Answer or Comment) a moderator soft-deleted; sent in the transaction
 post_deleted = Signal()
 # kwargs: action (ModerationAction)
 moderation_action = Signal()
-# kwargs: question, user
-question_followed = Signal()
-# kwargs: topic, user
-topic_followed = Signal()
 # kwargs: question (the post is visible again or was hidden: search must re-index or drop it)
 question_visibility_changed = Signal()
-# kwargs: flag
-post_flagged = Signal()
-# kwargs: promotion (FaqPromotion)
-faq_promoted = Signal()
-# kwargs: question, answer (or None), user, value (+1, -1 or 0 when withdrawn)
-vote_changed = Signal()
-# kwargs: question, user, active (True when added, False when withdrawn)
-same_problem_changed = Signal()

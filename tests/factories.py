@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from directory.models import Person, Position, PositionKind, Structure, StructureKind, User
-from website.taxonomy.models import Topic
+from taxonomy.models import Topic
 
 TEST_PASSWORD = "motdepasse-de-test-42"
 

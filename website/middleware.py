@@ -25,7 +25,7 @@ def has_totp(user) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
-class MembersOnlyMiddleware:
+class AccountGateMiddleware:
     """The account gate, before any view runs.
 
     - A pending account (not yet approved by a moderator) sees only the waiting page.

@@ -7,6 +7,7 @@ with DJANGO_DEBUG off, SECRET_KEY must be set and the security headers are on.
 from pathlib import Path
 
 import environ
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from website.csp import content_security_policy
@@ -35,7 +36,7 @@ PUBLIC_READ = env.bool("PUBLIC_READ", default=False)
 
 INSTALLED_APPS = [
     "website",
-    "website.taxonomy",
+    "taxonomy",
     "directory",
     "qa",
     "qa.agenda",
@@ -93,12 +94,16 @@ MIDDLEWARE = [
     "website.middleware.RequestBodyLimitMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "website.middleware.MembersOnlyMiddleware",
+    "website.middleware.AccountGateMiddleware",
     "website.proconnect.middleware.ProConnectLogoutMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
 ROOT_URLCONF = "website.urls"
+# A topic's page is the Q&A's (`/sujets/<slug>/`); the taxonomy, the bottom layer, does not know it.
+ABSOLUTE_URL_OVERRIDES = {
+    "taxonomy.topic": lambda topic: reverse("qa:topic_detail", kwargs={"slug": topic.slug}),
+}
 WSGI_APPLICATION = "website.wsgi.application"
 
 TEMPLATES = [

@@ -7,3 +7,9 @@ class AgendaConfig(AppConfig):
     label = "agenda"
     verbose_name = _("Ordre du jour")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from directory import extensions
+        from qa.agenda import exports
+
+        extensions.register_account_export("agenda", exports.account_export)

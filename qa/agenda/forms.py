@@ -12,7 +12,7 @@ from qa.agenda.models import (
     MeetingKind,
 )
 from qa.forms import CleanCharField
-from website.taxonomy.models import Topic
+from taxonomy.models import Topic
 
 WEB_URL = URLValidator(
     schemes=["http", "https"], message=_("Saisissez une adresse web (https://…).")

@@ -185,9 +185,4 @@ def proposal_mark_discussed(*, proposal: Proposal, minutes_url: str, by) -> Prop
         discussed_at=timezone.now(),
         minutes_url=minutes_url,
     )
-    transaction.on_commit(
-        lambda: signals.proposal_discussed.send(
-            sender=Proposal, proposal=proposal, meeting=proposal.meeting, minutes_url=minutes_url
-        )
-    )
     return proposal

@@ -2,11 +2,8 @@
 
 - `proposal_scheduled(sender=Proposal, proposal=Proposal, meeting=Meeting, scheduled_by=User)`:
   a moderator put a proposal on a meeting's agenda (also sent when moved to another meeting).
-- `proposal_discussed(sender=Proposal, proposal=Proposal, meeting=Meeting, minutes_url=str)`:
-  the proposal was debated; the minutes are at `minutes_url`.
 """
 
 from django.dispatch import Signal
 
 proposal_scheduled = Signal()
-proposal_discussed = Signal()

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from directory.access import gate
 from qa import permissions, services
 from qa.views.access import _load_question, _thread_url
-from website.taxonomy.models import Topic
+from taxonomy.models import Topic
 
 
 @require_POST

@@ -23,7 +23,7 @@ from qa.views.access import (
     _too_many,
 )
 from qa.views.threads import _render_thread
-from website.taxonomy.models import Topic
+from taxonomy.models import Topic
 
 
 @gate(permissions.check_ask)

@@ -14,7 +14,7 @@ from directory.roles import is_member, is_moderator
 from qa import forms, permissions, selectors
 from qa.models import Question, QuestionKind
 from qa.views.access import PAGE_SIZE, _get_post, _load_question
-from website.taxonomy.models import Topic
+from taxonomy.models import Topic
 
 
 def _list(request, *, kind):

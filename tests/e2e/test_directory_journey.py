@@ -9,9 +9,9 @@ import pytest
 
 from directory import demo as directory_demo
 from directory.models import Person, User
+from taxonomy import demo as taxonomy_demo
 from tests.e2e.conftest import assert_role_groups_migrated, login
 from tests.factories import TEST_PASSWORD
-from website.taxonomy import demo as taxonomy_demo
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

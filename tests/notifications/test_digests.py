@@ -11,18 +11,21 @@ from website.notifications.digests import send_digests
 from website.notifications.kinds import Frequency, Kind
 from website.notifications.models import DeliveryKind, EmailDelivery, Notification
 from website.notifications.services import Audience, notify, preferences_set
+from website.notifications.tasks import queue_immediate_emails
 
 pytestmark = pytest.mark.django_db
 
 
 def _event(user, *, key, kind=Kind.QUESTION_IN_TOPIC, topic=None, title="Une question"):
-    return notify(
+    created = notify(
         event_key=key,
         audiences=[Audience(kind, [user.pk])],
         title=title,
         url=f"/questions/{key}/",
         topic=topic,
     )
+    queue_immediate_emails(created)  # what the fan-out task does after `notify`
+    return created
 
 
 def test_the_daily_digest_groups_new_questions_by_topic(member, make_topic, committed, mailoutbox):

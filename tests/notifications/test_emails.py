@@ -13,12 +13,13 @@ from website.notifications.emails import deliver, safe_header
 from website.notifications.kinds import Kind
 from website.notifications.models import DeliveryStatus, EmailDelivery, Notification
 from website.notifications.services import Audience, notify
+from website.notifications.tasks import queue_immediate_emails
 
 pytestmark = pytest.mark.django_db
 
 
 def _notify(user, *, title="Groupement de commandes pour le sel", actor=None, key="event:1"):
-    return notify(
+    created = notify(
         event_key=key,
         audiences=[Audience(Kind.ANSWER, [user.pk])],
         actor=actor,
@@ -26,6 +27,8 @@ def _notify(user, *, title="Groupement de commandes pour le sel", actor=None, ke
         excerpt="Nous avons lancé un groupement avec trois communes.",
         url="/questions/7/groupement/#reponse-9",
     )
+    queue_immediate_emails(created)  # what the fan-out task does after `notify`
+    return created
 
 
 def test_a_notification_email_has_french_text_and_html_and_the_exact_link(

@@ -6,12 +6,13 @@ from django.utils import timezone
 from website.notifications.kinds import Frequency, Kind
 from website.notifications.models import DeliveryStatus, EmailDelivery, Notification
 from website.notifications.services import Audience, notify, preferences_set
+from website.notifications.tasks import queue_immediate_emails
 
 pytestmark = pytest.mark.django_db
 
 
 def _notify(audiences, *, actor=None, event_key="test:1", **extra):
-    return notify(
+    created = notify(
         event_key=event_key,
         audiences=audiences,
         actor=actor,
@@ -19,6 +20,8 @@ def _notify(audiences, *, actor=None, event_key="test:1", **extra):
         url="/questions/1/groupement/",
         **extra,
     )
+    queue_immediate_emails(created)  # what the fan-out task does after `notify`
+    return created
 
 
 def test_the_actor_is_never_notified_of_their_own_action(member, make_user, committed):

@@ -5,7 +5,7 @@ import pytest
 from directory import demo as directory_demo
 from qa import demo as qa_demo
 from qa.models import Answer, FaqPromotion, Question
-from website.taxonomy import demo as taxonomy_demo
+from taxonomy import demo as taxonomy_demo
 
 pytestmark = pytest.mark.django_db
 

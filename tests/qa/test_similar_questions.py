@@ -26,6 +26,6 @@ def test_the_no_javascript_preview_asks_the_injected_search_ranking(
 
 
 def test_the_search_app_registers_its_ranking_at_start_up():
-    from website.search import service
+    from website.search import services
 
-    assert selectors._similar_questions_source is service.similar_questions_for
+    assert selectors._similar_questions_source is services.similar_questions_for

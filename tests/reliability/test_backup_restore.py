@@ -31,7 +31,7 @@ from qa.models import Answer, Question, Vote
 from tests.factories import TEST_PASSWORD
 from website.management.commands.backup import row_counts
 from website.pages.models import ContentPage
-from website.search import service as search_service
+from website.search import services as search_service
 from website.search.backends import reset_backends
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 
 from qa import services as qa_services
-from website.search import service
+from website.search import services
 from website.search.backends import get_backend, reset_backends
 from website.search.documents import uid_of
 
@@ -17,7 +17,7 @@ def search_backend(request, settings, tmp_path, db):
     settings.SEARCH_BACKEND = request.param
     settings.SEARCH_INDEX_DIR = str(tmp_path / "search")
     reset_backends()
-    service.rebuild()
+    services.rebuild()
     yield get_backend()
     reset_backends()
 
@@ -27,7 +27,7 @@ def whoosh_backend(settings, tmp_path, db):
     settings.SEARCH_BACKEND = "whoosh"
     settings.SEARCH_INDEX_DIR = str(tmp_path / "search")
     reset_backends()
-    service.rebuild()
+    services.rebuild()
     yield get_backend()
     reset_backends()
 
@@ -37,14 +37,14 @@ def index():
     """`index(*objects)` puts objects in the index as the task worker would."""
 
     def put(*objects):
-        service.sync([uid_of(o) for o in objects])
+        services.sync([uid_of(o) for o in objects])
 
     return put
 
 
 @pytest.fixture
 def ask(member, make_topic):
-    """`ask(title, body, topics=[...], author=...)` posts a question through the Q&A service."""
+    """`ask(title, body, topics=[...], author=...)` posts a question through the Q&A services."""
 
     def create(title, body="Merci pour vos retours d'expérience sur ce point.", **kwargs):
         kwargs.setdefault("author", member)

@@ -12,7 +12,7 @@ the directory entry says.
 
 import pytest
 
-from website.search import service
+from website.search import services
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +89,7 @@ def test_the_preview_suggests_nothing_the_asker_may_not_see(threads, client, mem
 
     # A deleted thread stays in the index for moderators only.
     post_delete(post=threads["salt"], by=moderator, reason="Doublon")
-    service.sync([f"question:{threads['salt'].pk}"])
+    services.sync([f"question:{threads['salt'].pk}"])
     client.force_login(member)
     html = client.post(
         "/questions/poser/", {"title": PARAPHRASE, "body": "Texte", "preview": "1"}
@@ -99,7 +99,7 @@ def test_the_preview_suggests_nothing_the_asker_may_not_see(threads, client, mem
 
 def test_a_regulatory_update_suggests_the_threads_its_text_is_about(threads, editor):
     from website.pages.models import RegulatoryUpdatePage
-    from website.pages.selectors import suggested_questions_for
+    from website.pages.suggestions import suggested_questions_for
 
     update = RegulatoryUpdatePage(title="Service instructeur des permis de construire")
     suggestions = suggested_questions_for(update, user=editor)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from website.search import service
+from website.search import services
 from website.search.documents import principals_for
 from website.search.results import SearchRequest
 
@@ -183,12 +183,12 @@ def test_did_you_mean_stays_quiet_when_the_words_exist(corpus, search_backend, m
 
 
 def test_similar_questions_rank_the_closest_title_first(corpus, search_backend, member):
-    hits = service.similar_for(member, "Comment mutualiser nos marchés publics ?")
+    hits = services.similar_for(member, "Comment mutualiser nos marchés publics ?")
     assert hits[0].title == "Mutualiser les marchés publics des communes"
 
 
 def test_similar_questions_wait_for_three_words(corpus, search_backend, member):
-    assert service.similar_for(member, "mutualiser marchés") == []
+    assert services.similar_for(member, "mutualiser marchés") == []
 
 
 def test_people_are_found_by_name_with_or_without_accents(

@@ -7,7 +7,7 @@ import signal
 import pytest
 from django.core.management import CommandError, call_command
 
-from website.search import service
+from website.search import services
 from website.search.backends import get_backend, reset_backends
 from website.search.documents import build_many, principals_for
 from website.search.results import SearchDocument, SearchRequest
@@ -57,7 +57,7 @@ def test_rebuild_switches_to_a_new_folder_while_the_old_one_keeps_answering(
     index(ask("Ramassage des encombrants"))
     old_path = whoosh_backend.current_path()
     assert found(whoosh_backend, member, "encombrants")
-    count = service.rebuild()
+    count = services.rebuild()
     assert count >= 1
     new_path = whoosh_backend.current_path()
     assert new_path != old_path
@@ -73,7 +73,7 @@ def test_updates_made_during_a_rebuild_reach_the_new_index(whoosh_backend, ask, 
         # The rebuild has read the database; meanwhile the task worker indexes a question.
         yield from []
         calls.append(True)
-        service.sync([f"question:{late.pk}"])
+        services.sync([f"question:{late.pk}"])
 
     whoosh_backend.rebuild(
         documents_then_a_late_update(),
@@ -182,14 +182,14 @@ def test_a_deleted_index_folder_is_reported_and_rebuilt_by_repair(
 def test_a_corrupt_index_keeps_the_site_up_and_says_search_is_being_rebuilt(
     whoosh_backend, member, client, monkeypatch
 ):
-    from website.search import service as search_service
+    from website.search import tasks as search_tasks
 
     path = whoosh_backend.current_path()
     for name in os.listdir(path):
         if name.endswith(".toc"):
             os.remove(os.path.join(path, name))
     whoosh_backend.close()
-    monkeypatch.setattr(search_service, "request_rebuild", lambda: None)
+    monkeypatch.setattr(search_tasks, "request_rebuild", lambda: None)
     client.force_login(member)
     response = client.get("/recherche/", {"q": "voirie"})
     assert response.status_code == 200

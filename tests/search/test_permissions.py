@@ -2,7 +2,7 @@
 
 import pytest
 
-from website.search import service
+from website.search import services
 from website.search.documents import principals_for
 from website.search.results import SearchRequest
 
@@ -109,9 +109,9 @@ def test_a_pending_account_holds_no_member_principal(pending_user):
 def test_similar_questions_never_show_what_the_asker_cannot_see(
     mixed, search_backend, visitor, member
 ):
-    assert service.similar_for(visitor, "compostage collectif en lotissement") == []
+    assert services.similar_for(visitor, "compostage collectif en lotissement") == []
     assert [
-        h.title for h in service.similar_for(member, "compostage collectif en lotissement")
+        h.title for h in services.similar_for(member, "compostage collectif en lotissement")
     ] == ["Compostage collectif en lotissement"]
 
 

@@ -18,13 +18,13 @@ pytestmark = [
 
 @pytest.fixture
 def backend(settings, tmp_path):
-    from website.search import service
+    from website.search import services
     from website.search.backends import get_backend, reset_backends
 
     settings.SEARCH_BACKEND = "postgres"
     settings.SEARCH_INDEX_DIR = str(tmp_path / "search")
     reset_backends()
-    service.rebuild()
+    services.rebuild()
     yield get_backend()
     reset_backends()
 

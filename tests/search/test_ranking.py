@@ -6,7 +6,7 @@ tests/search/relevance/ and is not used to tune the ranking)."""
 import pytest
 
 from qa import services as qa_services
-from website.search import service
+from website.search import services
 from website.search.documents import principals_for
 from website.search.results import SearchRequest
 
@@ -161,12 +161,12 @@ def test_did_you_mean_ignores_words_the_member_may_not_see(
 def test_the_corrected_query_runs_at_once_when_nothing_holds_every_word(
     threads, search_backend, member
 ):
-    outcome = service.search_for(member, "horiares déchèterie")
+    outcome = services.search_for(member, "horiares déchèterie")
     assert outcome.corrected_from == "horiares déchèterie"
     assert outcome.query == "horaires déchèterie"
     assert ranked(outcome.results)[0] == "Horaires d'ouverture de la déchèterie"
     assert outcome.results.all_words is True
-    forced = service.search_for(member, "horiares déchèterie", force=True)
+    forced = services.search_for(member, "horiares déchèterie", force=True)
     assert forced.corrected_from == ""
     assert forced.query == "horiares déchèterie"
     assert forced.partial is True

@@ -153,7 +153,7 @@ def test_a_person_is_found_by_recognised_expertise_not_by_a_pending_request(
     """Security review, finding 4: an expertise request still waiting for a moderator does not
     make a person findable under that topic, in a rebuild or in a single update."""
     from directory.models import InterestKind, TopicInterest
-    from website.search import service
+    from website.search import services
 
     person = make_person(first_name="Jeanne", last_name="Sarrazin")
     TopicInterest.objects.create(
@@ -168,10 +168,52 @@ def test_a_person_is_found_by_recognised_expertise_not_by_a_pending_request(
         kind=InterestKind.EXPERTISE,
         is_confirmed=True,
     )
-    service.rebuild()
+    services.rebuild()
     assert titles(search_backend, member, "assainissement") == {"Jeanne Sarrazin"}
     assert titles(search_backend, member, "déneigement") == set()
 
     TopicInterest.objects.filter(person=person, is_confirmed=False).update(is_confirmed=True)
     index(person)
     assert titles(search_backend, member, "déneigement") == {"Jeanne Sarrazin"}
+
+
+@pytest.fixture
+def index_writes(monkeypatch):
+    """The batches of uids the search tasks write, in order (`writes_of(uid)` counts one)."""
+    from website.search import services as search_services
+
+    batches = []
+    sync = search_services.sync
+
+    def counting_sync(uids):
+        batches.append(sorted(uids))
+        return sync(uids)
+
+    monkeypatch.setattr(search_services, "sync", counting_sync)
+    return batches
+
+
+def test_a_new_question_and_a_new_answer_are_indexed_once(
+    search_backend, ask, member, make_user, index_writes, django_capture_on_commit_callbacks
+):
+    answerer = make_user()
+    with django_capture_on_commit_callbacks(execute=True):
+        question = ask("Déneigement des voies communales")
+    uid = f"question:{question.pk}"
+    assert [batch.count(uid) for batch in index_writes] == [1]
+    index_writes.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        qa_services.answer_create(question=question, author=answerer, body="Par convention.")
+    assert [batch.count(uid) for batch in index_writes] == [1]
+
+
+def test_an_edit_is_indexed_once(
+    search_backend, ask, member, index_writes, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        question = ask("Déneigement des trottoirs")
+    index_writes.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        qa_services.post_edit(post=question, by=question.author, body="Qui déneige le trottoir ?")
+    uid = f"question:{question.pk}"
+    assert [batch.count(uid) for batch in index_writes] == [1]

@@ -145,13 +145,13 @@ def test_login_and_password_reset_echo_what_was_typed_safely(client):
 
 @pytest.fixture
 def fresh_index(settings, tmp_path):
-    from website.search import service
+    from website.search import services
     from website.search.backends import reset_backends
 
     settings.SEARCH_INDEX_DIR = str(tmp_path / "recherche")
     reset_backends()
-    service.rebuild()
-    yield service
+    services.rebuild()
+    yield services
     reset_backends()
 
 

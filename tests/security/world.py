@@ -46,6 +46,7 @@ from qa import services as qa_services
 from qa.agenda import services as agenda_services
 from qa.agenda.models import Meeting, Proposal
 from qa.models import Answer, Comment, Flag, Question
+from taxonomy.models import Topic
 from tests import factories
 from website.notifications import services as notification_services
 from website.notifications.models import Notification
@@ -62,7 +63,6 @@ from website.pages.models import (
     ResourceIndexPage,
     ResourcePage,
 )
-from website.taxonomy.models import Topic
 
 ROLES = ("visitor", "pending", "member", "expert", "moderator", "editor")
 PRIVATE_COLLECTION = "Documents réservés aux membres"

@@ -8,6 +8,10 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
-        from website.notifications import receivers
+        from directory import extensions
+        from website.notifications import exports, receivers, services
+        from website.pages import feed_tokens
 
+        extensions.register_account_export("notifications", exports.account_export)
         receivers.connect()
+        feed_tokens.use_feed_tokens(reader=services.feed_reader, token_for=services.feed_token_for)

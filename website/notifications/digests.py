@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from website.notifications import emails
+from website.notifications import emails, tasks
 from website.notifications.expertise import unanswered_in_expertise
 from website.notifications.kinds import DEFAULT_FREQUENCY, DIGEST_FREQUENCIES, Frequency, Kind
 from website.notifications.models import (
@@ -167,8 +167,6 @@ def send_digests(*, frequency: str, now: datetime | None = None) -> DigestRun:
 def _create_digest(
     content: DigestContent, *, frequency: str, key: str, now
 ) -> EmailDelivery | None:
-    from website.notifications.tasks import enqueue_email
-
     user = content.user
     unsubscribe = unsubscribe_url(user_id=user.pk, scope=f"digest:{frequency}")
     subject = (
@@ -206,7 +204,7 @@ def _create_digest(
             Notification.objects.filter(
                 pk__in=[n.pk for n in content.notifications], digest_delivery__isnull=True
             ).update(digest_delivery=delivery)
-            transaction.on_commit(lambda: enqueue_email(delivery.pk))
+            transaction.on_commit(lambda: tasks.enqueue_email(delivery.pk))
     except IntegrityError:
         # Another run created this period's digest between our check and now.
         return None

@@ -26,6 +26,7 @@ from website.notifications.models import (
 from website.notifications.selectors import (
     can_receive_email,
     frequencies_for,
+    preferences_for,
     reachable_users,
 )
 from website.notifications.tokens import ALL, unsubscribe_url
@@ -58,7 +59,10 @@ def notify(
     target: Model | None = None,
     now: datetime | None = None,
 ) -> list[Notification]:
-    """Create the notifications of one event and queue the immediate e-mails.
+    """Create the notifications of one event, with the outbox rows of the immediate e-mails.
+
+    The returned notifications carry their outbox row (`email_delivery`); the fan-out task
+    queues those sends (`tasks.queue_immediate_emails`).
 
     Never the actor; only reachable accounts (active, approved); one notification per member
     and event (a member in several audiences gets the first, most specific kind). Running it
@@ -116,7 +120,11 @@ def notify(
 
 
 def schedule_immediate_emails(*, notifications: Sequence[Notification]) -> list[EmailDelivery]:
-    """Outbox rows for the notifications whose recipients want this kind at once."""
+    """Outbox rows for the notifications whose recipients want this kind at once.
+
+    Each row is attached to its notification (`notification.email_delivery`); the caller queues
+    the sends (`tasks.queue_immediate_emails`), so this module never imports the tasks.
+    """
     deliveries = []
     by_kind: dict[str, list[Notification]] = {}
     for notification in notifications:
@@ -129,11 +137,6 @@ def schedule_immediate_emails(*, notifications: Sequence[Notification]) -> list[
             if not can_receive_email(notification.recipient):
                 continue
             deliveries.append(_immediate_delivery(notification))
-    if deliveries:
-        from website.notifications.tasks import enqueue_email
-
-        ids = [delivery.pk for delivery in deliveries]
-        transaction.on_commit(lambda: [enqueue_email(delivery_id) for delivery_id in ids])
     return deliveries
 
 
@@ -253,8 +256,6 @@ def preferences_set(*, user, frequencies: dict[str, str]) -> None:
 @transaction.atomic
 def unsubscribe(*, user, scope: str) -> list[str]:
     """Stop the e-mails a signed link names; returns the kinds switched to "never"."""
-    from website.notifications.selectors import preferences_for
-
     current = preferences_for(user)
     if scope == ALL:
         kinds = list(current)

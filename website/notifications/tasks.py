@@ -5,20 +5,32 @@ backend queues them for `manage.py db_worker` (see docs/notifications.md).
 """
 
 import logging
+from collections.abc import Iterable
 
+from django.db import transaction
 from django_tasks import task
 
 from website.notifications import emails
+from website.notifications.events import handle
+from website.notifications.models import Notification
 
 logger = logging.getLogger(__name__)
 
 
 @task(queue_name="default")
 def fan_out(event: str, payload: dict) -> int:
-    """Compute who hears about an event and create their notifications (and e-mails)."""
-    from website.notifications.events import handle
+    """Compute who hears about an event, create their notifications and queue their e-mails."""
+    created = handle(event, payload)
+    queue_immediate_emails(created)
+    return len(created)
 
-    return len(handle(event, payload))
+
+def queue_immediate_emails(notifications: Iterable[Notification]) -> None:
+    """Queue, once the transaction commits, the e-mails `services.notify` attached to these
+    notifications (recipients who want this kind at once)."""
+    ids = [n.email_delivery_id for n in notifications if n.email_delivery_id is not None]
+    if ids:
+        transaction.on_commit(lambda: [enqueue_email(delivery_id) for delivery_id in ids])
 
 
 @task(queue_name="email")

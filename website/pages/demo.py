@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from wagtail.documents import get_document_model
 from wagtail.models import Collection, Page
 
+from taxonomy.models import Topic
 from website.pages.models import (
     AffectedQuestion,
     Audience,
@@ -25,7 +26,6 @@ from website.pages.models import (
     ResourceIndexPage,
     ResourcePage,
 )
-from website.taxonomy.models import Topic
 
 REVIEWED = datetime.date(2026, 11, 29)
 PRIVATE_COLLECTION = "Documents réservés aux membres"

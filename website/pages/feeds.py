@@ -18,11 +18,11 @@ from django.utils.html import escape, strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from taxonomy.models import Topic
 from website.feedgenerator import XmlSafeAtom1Feed
-from website.notifications import services as notification_services
+from website.pages import feed_tokens
 from website.pages.models import RegulatoryUpdatePage
 from website.pages.permissions import can_read_questions_feed
-from website.taxonomy.models import Topic
 
 FEED_ITEMS = 30
 
@@ -30,7 +30,7 @@ FEED_ITEMS = 30
 def user_from_feed_token(token: str | None):
     """The member whose personal feed token this is: the notification feed's token, renewed
     from the preferences page, expired after `FEED_TOKEN_MAX_IDLE_DAYS` unused."""
-    return notification_services.feed_reader(token=token)
+    return feed_tokens.feed_reader(token)
 
 
 def _as_datetime(day: datetime.date) -> datetime.datetime:

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from taxonomy.models import Topic
+
 
 class RecheckForm(forms.Form):
     note = forms.CharField(
@@ -10,3 +12,24 @@ class RecheckForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class RegulatoryFilterForm(forms.Form):
+    """Filters of `/veille/`; an invalid value is ignored rather than an error."""
+
+    sujet = forms.ModelChoiceField(
+        label=_("Sujet"),
+        queryset=Topic.objects.active(),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("Tous les sujets"),
+    )
+    annee = forms.TypedChoiceField(label=_("Année"), coerce=int, required=False)
+    type = forms.ChoiceField(label=_("Type de texte"), required=False)
+
+    def __init__(self, *args, years=(), kinds=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["annee"].choices = [("", _("Toutes les années"))] + [
+            (year, year) for year in years
+        ]
+        self.fields["type"].choices = [("", _("Tous les types")), *kinds]

@@ -2,13 +2,20 @@
 
 Also the editorial workflow task (a second editor approves) and, for the "stale answers"
 feature, the link between a regulatory update and the Q&A threads it makes stale.
+
+What a page type shows is read here, next to the page model (the Wagtail idiom), or by the
+modules imported below, none of which imports this one: so no circle runs through the models.
 """
+
+import datetime
+from dataclasses import dataclass, field
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -16,9 +23,16 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.models import AbstractGroupApprovalTask, Orderable, Page
 from wagtail.search import index
 
+from directory.roles import is_member
+from qa.models import FaqPromotion, Question
+from taxonomy.models import Topic
+from website.pages.collections import restricted_collection_ids
+from website.pages.dashboard import home_dashboard_for
+from website.pages.forms import RegulatoryFilterForm
 from website.pages.panels import QuestionChooserWidget, SuggestedQuestionsPanel
 from website.pages.richtext import SafeRichTextField
 
+UPDATES_PER_PAGE = 20
 RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "ol", "ul", "link", "document-link", "hr"]
 
 
@@ -41,10 +55,12 @@ class HomePage(Page):
         verbose_name = _("page d'accueil")
 
     def get_context(self, request, *args, **kwargs):
-        from website.pages.selectors import home_dashboard_for
-
         context = super().get_context(request, *args, **kwargs)
-        context["dashboard"] = home_dashboard_for(request.user)
+        context["dashboard"] = home_dashboard_for(
+            request.user,
+            updates=RegulatoryUpdatePage.objects.live().public(),
+            pending_rechecks=QuestionRecheck.objects.pending(),
+        )
         return context
 
 
@@ -83,8 +99,6 @@ class FaqIndexPage(Page):
         verbose_name = _("page FAQ")
 
     def get_context(self, request, *args, **kwargs):
-        from website.pages.selectors import faq_sections
-
         context = super().get_context(request, *args, **kwargs)
         context["sections"] = faq_sections(self)
         return context
@@ -132,6 +146,92 @@ class FaqEntry(Orderable):
         return [line.strip() for line in self.sources.splitlines() if line.strip()]
 
 
+# FAQ reads: the page's entries and the promoted threads, by topic.
+
+
+@dataclass
+class FaqItem:
+    """One FAQ entry, written by an editor or promoted from a Q&A thread."""
+
+    anchor: str
+    question: str
+    answer_html: str
+    last_checked: datetime.date | None
+    topic: Topic | None
+    sources: list[str] = field(default_factory=list)
+    thread_url: str = ""
+    is_promoted: bool = False
+    recheck: "QuestionRecheck | None" = None
+
+
+def _promoted_item(promotion) -> FaqItem:
+    """The version a moderator approved (frozen title and answer), never the live thread."""
+    question = promotion.question
+    checks = [promotion.approved_at, promotion.answer.validated_at]
+    checks += [r.cleared_at for r in question.cleared_rechecks]
+    last_checked = max(d for d in checks if d is not None)
+    topics = sorted(question.topics.all(), key=lambda t: t.name)
+    return FaqItem(
+        anchor=f"question-{question.pk}",
+        question=promotion.title,
+        answer_html=promotion.answer_html,
+        last_checked=last_checked.date(),
+        topic=topics[0] if topics else None,
+        thread_url=question.get_absolute_url(),
+        is_promoted=True,
+        recheck=question.pending_rechecks[0] if question.pending_rechecks else None,
+    )
+
+
+def faq_items(page) -> list[FaqItem]:
+    entries = page.entries.select_related("topic").order_by("sort_order")
+    items = [
+        FaqItem(
+            anchor=entry.anchor,
+            question=entry.question,
+            answer_html=entry.answer,
+            last_checked=entry.last_checked,
+            topic=entry.topic,
+            sources=entry.source_lines,
+        )
+        for entry in entries
+    ]
+    promotions = (
+        FaqPromotion.objects.listed()
+        .select_related("question", "answer")
+        .prefetch_related(
+            "question__topics",
+            Prefetch(
+                "question__rechecks",
+                # The FAQ is public: it names only updates everyone may read.
+                queryset=QuestionRecheck.objects.pending()
+                .filter(update__in=RegulatoryUpdatePage.objects.public().values("pk"))
+                .select_related("update"),
+                to_attr="pending_rechecks",
+            ),
+            Prefetch(
+                "question__rechecks",
+                queryset=QuestionRecheck.objects.cleared(),
+                to_attr="cleared_rechecks",
+            ),
+        )
+        .order_by("title")
+    )
+    items += [_promoted_item(promotion) for promotion in promotions]
+    return items
+
+
+def faq_sections(page) -> list[dict]:
+    """FAQ entries grouped by topic (alphabetical), entries without topic last."""
+    sections: dict = {}
+    for item in faq_items(page):
+        sections.setdefault(item.topic, []).append(item)
+    ordered = sorted(
+        sections.items(), key=lambda pair: (pair[0] is None, pair[0].name if pair[0] else "")
+    )
+    return [{"topic": topic, "items": items} for topic, items in ordered]
+
+
 # --- Regulatory watch -----------------------------------------------------------------------
 
 
@@ -163,11 +263,40 @@ class RegulatoryIndexPage(Page):
         verbose_name = _("page de veille réglementaire")
 
     def get_context(self, request, *args, **kwargs):
-        from website.pages.selectors import regulatory_updates_filtered
-
         context = super().get_context(request, *args, **kwargs)
-        context.update(regulatory_updates_filtered(self, request.GET))
+        context.update(self.filtered_updates(request.GET))
         return context
+
+    def filtered_updates(self, params) -> dict:
+        """The published updates under this page, filtered by `?sujet=`, `?annee=`, `?type=`."""
+        updates = (
+            RegulatoryUpdatePage.objects.live()
+            .public()
+            .child_of(self)
+            .prefetch_related("topics")
+            .order_by("-publication_date", "-pk")
+        )
+        years = sorted(
+            {d.year for d in updates.values_list("publication_date", flat=True)}, reverse=True
+        )
+        form = RegulatoryFilterForm(params or None, years=years, kinds=RegulatoryKind.choices)
+        active_topic = None
+        if form.is_bound:
+            form.is_valid()
+            data = getattr(form, "cleaned_data", {})
+            if data.get("sujet"):
+                active_topic = data["sujet"]
+                updates = updates.filter(
+                    pk__in=RegulatoryUpdatePage.topics.through.objects.filter(
+                        topic=active_topic
+                    ).values("regulatoryupdatepage_id")
+                )
+            if data.get("annee"):
+                updates = updates.filter(publication_date__year=data["annee"])
+            if data.get("type"):
+                updates = updates.filter(kind=data["type"])
+        page_obj = Paginator(updates, UPDATES_PER_PAGE).get_page(params.get("page"))
+        return {"filter_form": form, "updates": page_obj, "active_topic": active_topic}
 
 
 class RegulatoryUpdatePage(Page):
@@ -264,12 +393,24 @@ class RegulatoryUpdatePage(Page):
             raise ValidationError({"topics": _("Choisissez au moins un sujet.")})
 
     def get_context(self, request, *args, **kwargs):
-        from directory.roles import is_member
-        from website.pages.selectors import affected_questions_of
-
         context = super().get_context(request, *args, **kwargs)
-        context["affected"] = affected_questions_of(self) if is_member(request.user) else []
+        context["affected"] = self.affected_threads() if is_member(request.user) else []
         return context
+
+    def affected_threads(self) -> list:
+        """The live threads the editor marked as affected, with their re-checks for this update."""
+        return list(
+            Question.objects.alive()
+            .filter(regulatory_links__page=self)
+            .prefetch_related(
+                Prefetch(
+                    "rechecks",
+                    queryset=QuestionRecheck.objects.filter(update=self),
+                    to_attr="rechecks_for_update",
+                )
+            )
+            .order_by("title")
+        )
 
 
 class AffectedQuestion(Orderable):
@@ -371,11 +512,24 @@ class ResourceIndexPage(Page):
         verbose_name = _("centre de ressources")
 
     def get_context(self, request, *args, **kwargs):
-        from website.pages.selectors import resource_sections
-
         context = super().get_context(request, *args, **kwargs)
-        context["sections"] = resource_sections(self)
+        context["sections"] = self.sections()
         return context
+
+    def sections(self) -> list[dict]:
+        """The published resource pages under this page, grouped by topic."""
+        pages = (
+            ResourcePage.objects.live()
+            .public()
+            .child_of(self)
+            .select_related("topic")
+            .prefetch_related("documents__document")
+            .order_by("topic__name", "title")
+        )
+        sections: dict = {}
+        for page in pages:
+            sections.setdefault(page.topic, []).append(page)
+        return [{"topic": topic, "pages": pages} for topic, pages in sections.items()]
 
 
 class ResourcePage(Page):
@@ -404,8 +558,6 @@ class ResourcePage(Page):
         verbose_name_plural = _("pages de ressources")
 
     def get_context(self, request, *args, **kwargs):
-        from website.pages.selectors import restricted_collection_ids
-
         context = super().get_context(request, *args, **kwargs)
         context["documents"] = list(
             self.documents.select_related("document").order_by("sort_order")

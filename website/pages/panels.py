@@ -9,6 +9,8 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic.chooser import ChooseResultsView, ChooseView
 from wagtail.admin.viewsets.chooser import ChooserViewSet
 
+from website.pages.suggestions import suggested_questions_for
+
 
 class QuestionFilterForm(BaseFilterForm):
     """Questions are not in Wagtail's search index: a title filter is enough to find one."""
@@ -71,8 +73,6 @@ class SuggestedQuestionsPanel(Panel):
         template_name = "pages/admin/suggested_questions_panel.html"
 
         def get_context_data(self, parent_context=None):
-            from website.pages.selectors import suggested_questions_for
-
             context = super().get_context_data(parent_context)
             context["suggestions"] = suggested_questions_for(self.instance, user=self.request.user)
             return context

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from website.pages.models import AffectedQuestion, QuestionRecheck, RegulatoryUpdatePage
-from website.pages.signals import question_marked_for_recheck, question_rechecked
+from website.pages.signals import question_marked_for_recheck
 
 
 @transaction.atomic
@@ -64,17 +64,6 @@ def recheck_clear(*, recheck: QuestionRecheck, by, note: str = "") -> QuestionRe
     recheck.cleared_by = by
     recheck.note = note.strip()
     recheck.save(update_fields=["cleared_at", "cleared_by", "note"])
-
-    def announce():
-        question_rechecked.send(
-            sender=QuestionRecheck,
-            question=recheck.question,
-            update=recheck.update,
-            recheck=recheck,
-            by=by,
-        )
-
-    transaction.on_commit(announce)
     return recheck
 
 

@@ -10,7 +10,3 @@ from django.dispatch import Signal
 # sender: QuestionRecheck; kwargs: question (qa.Question), update (RegulatoryUpdatePage),
 # recheck (QuestionRecheck). Who to tell: the asker, the answer authors, the topic experts.
 question_marked_for_recheck = Signal()
-
-# Sent when an expert re-validates a stale thread against an update.
-# sender: QuestionRecheck; kwargs: question, update, recheck, by (the expert).
-question_rechecked = Signal()

@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from directory.roles import is_member
-from website.notifications import services as notification_services
-from website.pages import selectors, services
+from taxonomy.models import Topic
+from website.pages import feed_tokens, selectors, services
 from website.pages.forms import RecheckForm
 from website.pages.models import QuestionRecheck
 from website.pages.permissions import (
@@ -17,7 +17,6 @@ from website.pages.permissions import (
     check_list_rechecks,
     check_recheck,
 )
-from website.taxonomy.models import Topic
 
 
 @login_required
@@ -53,9 +52,7 @@ def feed_index(request):
     """The Atom feeds a reader may subscribe to, with the member's personal links (its token
     is made on first view, so the page answers reads only)."""
     topics = list(Topic.objects.active())
-    feed_token = (
-        notification_services.feed_token_for(user=request.user) if is_member(request.user) else None
-    )
+    feed_token = feed_tokens.feed_token_for(request.user) if is_member(request.user) else None
     expired = feed_token is not None and feed_token.is_expired()
     return render(
         request,

@@ -10,11 +10,11 @@ class SearchConfig(AppConfig):
     def ready(self):
         from directory import selectors as directory_selectors
         from qa import selectors as qa_selectors
-        from website.search import service, signals, synonyms
+        from website.search import services, signals, synonyms
 
         signals.connect()
         synonyms.connect()
         # Q&A and the directory suggest from typed text with this app's ranking; they may
         # not import it, so it is handed to them here.
-        qa_selectors.use_similar_questions_source(service.similar_questions_for)
-        directory_selectors.use_who_handles_source(service.who_handles_for)
+        qa_selectors.use_similar_questions_source(services.similar_questions_for)
+        directory_selectors.use_who_handles_source(services.who_handles_for)

@@ -29,14 +29,9 @@ MODERATORS = "moderators"
 # opening Q&A to the public needs no re-indexing.
 QA_PUBLIC = "qa-public"
 
-# Page types whose `kind` is more precise than "page"; matched on the model name.
-PAGE_KINDS = {
-    "faqindexpage": "faq",
-    "regulatoryindexpage": "veille",
-    "regulatoryupdatepage": "veille",
-    "resourceindexpage": "resource",
-    "resourcepage": "resource",
-}
+# Page types whose `kind` is more precise than "page", by model name. The pages app registers
+# its own when it starts (`register_page_kind`): search names no page model.
+PAGE_KINDS: dict[str, str] = {}
 MAX_BODY_CHARS = 200_000
 
 
@@ -283,7 +278,8 @@ def _page_topics(page) -> list:
 
 
 def faq_entry_document(entry) -> SearchDocument | None:
-    """An FAQ entry written by an editor: its own result, pointing at its anchor."""
+    """An FAQ entry written by an editor (registered by the pages app as the "faqentry"
+    source): its own result, pointing at its anchor."""
     page = entry.page
     if not page.live:
         return None
@@ -331,8 +327,22 @@ SOURCES = {
     "person": Source("person", "directory.Person", person_document),
     "structure": Source("structure", "directory.Structure", structure_document),
     "page": Source("page", "wagtailcore.Page", page_document),
-    "faqentry": Source("faqentry", "pages.FaqEntry", faq_entry_document),
 }
+
+
+def register_page_kind(model, kind: str) -> None:
+    """Pages of this type are indexed with `kind` (a facet value) instead of "page"."""
+    PAGE_KINDS[model._meta.model_name] = kind
+
+
+def register_source(kind: str, model, build, *, select=()) -> None:
+    """Index the objects of a model of an upper app as their own documents: `build(obj)`
+    returns the document (or None), `kind` is the uid prefix (the model name) and `select`
+    what each rebuild batch reads with them. The model's deletions are watched by
+    `signals.reindex_on_delete`."""
+    SOURCES[kind] = Source(kind, model._meta.label, build)
+    if select:
+        _SELECT[kind] = tuple(select)
 
 
 def _prefetches(kind: str) -> tuple:
@@ -388,7 +398,6 @@ _ONLY = {
 _SELECT = {
     "question": ("author_structure",),
     "structure": ("parent",),
-    "faqentry": ("page", "topic"),
 }
 
 

@@ -20,11 +20,11 @@ from directory.models import Competence
 from directory.roles import is_member
 from directory.selectors import experts_for
 from directory.text import fold
+from taxonomy.models import Topic
 from website.search import documents
 from website.search.analysis import parse_query
 from website.search.backends import get_backend
 from website.search.results import IndexUnavailable, SearchRequest
-from website.taxonomy.models import Topic
 
 MAX_WORDS = 5  # words tried (one search each for the removals, one each for the topics)
 MAX_TOPICS = 4

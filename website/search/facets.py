@@ -3,8 +3,8 @@
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Structure
+from taxonomy.models import Topic
 from website.search.results import KIND_LABELS
-from website.taxonomy.models import Topic
 
 FACET_TITLES = {
     "kind": _("Type"),

@@ -4,13 +4,60 @@ The full-text column, the text search configuration and the GIN indexes exist on
 PostgreSQL: migration 0002 adds them there and does nothing on SQLite.
 """
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.models import RevisionMixin
 
+from website.search.analysis import french_tokens
+
 MAX_SYNONYM_CHARS = 500
+MAX_TERMS_PER_ENTRY = 12
+MAX_TERM_CHARS = 80
+_SEPARATORS = re.compile(r"[,;\n]")
+
+
+def split_terms(text: str) -> list[str]:
+    """`"CC,  communauté de communes ; EPCI"` → `["CC", "communauté de communes", "EPCI"]`
+    (blanks squeezed, repeated terms dropped)."""
+    terms, seen = [], set()
+    for raw in _SEPARATORS.split(text or ""):
+        term = " ".join(raw.split())
+        if term and term.lower() not in seen:
+            seen.add(term.lower())
+            terms.append(term)
+    return terms
+
+
+def validation_error(text: str) -> str:
+    """Why an entry cannot be used (a French message for the editor), or ""."""
+    if len(text or "") > MAX_SYNONYM_CHARS:
+        return gettext("Une entrée tient en %(max)d caractères au plus.") % {
+            "max": MAX_SYNONYM_CHARS
+        }
+    if re.search(r"[<>]", text or ""):
+        return gettext("Les balises HTML ne sont pas acceptées : saisissez des mots.")
+    terms = split_terms(text)
+    if len(terms) < 2:
+        return gettext("Indiquez au moins deux termes, séparés par des virgules.")
+    if len(terms) > MAX_TERMS_PER_ENTRY:
+        return gettext("Une entrée compte au plus %(max)d termes.") % {"max": MAX_TERMS_PER_ENTRY}
+    too_long = [t for t in terms if len(t) > MAX_TERM_CHARS]
+    if too_long:
+        return gettext("« %(term)s » est trop long (%(max)d caractères au plus).") % {
+            "term": too_long[0][:40] + "…",
+            "max": MAX_TERM_CHARS,
+        }
+    empty = [t for t in terms if not french_tokens(t)]
+    if empty:
+        return gettext("« %(term)s » ne contient que des mots ignorés par la recherche.") % {
+            "term": empty[0]
+        }
+    return ""
 
 
 class SearchEntry(models.Model):
@@ -82,8 +129,6 @@ class Synonym(RevisionMixin, models.Model):
         return self.terms
 
     def clean(self):
-        from website.search.synonyms import split_terms, validation_error
-
         error = validation_error(self.terms)
         if error:
             raise ValidationError({"terms": error})

@@ -8,7 +8,6 @@ model signals, Wagtail's page signals and `qa.signals`.
 
 import threading
 
-from django.apps import apps
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from wagtail.models import Page, PageViewRestriction
@@ -17,7 +16,7 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 from directory.models import Competence, Person, Position, Structure, TopicInterest
 from qa import signals as qa_signals
 from qa.models import Answer, Question
-from website.taxonomy.models import Topic
+from taxonomy.models import Topic
 
 _pending = threading.local()
 
@@ -127,8 +126,16 @@ def _page_changed(sender, instance, **kwargs):
     schedule(uids)
 
 
-def _faq_entry_changed(sender, instance, **kwargs):
-    schedule([f"faqentry:{instance.pk}"])
+def reindex_on_delete(model) -> None:
+    """Remove a registered source's document when its object is deleted (see
+    `documents.register_source`; its saves reach the index through its page's publication)."""
+    post_delete.connect(
+        _source_deleted, sender=model, dispatch_uid=f"search-del-{model._meta.label}"
+    )
+
+
+def _source_deleted(sender, instance, **kwargs):
+    schedule([f"{instance._meta.model_name}:{instance.pk}"])
 
 
 def _page_deleted(sender, instance, **kwargs):
@@ -185,11 +192,6 @@ def connect():
     page_published.connect(_page_changed, dispatch_uid="search-page-published")
     page_unpublished.connect(_page_changed, dispatch_uid="search-page-unpublished")
     post_delete.connect(_page_deleted, sender=Page, dispatch_uid="search-page-deleted")
-    post_delete.connect(
-        _faq_entry_changed,
-        sender=apps.get_model("pages", "FaqEntry"),
-        dispatch_uid="search-faq-del",
-    )
     post_page_move.connect(_page_moved, dispatch_uid="search-page-moved")
     m2m_changed.connect(
         _restriction_groups_changed,

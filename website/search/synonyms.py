@@ -11,59 +11,16 @@ handlers below change a version number in the shared cache, which every process 
 before using its copy.
 """
 
-import re
 import uuid
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
-from django.utils.translation import gettext as _
 
 from website.search.analysis import french_tokens
+from website.search.models import Synonym, split_terms, validation_error
 
 VERSION_KEY = "search:synonyms:version"
-MAX_TERMS_PER_ENTRY = 12
-MAX_TERM_CHARS = 80
-_SEPARATORS = re.compile(r"[,;\n]")
-
-
-def split_terms(text: str) -> list[str]:
-    """`"CC,  communauté de communes ; EPCI"` → `["CC", "communauté de communes", "EPCI"]`
-    (blanks squeezed, repeated terms dropped)."""
-    terms, seen = [], set()
-    for raw in _SEPARATORS.split(text or ""):
-        term = " ".join(raw.split())
-        if term and term.lower() not in seen:
-            seen.add(term.lower())
-            terms.append(term)
-    return terms
-
-
-def validation_error(text: str) -> str:
-    """Why an entry cannot be used (a French message for the editor), or ""."""
-    from website.search.models import MAX_SYNONYM_CHARS
-
-    if len(text or "") > MAX_SYNONYM_CHARS:
-        return _("Une entrée tient en %(max)d caractères au plus.") % {"max": MAX_SYNONYM_CHARS}
-    if re.search(r"[<>]", text or ""):
-        return _("Les balises HTML ne sont pas acceptées : saisissez des mots.")
-    terms = split_terms(text)
-    if len(terms) < 2:
-        return _("Indiquez au moins deux termes, séparés par des virgules.")
-    if len(terms) > MAX_TERMS_PER_ENTRY:
-        return _("Une entrée compte au plus %(max)d termes.") % {"max": MAX_TERMS_PER_ENTRY}
-    too_long = [t for t in terms if len(t) > MAX_TERM_CHARS]
-    if too_long:
-        return _("« %(term)s » est trop long (%(max)d caractères au plus).") % {
-            "term": too_long[0][:40] + "…",
-            "max": MAX_TERM_CHARS,
-        }
-    empty = [t for t in terms if not french_tokens(t)]
-    if empty:
-        return _("« %(term)s » ne contient que des mots ignorés par la recherche.") % {
-            "term": empty[0]
-        }
-    return ""
 
 
 @dataclass
@@ -114,8 +71,6 @@ def current() -> Thesaurus:
         cache.add(VERSION_KEY, version, timeout=None)
         version = cache.get(VERSION_KEY, version)
     if _local["version"] != version or _local["thesaurus"] is None:
-        from website.search.models import Synonym
-
         texts = list(Synonym.objects.values_list("terms", flat=True))
         _local["thesaurus"] = Thesaurus.from_texts(texts)
         _local["version"] = version
@@ -129,7 +84,5 @@ def invalidate(**kwargs) -> None:
 
 
 def connect() -> None:
-    from website.search.models import Synonym
-
     post_save.connect(invalidate, sender=Synonym, dispatch_uid="search-synonyms-saved")
     post_delete.connect(invalidate, sender=Synonym, dispatch_uid="search-synonyms-deleted")

@@ -5,7 +5,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from website.search import service
+from website.search import services, tasks
 from website.search.empty import empty_help_for
 from website.search.facets import facet_groups
 from website.search.results import KIND_LABELS
@@ -24,7 +24,7 @@ def _page_number(raw) -> int:
 @require_GET
 def search(request):
     """Everything the user may see, filtered inside the search (visitors: public pages)."""
-    outcome = service.search_for(
+    outcome = services.search_for(
         request.user,
         request.GET.get("q", ""),
         filters=request.GET,
@@ -33,6 +33,8 @@ def search(request):
         per_page=PER_PAGE,
         force=request.GET.get("forcer") == "1",
     )
+    if outcome.unavailable:
+        tasks.request_rebuild()
     context = {"outcome": outcome, "kind_labels": KIND_LABELS}
     results = outcome.results
     if results is not None:
@@ -81,7 +83,7 @@ def similar(request):
     so the form switches to the index by changing only its `hx-get` URL."""
     title = (request.GET.get("titre") or request.GET.get("title") or "")[:300]
     exclude = request.GET.get("exclure") or ""
-    questions = service.similar_questions_for(
+    questions = services.similar_questions_for(
         request.user, title, exclude_pk=int(exclude) if exclude.isdigit() else None
     )
     if request.htmx:

@@ -28,7 +28,7 @@ from qa import services as qa_services
 from qa.models import Answer, Question
 from tests import factories
 from tests.search.relevance.noise import noise_threads
-from website.search import service
+from website.search import services
 
 DATA = Path(__file__).resolve().parent
 TOP = 3
@@ -208,7 +208,7 @@ def evaluate(corpus: Corpus, backend: str, queries: list[Query] | None = None) -
     """Run each query through the search service as the corpus's member; score the top 3."""
     score = Score(backend=backend)
     for query in queries or load_queries():
-        outcome = service.search_for(corpus.member, query.text, per_page=RANKED)
+        outcome = services.search_for(corpus.member, query.text, per_page=RANKED)
         hits = outcome.results.hits if outcome.results else []
         found = [corpus.thread_of_uid.get(hit.uid, hit.uid) for hit in hits]
         rank = next((i for i, t in enumerate(found, 1) if t in query.expected), None)

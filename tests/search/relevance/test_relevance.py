@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.test import override_settings
 
 from tests.search.relevance import harness
-from website.search import service
+from website.search import services
 from website.search.backends import reset_backends
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +41,7 @@ def indexed(request, corpus, django_db_blocker, tmp_path_factory):
     with override_settings(SEARCH_BACKEND=request.param, SEARCH_INDEX_DIR=str(folder)):
         reset_backends()
         with django_db_blocker.unblock():
-            service.rebuild()
+            services.rebuild()
         yield request.param
         reset_backends()
 

@@ -4,9 +4,9 @@ import html
 
 import pytest
 
+from taxonomy import demo as taxonomy_demo
 from tests.e2e import test_accessibility_audit as audit
 from website.pages import demo
-from website.taxonomy import demo as taxonomy_demo
 
 
 @pytest.fixture

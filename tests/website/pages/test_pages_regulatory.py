@@ -4,8 +4,12 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from tests.queries import LARGE, SMALL, counted_get, queries_by_statement
-from website.pages.models import QuestionRecheck, RegulatoryKind, RegulatoryUpdatePage
-from website.pages.selectors import UPDATES_PER_PAGE
+from website.pages.models import (
+    UPDATES_PER_PAGE,
+    QuestionRecheck,
+    RegulatoryKind,
+    RegulatoryUpdatePage,
+)
 from website.pages.signals import question_marked_for_recheck
 
 pytestmark = pytest.mark.django_db
@@ -144,7 +148,7 @@ def test_the_index_runs_the_same_queries_for_10_or_100_updates(client, make_upda
 
 
 def test_suggested_questions_share_the_update_topics(make_update, make_question, make_topic):
-    from website.pages.selectors import suggested_questions_for
+    from website.pages.suggestions import suggested_questions_for
 
     topic = make_topic()
     chosen, suggested = make_question(topics=[topic]), make_question(topics=[topic])
@@ -160,7 +164,7 @@ def test_the_search_index_suggests_threads_about_the_text_even_on_other_topics(
 ):
     from django.core.management import call_command
 
-    from website.pages.selectors import suggested_questions_for
+    from website.pages.suggestions import suggested_questions_for
 
     with django_capture_on_commit_callbacks(execute=True):
         about_it = make_question(

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from directory import demo as directory_demo
 from qa import demo as qa_demo
 from qa.agenda import demo as agenda_demo
+from taxonomy import demo as taxonomy_demo
 from website.pages import demo as pages_demo
-from website.taxonomy import demo as taxonomy_demo
 
 
 class Command(BaseCommand):

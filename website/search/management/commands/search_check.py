@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from website.search import service
+from website.search import services
 
 SHOWN = 20
 
@@ -18,7 +18,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, repair=False, **options):
-        report = service.check(repair=repair)
+        report = services.check(repair=repair)
         for line in report.repaired:
             self.stdout.write(f"repaired: {line}")
         self.stdout.write(f"state: {report.state}")

@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from website.search import service
+from website.search import services
 
 
 class Command(BaseCommand):
@@ -12,7 +12,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         started = time.monotonic()
-        count = service.rebuild()
+        count = services.rebuild()
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(f"Search index rebuilt: {count} documents in {elapsed:.1f} s.")

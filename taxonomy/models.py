@@ -1,5 +1,4 @@
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,7 +10,9 @@ class TopicQuerySet(models.QuerySet):
 class Topic(models.Model):
     """A subject of the shared taxonomy, used by questions, expertise and CMS pages.
 
-    Bottom layer: imports neither `qa` nor `directory`.
+    Bottom layer: imports neither `qa` nor `directory`, and names none of their URLs: the
+    topic's page belongs to `qa`, so its address (`get_absolute_url`) is set by the site in
+    `settings.ABSOLUTE_URL_OVERRIDES`.
     """
 
     name = models.CharField(_("nom"), max_length=100, unique=True)
@@ -28,6 +29,3 @@ class Topic(models.Model):
 
     def __str__(self):
         return self.name
-
-    def get_absolute_url(self):
-        return reverse("qa:topic_detail", kwargs={"slug": self.slug})

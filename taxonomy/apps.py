@@ -3,6 +3,6 @@ from django.utils.translation import gettext_lazy as _
 
 
 class TaxonomyConfig(AppConfig):
-    name = "website.taxonomy"
+    name = "taxonomy"
     label = "taxonomy"
     verbose_name = _("Sujets")

@@ -1,6 +1,5 @@
 """The search service: what views, tasks and commands call. Backends stay behind it."""
 
-import logging
 from dataclasses import dataclass, field, replace
 
 from django.core.cache import cache
@@ -16,8 +15,6 @@ from website.search.results import (
     SearchResults,
     SimilarHit,
 )
-
-logger = logging.getLogger(__name__)
 
 # "Did you mean" is computed only when a query finds this many results or fewer.
 FEW_RESULTS = 2
@@ -101,8 +98,7 @@ def search_for(
             elif results.total <= FEW_RESULTS:
                 results.suggestion = suggestion
     except IndexUnavailable:
-        outcome.unavailable = True
-        request_rebuild()
+        outcome.unavailable = True  # the view asks the search worker for a rebuild
         return outcome
     outcome.results = results
     return outcome
@@ -173,26 +169,6 @@ def who_handles_for(user, text: str, *, limit: int = 5) -> list[str]:
     """uids of the people and structures of the directory that handle what `text` names
     (functions, expertise, competences), best first."""
     return [hit.uid for hit in ranked_among(user, text, DIRECTORY_KINDS, limit=limit)]
-
-
-def request_rebuild() -> None:
-    """The index is missing or broken: ask the search worker for a rebuild, once.
-
-    Only when a real task worker exists: with the immediate backend the rebuild would run
-    inside this web request (minutes on a large site), so the operator runs
-    `manage.py search_rebuild` (or `search_check --repair`) instead, as /sante/ tells.
-    """
-    from website.search.tasks import rebuild_index
-
-    if type(rebuild_index.get_backend()).__name__ == "ImmediateBackend":
-        logger.warning("Search index unavailable: run `manage.py search_check --repair`")
-        return
-    if cache.add(REBUILD_FLAG, True, timeout=3600):
-        try:
-            rebuild_index.enqueue()
-        except Exception:
-            logger.exception("Could not enqueue a search rebuild")
-            cache.delete(REBUILD_FLAG)
 
 
 # --- Writing -----------------------------------------------------------------------------------

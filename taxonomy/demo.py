@@ -2,7 +2,7 @@
 
 from django.utils.text import slugify
 
-from website.taxonomy.models import Topic
+from taxonomy.models import Topic
 
 TOPICS = {
     "Promotion touristique": "Offices de tourisme, promotion du territoire, taxe de séjour.",

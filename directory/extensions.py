@@ -1,0 +1,51 @@
+"""What the layers above the directory add to it, without the directory importing them.
+
+The directory sits below `qa` and the site: it may not name their URLs or list their data. Each
+upper app registers its part when it starts (`AppConfig.ready()`):
+
+- `ask_person_url`: the address of the form that asks a person a question (`qa`);
+- `register_account_export` / `register_person_export`: its part of a member's data export
+  (GDPR, `selectors.person_data_export`), as a function `(user) -> dict` or `(person) -> dict`
+  whose keys join the export in registration order (the order of `INSTALLED_APPS`).
+"""
+
+from collections.abc import Callable
+
+_ask_person_url: Callable | None = None
+_account_exports: dict[str, Callable] = {}
+_person_exports: dict[str, Callable] = {}
+
+
+def use_ask_person_url(build: Callable) -> None:
+    """`build(person)` returns the address of the form that asks this person a question."""
+    global _ask_person_url
+    _ask_person_url = build
+
+
+def ask_person_url(person) -> str:
+    """Where "Ask this person a question" leads, or "" when no app offers it."""
+    return _ask_person_url(person) if _ask_person_url is not None else ""
+
+
+def register_account_export(name: str, part: Callable) -> None:
+    """`part(user)` returns the keys this app adds at the top of the account's export."""
+    _account_exports[name] = part
+
+
+def register_person_export(name: str, part: Callable) -> None:
+    """`part(person)` returns the keys this app adds to the directory entry's export."""
+    _person_exports[name] = part
+
+
+def account_export_parts(user) -> dict:
+    data: dict = {}
+    for part in _account_exports.values():
+        data.update(part(user))
+    return data
+
+
+def person_export_parts(person) -> dict:
+    data: dict = {}
+    for part in _person_exports.values():
+        data.update(part(person))
+    return data

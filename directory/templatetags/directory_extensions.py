@@ -1,0 +1,13 @@
+"""What the upper layers add to the directory's pages (`directory.extensions`)."""
+
+from django import template
+
+from directory import extensions
+
+register = template.Library()
+
+
+@register.simple_tag
+def ask_person_url(person) -> str:
+    """`{% ask_person_url person as url %}`: the form that asks this person a question, or ""."""
+    return extensions.ask_person_url(person)

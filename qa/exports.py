@@ -1,0 +1,74 @@
+"""The Q&A part of a member's data export (GDPR): their posts, votes, versions, follows and
+flags, and the questions addressed to their directory entry.
+
+The directory builds the export and lists its own data; `QaConfig.ready()` registers these two
+functions with `directory.extensions`, so the directory does not read qa's tables itself.
+"""
+
+
+def _when(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def account_export(user) -> dict:
+    return {
+        "questions": [
+            {
+                "titre": question.title,
+                "texte": question.body,
+                "le": question.created_at.isoformat(),
+                "supprimee": question.deleted_at is not None,
+            }
+            for question in user.questions.order_by("created_at")
+        ],
+        "reponses": [
+            {
+                "question": answer.question.title,
+                "texte": answer.body,
+                "le": answer.created_at.isoformat(),
+            }
+            for answer in user.answers.select_related("question").order_by("created_at")
+        ],
+        "commentaires": [
+            {"texte": comment.body, "le": comment.created_at.isoformat()}
+            for comment in user.qa_comments.order_by("created_at")
+        ],
+        "votes": user.qa_votes.count(),
+        "versions": [
+            {
+                "version": revision.number,
+                "titre": revision.title,
+                "texte": revision.body,
+                "resume": revision.summary,
+                "le": _when(revision.created_at),
+            }
+            for revision in user.qa_revisions.order_by("created_at", "pk")
+        ],
+        "sujets_suivis": [
+            follow.topic.name for follow in user.qa_topic_follows.select_related("topic")
+        ],
+        "questions_suivies": [
+            {"titre": follow.question.title, "depuis": _when(follow.created_at)}
+            for follow in user.qa_question_follows.select_related("question").filter(
+                question__deleted_at__isnull=True
+            )
+        ],
+        "signalements": [
+            {
+                "motif": flag.reason,
+                "precisions": flag.text,
+                "etat": flag.status,
+                "le": _when(flag.created_at),
+            }
+            for flag in user.qa_flags.order_by("created_at")
+        ],
+    }
+
+
+def person_export(person) -> dict:
+    return {
+        "questions_adressees_a_moi": [
+            {"titre": question.title, "le": question.created_at.isoformat()}
+            for question in person.questions_addressed.all()
+        ],
+    }
