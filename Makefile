@@ -6,11 +6,12 @@ STAMP := $(VENV)/.installed
 MANAGE := DJANGO_DEBUG=true $(BIN)/python manage.py
 CHROMIUM := /usr/bin/chromium
 # The suite runs in parallel, one worker per core (pytest-xdist); a hung test fails after
-# 15 minutes instead of holding CI; the slowest tests are listed at the end.
+# 15 minutes instead of holding CI. Every pytest run lists its 15 slowest tests at the end
+# (`--durations=15` in pyproject.toml).
 PYTEST_WORKERS ?= auto
-PYTEST := DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -n $(PYTEST_WORKERS) --timeout=900 --durations=25
+PYTEST := DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -n $(PYTEST_WORKERS) --timeout=900
 
-.PHONY: install demo test pytest lint check-i18n messages e2e bench lock chromium system-packages clean
+.PHONY: install demo test test-fast pytest lint check-i18n messages e2e bench lock chromium system-packages clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,8 +52,12 @@ test: install lint check-i18n
 pytest: install
 	$(PYTEST)
 
+# Quick feedback while working: the whole suite but the browser journeys (marker `e2e`).
+test-fast: install
+	$(PYTEST) -m "not e2e"
+
 e2e: install
-	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest tests/e2e
+	$(PYTEST) tests/e2e
 
 # Regenerate the translation catalogues after changing user-facing strings.
 messages: $(STAMP)

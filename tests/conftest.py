@@ -1,8 +1,10 @@
 """Shared fixtures: callables that build objects from keyword arguments."""
 
 import json
+import sqlite3
 
 import pytest
+from pytest_django.plugin import blocking_manager_key
 
 from tests import factories
 
@@ -58,7 +60,54 @@ def make_position(db):
     return factories.PositionFactory
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test databases, plus (SQLite) a snapshot of the migrated one.
+
+    Before each `serialized_rollback` test the snapshot is copied back (SQLite's backup API,
+    milliseconds) instead of Django reloading the serialized copy object by object (about a
+    second per test, ×140 browser journeys and drills). PostgreSQL keeps Django's reload.
+    """
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "sqlite" and connection.is_in_memory_db():
+            connection.ensure_connection()
+            snapshot = sqlite3.connect(":memory:", check_same_thread=False)
+            connection.connection.backup(snapshot)
+            _SQLITE_SNAPSHOT["default"] = snapshot
+    yield
+    for snapshot in _SQLITE_SNAPSHOT.values():
+        snapshot.close()
+    _SQLITE_SNAPSHOT.clear()
+
+
+_SQLITE_SNAPSHOT: dict[str, sqlite3.Connection] = {}
+
+
+def _restore_sqlite_snapshot(connection, snapshot) -> None:
+    """Copy the migrated database back; AUTOINCREMENT counters keep counting, as after a flush
+    (ids are not reused from one test to the next, whatever the search index remembers)."""
+    connection.ensure_connection()
+    with connection.connection:
+        counters = dict(connection.connection.execute("SELECT name, seq FROM sqlite_sequence"))
+    snapshot.backup(connection.connection)
+    with connection.connection as db:
+        for table, seq in counters.items():
+            updated = db.execute(
+                "UPDATE sqlite_sequence SET seq = ? WHERE name = ? AND seq < ?",
+                (seq, table, seq),
+            ).rowcount
+            if (
+                not updated
+                and not db.execute(
+                    "SELECT 1 FROM sqlite_sequence WHERE name = ?", (table,)
+                ).fetchone()
+            ):
+                db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table, seq))
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_setup(item):
     """Give every `serialized_rollback` test the clean database it expects.
 
@@ -67,39 +116,66 @@ def pytest_runtest_setup(item):
     under new ids (and data-migration rows vanish), so reloading the serialized database for
     the next `serialized_rollback` test (e2e journeys, reliability drills) fails on duplicate
     content types. Emptying the tables first lets that reload succeed whatever ran before.
+    On SQLite the snapshot of the migrated database is copied back instead, and pytest-django
+    is handed an empty serialized copy for this setup only (the real one is put back after:
+    the accessibility audit reloads it itself).
     Only once the test database exists (it holds the serialized copy), never on a real one.
     """
-    from django.conf import settings
-    from django.contrib.contenttypes.models import ContentType
-    from django.core.cache import caches
-    from django.core.management import call_command
     from django.db import connection
-    from pytest_django.plugin import blocking_manager_key
 
     marker = item.get_closest_marker("django_db")
-    if not (marker and marker.kwargs.get("serialized_rollback")):
-        return
-    if not getattr(connection, "_test_serialized_contents", None):
-        return
+    contents = getattr(connection, "_test_serialized_contents", None)
+    if not (marker and marker.kwargs.get("serialized_rollback") and contents):
+        return (yield)
+    snapshot = _SQLITE_SNAPSHOT.get(connection.alias)
     with item.config.stash[blocking_manager_key].unblock():
-        # Sequences keep counting (as Django's own teardown flush does): the reload below
-        # inserts rows under their old ids without moving PostgreSQL's sequences.
-        call_command(
-            "flush",
-            interactive=False,
-            verbosity=0,
-            inhibit_post_migrate=True,
-            reset_sequences=False,
-        )
-        # Content types first, under their serialized ids: signal handlers that look a content
-        # type up while the rest reloads must find these rows, not create new ones.
-        rows = [
-            ContentType(pk=entry["pk"], **entry["fields"])
-            for entry in json.loads(connection._test_serialized_contents)
-            if entry["model"] == "contenttypes.contenttype"
-        ]
-        ContentType.objects.bulk_create(rows)
-        ContentType.objects.clear_cache()
-    # What the caches remember belongs to the database that was just emptied.
+        if snapshot is None:
+            _empty_keeping_content_types(connection, contents)
+        else:
+            _restore_sqlite_snapshot(connection, snapshot)
+    _clear_caches()
+    if snapshot is None:
+        return (yield)
+    # Nothing left for pytest-django to reload: the snapshot holds the migrated data.
+    swapped = [connection]
+    connection._test_serialized_contents = "[]"
+    try:
+        return (yield)
+    finally:
+        # The browser fixture may have started during this setup: Django then hands out new
+        # connection objects (tests/e2e/conftest.py), which get the real copy back too.
+        from django.db import connections
+
+        swapped.append(connections[swapped[0].alias])
+        for each in swapped:
+            each._test_serialized_contents = contents
+
+
+def _empty_keeping_content_types(connection, contents: str) -> None:
+    """Flush, then put the content types back under their serialized ids: signal handlers that
+    look a content type up while pytest-django reloads the rest must find these rows, not
+    create new ones."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management import call_command
+
+    # Sequences keep counting (as Django's own teardown flush does): the reload inserts rows
+    # under their old ids without moving PostgreSQL's sequences.
+    call_command(
+        "flush", interactive=False, verbosity=0, inhibit_post_migrate=True, reset_sequences=False
+    )
+    rows = [
+        ContentType(pk=entry["pk"], **entry["fields"])
+        for entry in json.loads(contents)
+        if entry["model"] == "contenttypes.contenttype"
+    ]
+    ContentType.objects.bulk_create(rows)
+    ContentType.objects.clear_cache()
+
+
+def _clear_caches() -> None:
+    """What the caches remember belongs to the database that was just replaced."""
+    from django.conf import settings
+    from django.core.cache import caches
+
     for alias in settings.CACHES:
         caches[alias].clear()
