@@ -118,7 +118,11 @@ def _type_date(admin, selector, value):
 
 
 def _open_more_actions(admin):
-    admin.locator("footer [data-w-dropdown-target='toggle']").last.click()
+    """Open the footer's « more actions » menu and wait until it is shown: a check that an
+    action is absent from it must not run before the menu is there to be read."""
+    toggle = admin.locator("footer [data-w-dropdown-target='toggle']").last
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
 
 
 def test_a_regulatory_update_makes_answers_stale_until_an_expert_rechecks(new_page, axe, site):
