@@ -139,11 +139,14 @@ def axe():
 
 
 def login(page, email, password):
-    """Log in through the real allauth form."""
+    """Log in through the real allauth form and wait until the site has answered: the browser
+    leaves /comptes/login/ (for the home page, the pending-approval page or the second-factor
+    step), so the next step of a journey runs with the session cookie set."""
     page.goto("/comptes/login/")
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Mot de passe").fill(password)
     page.get_by_role("button", name="Connexion").click()
+    page.wait_for_url(lambda url: "/comptes/login/" not in url)
 
 
 def assert_role_groups_migrated():

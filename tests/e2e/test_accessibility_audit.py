@@ -195,8 +195,8 @@ def _rendered(handler):
 
 def _search_filtered(page, data):
     page.goto("/recherche/?q=commune")
-    page.locator(".search-facets a").first.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator(".search-facets a").first.click()
 
 
 def _totp_login(page, data):
@@ -224,8 +224,8 @@ def _reauthenticated(path):
 
 def _unsubscribe_done(page, data):
     page.goto(data["unsubscribe"])
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
 
 
 PAGES = [
@@ -799,12 +799,15 @@ def _context(browser, live_server, data, role, viewport=None):
         page.goto("/comptes/login/")
         page.get_by_label("E-mail").fill(user.email)
         page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="Connexion").click()
+        # Wait for the answer to each form before reading the URL or closing the tab (which
+        # could cancel the login before the session cookie is set).
+        with page.expect_navigation():
+            page.get_by_role("button", name="Connexion").click()
         if role == "totp":
             page.wait_for_url("**/comptes/2fa/authenticate/")
             page.locator("input[name=code]").fill(data["totp_recovery_codes"].pop())
-            page.locator("main button[type=submit]").first.click()
-        page.wait_for_load_state()
+            with page.expect_navigation():
+                page.locator("main button[type=submit]").first.click()
         assert "/comptes/login/" not in page.url, f"{role} could not log in"
         assert "/authenticate/" not in page.url, f"{role}: second factor refused"
         page.close()

@@ -2,6 +2,7 @@
 creates a meeting and schedules it → marks it discussed with the minutes' link."""
 
 import datetime
+import re
 
 import pytest
 from django.core.cache import cache
@@ -38,6 +39,7 @@ def test_a_subject_goes_from_proposal_to_discussed_with_minutes(
     page.goto("/ordre-du-jour/")
     axe(page)
     page.get_by_role("link", name="Proposer un sujet").click()
+    page.wait_for_url("**/ordre-du-jour/proposer/")
     axe(page)
     page.get_by_label("Sujet proposé").fill("Court")
     page.get_by_label("Urbanisme").check()
@@ -50,8 +52,9 @@ def test_a_subject_goes_from_proposal_to_discussed_with_minutes(
         "Depuis 2015 l'État n'instruit plus : chaque commune cherche seule."
     )
     page.get_by_role("button", name="Proposer ce sujet").click()
-    page.wait_for_url("**/ordre-du-jour/*/")
-    assert "vous la soutenez déjà" in page.content()
+    # The form's own URL (/ordre-du-jour/proposer/) must not count as the proposal's page.
+    page.wait_for_url(re.compile(r"/ordre-du-jour/\d+/$"))
+    expect(page.locator("body")).to_contain_text("vous la soutenez déjà")
     axe(page)
 
     # Another member supports it from the list, without a page reload.
@@ -62,7 +65,7 @@ def test_a_subject_goes_from_proposal_to_discussed_with_minutes(
     other.get_by_role("button", name=f"Soutenir « {TITLE} »").click()
     other.get_by_role("button", name=f"Je soutiens « {TITLE} »").wait_for()
     assert other.evaluate("window.notReloaded") is True
-    assert other.locator(".agenda-support__count strong").first.inner_text() == "2"
+    expect(other.locator(".agenda-support__count strong").first).to_have_text("2")
     axe(other)
     assert Proposal.objects.get().support_count == 2
 
@@ -71,6 +74,7 @@ def test_a_subject_goes_from_proposal_to_discussed_with_minutes(
     login(mod, moderator.email, TEST_PASSWORD)
     mod.goto("/ordre-du-jour/")
     mod.get_by_role("link", name="Créer une réunion").click()
+    mod.wait_for_url("**/ordre-du-jour/reunions/nouvelle/")
     axe(mod)
     mod.get_by_label("Intitulé").fill("Conseil communautaire de janvier")
     mod.get_by_label("Type de réunion").select_option(label="Conseil communautaire")
@@ -78,12 +82,14 @@ def test_a_subject_goes_from_proposal_to_discussed_with_minutes(
     mod.get_by_label("Date et heure").fill(starts)
     mod.get_by_label("Lieu").fill("Hôtel communautaire, Castellane")
     mod.get_by_role("button", name="Créer la réunion").click()
-    mod.wait_for_url("**/ordre-du-jour/reunions/*/")
-    assert "La réunion est créée." in mod.content()
+    # The form's own URL (/reunions/nouvelle/) must not count as the meeting's page.
+    mod.wait_for_url(re.compile(r"/ordre-du-jour/reunions/\d+/$"))
+    expect(mod.locator("body")).to_contain_text("La réunion est créée.")
     axe(mod)
 
     mod.goto("/ordre-du-jour/")
     mod.get_by_role("link", name=TITLE).click()
+    mod.wait_for_url(re.compile(r"/ordre-du-jour/\d+/$"))
     axe(mod)
     mod.get_by_label("Réunion").select_option(label="Conseil communautaire de janvier")
     mod.get_by_role("button", name="Inscrire à l'ordre du jour").click()
@@ -103,7 +109,8 @@ def test_a_subject_goes_from_proposal_to_discussed_with_minutes(
     assert Proposal.objects.get().status == ProposalStatus.DISCUSSED
 
     mod.get_by_role("link", name="Conseil communautaire de janvier").click()
-    assert mod.get_by_role("link", name=f"compte rendu : {TITLE}").is_visible()
+    mod.wait_for_url(re.compile(r"/ordre-du-jour/reunions/\d+/$"))
+    expect(mod.get_by_role("link", name=f"compte rendu : {TITLE}")).to_be_visible()
     axe(mod)
 
     # The agenda page works on a phone.

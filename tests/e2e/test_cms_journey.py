@@ -11,6 +11,7 @@ import re
 
 import pytest
 from django.core.files.base import ContentFile
+from playwright.sync_api import expect
 from wagtail.documents import get_document_model
 from wagtail.models import Collection
 
@@ -117,7 +118,11 @@ def _type_date(admin, selector, value):
 
 
 def _open_more_actions(admin):
-    admin.locator("footer [data-w-dropdown-target='toggle']").last.click()
+    """Open the footer's « more actions » menu and wait until it is shown: a check that an
+    action is absent from it must not run before the menu is there to be read."""
+    toggle = admin.locator("footer [data-w-dropdown-target='toggle']").last
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
 
 
 def test_a_regulatory_update_makes_answers_stale_until_an_expert_rechecks(new_page, axe, site):
@@ -195,9 +200,10 @@ def test_a_regulatory_update_makes_answers_stale_until_an_expert_rechecks(new_pa
     expert.goto(first.get_absolute_url())
     expert.get_by_label("Note de vérification (facultative)").fill("Toujours exact depuis 2015.")
     expert.get_by_role("button", name=re.compile("Réponses revérifiées")).click()
-    expert.wait_for_load_state()
-    assert expert.locator(".recheck-banner").count() == 0
-    assert "Vérifiée au regard de" in expert.content()
+    # The form posts back to the same thread: wait for the page that confirms the re-check
+    # (the old page, still loaded right after the click, has the banner and no such line).
+    expect(expert.locator(".recheck-done")).to_contain_text("Vérifiée au regard de")
+    expect(expert.locator(".recheck-banner")).to_have_count(0)
     axe(expert)
     assert list(QuestionRecheck.objects.pending().values_list("question_id", flat=True)) == [
         second.pk
@@ -221,16 +227,18 @@ def _moderator_promotes_to_faq_and_visitor_meets_cms_pages(new_page, axe, site):
     login(moderator, site["moderator"].email, TEST_PASSWORD)
     moderator.goto(f"/questions/{first.pk}/moderer/")
     moderator.get_by_role("button", name="Promouvoir en FAQ").click()
-    moderator.wait_for_load_state()
+    # Leaving for /faq/ before the answer came would cancel the submission or race its commit.
+    moderator.wait_for_url(f"**{first.get_absolute_url()}")
+    expect(moderator.locator("body")).to_contain_text("La question est ajoutée à la FAQ.")
     moderator.goto("/faq/")
     entry = moderator.locator(f"#question-{first.pk}")
     assert first.title in entry.inner_text()
     assert "DDT" in entry.inner_text()
     axe(moderator)
     moderator.get_by_label("Filtrer les questions de la FAQ").fill("zzz introuvable")
-    assert not entry.is_visible()
+    expect(entry).to_be_hidden()
     moderator.get_by_label("Filtrer les questions de la FAQ").fill("permis")
-    assert entry.is_visible()
+    expect(entry).to_be_visible()
     axe(moderator)
 
     visitor = new_page()

@@ -61,7 +61,7 @@ def test_a_follower_hears_of_a_new_question_in_their_topic(new_page, axe, make_u
     # The follower sees the badge, the e-mail is in the outbox, the asker got nothing.
     page.goto("/")
     badge = page.locator("#unread-count")
-    assert badge.inner_text() == "1 non lue"
+    expect(badge).to_have_text("1 non lue")
     axe(page)
     to_follower = [m for m in mail.outbox if m.to == [follower.email]]
     assert len(to_follower) == 1
@@ -72,8 +72,8 @@ def test_a_follower_hears_of_a_new_question_in_their_topic(new_page, axe, make_u
     # The centre lists it, grouped under today, linking to the question.
     page.get_by_role("link", name=re.compile("Notifications")).click()
     page.wait_for_url("**/notifications/")
-    assert page.get_by_role("heading", name="Aujourd'hui").is_visible()
-    assert page.get_by_text("Bruno Demandeur a posé une question").is_visible()
+    expect(page.get_by_role("heading", name="Aujourd'hui")).to_be_visible()
+    expect(page.get_by_text("Bruno Demandeur a posé une question")).to_be_visible()
     axe(page)
     link = page.get_by_role("link", name=TITLE)
     assert link.get_attribute("href") == question_path
@@ -81,7 +81,7 @@ def test_a_follower_hears_of_a_new_question_in_their_topic(new_page, axe, make_u
     # Marking it read (htmx) updates the item, the count and the header badge.
     page.get_by_role("button", name=re.compile("Marquer comme lue")).click()
     page.get_by_text("Vous avez tout lu.").wait_for()
-    assert page.locator("#unread-count").inner_text() == ""
+    expect(page.locator("#unread-count")).to_have_text("")
     axe(page)
     link.click()
     page.wait_for_url(f"**{question_path}")

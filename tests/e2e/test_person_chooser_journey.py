@@ -52,7 +52,9 @@ def test_a_member_chooses_a_person_by_typing_part_of_a_name(page, axe, cast):
     expect(page.locator("#qa-person-status")).to_have_text("1 personne trouvée.")
     # Enter searches again in place: the form is not sent (the page is not reloaded).
     page.evaluate("window.stillTheSamePage = true")
-    search.press("Enter")
+    # Wait for the in-place search Enter starts: helene is already visible from the first one.
+    with page.expect_response(re.compile(r"/questions/destinataires/")):
+        search.press("Enter")
     expect(helene).to_be_visible()
     assert page.evaluate("window.stillTheSamePage") is True
     axe(page)
