@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Person, Position, PositionKind, Structure, StructureKind
+from taxonomy.forms import TopicFilterField
 from taxonomy.models import Topic
 
 
@@ -36,13 +37,7 @@ class DirectorySearchForm(forms.Form):
         required=False,
         max_length=100,
     )
-    sujet = forms.ModelChoiceField(
-        label=_("Sujet"),
-        queryset=Topic.objects.active(),
-        to_field_name="slug",
-        required=False,
-        empty_label=_("Tous les sujets"),
-    )
+    sujet = TopicFilterField()
     cc = forms.ModelChoiceField(
         label=_("Communauté de communes"),
         queryset=Structure.objects.filter(kind=StructureKind.CC),

@@ -2,7 +2,8 @@
 
 Moderators keep the list of structures (address, switchboard, website, population, parent)
 and who holds which competence here; the permission to do so is given to the *Modérateurs*
-group by migration 0004. People are edited on the site (`/annuaire/moi/`) or by import.
+group after every `migrate` (`directory/apps.py`). People are edited on the site
+(`/annuaire/moi/`) or by import.
 """
 
 from django.utils.translation import gettext_lazy as _

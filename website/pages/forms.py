@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from taxonomy.models import Topic
+from taxonomy.forms import TopicFilterField
 
 
 class RecheckForm(forms.Form):
@@ -17,13 +17,7 @@ class RecheckForm(forms.Form):
 class RegulatoryFilterForm(forms.Form):
     """Filters of `/veille/`; an invalid value is ignored rather than an error."""
 
-    sujet = forms.ModelChoiceField(
-        label=_("Sujet"),
-        queryset=Topic.objects.active(),
-        to_field_name="slug",
-        required=False,
-        empty_label=_("Tous les sujets"),
-    )
+    sujet = TopicFilterField()
     annee = forms.TypedChoiceField(label=_("Année"), coerce=int, required=False)
     type = forms.ChoiceField(label=_("Type de texte"), required=False)
 
