@@ -28,7 +28,9 @@ def home_dashboard_for(user, *, updates, pending_rechecks) -> dict:
     interest_ids, structure_ids = [], []
     if person_id is not None:
         interest_ids = list(
-            TopicInterest.objects.filter(person_id=person_id).values_list("topic_id", flat=True)
+            TopicInterest.objects.held()
+            .filter(person_id=person_id)
+            .values_list("topic_id", flat=True)
         )
         positions = Position.objects.current().filter(person_id=person_id)
         structure_ids = list(positions.values_list("structure_id", flat=True))

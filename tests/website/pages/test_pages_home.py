@@ -55,6 +55,23 @@ def test_a_member_sees_unanswered_questions_of_their_topics_and_those_addressed_
     assert "Activité récente" in body
 
 
+def test_an_expertise_request_waiting_for_a_moderator_does_not_fill_the_dashboard(
+    client, make_user, make_person, make_topic, make_question
+):
+    """A member's own request counts nowhere until a moderator confirms it
+    (`TopicInterest.objects.held()`): the home page lists no topic for it."""
+    user = make_user()
+    person = make_person(user=user)
+    topic = make_topic(name="Urbanisme")
+    TopicInterest.objects.create(
+        person=person, topic=topic, kind=InterestKind.EXPERTISE, is_confirmed=False
+    )
+    make_question(topics=[topic], title="Qui instruit nos permis de construire ?")
+    client.force_login(user)
+    body = client.get("/").content.decode()
+    assert "Qui instruit nos permis" not in body.split("Activité récente")[0]
+
+
 def test_an_expert_sees_stale_threads_of_their_expertise(
     client, make_expert, make_topic, make_question, make_update
 ):
