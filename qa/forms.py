@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from directory.models import Person, Structure
 from directory.selectors import person_choices
 from directory.text import clean_text
+from qa import services
 from qa.models import (
     ANSWER_MIN_LENGTH,
     BODY_MAX_LENGTH,
@@ -286,4 +287,11 @@ class DuplicateForm(forms.Form):
         canonical = Question.objects.alive().filter(pk=pk).first()
         if canonical is None:
             raise forms.ValidationError(_("Aucune question visible ne porte ce numéro."))
+        if self.question is not None:
+            try:
+                return services.duplicate_target(self.question, canonical)
+            except services.DuplicateLoopError:
+                raise forms.ValidationError(
+                    _("Ces deux questions se désignent déjà l'une l'autre.")
+                ) from None
         return canonical

@@ -472,20 +472,30 @@ def question_reopen(*, question: Question, by, reason: str = "") -> Question:
     return question
 
 
+class DuplicateLoopError(ValueError):
+    """Marking this duplicate would make the questions point at each other."""
+
+
+def duplicate_target(question: Question, canonical: Question) -> Question:
+    """Where `question` will point if marked a duplicate of `canonical`: the end of
+    `canonical`'s chain of duplicates, so links never go round in circles. Raises
+    `DuplicateLoopError` when the chain comes back to `question` (or to itself)."""
+    seen = {question.pk}
+    target = canonical
+    while target.pk not in seen:
+        if target.duplicate_of_id is None:
+            return target
+        seen.add(target.pk)
+        target = target.duplicate_of
+    raise DuplicateLoopError(f"Question {question.pk} cannot duplicate {canonical.pk}.")
+
+
 @transaction.atomic
 def question_mark_duplicate(
     *, question: Question, canonical: Question, by, reason: str = ""
 ) -> Question:
-    """Close as a duplicate: the thread then points to the canonical question."""
-    if canonical.pk == question.pk:
-        raise ValueError("A question cannot duplicate itself.")
-    # Follow a chain of duplicates to its end so links never go round in circles.
-    seen = {question.pk}
-    while canonical.duplicate_of_id and canonical.duplicate_of_id not in seen:
-        seen.add(canonical.pk)
-        canonical = canonical.duplicate_of
-    if canonical.pk in seen:
-        raise ValueError("Duplicate chain would loop.")
+    """Close as a duplicate: the thread then points to the end of `canonical`'s chain."""
+    canonical = duplicate_target(question, canonical)
     question.duplicate_of = canonical
     question.save(update_fields=["duplicate_of"])
     question_close(

@@ -80,16 +80,12 @@ def question_duplicate(request, pk):
     form = forms.DuplicateForm(request.POST, question=question)
     if not form.is_valid():
         return _panel(request, question, duplicate_form=form, status=400)
-    try:
-        services.question_mark_duplicate(
-            question=question,
-            canonical=form.cleaned_data["canonical"],
-            by=request.user,
-            reason=form.cleaned_data["reason"],
-        )
-    except ValueError:
-        messages.error(request, _("Ces deux questions se désignent déjà l'une l'autre."))
-        return redirect("qa:moderate", pk=question.pk)
+    services.question_mark_duplicate(
+        question=question,
+        canonical=form.cleaned_data["canonical"],
+        by=request.user,
+        reason=form.cleaned_data["reason"],
+    )
     messages.success(request, _("La question est fermée comme doublon."))
     return redirect(question)
 

@@ -217,8 +217,12 @@ def test_duplicate_of_a_duplicate_points_to_the_end_of_the_chain(make_question, 
     services.question_mark_duplicate(question=c, canonical=b, by=moderator)
     c.refresh_from_db()
     assert c.duplicate_of == a
-    with pytest.raises(ValueError):
+    with pytest.raises(services.DuplicateLoopError):
         services.question_mark_duplicate(question=a, canonical=a, by=moderator)
+    with pytest.raises(services.DuplicateLoopError):  # c → a: a cannot point back to c
+        services.question_mark_duplicate(question=a, canonical=c, by=moderator)
+    a.refresh_from_db()
+    assert a.duplicate_of is None and not a.is_closed
 
 
 def test_soft_delete_and_restore_answer_keep_counts(question, make_answer, moderator, member):

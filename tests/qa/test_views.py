@@ -314,6 +314,25 @@ def test_duplicate_form_refuses_itself_and_unknown_numbers(client, moderator, qu
     assert "Aucune question visible" in html.content.decode()
 
 
+def test_duplicate_form_refuses_a_loop_in_the_form_and_keeps_the_reason(
+    client, moderator, make_question
+):
+    a = make_question(title="La question sur le sel de déneigement")
+    b = make_question(title="Le sel de déneigement, encore")
+    client.force_login(moderator)
+    client.post(f"/questions/{b.pk}/doublon/", {"canonical": a.pk})
+    response = client.post(
+        f"/questions/{a.pk}/doublon/",
+        {"canonical": b.pk, "reason": "même sujet, dans l'autre sens"},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Ces deux questions se désignent déjà l&#x27;une l&#x27;autre." in html
+    assert "même sujet, dans l&#x27;autre sens" in html
+    a.refresh_from_db()
+    assert a.duplicate_of is None and not a.is_closed
+
+
 def test_close_lock_delete_restore_merge_faq_views(
     client, moderator, member, make_question, make_answer
 ):
