@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from qa import services
+from qa.models import FaqPromotion
 
 pytestmark = pytest.mark.django_db
 
@@ -88,3 +89,15 @@ def test_a_visitor_is_sent_to_the_login_page(client, question):
     response = client.post(f"/questions/{question.pk}/verrouiller/")
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+@pytest.mark.parametrize("chosen", ["", "abc", "-1", "9999999", "1 OR 1=1"])
+def test_the_faq_promotion_refuses_an_answer_that_is_not_a_candidate(
+    client, moderator, question, accepted, chosen
+):
+    client.force_login(moderator)
+    response = client.post(f"/questions/{question.pk}/faq/", {"answer": chosen}, follow=True)
+    assert response.redirect_chain[-1][0] == f"/questions/{question.pk}/moderer/"
+    assert "Choisissez la réponse acceptée ou une réponse validée" in response.content.decode()
+    question.refresh_from_db()
+    assert not FaqPromotion.objects.filter(question=question).exists()
