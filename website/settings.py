@@ -234,6 +234,10 @@ WAGTAILUSERS_PASSWORD_ENABLED = False
 # and the password (no rate limit): both go through allauth's pages (/comptes/email/, …).
 WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+# No Gravatar: the admin would load each user's picture from gravatar.com, handing a third
+# party a hash of the e-mail, and show a broken image wherever that site is out of reach. Wagtail
+# then shows its own default avatar from our static files (or the picture a user uploads).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # --- Internationalisation ------------------------------------------------------------------
 LANGUAGE_CODE = "fr"
