@@ -149,6 +149,10 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
     # Django keeps 300 entries by default, then deletes a third of the table (key order, live
     # or not) at every write: rate-limit counters would be forgotten on a busy day.
     CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 50_000)
+elif CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Django's, except that pages still serve while Redis is down: login and sign-up refuse
+    # with a 503, the other limits go uncounted, with a log line (website/cache.py).
+    CACHES["default"]["BACKEND"] = "website.redis_cache.RedisCache"
 
 # --- Accounts -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "directory.User"
