@@ -24,7 +24,8 @@ from django.db import connection
 from tests.reliability.drill_worker import database_url
 from tests.website.test_redis_cache import free_port
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# The node needs committed tables; the rows of the migrations are put back afterwards.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 ROOT = Path(__file__).resolve().parents[2]
 
