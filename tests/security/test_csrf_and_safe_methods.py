@@ -98,6 +98,9 @@ GET_MAY_UPDATE = {
     # Reading a feed with its token records the use (at most once an hour), so that a token
     # nobody reads any more expires (issue 13, finding 13).
     "notifications.FeedToken": {"last_used_at"},
+    # Opening a notification (its link in the centre) marks the member's own notifications
+    # about that page read (issue 20, item 8): the same on every repetition.
+    "notifications.Notification": {"read_at"},
 }
 # Parameterised routes the GET check does not fill, by pattern prefix, each with its reason.
 NOT_VISITED_PREFIXES = {
