@@ -35,6 +35,7 @@ from website.pages.models import RegulatoryUpdatePage
 from website.pages.permissions import can_read_questions_feed
 
 FEED_ITEMS = 30
+SAFE = ("GET", "HEAD")
 
 
 def user_from_feed_token(token: str | None):
@@ -196,8 +197,10 @@ class ThreadFeed(_QuestionsFeed):
 def feed_link(request, *, topic=None, question=None) -> FeedLink:
     """The questions feed a Q&A page offers (`qa.extensions.feed_link`): of the topic, of the
     thread, or of all questions. When Q&A is members-only, a member's link carries their
-    personal token (made on first use, as on `/flux/`), so that a feed reader opens it; an
-    expired token is left out (the feeds page says how to renew it)."""
+    personal token (made on a first GET, as on `/flux/`; a page rendered for another method,
+    such as a form sent back with its errors, writes nothing for it and shows the plain
+    address), so that a feed reader opens it; an expired token is left out (the feeds page
+    says how to renew it)."""
     if topic is not None:
         url = reverse("pages:questions_feed", args=[topic.slug])
         title = _("Questions du sujet « %(topic)s » (Atom)") % {"topic": topic.name}
@@ -210,7 +213,7 @@ def feed_link(request, *, topic=None, question=None) -> FeedLink:
         url = reverse("pages:all_questions_feed")
         title = _("Nouvelles questions (Atom)")
         label = _("Flux Atom des nouvelles questions")
-    if not settings.PUBLIC_READ and is_member(request.user):
+    if not settings.PUBLIC_READ and is_member(request.user) and request.method in SAFE:
         token = feed_tokens.feed_token_for(request.user)
         if token is not None and not token.is_expired():
             url = f"{url}?{urlencode({'jeton': token.token})}"
