@@ -209,9 +209,9 @@ def test_the_get_check_catches_a_get_that_updates_a_row(shared_world, monkeypatc
     row count moves) is reported."""
     real_thread_for = qa_selectors.thread_for
 
-    def thread_for_that_writes(question, user):
+    def thread_for_that_writes(question, user, **options):
         Question.objects.filter(pk=question.pk).update(title="Titre réécrit par un GET")
-        return real_thread_for(question, user)
+        return real_thread_for(question, user, **options)
 
     monkeypatch.setattr(qa_selectors, "thread_for", thread_for_that_writes)
     client = Client(raise_request_exception=False)
