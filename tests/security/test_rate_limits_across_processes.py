@@ -59,7 +59,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def server_environment(tmp_path, db_url, cache_url) -> dict:
+def server_environment(tmp_path, db_url, cache_url=f"dbcache://{CACHE_TABLE}") -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
     return env | {
         "DJANGO_SETTINGS_MODULE": "website.settings",

@@ -56,9 +56,7 @@ class Command(BaseCommand):
             pages_demo.load()
         count = search_services.rebuild()
         self.stdout.write(self.style.SUCCESS("Données de démonstration chargées."))
-        self.stdout.write(
-            _("Index de recherche construit : %(count)d documents.") % {"count": count}
-        )
+        self.stdout.write(f"Index de recherche construit : {count} documents.")
         if password is None:
             self.stdout.write(
                 "Comptes de démonstration (mot de passe pour tous : "
