@@ -6,13 +6,25 @@ part when it starts (`AppConfig.ready()`):
 
 - `register_thread_banner(render)`: `render(context, question)` returns HTML shown above a
   thread (the CMS's "à revérifier" banner);
-- `use_faq_url(find)`: `find(request)` returns the address of the FAQ page, or "".
+- `use_faq_url(find)`: `find(request)` returns the address of the FAQ page, or "";
+- `use_feed_links(find)`: `find(request, topic=, question=)` returns the `FeedLink` of the
+  Atom feed of a topic's questions, of a thread's answers, or (neither given) of all the
+  questions, as the viewer may subscribe to it; or None.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 _thread_banners: list[Callable] = []
 _faq_url: Callable | None = None
+_feed_links: Callable | None = None
+
+
+@dataclass(frozen=True)
+class FeedLink:
+    url: str  # with the viewer's personal token when the feed needs one
+    title: str  # the `<link rel="alternate">` title
+    label: str  # the visible link's text
 
 
 def register_thread_banner(render: Callable) -> None:
@@ -31,3 +43,14 @@ def use_faq_url(find: Callable) -> None:
 
 def faq_url(request) -> str:
     return _faq_url(request) if _faq_url is not None else ""
+
+
+def use_feed_links(find: Callable) -> None:
+    global _feed_links
+    _feed_links = find
+
+
+def feed_link(request, *, topic=None, question=None) -> FeedLink | None:
+    if _feed_links is None:
+        return None
+    return _feed_links(request, topic=topic, question=question)

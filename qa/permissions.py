@@ -10,6 +10,8 @@ Roles come from `directory.roles`:
 - visitor: reads only when `settings.PUBLIC_READ` is on; never writes;
 - member: asks, answers, comments, votes (not on own posts), flags, follows;
 - author: edits own posts while the thread is not locked or deleted; the asker accepts;
+  deletes (softly, restorable by moderators) their question while it has no answer, their
+  answers while neither accepted nor validated, their comments (`can_delete_own_post`);
 - expert: a member of the *Experts* group whose directory entry has an *expertise* on one of
   the question's topics validates answers there (not their own);
 - moderator: anything in Q&A, including deleted and locked posts.
@@ -22,7 +24,7 @@ from django.utils.translation import gettext as _
 from directory.access import Refused
 from directory.models import TopicInterest
 from directory.roles import is_expert, is_member, is_moderator
-from qa.models import Comment
+from qa.models import Answer, Comment, Question
 
 
 def _thread(post):
@@ -206,6 +208,45 @@ def can_restore_post(user, post) -> bool:
     return is_moderator(user) and bool(post.deleted_at)
 
 
+def _own_post_settled(post) -> str:
+    """Why the author may no longer delete the post alone ("" when nothing settles it):
+    others rely on it once a question is answered or an answer accepted or validated."""
+    if isinstance(post, Question) and post.answer_count:
+        return _(
+            "Cette question a reçu une réponse : vous ne pouvez plus la supprimer vous-même. "
+            "Demandez-le à un modérateur."
+        )
+    if isinstance(post, Answer) and post.question.accepted_answer_id == post.pk:
+        return _(
+            "Cette réponse a été acceptée : vous ne pouvez plus la supprimer vous-même. "
+            "Demandez-le à un modérateur."
+        )
+    if isinstance(post, Answer) and post.validated_at:
+        return _(
+            "Cette réponse a été validée par un expert : vous ne pouvez plus la supprimer "
+            "vous-même. Demandez-le à un modérateur."
+        )
+    return ""
+
+
+def can_delete_own_post(user, post) -> bool:
+    """The author deletes their own post while nobody relies on it yet (`_own_post_settled`),
+    on a thread that is not locked; a moderator can restore it."""
+    return (
+        is_member(user)
+        and _is_author(user, post)
+        and _post_alive(post)
+        and not _thread(post).locked_at
+        and not _own_post_settled(post)
+    )
+
+
+def can_offer_own_delete(user, post) -> bool:
+    """The « Supprimer » link an author sees on their own live post: it leads to the
+    confirmation page, or to the reason why only a moderator can delete it now."""
+    return is_member(user) and _is_author(user, post) and _post_alive(post)
+
+
 def can_merge(user, question) -> bool:
     """Only a question marked as a duplicate can give its answers to the canonical one."""
     return is_moderator(user) and bool(question.duplicate_of_id) and not question.deleted_at
@@ -343,6 +384,31 @@ def check_delete_post(user, post):
     check_moderate(user)
     if not can_delete_post(user, post):
         _deny(_("Ce message est déjà supprimé."))
+
+
+def check_delete_own_post(user, post):
+    if can_delete_own_post(user, post):
+        return
+    if not is_member(user) or not _is_author(user, post):
+        _deny(_("Vous ne pouvez supprimer que vos propres messages."))
+    if not _post_alive(post):
+        _deny(_("Ce message est déjà supprimé."))
+    if _thread(post).locked_at:
+        _deny(
+            _(
+                "Ce fil est verrouillé : vous ne pouvez plus y supprimer un message vous-même. "
+                "Demandez-le à un modérateur."
+            )
+        )
+    _deny(_own_post_settled(post))
+
+
+def check_delete(user, post):
+    """The delete page: a moderator deletes any live post, an author their own (above)."""
+    if is_moderator(user):
+        check_delete_post(user, post)
+    else:
+        check_delete_own_post(user, post)
 
 
 def check_restore_post(user, post):

@@ -152,15 +152,23 @@ def question_for_thread(pk: int) -> Question:
     )
 
 
-def thread_for(question: Question, user) -> Thread:
+# How a thread's answers are sorted (`?tri=` on the thread page, remembered in the session).
+ANSWER_SORTS = ("votes", "date")
+
+
+def thread_for(question: Question, user, *, answer_sort: str = "votes") -> Thread:
+    """`answer_sort`: "votes" (accepted, then validated, then score, then oldest: Stack
+    Overflow's order) or "date" (oldest first, the order of the conversation)."""
     show_deleted = is_moderator(user)
     answers_qs = Answer.objects.filter(question=question).select_related(
         "author", "author__person", "validated_by", "validated_by__person"
     )
     if not show_deleted:
         answers_qs = answers_qs.filter(deleted_at__isnull=True)
-    # Accepted first, then validated, then by score, then oldest (Stack Overflow's order).
-    answers = list(answers_qs.order_by("-score", "created_at", "pk"))
+    if answer_sort == "date":
+        answers = list(answers_qs.order_by("created_at", "pk"))
+    else:
+        answers = list(answers_qs.order_by("-score", "created_at", "pk"))
     comments_qs = (
         Comment.objects.filter(Q(question=question) | Q(answer__question=question))
         .select_related("author")
@@ -184,8 +192,9 @@ def thread_for(question: Question, user) -> Thread:
             comment.answer = answer
     for comment in question_comments:
         comment.question = question
-    accepted_id = question.accepted_answer_id
-    answers.sort(key=lambda a: (a.pk != accepted_id, not a.validated_at))
+    if answer_sort != "date":
+        accepted_id = question.accepted_answer_id
+        answers.sort(key=lambda a: (a.pk != accepted_id, not a.validated_at))
     _attach_people(question, answers)
 
     thread = Thread(question=question, answers=answers, question_comments=question_comments)

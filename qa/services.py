@@ -14,11 +14,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from directory.models import Person, Structure
 from directory.selectors import current_position
 from directory.text import clean_text
-from qa import signals
+from qa import permissions, signals
 from qa.markdown import render_inline, render_markdown
 from qa.models import (
     Answer,
@@ -551,6 +552,30 @@ def post_delete(*, post: Post, by, reason: str = "") -> Post:
     if isinstance(post, Question | Answer):
         _visibility_changed(post.thread)
     return post
+
+
+@transaction.atomic
+def post_delete_own(*, post: Post, by) -> Post:
+    """The author deletes their own post: the moderators' soft delete, logged under the
+    author's name, restorable by a moderator.
+
+    Decided again under the rows' locks: an answer, an acceptance or a validation that came
+    in after the confirmation page refuses the deletion (`PermissionDenied` carrying the
+    reason) and changes nothing.
+    """
+    question = Question.objects.select_for_update().get(pk=post.thread.pk)
+    if isinstance(post, Question):
+        post = question
+    else:
+        post = type(post).objects.select_for_update().get(pk=post.pk)
+        if isinstance(post, Answer):
+            post.question = question
+        elif post.question_id:
+            post.question = question
+        else:
+            post.answer = Answer.objects.select_related("question").get(pk=post.answer_id)
+    permissions.check_delete_own_post(by, post)
+    return post_delete(post=post, by=by, reason=gettext("Supprimé par son auteur."))
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ with DJANGO_DEBUG off, SECRET_KEY must be set and the security headers are on.
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -127,7 +128,25 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 VAR_DIR.mkdir(exist_ok=True)
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'entraide.sqlite3'}")}
+
+
+def _url_setting(parse, variable: str, default: str, kind: str) -> dict:
+    """A URL variable parsed by django-environ; one that cannot be parsed stops the start with
+    an error naming it. What parses but cannot work is a system check (website/checks.py)."""
+    try:
+        config = parse(variable, default=default)
+    except (ImproperlyConfigured, ValueError) as error:
+        raise ImproperlyConfigured(f"{variable} cannot be read: {error}") from error
+    if not config.get(kind):
+        raise ImproperlyConfigured(f"{variable} cannot be read: it has no scheme (e.g. {default})")
+    return config
+
+
+DATABASES = {
+    "default": _url_setting(
+        env.db, "DATABASE_URL", f"sqlite:///{VAR_DIR / 'entraide.sqlite3'}", kind="ENGINE"
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + busy timeout + BEGIN IMMEDIATE: several processes (web workers, the task worker)
     # can write without "database is locked" (a deferred transaction cannot wait for the lock).
@@ -139,16 +158,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
 else:
+    # Persistent connections, checked before the first query of each request: a connection
+    # the server dropped (restart, pg_terminate_backend) is replaced, not answered with a 500
+    # (tests/website/test_database_reconnect.py).
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (shared between processes: rate limits must count across workers) ---------------
-CACHES = {"default": env.cache("CACHE_URL", default="dbcache://entraide_cache")}
+CACHES = {
+    "default": _url_setting(env.cache, "CACHE_URL", "dbcache://entraide_cache", kind="BACKEND")
+}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
     # Django keeps 300 entries by default, then deletes a third of the table (key order, live
     # or not) at every write: rate-limit counters would be forgotten on a busy day.
     CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 50_000)
+elif CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Django's, except that pages still serve while Redis is down: login and sign-up refuse
+    # with a 503, the other limits go uncounted, with a log line (website/cache.py).
+    CACHES["default"]["BACKEND"] = "website.redis_cache.RedisCache"
 
 # --- Accounts -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "directory.User"
@@ -234,6 +262,10 @@ WAGTAILUSERS_PASSWORD_ENABLED = False
 # and the password (no rate limit): both go through allauth's pages (/comptes/email/, …).
 WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+# No Gravatar: the admin would load each user's picture from gravatar.com, handing a third
+# party a hash of the e-mail, and show a broken image wherever that site is out of reach. Wagtail
+# then shows its own default avatar from our static files (or the picture a user uploads).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # --- Internationalisation ------------------------------------------------------------------
 LANGUAGE_CODE = "fr"

@@ -1,3 +1,4 @@
+from allauth.account import views as allauth_account_views
 from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
@@ -10,6 +11,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from directory import allauth as account_views
 from website import views
+from website.cache import fail_closed_on_post
 from website.files import views as file_views
 
 # The Django admin login goes through allauth (rate limits, MFA); no second login form.
@@ -23,26 +25,37 @@ handler429 = "website.views.too_many_requests"
 
 urlpatterns = [
     path("sante/", views.health, name="health"),
-    # allauth's own views, answering 429 when the failed-login budget is spent.
-    path("comptes/login/", account_views.LoginView.as_view(), name="account_login"),
+    # allauth's own views, answering 429 when the failed-login budget is spent. Where a
+    # password or a code is checked, and at sign-up, the limit fails closed: without the
+    # cache, a POST answers 503 (website/cache.py).
+    path(
+        "comptes/login/",
+        fail_closed_on_post(account_views.LoginView.as_view()),
+        name="account_login",
+    ),
+    path(
+        "comptes/signup/",
+        fail_closed_on_post(allauth_account_views.signup),
+        name="account_signup",
+    ),
     path(
         "comptes/reauthenticate/",
-        account_views.ReauthenticateView.as_view(),
+        fail_closed_on_post(account_views.ReauthenticateView.as_view()),
         name="account_reauthenticate",
     ),
     path(
         "comptes/reauthenticate/code/",
-        account_views.RequestReauthenticationCodeView.as_view(),
+        fail_closed_on_post(account_views.RequestReauthenticationCodeView.as_view()),
         name="account_request_reauthentication_code",
     ),
     path(
         "comptes/2fa/authenticate/",
-        account_views.MfaAuthenticateView.as_view(),
+        fail_closed_on_post(account_views.MfaAuthenticateView.as_view()),
         name="mfa_authenticate",
     ),
     path(
         "comptes/2fa/reauthenticate/",
-        account_views.MfaReauthenticateView.as_view(),
+        fail_closed_on_post(account_views.MfaReauthenticateView.as_view()),
         name="mfa_reauthenticate",
     ),
     # Opening another account's confirmation link (GET) no longer logs out; the POST does.

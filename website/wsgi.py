@@ -2,5 +2,10 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from website.checks import refuse_misconfigured_engines
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "website.settings")
 application = get_wsgi_application()
+# gunicorn runs no system checks: a misconfigured cache, database or storage stops the start
+# here rather than answering 500 to the first request.
+refuse_misconfigured_engines()

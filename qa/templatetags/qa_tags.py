@@ -27,6 +27,7 @@ for _name in (
     "can_unlock",
     "can_delete_post",
     "can_restore_post",
+    "can_offer_own_delete",
     "can_merge",
     "can_promote_faq",
     "is_expert_for",

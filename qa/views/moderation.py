@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from directory.access import gate
 from qa import forms, permissions, selectors, services
-from qa.models import FaqPromotion
+from qa.models import FaqPromotion, Question
 from qa.views.access import _get_post, _load_question, _thread_url
 
 
@@ -169,14 +170,48 @@ def faq_withdraw(request, pk):
     return redirect(question)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @gate()
 def post_delete(request, post_type, pk):
+    """Delete a post, softly: a moderator any live post (with a reason), its author their own
+    while nobody relies on it (`permissions.check_delete_own_post`). GET shows the
+    confirmation, which works without JavaScript; a refusal says why, on that same page."""
     post = _get_post(post_type, pk)
-    permissions.check_delete_post(request.user, post)
-    services.post_delete(post=post, by=request.user, reason=_reason(request))
-    messages.success(request, _("Le message est supprimé ; il reste restaurable."))
-    return redirect(_thread_url(post))
+    moderating = permissions.can_moderate(request.user)
+    try:
+        permissions.check_delete(request.user, post)
+        if request.method == "POST":
+            return _delete(request, post, moderating=moderating)
+    except PermissionDenied as refusal:
+        if not request.user.is_authenticated or not permissions.can_view_post(request.user, post):
+            raise
+        return _delete_page(request, post, refusal=str(refusal), status=403)
+    return _delete_page(request, post, moderating=moderating)
+
+
+def _delete_page(request, post, *, moderating=False, refusal="", status=200):
+    context = {
+        "post": post,
+        "thread": post.thread,
+        "moderating": moderating,
+        "refusal": refusal,
+        "reason_form": forms.ReasonForm(),
+    }
+    return render(request, "qa/post_delete.html", context, status=status)
+
+
+def _delete(request, post, *, moderating):
+    if moderating:
+        services.post_delete(post=post, by=request.user, reason=_reason(request))
+        messages.success(request, _("Le message est supprimé ; il reste restaurable."))
+        return redirect(_thread_url(post))
+    post = services.post_delete_own(post=post, by=request.user)
+    messages.success(
+        request, _("Votre message est supprimé. Un modérateur peut le restaurer si besoin.")
+    )
+    if isinstance(post, Question):  # the author may no longer see their deleted thread
+        return redirect("qa:discussion_list" if post.is_discussion else "qa:question_list")
+    return redirect(post.thread.get_absolute_url() + "#answers")
 
 
 @require_POST

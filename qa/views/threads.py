@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from directory.access import gate
 from directory.models import Structure
 from directory.roles import is_member, is_moderator
-from qa import forms, permissions, selectors
+from qa import extensions, forms, permissions, selectors
 from qa.models import Question, QuestionKind
 from qa.views.access import PAGE_SIZE, _get_post, _load_question
 from taxonomy.models import Topic
@@ -41,6 +41,7 @@ def _list(request, *, kind):
     context = {
         "kind": kind,
         "page": page,
+        "feed": extensions.feed_link(request),
         "sort": sort,
         "state": state,
         "selected_topics": topics,
@@ -87,11 +88,30 @@ def question_detail(request, pk, slug=None):
     return _render_thread(request, question)
 
 
+ANSWER_SORT_KEY = "qa_answer_sort"
+
+
+def _answer_sort(request) -> str:
+    """The thread's answer order: `?tri=votes|date` when given (and remembered in the session:
+    no query to read it back, a write only when it changes), else the remembered one."""
+    chosen = request.GET.get("tri")
+    if chosen in selectors.ANSWER_SORTS:
+        if request.session.get(ANSWER_SORT_KEY, "votes") != chosen:
+            request.session[ANSWER_SORT_KEY] = chosen
+        return chosen
+    remembered = request.session.get(ANSWER_SORT_KEY)
+    return remembered if remembered in selectors.ANSWER_SORTS else "votes"
+
+
 def _render_thread(request, question, *, answer_form=None, comment_forms=None, status=200):
-    thread = selectors.thread_for(question, request.user)
+    answer_sort = _answer_sort(request)
+    thread = selectors.thread_for(question, request.user, answer_sort=answer_sort)
     context = {
         "question": question,
         "thread": thread,
+        "answer_sort": answer_sort,
+        "feed": extensions.feed_link(request, question=question),
+        "answer_sorts": [("votes", _("Par votes")), ("date", _("Par date"))],
         "answer_form": answer_form or forms.AnswerForm(),
         "comment_forms": comment_forms or {},
         "is_moderator": is_moderator(request.user),
@@ -151,6 +171,7 @@ def topic_detail(request, slug):
         {
             "topic": topic,
             "page": page,
+            "feed": extensions.feed_link(request, topic=topic),
             "experts": selectors.topic_experts(topic),
             "following": topic.pk in selectors.followed_topic_ids(request.user),
             "follower_count": topic.follows.count(),

@@ -76,10 +76,13 @@ NOT_PAGES = {
     "pages:regulatory_feed": "Atom feed",
     "pages:regulatory_topic_feed": "Atom feed",
     "pages:questions_feed": "Atom feed",
+    "pages:all_questions_feed": "Atom feed",
+    "pages:thread_feed": "Atom feed",
     "notifications:feed": "Atom feed",
     # POST-only actions: they answer with a redirect to a page audited here.
     "set_language": "POST-only action",
     "notifications:mark_read": "POST-only action",
+    "notifications:open": "redirects to the notification's target (audited here)",
     "notifications:mark_all_read": "POST-only action",
     "notifications:feed_regenerate": "POST-only action",
     "directory:my_profile_create": "POST-only action",
@@ -102,7 +105,8 @@ NOT_PAGES = {
     "qa:post_voter": "POST-only action",
     "qa:post_commenter": "POST-only action",
     "qa:post_retablir": "POST-only action",
-    "qa:post_supprimer": "POST-only action",
+    "qa:post_supprimer": "the delete confirmation: axe runs on it in "
+    "tests/e2e/test_delete_own_post_journey.py",
     "qa:post_restaurer": "POST-only action",
     "qa:flag_resolve": "POST-only action",
     "qa:topic_follow": "POST-only action",

@@ -76,7 +76,7 @@ def test_a_follower_hears_of_a_new_question_in_their_topic(new_page, axe, make_u
     expect(page.get_by_text("Bruno Demandeur a posé une question")).to_be_visible()
     axe(page)
     link = page.get_by_role("link", name=TITLE)
-    assert link.get_attribute("href") == question_path
+    assert re.fullmatch(r"/notifications/\d+/ouvrir/", link.get_attribute("href"))
 
     # Marking it read (htmx) updates the item, the count and the header badge.
     page.get_by_role("button", name=re.compile("Marquer comme lue")).click()
@@ -105,3 +105,36 @@ def test_the_centre_and_preferences_work_on_a_phone(new_page, axe, make_user):
         axe(phone)
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 375, f"{url} scrolls sideways ({width}px)"
+
+
+def test_answers_collapse_into_one_line_that_clears_itself_when_opened(
+    new_page, axe, make_user, make_topic
+):
+    """Issue 20, item 8: two answers to the asker's thread are one line of the centre; opening
+    it leads to the thread and leaves nothing unread."""
+    from qa import services
+
+    asker = make_user(email="demandeuse@example.org")
+    question = services.question_create(
+        author=asker,
+        title="Mutualiser un broyeur de végétaux",
+        body="Qui en partage un avec ses voisins ?",
+        topics=[make_topic(name="Espaces verts", slug="espaces-verts")],
+    )
+    for first_name in ("Anne", "Basile"):
+        author = make_user(first_name=first_name, last_name="Voisin")
+        services.answer_create(question=question, author=author, body=f"Oui, {first_name}.")
+
+    page = new_page()
+    login(page, asker.email, TEST_PASSWORD)
+    page.goto("/notifications/")
+    line = page.locator(".notification").filter(has_text="2 nouvelles réponses à")
+    expect(line).to_have_count(1)
+    expect(line).to_contain_text("Par Anne Voisin, Basile Voisin")
+    axe(page)
+    line.get_by_role("link", name=question.title).click()
+    page.wait_for_url(f"**{question.get_absolute_url()}**")
+    page.goto("/notifications/")
+    expect(page.locator("#notification-status")).to_have_text("Vous avez tout lu.")
+    expect(page.locator(".notification").filter(has_text="2 réponses à")).to_have_count(1)
+    axe(page)

@@ -103,7 +103,12 @@ def test_a_deleted_thread_leaves_neither_title_nor_excerpt_nor_slug(
     centre = _centre(client, follower)
     assert "MARQUEUR" not in centre and "marqueur-titre" not in centre
     assert "Message supprimé" in centre
-    assert f'href="/questions/{question.pk}/"' in centre
+    # The centre's link opens the notification (/ouvrir/), which leads to the slug-less address.
+    opened = Notification.objects.get(recipient=follower)
+    assert f'href="/notifications/{opened.pk}/ouvrir/"' in centre
+    assert client.get(f"/notifications/{opened.pk}/ouvrir/")["Location"] == (
+        f"/questions/{question.pk}/"
+    )
     feed = _feed(client, follower)
     assert "MARQUEUR" not in feed and "marqueur-titre" not in feed
     assert "Message supprimé" in feed

@@ -41,10 +41,16 @@ def find(backend, user, query, **kwargs):
     return backend.search(SearchRequest(query=query, principals=principals_for(user), **kwargs))
 
 
+@pytest.mark.parametrize(
+    ("buckets", "window"),
+    [(64, 4), (8, 1)],  # (8, 1): under one bucket, eighths of bucket 0 are ranked
+    ids=["buckets", "eighths"],
+)
 def test_pages_beyond_the_ranked_window_continue_without_gaps_or_repeats(
-    snow, backend, member, monkeypatch
+    snow, backend, member, monkeypatch, buckets, window
 ):
-    monkeypatch.setattr(postgres, "RANK_WINDOW", 4)
+    monkeypatch.setattr(postgres, "SAMPLE_BUCKETS", buckets)
+    monkeypatch.setattr(postgres, "RANK_WINDOW", window)
     monkeypatch.setattr(postgres, "TITLE_WINDOW", 3)
     pages = [find(backend, member, "déneigement", per_page=5, page=p) for p in range(1, 6)]
     seen = [hit.uid for page in pages for hit in page.hits]

@@ -604,11 +604,14 @@ READ_ONLY_ON_POST = {
     "search:results": "search page",
     "search:similar": "search fragment",
     "notifications:list": "notification centre",
+    "notifications:open": "GET only: a POST is refused (405); the GET marks read",
     "notifications:feed": "Atom feed",
     "pages:feed_index": "feeds page",
     "pages:regulatory_feed": "Atom feed",
     "pages:regulatory_topic_feed": "Atom feed",
     "pages:questions_feed": "Atom feed",
+    "pages:all_questions_feed": "Atom feed",
+    "pages:thread_feed": "Atom feed",
     "pages:recheck_list": "moderators' list",
 }
 # POST routes outside the matrix, each with its reason.

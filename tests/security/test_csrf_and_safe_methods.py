@@ -98,6 +98,9 @@ GET_MAY_UPDATE = {
     # Reading a feed with its token records the use (at most once an hour), so that a token
     # nobody reads any more expires (issue 13, finding 13).
     "notifications.FeedToken": {"last_used_at"},
+    # Opening a notification (its link in the centre) marks the member's own notifications
+    # about that page read (issue 20, item 8): the same on every repetition.
+    "notifications.Notification": {"read_at"},
 }
 # Parameterised routes the GET check does not fill, by pattern prefix, each with its reason.
 NOT_VISITED_PREFIXES = {
@@ -206,9 +209,9 @@ def test_the_get_check_catches_a_get_that_updates_a_row(shared_world, monkeypatc
     row count moves) is reported."""
     real_thread_for = qa_selectors.thread_for
 
-    def thread_for_that_writes(question, user):
+    def thread_for_that_writes(question, user, **options):
         Question.objects.filter(pk=question.pk).update(title="Titre réécrit par un GET")
-        return real_thread_for(question, user)
+        return real_thread_for(question, user, **options)
 
     monkeypatch.setattr(qa_selectors, "thread_for", thread_for_that_writes)
     client = Client(raise_request_exception=False)

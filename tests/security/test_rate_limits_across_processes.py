@@ -12,7 +12,9 @@ with a counter that reads then writes.
 - the double-submit token: one form sent several times at once creates one comment;
 - the new-member agenda quota (`directory/budget.py`), in a burst.
 
-The Redis cache is not exercised: the `redis` client is not a dependency of the project.
+The per-account failed-login limit is also checked with the two processes sharing a Redis
+(`CACHE_URL=redis://…`, a `redis-server` of the test's own); Redis down is tested in
+`tests/website/test_redis_cache.py`.
 """
 
 import contextlib
@@ -34,6 +36,7 @@ from django.test import Client
 from tests import factories
 from tests.concurrency import file_database, in_thread
 from tests.reliability.drill_worker import database_url
+from tests.website.test_redis_cache import OwnRedis
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -56,7 +59,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def server_environment(tmp_path, db_url) -> dict:
+def server_environment(tmp_path, db_url, cache_url=f"dbcache://{CACHE_TABLE}") -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
     return env | {
         "DJANGO_SETTINGS_MODULE": "website.settings",
@@ -65,7 +68,7 @@ def server_environment(tmp_path, db_url) -> dict:
         # The sessions the test opens are signed with the test settings' key.
         "SECRET_KEY": django_settings.SECRET_KEY,
         "DATABASE_URL": db_url,
-        "CACHE_URL": f"dbcache://{CACHE_TABLE}",
+        "CACHE_URL": cache_url,
         "EMAIL_URL": "dummymail://",
         "SEARCH_INDEX_DIR": str(tmp_path / "recherche"),
         "MEDIA_ROOT": str(tmp_path / "media"),
@@ -87,13 +90,14 @@ def wait_until_up(url, process, deadline):
 
 
 @contextlib.contextmanager
-def running_servers(tmp_path, count=2):
+def running_servers(tmp_path, count=2, cache_url=f"dbcache://{CACHE_TABLE}"):
     """`count` server processes on the database the test connection now points at."""
-    env = server_environment(tmp_path, database_url(connection))
+    env = server_environment(tmp_path, database_url(connection), cache_url)
     manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run(  # noqa: S603 (fixed arguments)
-        [*manage, "createcachetable"], env=env, cwd=ROOT, check=True, capture_output=True
-    )
+    if cache_url.startswith("dbcache://"):
+        subprocess.run(  # noqa: S603 (fixed arguments)
+            [*manage, "createcachetable"], env=env, cwd=ROOT, check=True, capture_output=True
+        )
     processes, urls = [], []
     try:
         for _ in range(count):
@@ -178,6 +182,25 @@ def test_failed_logins_on_one_account_are_limited_across_two_processes(shared_da
     assert statuses == ["refused"] * KEY_LIMIT + ["limited"] * (ATTEMPTS - KEY_LIMIT), statuses
     # Both processes refused once the budget was spent, whichever had spent it.
     assert {statuses[KEY_LIMIT], statuses[KEY_LIMIT + 1]} == {"limited"}
+
+
+def test_failed_logins_on_one_account_are_limited_across_two_processes_sharing_redis(
+    shared_database, tmp_path
+):
+    if OwnRedis.missing():
+        pytest.skip("redis-server is not installed (Debian package redis-server)")
+    user = in_thread(lambda: factories.UserFactory(email="cible.redis@example.org"))
+    server = OwnRedis()
+    server.start()
+    try:
+        with running_servers(tmp_path, cache_url=server.url) as urls:
+            sessions = [requests.Session() for _ in urls]
+            statuses = [
+                failed_login(sessions[i % 2], urls[i % 2], user.email) for i in range(ATTEMPTS)
+            ]
+    finally:
+        server.stop()
+    assert statuses == ["refused"] * KEY_LIMIT + ["limited"] * (ATTEMPTS - KEY_LIMIT), statuses
 
 
 def test_failed_logins_from_one_address_on_many_accounts_are_limited_across_two_processes(

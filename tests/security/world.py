@@ -409,12 +409,17 @@ FILLED = {
     "agenda:proposal_mark_discussed": lambda w: [f"/ordre-du-jour/{w.scheduled.pk}/debattue/"],
     "agenda:meeting_detail": lambda w: [w.meeting.get_absolute_url()],
     "notifications:mark_read": lambda w: [f"/notifications/{w.notification.pk}/lue/"],
+    "notifications:open": lambda w: [f"/notifications/{w.notification.pk}/ouvrir/"],
     "notifications:unsubscribe": lambda w: [w.unsubscribe],
     "notifications:feed": lambda w: [f"/flux/notifications/{w.feed_token}/"],
     "pages:regulatory_topic_feed": lambda w: [f"/flux/veille/{w.topic.slug}/"],
     "pages:questions_feed": lambda w: [
         f"/flux/questions/{w.topic.slug}/",
         f"/flux/questions/{w.topic.slug}/?jeton={w.feed_token}",
+    ],
+    "pages:thread_feed": lambda w: [
+        f"/flux/fils/{w.question.pk}/",
+        f"/flux/fils/{w.question.pk}/?jeton={w.feed_token}",
     ],
     "pages:recheck_clear": lambda w: [f"/veille/a-reverifier/{w.recheck.pk}/revalider/"],
     "wagtail_serve": lambda w: [page.url for page in w.pages],

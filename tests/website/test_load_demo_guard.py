@@ -17,10 +17,20 @@ from django.core.management import CommandError, call_command
 from directory.demo import DEMO_DOMAIN, DEMO_PASSWORD, PEOPLE
 from directory.models import Person, User
 from qa.models import Question
+from website.search.backends import reset_backends
 
 pytestmark = pytest.mark.django_db
 
 ADMIN = f"admin@{DEMO_DOMAIN}"
+
+
+@pytest.fixture(autouse=True)
+def own_search_index(settings, tmp_path):
+    """`load_demo` builds the search index: a throwaway one, not the test session's."""
+    settings.SEARCH_INDEX_DIR = str(tmp_path / "search")
+    reset_backends()
+    yield
+    reset_backends()
 
 
 def _load(*args):

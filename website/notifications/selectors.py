@@ -1,6 +1,7 @@
 """Reads of the notification layer: who may receive what, preferences, the centre's list."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
@@ -49,6 +50,57 @@ def unread_count(user) -> int:
 def notification_list_for(user) -> QuerySet:
     """The member's notifications, newest first, with what the centre displays."""
     return Notification.objects.for_user(user).select_related("topic")
+
+
+@dataclass
+class AnswerLine:
+    """Several answers to one thread, shown as one line of the centre (« 3 nouvelles réponses
+    à … »). It answers the template like the newest of its notifications."""
+
+    notifications: list  # newest first
+
+    grouped = True
+
+    def __getattr__(self, name):
+        if name.startswith("__") or name == "notifications":
+            raise AttributeError(name)
+        return getattr(self.notifications[0], name)
+
+    @property
+    def count(self) -> int:
+        return len(self.notifications)
+
+    @property
+    def ids(self) -> list[int]:
+        return [notification.pk for notification in self.notifications]
+
+    @property
+    def actor_names(self) -> list[str]:
+        """Who answered, oldest first, each once."""
+        names = [n.actor_name for n in reversed(self.notifications) if n.actor_name]
+        return list(dict.fromkeys(names))
+
+
+def collapse_answers(notifications: Iterable[Notification]) -> list:
+    """The centre's lines: the answer notifications about one thread, read or unread alike,
+    become one `AnswerLine` at the place of the newest; any other notification is a line of
+    its own. In Python, on the page already loaded: no query."""
+    lines: list = []
+    groups: dict[tuple[str, bool], AnswerLine] = {}
+    for notification in notifications:
+        if notification.kind != Kind.ANSWER:
+            lines.append(notification)
+            continue
+        key = (notification.link.split("#", 1)[0], notification.is_read)
+        if key in groups:
+            groups[key].notifications.append(notification)
+            continue
+        groups[key] = AnswerLine([notification])
+        lines.append(groups[key])
+    return [
+        line.notifications[0] if isinstance(line, AnswerLine) and line.count == 1 else line
+        for line in lines
+    ]
 
 
 def wants_email(frequency: str) -> bool:

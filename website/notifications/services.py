@@ -231,11 +231,30 @@ def actor_erase(*, user) -> int:
 # --- The member's own actions --------------------------------------------------------------
 
 
-def notification_mark_read(*, user, notification_id: int) -> bool:
-    """Mark one of the member's notifications read. False when it is not theirs (or gone)."""
-    mine = Notification.objects.for_user(user).filter(pk=notification_id)
-    mine.filter(read_at__isnull=True).update(read_at=timezone.now())
-    return mine.exists()
+def notification_mark_read(*, user, notification_id: int, also: Iterable[int] = ()) -> bool:
+    """Mark one of the member's notifications read, with the others of its line in the centre
+    (`also`: the answers collapsed with it). False when it is not theirs (or gone)."""
+    mine = Notification.objects.for_user(user)
+    if not mine.filter(pk=notification_id).exists():
+        return False
+    mine.unread().filter(pk__in=[notification_id, *also]).update(read_at=timezone.now())
+    return True
+
+
+def notification_open(*, user, notification_id: int) -> str | None:
+    """The member opens a notification: it is read, and so is every unread notification of
+    theirs pointing into the same page (the other answers and comments of that thread), since
+    they are all in front of them now. Returns the address to go to; None when the notification
+    is not theirs (or gone). Two queries, and none on the pages themselves."""
+    notification = Notification.objects.for_user(user).filter(pk=notification_id).first()
+    if notification is None:
+        return None
+    link = notification.link
+    page = link.split("#", 1)[0]
+    Notification.objects.for_user(user).unread().filter(
+        Q(pk=notification.pk) | Q(url=page) | Q(url__startswith=f"{page}#")
+    ).update(read_at=timezone.now())
+    return link
 
 
 def notifications_mark_all_read(*, user) -> int:

@@ -8,6 +8,7 @@ app_name = "notifications"
 urlpatterns = [
     path("notifications/", views.notification_list, name="list"),
     path("notifications/<int:pk>/lue/", views.notification_mark_read, name="mark_read"),
+    path("notifications/<int:pk>/ouvrir/", views.notification_open, name="open"),
     path("notifications/tout-lu/", views.notifications_mark_all_read, name="mark_all_read"),
     path("compte/preferences/", views.preferences, name="preferences"),
     path("compte/preferences/flux/", views.feed_token_regenerate, name="feed_regenerate"),

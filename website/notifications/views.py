@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from website.notifications import selectors, services
 from website.notifications.feeds import NotificationFeed
@@ -29,9 +29,11 @@ PAGE_SIZE = 50
 
 
 def _by_day(notifications) -> list[tuple[object, list]]:
+    """The centre's lines (answers to one thread collapsed into one), under their day."""
+    lines = selectors.collapse_answers(notifications)
     return [
         (day, list(items))
-        for day, items in groupby(notifications, key=lambda n: timezone.localdate(n.created_at))
+        for day, items in groupby(lines, key=lambda n: timezone.localdate(n.created_at))
     ]
 
 
@@ -55,19 +57,44 @@ def notification_list(request):
     return render(request, "notifications/list.html", _centre_context(request))
 
 
+def _not_yours(request):
+    # Someone else's notification answers like a missing one: an explicit 404, on the centre
+    # with the explanation.
+    messages.error(request, _("Cette notification n'existe pas ou n'est pas la vôtre."))
+    return render(request, "notifications/list.html", _centre_context(request), status=404)
+
+
 @require_POST
 @login_required
 def notification_mark_read(request, pk):
+    """« Marquer comme lue »: one notification, or a line of answers (their `ids`)."""
     check_can_use_notifications(request.user)
-    if not services.notification_mark_read(user=request.user, notification_id=pk):
-        # Someone else's notification answers like a missing one: an explicit 404, on the
-        # centre with the explanation.
-        messages.error(request, _("Cette notification n'existe pas ou n'est pas la vôtre."))
-        return render(request, "notifications/list.html", _centre_context(request), status=404)
+    also = [int(value) for value in request.POST.getlist("ids") if value.isdigit()]
+    if not services.notification_mark_read(user=request.user, notification_id=pk, also=also):
+        return _not_yours(request)
     if request.htmx:
-        notification = selectors.notification_list_for(request.user).get(pk=pk)
-        return render(request, "notifications/_item_htmx.html", {"notification": notification})
+        line = selectors.collapse_answers(
+            selectors.notification_list_for(request.user).filter(pk__in=[pk, *also])
+        )[0]
+        return render(request, "notifications/_item_htmx.html", {"notification": line})
     return redirect("notifications:list")
+
+
+@require_safe
+@login_required
+def notification_open(request, pk):
+    """The centre's links go through here: opening a notification's target marks it read
+    (with the member's other unread notifications about the same page), then goes there.
+
+    A GET that writes, on purpose: it only sets the member's own read markers, the same on
+    every repetition, and a link must stay a link (open in a new tab, copy, no JavaScript).
+    Cheaper than marking on the thread page, which would cost every member one more query on
+    every thread they read to clear notifications that are rarely there."""
+    check_can_use_notifications(request.user)
+    link = services.notification_open(user=request.user, notification_id=pk)
+    if link is None:
+        return _not_yours(request)
+    return redirect(link)
 
 
 @require_POST

@@ -11,12 +11,13 @@ class PagesConfig(AppConfig):
         from wagtail.signals import page_published
 
         from qa import extensions
-        from website.pages import banners
+        from website.pages import banners, feeds
         from website.pages.services import on_page_published
 
         page_published.connect(on_page_published, dispatch_uid="pages_rechecks_on_publish")
         extensions.register_thread_banner(banners.recheck_banner)
         extensions.use_faq_url(banners.faq_url)
+        extensions.use_feed_links(feeds.feed_link)
         self._register_search_kinds()
 
     def _register_search_kinds(self):

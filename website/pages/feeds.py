@@ -2,22 +2,32 @@
 
 - `/flux/veille/` and `/flux/veille/<sujet>/`: the regulatory watch. Its pages are public CMS
   pages, so these feeds are public; pages under a view restriction are left out.
-- `/flux/questions/<sujet>/`: new questions of a topic. Q&A is members-only unless
-  `PUBLIC_READ` is on, so without it the feed needs the member's personal token
+- `/flux/questions/`, `/flux/questions/<sujet>/`: new questions (all, or of a topic);
+  `/flux/fils/<id>/`: a thread's new answers. Q&A is members-only unless
+  `PUBLIC_READ` is on, so without it these feeds need the member's personal token
   (`?jeton=…`, shown on `/flux/`: the notification feed's token), which stops working when the
   account is deactivated, when the member renews it, or after `FEED_TOKEN_MAX_IDLE_DAYS` unused.
 """
 
 import datetime
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import escape, strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from directory.roles import is_member
+from qa.extensions import FeedLink
+from qa.models import Answer, Question
+from qa.permissions import can_view_question
 from taxonomy.models import Topic
 from website.feedgenerator import XmlSafeAtom1Feed
 from website.pages import feed_tokens
@@ -25,6 +35,7 @@ from website.pages.models import RegulatoryUpdatePage
 from website.pages.permissions import can_read_questions_feed
 
 FEED_ITEMS = 30
+SAFE = ("GET", "HEAD")
 
 
 def user_from_feed_token(token: str | None):
@@ -86,37 +97,28 @@ class RegulatoryFeed(Feed):
         return [topic.name for topic in item.topics.all()]
 
 
-class TopicQuestionsFeed(Feed):
+class _QuestionsFeed(Feed):
+    """A feed of Q&A content: public when the site opens reading, else the reader's personal
+    token (`?jeton=`) or their session opens it. A response opened by a token stays out of
+    shared caches (its address is a secret)."""
+
     feed_type = XmlSafeAtom1Feed
 
     def __call__(self, request, *args, **kwargs):
-        reader = user_from_feed_token(request.GET.get("jeton")) or request.user
-        if not can_read_questions_feed(reader):
+        token_reader = user_from_feed_token(request.GET.get("jeton"))
+        request.feed_reader = token_reader or request.user
+        if not can_read_questions_feed(request.feed_reader):
             raise PermissionDenied(
                 _(
                     "Ce flux est réservé aux membres : utilisez le lien personnel de la page "
                     "Flux (un lien renouvelé ou inutilisé depuis longtemps ne fonctionne plus)."
                 )
             )
-        return super().__call__(request, *args, **kwargs)
-
-    def get_object(self, request, topic):
-        return get_object_or_404(Topic.objects.active(), slug=topic)
-
-    def title(self, obj):
-        return _("Entraide — nouvelles questions : %(topic)s") % {"topic": obj.name}
-
-    def link(self, obj):
-        return obj.get_absolute_url()
-
-    def items(self, obj):
-        from qa.models import Question
-
-        return (
-            Question.objects.alive()
-            .filter(pk__in=Question.objects.filter(topics=obj).values("pk"))
-            .order_by("-created_at")[:FEED_ITEMS]
-        )
+        response = super().__call__(request, *args, **kwargs)
+        if token_reader is not None:
+            response["Cache-Control"] = "private, no-store"
+            response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
 
     def item_title(self, item):
         return item.title
@@ -129,3 +131,90 @@ class TopicQuestionsFeed(Feed):
 
     def item_pubdate(self, item):
         return item.created_at
+
+
+class AllQuestionsFeed(_QuestionsFeed):
+    """`/flux/questions/`: the newest questions and discussions, every topic."""
+
+    def title(self, obj):
+        return _("Entraide — nouvelles questions")
+
+    def link(self, obj):
+        return reverse("qa:question_list")
+
+    def items(self, obj):
+        return Question.objects.alive().order_by("-created_at", "-pk")[:FEED_ITEMS]
+
+
+class TopicQuestionsFeed(_QuestionsFeed):
+    def get_object(self, request, topic):
+        return get_object_or_404(Topic.objects.active(), slug=topic)
+
+    def title(self, obj):
+        return _("Entraide — nouvelles questions : %(topic)s") % {"topic": obj.name}
+
+    def link(self, obj):
+        return obj.get_absolute_url()
+
+    def items(self, obj):
+        return (
+            Question.objects.alive()
+            .filter(pk__in=Question.objects.filter(topics=obj).values("pk"))
+            .order_by("-created_at")[:FEED_ITEMS]
+        )
+
+
+class ThreadFeed(_QuestionsFeed):
+    """`/flux/fils/<id>/`: a thread's newest answers. Only for a reader who may view the
+    thread; a deleted thread, or one the reader may not see, answers like an unknown id."""
+
+    def get_object(self, request, pk):
+        question = Question.objects.alive().filter(pk=pk).first()
+        if question is None or not can_view_question(request.feed_reader, question):
+            raise Http404
+        return question
+
+    def title(self, obj):
+        return _("Entraide — réponses à « %(title)s »") % {"title": obj.title}
+
+    def link(self, obj):
+        return obj.get_absolute_url()
+
+    def items(self, obj):
+        return (
+            Answer.objects.alive()
+            .filter(question=obj)
+            .select_related("question")
+            .order_by("-created_at", "-pk")[:FEED_ITEMS]
+        )
+
+    def item_title(self, item):
+        return _("Réponse du %(date)s") % {
+            "date": date_format(timezone.localtime(item.created_at), "DATETIME_FORMAT")
+        }
+
+
+def feed_link(request, *, topic=None, question=None) -> FeedLink:
+    """The questions feed a Q&A page offers (`qa.extensions.feed_link`): of the topic, of the
+    thread, or of all questions. When Q&A is members-only, a member's link carries their
+    personal token (made on a first GET, as on `/flux/`; a page rendered for another method,
+    such as a form sent back with its errors, writes nothing for it and shows the plain
+    address), so that a feed reader opens it; an expired token is left out (the feeds page
+    says how to renew it)."""
+    if topic is not None:
+        url = reverse("pages:questions_feed", args=[topic.slug])
+        title = _("Questions du sujet « %(topic)s » (Atom)") % {"topic": topic.name}
+        label = _("Flux Atom des questions de ce sujet")
+    elif question is not None:
+        url = reverse("pages:thread_feed", args=[question.pk])
+        title = _("Réponses à ce fil (Atom)")
+        label = _("Flux Atom des réponses à ce fil")
+    else:
+        url = reverse("pages:all_questions_feed")
+        title = _("Nouvelles questions (Atom)")
+        label = _("Flux Atom des nouvelles questions")
+    if not settings.PUBLIC_READ and is_member(request.user) and request.method in SAFE:
+        token = feed_tokens.feed_token_for(request.user)
+        if token is not None and not token.is_expired():
+            url = f"{url}?{urlencode({'jeton': token.token})}"
+    return FeedLink(url=url, title=title, label=label)

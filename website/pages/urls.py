@@ -15,6 +15,8 @@ urlpatterns = [
         require_safe(feeds.RegulatoryFeed()),
         name="regulatory_topic_feed",
     ),
+    path("flux/questions/", require_safe(feeds.AllQuestionsFeed()), name="all_questions_feed"),
+    path("flux/fils/<int:pk>/", require_safe(feeds.ThreadFeed()), name="thread_feed"),
     path(
         "flux/questions/<slug:topic>/",
         require_safe(feeds.TopicQuestionsFeed()),

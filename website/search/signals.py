@@ -6,6 +6,7 @@ database, so a repeated or late update is harmless). Lower layers are heard thro
 model signals, Wagtail's page signals and `qa.signals`.
 """
 
+import contextlib
 import threading
 
 from django.db import transaction
@@ -24,13 +25,26 @@ _pending = threading.local()
 def schedule(uids) -> None:
     """Refresh these uids once the current transaction commits (at once outside one)."""
     uids = [u for u in uids if u]
-    if not uids:
+    if not uids or getattr(_pending, "paused", False):
         return
     bucket = getattr(_pending, "uids", None)
     if bucket is None:
         bucket = _pending.uids = set()
     bucket.update(uids)
     transaction.on_commit(_flush, robust=True)
+
+
+@contextlib.contextmanager
+def live_updates_paused():
+    """Refresh nothing inside this block, its commit callbacks included: for a bulk load that
+    builds the whole index afterwards (`load_demo`), instead of one update per object — sent,
+    on a fresh install, to an index that does not exist yet."""
+    previous = getattr(_pending, "paused", False)
+    _pending.paused = True
+    try:
+        yield
+    finally:
+        _pending.paused = previous
 
 
 def _flush():

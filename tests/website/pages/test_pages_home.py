@@ -155,3 +155,20 @@ def test_the_member_home_runs_the_same_queries_for_10_or_100_threads_and_updates
     # Lists stay short: the 5 newest updates, the 5 oldest rechecks.
     assert "Texte sur la voirie numéro 094" not in body
     assert large == small, queries_by_statement(client, "/")
+
+
+def test_an_empty_panel_offers_the_one_action_that_fills_it(client, make_user, make_person):
+    """Issue 20, item 11: « Sans réponse dans vos sujets » with no topic chosen links straight
+    to the topics of the member's entry; an empty « Activité récente » offers to ask."""
+    user = make_user()
+    make_person(user=user)
+    client.force_login(user)
+    body = client.get("/").content.decode()
+    unanswered = body[body.index('id="home-unanswered"') : body.index('id="home-addressed"')]
+    assert '<a class="button" href="/annuaire/moi/#sujets">Choisir mes sujets</a>' in unanswered
+    recent = body[body.index('id="home-recent"') :]
+    assert '<a class="button" href="/questions/poser/">Poser la première question</a>' in recent
+
+    profile = client.get("/annuaire/moi/").content.decode()
+    topics = profile[profile.index('<fieldset id="sujets">') :]
+    assert topics.index("<legend>Sujets</legend>") < topics.index("</fieldset>")

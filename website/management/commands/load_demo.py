@@ -19,6 +19,8 @@ from qa import demo as qa_demo
 from qa.agenda import demo as agenda_demo
 from taxonomy import demo as taxonomy_demo
 from website.pages import demo as pages_demo
+from website.search import services as search_services
+from website.search.signals import live_updates_paused
 
 
 class Command(BaseCommand):
@@ -44,13 +46,17 @@ class Command(BaseCommand):
                 )
             )
         password = None if settings.DEBUG else secrets.token_urlsafe(24)
-        with transaction.atomic():
+        # The search index is built once from the loaded data, not object by object (on a
+        # fresh install each update would find no index and log "Search index missing").
+        with live_updates_paused(), transaction.atomic():
             topics = taxonomy_demo.load()
             users = directory_demo.load(topics, password=password)
             qa_demo.load(topics, users)
             agenda_demo.load(topics, users)
             pages_demo.load()
+        count = search_services.rebuild()
         self.stdout.write(self.style.SUCCESS("Données de démonstration chargées."))
+        self.stdout.write(f"Index de recherche construit : {count} documents.")
         if password is None:
             self.stdout.write(
                 "Comptes de démonstration (mot de passe pour tous : "

@@ -42,7 +42,7 @@ QUERY = f"websearch_to_tsquery('{CONFIG}', %(q)s)"
 # EXACT_COUNT_LIMIT visible matches, every match is counted and the figures are exact.
 EXACT_COUNT_LIMIT = 1_000
 SAMPLE_BUCKETS = 64
-BOX_SAMPLE_BUCKETS = 2  # search box: the total only, from 1/32 of the matches
+BOX_SAMPLE_BUCKETS = 1  # search box: the total only, from 1/64 of the matches
 PAGE_SAMPLE_BUCKETS = 4  # results page: total and facets from 1/16 of the matches
 # Relevance ranks about RANK_WINDOW matches (all of them when there are fewer), plus
 # TITLE_WINDOW matches whose title holds the query.
@@ -57,7 +57,20 @@ COVERAGE_TIER = 10_000
 ANSWERED_BOOST = 1.15
 PROXIMITY_BOOST = 1.5
 FULL_WINDOW = 200  # matches holding every word, always in the ranked window
+PROBE_BUCKETS = 4  # the window's title and every-word matches: from these buckets first
 FUZZY_CANDIDATES = 12
+
+
+def _exists(where: str) -> str:
+    """`EXISTS` over the rows matching `where`, first among the rows of the `sample` bucket 0
+    (1/64 of them), then among all. A bitmap over a frequent word's postings costs tens of
+    milliseconds (90,000 rows); the bucket's is 64 times smaller and holds one for any word
+    in more than a few hundred documents. The second `EXISTS` (an init plan, run only if
+    the first is false) keeps the answer exact."""
+    return (
+        f"(EXISTS (SELECT 1 FROM search_searchentry WHERE {where} AND sample < 1::smallint) "  # noqa: S608
+        f"OR EXISTS (SELECT 1 FROM search_searchentry WHERE {where}))"
+    )
 
 
 def _marked(text: str) -> str:
@@ -214,7 +227,10 @@ class PostgresBackend:
             )
             if plan.excluded:
                 titled += f" AND tsv @@ {sql.match}"
-            full, _ = self._where(request.filters, request.principals, match=sql.all_words)
+            # Without fuzzy terms a single word's every-word matches are its matches.
+            full = None
+            if sql.all_words != sql.match:
+                full, _ = self._where(request.filters, request.principals, match=sql.all_words)
             size = request.per_page
             total, facets, estimated, all_words = self._count(
                 cursor, where, params, with_facets=request.facets, full=full
@@ -224,7 +240,8 @@ class PostgresBackend:
             if request.sort == "date":
                 ranked, rest = [], where
             else:
-                ranked, rest = self._window(cursor, where, titled, params, total, sql.rank, full)
+                holding = full if all_words else None  # no need to look for what is not there
+                ranked, rest = self._window(cursor, where, titled, params, total, sql.rank, holding)
             uids = self._slice(cursor, ranked, rest, params, (page - 1) * size, size)
             if estimated and len(uids) < size:
                 # The estimate was too high and this page reaches the end of the matches:
@@ -272,6 +289,7 @@ class PostgresBackend:
         buckets = PAGE_SAMPLE_BUCKETS if with_facets else BOX_SAMPLE_BUCKETS
         scale = SAMPLE_BUCKETS // buckets
         columns = "kind, structure, year, topics" if with_facets else "1 AS one"
+        has_full = _exists(full) if full else "NULL"
         # `exact` gates the full scan: a one-time filter, evaluated before any row is read.
         sql = (
             f"WITH s AS MATERIALIZED (SELECT {columns} FROM search_searchentry "  # noqa: S608
@@ -280,7 +298,7 @@ class PostgresBackend:
             f"m AS MATERIALIZED (SELECT {columns} FROM search_searchentry "
             f"WHERE {where} AND (SELECT yes FROM exact) "
             "UNION ALL SELECT * FROM s WHERE NOT (SELECT yes FROM exact)) "
-            f"SELECT EXISTS (SELECT 1 FROM search_searchentry WHERE {full}), "
+            f"SELECT {has_full}, "
             "(SELECT yes FROM exact), (SELECT count(*) FROM m)"
         )
         if with_facets:
@@ -293,6 +311,8 @@ class PostgresBackend:
             )
         cursor.execute(sql, params)
         all_words, exact, total, *grouped = cursor.fetchone()
+        if all_words is None:
+            all_words = total > 0
         factor = 1 if exact else scale
         facets: dict[str, list[FacetValue]] = {}
         if with_facets:
@@ -330,27 +350,24 @@ class PostgresBackend:
                 params,
             )
             return cursor.fetchall(), None
-        buckets = max(1, SAMPLE_BUCKETS * RANK_WINDOW // total)
+        window = _sampled(SAMPLE_BUCKETS * RANK_WINDOW / total)
+        holding = f"ARRAY({_first(full, '%(full)s')})" if full else "'{}'::text[]"
         cursor.execute(
-            f"SELECT uid FROM search_searchentry WHERE {titled} LIMIT %(titled)s",  # noqa: S608
-            {**params, "titled": TITLE_WINDOW},
+            f"SELECT ARRAY({_first(titled, '%(titled)s')}), {holding}",  # noqa: S608
+            {**params, "titled": TITLE_WINDOW, "full": FULL_WINDOW},
         )
-        titled_uids = [uid for (uid,) in cursor.fetchall()]
-        cursor.execute(
-            f"SELECT uid FROM search_searchentry WHERE {full} LIMIT %(full)s",  # noqa: S608
-            {**params, "full": FULL_WINDOW},
-        )
-        params["titled"] = list(dict.fromkeys(titled_uids + [u for (u,) in cursor.fetchall()]))
+        titled_uids, full_uids = cursor.fetchone()
+        params["titled"] = list(dict.fromkeys(titled_uids + full_uids))
         rank = f"{rank} AS rank, date"
         cursor.execute(
             f"SELECT uid, {rank} FROM search_searchentry "  # noqa: S608
-            f"WHERE {where} AND sample < {buckets}::smallint "
+            f"WHERE {where} AND {window} "
             f"UNION SELECT uid, {rank} FROM search_searchentry WHERE uid = ANY(%(titled)s) "
             "ORDER BY rank DESC, date DESC NULLS LAST, uid",
             params,
         )
         ranked = [(uid, rank) for uid, rank, _ in cursor.fetchall()]
-        return ranked, f"{where} AND sample >= {buckets}::smallint AND uid <> ALL(%(titled)s)"
+        return ranked, f"{where} AND NOT ({window}) AND uid <> ALL(%(titled)s)"
 
     def _slice(self, cursor, ranked, rest, params, start, size) -> list[str]:
         """`size` uids from position `start`: the ranked window, then the rest, newest first."""
@@ -400,16 +417,18 @@ class PostgresBackend:
 
     def _visible_count(self, cursor, query: str, principals) -> int:
         cursor.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM search_searchentry "  # noqa: S608
-            f"WHERE tsv @@ {QUERY} AND principals && %(principals)s::text[] LIMIT 1) AS found",
+            "SELECT " + _exists(f"tsv @@ {QUERY} AND principals && %(principals)s::text[]"),
             {"q": query, "principals": sorted(principals)},
         )
-        return cursor.fetchone()[0]
+        return int(cursor.fetchone()[0])
 
     def _visible_lexeme(self, cursor, lexeme: str, principals) -> bool:
         cursor.execute(
-            "SELECT EXISTS (SELECT 1 FROM search_searchentry WHERE tsv @@ "
-            "plainto_tsquery('simple', %(lexeme)s) AND principals && %(principals)s::text[])",
+            "SELECT "
+            + _exists(
+                "tsv @@ plainto_tsquery('simple', %(lexeme)s) "
+                "AND principals && %(principals)s::text[]"
+            ),
             {"lexeme": lexeme, "principals": sorted(principals)},
         )
         return cursor.fetchone()[0]
@@ -418,9 +437,11 @@ class PostgresBackend:
         """Lexemes of the index within `edits` of the word's stem (`levenshtein_less_equal`,
         same first letter, as the Whoosh backend), held by visible documents, closest
         first; [] when visible documents hold the word itself."""
+        visible = _exists(
+            "tsv @@ plainto_tsquery('simple', s) AND principals && %(principals)s::text[]"
+        )
         cursor.execute(
-            "SELECT s, EXISTS (SELECT 1 FROM search_searchentry WHERE tsv @@ "  # noqa: S608
-            "plainto_tsquery('simple', s) AND principals && %(principals)s::text[]) "
+            f"SELECT s, {visible} "  # noqa: S608
             f"FROM unnest(tsvector_to_array(to_tsvector('{CONFIG}', %(word)s))) AS s",
             {"word": word, "principals": sorted(principals)},
         )
@@ -562,6 +583,31 @@ class _PlanSQL:
         if alternative.source == expansion.TYPED:
             return f"websearch_to_tsquery('{CONFIG}', {self._value(group.item.as_text())})"
         return f"plainto_tsquery('{CONFIG}', {self._value(alternative.text)})"
+
+
+def _sampled(buckets: float) -> str:
+    """The rows of about `buckets` of the SAMPLE_BUCKETS `sample` buckets (at least one
+    eighth of bucket 0): a pseudo-random, stable subset the full-text indexes find without
+    reading other rows. Below one bucket, three more bits of the same hash pick eighths of
+    bucket 0, so that a word in 90,000 documents ranks about 200 of them, not 1,400."""
+    if buckets >= 1:
+        return f"sample < {int(buckets)}::smallint"
+    eighths = max(1, int(buckets * 8))
+    return f"(sample < 1::smallint AND (hashtext(uid) >> 6) & 7 < {eighths})"
+
+
+def _first(where: str, limit: str) -> str:
+    """The uids of `limit` rows matching `where` (which, no matter), from the first
+    PROBE_BUCKETS `sample` buckets before the others: the `LIMIT` stops the scan before the
+    second part's bitmap is built when the first part has enough. (A bitmap over a frequent
+    word's 90,000 postings costs tens of milliseconds.) Each part has one bound on `sample`:
+    in the GIN index each bound is a key of its own, matching every bucket on its side."""
+    return (
+        f"SELECT uid FROM ((SELECT uid FROM search_searchentry WHERE {where} "  # noqa: S608
+        f"AND sample < {PROBE_BUCKETS}::smallint) UNION ALL "
+        f"(SELECT uid FROM search_searchentry WHERE {where} "
+        f"AND sample >= {PROBE_BUCKETS}::smallint)) AS first LIMIT {limit}"
+    )
 
 
 def _any(queries) -> str:
