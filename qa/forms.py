@@ -264,6 +264,9 @@ class CloseForm(forms.Form):
     note = CleanCharField(label=_("Précision (facultatif)"), max_length=500, required=False)
 
 
+DUPLICATE_LOOP = _("Ces deux questions se désignent déjà l'une l'autre.")
+
+
 class DuplicateForm(forms.Form):
     canonical = forms.IntegerField(
         label=_("Numéro de la question d'origine"),
@@ -291,7 +294,5 @@ class DuplicateForm(forms.Form):
             try:
                 return services.duplicate_target(self.question, canonical)
             except services.DuplicateLoopError:
-                raise forms.ValidationError(
-                    _("Ces deux questions se désignent déjà l'une l'autre.")
-                ) from None
+                raise forms.ValidationError(DUPLICATE_LOOP) from None
         return canonical

@@ -49,6 +49,11 @@ urlpatterns = [
         name="account_request_reauthentication_code",
     ),
     path(
+        "comptes/password/change/",
+        fail_closed_on_post(allauth_account_views.password_change),
+        name="account_change_password",
+    ),
+    path(
         "comptes/2fa/authenticate/",
         fail_closed_on_post(account_views.MfaAuthenticateView.as_view()),
         name="mfa_authenticate",

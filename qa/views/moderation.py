@@ -81,12 +81,17 @@ def question_duplicate(request, pk):
     form = forms.DuplicateForm(request.POST, question=question)
     if not form.is_valid():
         return _panel(request, question, duplicate_form=form, status=400)
-    services.question_mark_duplicate(
-        question=question,
-        canonical=form.cleaned_data["canonical"],
-        by=request.user,
-        reason=form.cleaned_data["reason"],
-    )
+    try:
+        services.question_mark_duplicate(
+            question=question,
+            canonical=form.cleaned_data["canonical"],
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+    except services.DuplicateLoopError:
+        # Another moderator marked the other way round since the form was checked.
+        form.add_error("canonical", forms.DUPLICATE_LOOP)
+        return _panel(request, question, duplicate_form=form, status=400)
     messages.success(request, _("La question est fermée comme doublon."))
     return redirect(question)
 

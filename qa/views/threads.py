@@ -92,11 +92,14 @@ ANSWER_SORT_KEY = "qa_answer_sort"
 
 
 def _answer_sort(request) -> str:
-    """The thread's answer order: `?tri=votes|date` when given (and remembered in the session:
-    no query to read it back, a write only when it changes), else the remembered one."""
+    """The thread's answer order: `?tri=votes|date` when given (and, for a logged-in member,
+    remembered in the session: no query to read it back, a write only when it changes), else
+    the remembered one. A visitor's choice is not remembered: with public reading on, every
+    crawler following the sort links would otherwise create a session row."""
     chosen = request.GET.get("tri")
     if chosen in selectors.ANSWER_SORTS:
-        if request.session.get(ANSWER_SORT_KEY, "votes") != chosen:
+        remember = request.user.is_authenticated
+        if remember and request.session.get(ANSWER_SORT_KEY, "votes") != chosen:
             request.session[ANSWER_SORT_KEY] = chosen
         return chosen
     remembered = request.session.get(ANSWER_SORT_KEY)

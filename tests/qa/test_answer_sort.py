@@ -4,6 +4,9 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.test import override_settings
 from django.utils import timezone
 
 from qa import services
@@ -33,7 +36,7 @@ def _order(html, answers):
 
 
 def _current(html):
-    return re.findall(r'<a href="\?tri=(\w+)#answers" aria-current="true">', html)
+    return re.findall(r'<a href="\?tri=(\w+)#answers" rel="nofollow" aria-current="true">', html)
 
 
 def test_by_default_the_accepted_answer_leads_then_the_score(client, member, question, answers):
@@ -75,3 +78,14 @@ def test_a_thread_with_one_answer_shows_no_sort_links(client, member, question, 
     client.force_login(member)
     html = client.get(question.get_absolute_url()).content.decode()
     assert "Ordre des réponses" not in html
+
+
+@override_settings(PUBLIC_READ=True)
+def test_a_visitors_choice_opens_no_session(client, question, answers):
+    """With public reading on, a crawler following « Par date » must not create a session
+    row per visit: the order is shown, not remembered."""
+    response = client.get(question.get_absolute_url() + "?tri=date")
+    assert response.status_code == 200
+    assert _current(response.content.decode()) == ["date"]
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+    assert not Session.objects.exists()

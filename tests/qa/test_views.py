@@ -333,6 +333,33 @@ def test_duplicate_form_refuses_a_loop_in_the_form_and_keeps_the_reason(
     assert a.duplicate_of is None and not a.is_closed
 
 
+def test_a_duplicate_loop_made_meanwhile_by_another_moderator_is_a_form_error(
+    client, moderator, make_question, monkeypatch
+):
+    """The form checked A → B while another moderator was marking B → A: the service refuses
+    the loop and the panel says so (no 500), keeping what the moderator typed."""
+    from qa import forms
+
+    a = make_question(title="La question sur le sel de déneigement")
+    b = make_question(title="Le sel de déneigement, encore")
+    monkeypatch.setattr(
+        forms.DuplicateForm,
+        "clean_canonical",
+        lambda form: Question.objects.get(pk=form.cleaned_data["canonical"]),
+    )
+    services.question_mark_duplicate(question=b, canonical=a, by=moderator)
+    client.force_login(moderator)
+    response = client.post(
+        f"/questions/{a.pk}/doublon/", {"canonical": b.pk, "reason": "vu en même temps"}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Ces deux questions se désignent déjà l&#x27;une l&#x27;autre." in html
+    assert "vu en même temps" in html
+    a.refresh_from_db()
+    assert a.duplicate_of is None
+
+
 def test_close_lock_delete_restore_merge_faq_views(
     client, moderator, member, make_question, make_answer
 ):

@@ -267,6 +267,26 @@ def test_sign_up_fails_closed_while_redis_is_down(own_redis, client, production_
     assert not User.objects.filter(email="nouvel.agent@example.org").exists()
 
 
+def test_password_change_fails_closed_while_redis_is_down(
+    own_redis, client, member, production_limits
+):
+    """It checks the current password: a stolen session must not guess it without a limit."""
+    client.force_login(member)
+    own_redis.stop()
+    response = client.post(
+        "/comptes/password/change/",
+        {
+            "oldpassword": TEST_PASSWORD,
+            "password1": "un-autre-mot-de-passe-2026",
+            "password2": "un-autre-mot-de-passe-2026",
+        },
+    )
+    assert response.status_code == 503
+    assert UNAVAILABLE in response.content.decode()
+    member.refresh_from_db()
+    assert member.check_password(TEST_PASSWORD)
+
+
 def test_login_and_its_limit_work_again_once_redis_is_back(own_redis, client, member, settings):
     settings.ACCOUNT_RATE_LIMITS = {"login_failed": "1000/m/ip,2/5m/key"}
     own_redis.stop()

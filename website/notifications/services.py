@@ -291,7 +291,16 @@ def unsubscribe(*, user, scope: str) -> list[str]:
 
 
 def feed_token_for(*, user) -> FeedToken:
-    token, _created = FeedToken.objects.get_or_create(user=user)
+    """The member's feed token, made on first use (every Q&A page a member opens shows it).
+
+    One that expired without any feed reader ever using it is renewed: nothing subscribed to
+    it, so a fresh secret breaks nothing, where keeping it would leave the member with dead
+    links they never had. A token a reader did use keeps its expiry.
+    """
+    token, created = FeedToken.objects.get_or_create(user=user)
+    if not created and token.last_used_at is None and token.is_expired():
+        token.token = new_feed_token()
+        token.save(update_fields=["token", "created_at"])
     return token
 
 

@@ -108,6 +108,37 @@ def test_the_qa_pages_offer_their_feed_with_the_members_token(client, member, th
         assert f'<a href="{expected}" type="application/atom+xml">Flux Atom' in html, url
 
 
+def test_a_token_that_expired_unused_is_renewed_and_the_page_links_work(
+    client, member, thread, settings
+):
+    """Every Q&A page makes the member's token; one no feed reader ever used expires unused
+    after FEED_TOKEN_MAX_IDLE_DAYS. The pages then offer a fresh one, which a reader can
+    open, instead of links that answer 403. A token a reader did use keeps its expiry."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from website.notifications.models import FeedToken
+
+    settings.PUBLIC_READ = False
+    client.force_login(member)
+    old = token_of(member)
+    long_ago = timezone.now() - timedelta(days=settings.FEED_TOKEN_MAX_IDLE_DAYS + 1)
+    FeedToken.objects.filter(user=member).update(created_at=long_ago)
+    html = client.get(thread.get_absolute_url()).content.decode()
+    [link] = alternate(html)
+    assert "jeton=" in link and old not in link
+    client.logout()
+    assert client.get(link).status_code == 200
+
+    FeedToken.objects.filter(user=member).update(created_at=long_ago, last_used_at=long_ago)
+    used = token_of(member)
+    assert FeedToken.objects.get(user=member).token == used
+    client.force_login(member)
+    html = client.get(thread.get_absolute_url()).content.decode()
+    assert alternate(html) == [f"/flux/fils/{thread.pk}/"]
+
+
 def test_with_public_reading_the_links_carry_no_token(client, thread, member, settings):
     settings.PUBLIC_READ = True
     html = client.get(thread.get_absolute_url()).content.decode()
