@@ -190,29 +190,30 @@ def comment_create(*, post: Question | Answer, author, body: str) -> Comment:
 # --- Votes and "same problem" --------------------------------------------------------------
 
 
+def _lock_votes_on(post: Question | Answer) -> None:
+    """Every vote change on a post waits for this row lock, so the decisions below read a vote
+    no concurrent click can create or delete meanwhile (a vote row that does not exist yet
+    cannot be locked itself). SQLite serialises writers already."""
+    list(type(post).objects.select_for_update().filter(pk=post.pk).values_list("pk", flat=True))
+
+
+def _current_vote(user, post: Question | Answer) -> Vote | None:
+    return Vote.objects.filter(user=user, **{post.post_kind: post}).first()
+
+
 @transaction.atomic
 def vote_cast(*, user, post: Question | Answer, value: int) -> Vote:
-    """+1 or −1; voting again the other way changes the vote; the score stays exact.
-
-    The vote row is locked (or created under its unique constraint) before the score moves,
-    so concurrent clicks, even from several processes, never count twice.
-    """
+    """+1 or −1; voting again the other way changes the vote; the score stays exact, even
+    when several processes handle clicks of the same member at once."""
     if value not in (-1, 1):
         raise ValueError("A vote is +1 or -1.")
-    target = {post.post_kind: post}
+    _lock_votes_on(post)
     model = type(post)
-    vote = Vote.objects.select_for_update().filter(user=user, **target).first()
+    vote = _current_vote(user, post)
     if vote is None:
-        try:
-            with transaction.atomic():
-                vote = Vote.objects.create(user=user, value=value, **target)
-        except IntegrityError:
-            # Another request of the same member created it meanwhile: treat as a change.
-            vote = Vote.objects.select_for_update().get(user=user, **target)
-        else:
-            model.objects.filter(pk=post.pk).update(score=F("score") + value)
-            return vote
-    if vote.value != value:
+        vote = Vote.objects.create(user=user, value=value, **{post.post_kind: post})
+        model.objects.filter(pk=post.pk).update(score=F("score") + value)
+    elif vote.value != value:
         model.objects.filter(pk=post.pk).update(score=F("score") + (value - vote.value))
         vote.value = value
         vote.save(update_fields=["value"])
@@ -222,15 +223,11 @@ def vote_cast(*, user, post: Question | Answer, value: int) -> Vote:
 @transaction.atomic
 def vote_toggle(*, user, post: Question | Answer, value: int) -> int:
     """The vote button: +1 or −1 casts (or changes) the vote; the same value again, or 0,
-    withdraws it. Decided under the lock `vote_cast` takes, so two quick clicks on the same
-    button cast then withdraw, never cast twice. Returns the member's vote now (0: none)."""
-    current = (
-        Vote.objects.select_for_update()
-        .filter(user=user, **{post.post_kind: post})
-        .values_list("value", flat=True)
-        .first()
-    )
-    if value == 0 or value == current:
+    withdraws it. Decided under the post's vote lock, so two quick clicks on the same button
+    cast then withdraw, never cast twice. Returns the member's vote now (0: none)."""
+    _lock_votes_on(post)
+    current = _current_vote(user, post)
+    if value == 0 or (current is not None and value == current.value):
         vote_withdraw(user=user, post=post)
         return 0
     vote_cast(user=user, post=post, value=value)
@@ -239,12 +236,12 @@ def vote_toggle(*, user, post: Question | Answer, value: int) -> int:
 
 @transaction.atomic
 def vote_withdraw(*, user, post: Question | Answer) -> None:
-    vote = Vote.objects.select_for_update().filter(user=user, **{post.post_kind: post}).first()
+    _lock_votes_on(post)
+    vote = _current_vote(user, post)
     if vote is None:
         return
-    deleted, _ = Vote.objects.filter(pk=vote.pk).delete()
-    if deleted:
-        type(post).objects.filter(pk=post.pk).update(score=F("score") - vote.value)
+    vote.delete()
+    type(post).objects.filter(pk=post.pk).update(score=F("score") - vote.value)
 
 
 @transaction.atomic

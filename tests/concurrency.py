@@ -75,4 +75,4 @@ def race(target, args_list):
         thread.start()
     for thread in threads:
         thread.join()
-    assert errors == []
+    assert errors == [], [repr(error) for error in errors]

@@ -4,9 +4,20 @@ import json
 import sqlite3
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 from pytest_django.plugin import blocking_manager_key
 
 from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _source_language_after_each_test():
+    """Django's locale middleware leaves the last request's language active in the thread;
+    without this, whether a test sees French or English would depend on which test ran
+    before it on the same worker."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
