@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 TITLE_MIN_LENGTH = 10
@@ -647,6 +648,11 @@ class ModerationKind(models.TextChoices):
     FLAG = "flag", _("Signalement traité")
 
 
+# Reasons the site writes into the moderation log itself (translated when shown).
+OWN_DELETE_REASON = gettext_noop("Supprimé par son auteur.")
+SYSTEM_REASONS = frozenset({OWN_DELETE_REASON})
+
+
 class ModerationAction(models.Model):
     """Who did what, when and why, on which post: shown on the thread, never deleted."""
 
@@ -686,6 +692,14 @@ class ModerationAction(models.Model):
     @property
     def post(self):
         return self.comment or self.answer or self.question
+
+    @property
+    def shown_reason(self) -> str:
+        """The reason in the reader's language when the site wrote it (stored in French, the
+        source language, whoever acted); a moderator's own words as they typed them."""
+        if self.reason in SYSTEM_REASONS:
+            return gettext(self.reason)
+        return self.reason
 
 
 class QuestionFollow(models.Model):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import partial
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
@@ -22,6 +23,7 @@ from directory.text import clean_text
 from qa import permissions, signals
 from qa.markdown import render_inline, render_markdown
 from qa.models import (
+    OWN_DELETE_REASON,
     Answer,
     CloseReason,
     Comment,
@@ -147,9 +149,29 @@ def question_create(
     return question
 
 
+def _check_still_open(post: Question | Answer, *, to_answer: bool = False) -> None:
+    """Refuse if the post was deleted or its thread locked (or, `to_answer`, closed) since
+    the view checked, reading both under their row locks.
+
+    The services that add to a thread or settle an answer decide again on these rows, as
+    `post_delete_own` does: the view's copy may be stale by the time the transaction runs,
+    and the lock makes a concurrent deletion wait for this post or see it.
+    Who may act is the view's check; only what a concurrent request can change is re-read.
+    """
+    question = Question.objects.select_for_update().get(pk=post.thread.pk)
+    deleted = question.deleted_at
+    if isinstance(post, Answer):
+        deleted = deleted or Answer.objects.select_for_update().get(pk=post.pk).deleted_at
+    if deleted:
+        raise PermissionDenied(gettext("Ce message a été supprimé entre-temps."))
+    if question.locked_at or (to_answer and question.closed_at):
+        raise PermissionDenied(gettext("Ce fil a été fermé entre-temps : rien n'a été enregistré."))
+
+
 @transaction.atomic
 def answer_create(*, question: Question, author, body: str) -> Answer:
     """Answer a question (or reply in a discussion); the answerer follows the thread."""
+    _check_still_open(question, to_answer=True)
     body = clean_text(body).strip()
     now = timezone.now()
     answer = Answer.objects.create(
@@ -171,6 +193,7 @@ def answer_create(*, question: Question, author, body: str) -> Answer:
 
 @transaction.atomic
 def comment_create(*, post: Question | Answer, author, body: str) -> Comment:
+    _check_still_open(post)
     body = clean_text(body).strip()
     now = timezone.now()
     comment = Comment.objects.create(
@@ -271,6 +294,7 @@ def same_problem_toggle(*, user, question: Question) -> bool:
 
 @transaction.atomic
 def answer_accept(*, answer: Answer, by) -> Answer:
+    _check_still_open(answer)
     question = answer.question
     Question.objects.filter(pk=question.pk).update(
         accepted_answer=answer, last_activity_at=timezone.now()
@@ -290,6 +314,7 @@ def answer_unaccept(*, question: Question, by) -> None:
 @transaction.atomic
 def answer_validate(*, answer: Answer, by) -> Answer:
     """The expert mark: shown with the expert's name and function, apart from acceptance."""
+    _check_still_open(answer)
     now = timezone.now()
     Answer.objects.filter(pk=answer.pk).update(validated_by=by, validated_at=now)
     answer.validated_by, answer.validated_at = by, now
@@ -572,7 +597,7 @@ def post_delete_own(*, post: Post, by) -> Post:
         else:
             post.answer = Answer.objects.select_related("question").get(pk=post.answer_id)
     permissions.check_delete_own_post(by, post)
-    return post_delete(post=post, by=by, reason=gettext("Supprimé par son auteur."))
+    return post_delete(post=post, by=by, reason=OWN_DELETE_REASON)
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@ logged, restorable by a moderator; otherwise a French refusal that keeps everyth
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import translation
 
 from qa import permissions, services
 from qa.models import Answer, Comment, ModerationKind, Question
@@ -98,6 +99,20 @@ def test_an_answer_accepted_after_the_check_is_refused_under_the_lock(question, 
     assert answer.deleted_at is None
 
 
+def test_the_logged_reason_is_stored_in_the_source_language_and_shown_in_the_readers(
+    question, answer
+):
+    """An author reading the site in English deletes: the log keeps the French source text,
+    and each reader sees it in their own language."""
+    with translation.override("en"):
+        services.post_delete_own(post=answer, by=answer.author)
+    action = question.moderation_actions.get(kind=ModerationKind.DELETE)
+    assert action.reason == "Supprimé par son auteur."
+    with translation.override("en"):
+        assert action.shown_reason == "Deleted by its author."
+    assert action.shown_reason == "Supprimé par son auteur."
+
+
 # --- Views -----------------------------------------------------------------------------------
 
 
@@ -177,3 +192,40 @@ def test_a_moderator_confirms_with_a_reason_and_restores(client, question, answe
     client.post(f"/reponses/{answer.pk}/restaurer/")
     answer.refresh_from_db()
     assert answer.deleted_at is None
+
+
+# --- The other side of the race: posts decided under the same thread lock ------------------
+
+
+def test_an_answer_to_a_question_deleted_since_the_check_is_refused(question, member, make_user):
+    """The answer form was checked against a stale copy; the asker deleted the question
+    meanwhile: the answer is refused instead of hanging, unseen, on a deleted thread."""
+    stale = Question.objects.get(pk=question.pk)
+    services.post_delete_own(post=question, by=member)
+    with pytest.raises(PermissionDenied):
+        services.answer_create(question=stale, author=make_user(), body="Trop tard ?")
+    assert not Answer.objects.filter(question=question).exists()
+    assert Question.objects.get(pk=question.pk).answer_count == 0
+
+
+def test_a_comment_on_an_answer_deleted_since_the_check_is_refused(question, answer, make_user):
+    stale = Answer.objects.select_related("question").get(pk=answer.pk)
+    services.post_delete_own(post=answer, by=answer.author)
+    with pytest.raises(PermissionDenied):
+        services.comment_create(post=stale, author=make_user(), body="Et pourquoi ?")
+    assert not Comment.objects.filter(answer=answer).exists()
+
+
+def test_accepting_or_validating_an_answer_deleted_since_the_check_is_refused(
+    question, answer, member, make_topic_expert, topic
+):
+    stale = Answer.objects.select_related("question").get(pk=answer.pk)
+    services.post_delete_own(post=answer, by=answer.author)
+    with pytest.raises(PermissionDenied):
+        services.answer_accept(answer=stale, by=member)
+    with pytest.raises(PermissionDenied):
+        services.answer_validate(answer=stale, by=make_topic_expert(topic))
+    question.refresh_from_db()
+    answer.refresh_from_db()
+    assert question.accepted_answer_id is None
+    assert answer.validated_at is None

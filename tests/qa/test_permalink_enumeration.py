@@ -31,8 +31,8 @@ def posts(make_question, make_answer, make_comment, moderator):
     live_question = make_question(title=SECRET_TITLE)
     live_answer = make_answer(question=live_question)
     deleted_answer = make_answer(question=live_question)
+    comment_on_deleted_answer = make_comment(post=deleted_answer)  # written before the deletion
     services.post_delete(post=deleted_answer, by=moderator)
-    comment_on_deleted_answer = make_comment(post=deleted_answer)
     deleted_comment = make_comment(post=live_question)
     services.post_delete(post=deleted_comment, by=moderator)
 
