@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from website.notifications import services
+from website.notifications import selectors, services
 from website.notifications.kinds import Kind
 from website.notifications.models import Notification
 
@@ -49,12 +49,28 @@ def test_opening_marks_read_every_unread_notification_about_that_page_and_only_t
     answer = notify(url=f"{THREAD}#reponse-1")
     other_answer = notify(url=f"{THREAD}#reponse-2")
     comment = notify(kind=Kind.COMMENT, url=f"{THREAD}#commentaire-7")
-    elsewhere = notify(url="/questions/40/autre/#reponse-9")
-    prefix_lookalike = notify(url="/questions/4/commande-publique-bis/#reponse-3")
+    elsewhere = notify(url="/questions/5/autre/#reponse-9")
+    number_lookalike = notify(url="/questions/40/commande-publique/#reponse-3")
     link = services.notification_open(user=member, notification_id=answer.pk)
     assert link == f"{THREAD}#reponse-1"
-    assert _unread(member) == {elsewhere.pk, prefix_lookalike.pk}
+    assert _unread(member) == {elsewhere.pk, number_lookalike.pk}
     assert other_answer.pk not in _unread(member) and comment.pk not in _unread(member)
+
+
+def test_a_thread_keeps_its_notifications_together_after_its_title_changed(member, notify):
+    """A title edit changes the thread's slug: notifications written before and after it
+    point at the same thread, so they open and collapse together."""
+    before = notify(url="/questions/4/ancien-titre/#reponse-1", minutes_ago=10)
+    after = notify(url=f"{THREAD}#reponse-2")
+    lines = selectors.collapse_answers(Notification.objects.for_user(member).order_by("-pk"))
+    assert len(lines) == 1 and lines[0].ids == [after.pk, before.pk]
+    services.notification_open(user=member, notification_id=after.pk)
+    assert _unread(member) == set()
+
+
+def test_a_link_the_browser_would_read_as_another_site_opens_the_centre(member, notify):
+    for url in ("/\\evil.example.org/", "/\\/evil.example.org/", "/\t/evil.example.org/"):
+        assert notify(url=url).link == "/notifications/"
 
 
 def test_opening_someone_elses_notification_does_nothing(member, make_user, notify):

@@ -12,7 +12,9 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.urls import Resolver404, resolve
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from website.notifications.kinds import DEFAULT_FREQUENCY, HEADLINES, Frequency, Kind
@@ -137,10 +139,26 @@ class Notification(models.Model):
 
     @property
     def link(self) -> str:
-        """The stored path, or the centre if it is not a local path (never a `javascript:`)."""
-        if self.url.startswith("/") and not self.url.startswith("//"):
+        """The stored path, or the centre if it is not a local path: never a `javascript:`,
+        nor a path a browser reads as another site (`//…`, `/\\…`, a tab between slashes)."""
+        if self.url.startswith("/") and url_has_allowed_host_and_scheme(self.url, None):
             return self.url
         return "/notifications/"
+
+    @property
+    def page(self) -> str:
+        """The page the link opens, without its anchor. A thread's page is named up to its
+        number: its slug follows the title, and notifications written before and after a
+        title edit still belong together."""
+        path = self.link.split("#", 1)[0]
+        try:
+            match = resolve(path)
+        except Resolver404:
+            return path
+        slug = match.kwargs.get("slug")
+        if match.view_name == "qa:question_detail" and slug and path.endswith(f"/{slug}/"):
+            return path[: -len(slug) - 1]
+        return path
 
     @property
     def is_read(self) -> bool:

@@ -91,7 +91,7 @@ def collapse_answers(notifications: Iterable[Notification]) -> list:
         if notification.kind != Kind.ANSWER:
             lines.append(notification)
             continue
-        key = (notification.link.split("#", 1)[0], notification.is_read)
+        key = (notification.page, notification.is_read)
         if key in groups:
             groups[key].notifications.append(notification)
             continue

@@ -249,11 +249,14 @@ def notification_open(*, user, notification_id: int) -> str | None:
     notification = Notification.objects.for_user(user).filter(pk=notification_id).first()
     if notification is None:
         return None
-    link = notification.link
-    page = link.split("#", 1)[0]
-    Notification.objects.for_user(user).unread().filter(
-        Q(pk=notification.pk) | Q(url=page) | Q(url__startswith=f"{page}#")
-    ).update(read_at=timezone.now())
+    link, page = notification.link, notification.page
+    if link.split("#", 1)[0] == page:
+        same_page = Q(url=page) | Q(url__startswith=f"{page}#")
+    else:  # a thread, under any of its slugs
+        same_page = Q(url__startswith=page)
+    Notification.objects.for_user(user).unread().filter(Q(pk=notification.pk) | same_page).update(
+        read_at=timezone.now()
+    )
     return link
 
 
