@@ -7,8 +7,10 @@ votes or topics (select_related for single rows, one prefetch per relation).
 from __future__ import annotations
 
 import difflib
+import hashlib
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from directory.models import Person, Position, TopicInterest
@@ -268,6 +270,36 @@ def similar_questions(title: str, user, *, limit: int = 5, exclude_pk=None) -> l
     if _similar_questions_source is None:
         return []
     return _similar_questions_source(user, title, limit=limit, exclude_pk=exclude_pk)
+
+
+RELATED_THREADS_CACHE_SECONDS = 3600
+
+
+def related_threads(question: Question, user, *, limit: int = 5) -> list[Question]:
+    """« Questions liées »: the live threads the search ranks closest to this one's title,
+    among what `user` may see.
+
+    The ranking is cached for an hour per thread, title and audience: a thread's visibility
+    in the index depends only on whether the reader is a member (a visitor sees threads when
+    reading is public), so every member shares one entry. The live threads are read again at
+    each call, so a thread deleted since drops out at once.
+    """
+    audience = "members" if is_member(user) else "public"
+    title_key = hashlib.sha256(question.title.encode()).hexdigest()[:16]
+    key = f"qa:related:{question.pk}:{audience}:{title_key}"
+    pks = cache.get(key)
+    if pks is None:
+        # A few more than shown: a moderator's ranking may hold deleted threads.
+        found = similar_questions(question.title, user, limit=limit + 3, exclude_pk=question.pk)
+        pks = [thread.pk for thread in found]
+        cache.set(key, pks, RELATED_THREADS_CACHE_SECONDS)
+    if not pks:
+        return []
+    alive = Question.objects.filter(deleted_at__isnull=True).only(
+        "pk", "title", "slug", "kind", "answer_count", "accepted_answer"
+    )
+    by_pk = alive.in_bulk(pks)
+    return [by_pk[pk] for pk in pks if pk in by_pk][:limit]
 
 
 # --- Topics and experts --------------------------------------------------------------------

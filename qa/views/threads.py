@@ -114,6 +114,7 @@ def _render_thread(request, question, *, answer_form=None, comment_forms=None, s
         "thread": thread,
         "answer_sort": answer_sort,
         "feed": extensions.feed_link(request, question=question),
+        "related": [] if question.deleted_at else selectors.related_threads(question, request.user),
         "answer_sorts": [("votes", _("Par votes")), ("date", _("Par date"))],
         "answer_form": answer_form or forms.AnswerForm(),
         "comment_forms": comment_forms or {},
