@@ -23,45 +23,36 @@ handler404 = "website.views.page_not_found"
 handler500 = "website.views.server_error"
 handler429 = "website.views.too_many_requests"
 
+# Where a password or a code is checked, and at sign-up, the rate limit fails closed:
+# without the shared cache, a POST answers 503 (website/cache.py).
+ACCOUNT_FORMS_LIMITED_BY_THE_CACHE = [
+    ("comptes/login/", account_views.LoginView.as_view(), "account_login"),
+    ("comptes/signup/", allauth_account_views.signup, "account_signup"),
+    (
+        "comptes/reauthenticate/",
+        account_views.ReauthenticateView.as_view(),
+        "account_reauthenticate",
+    ),
+    (
+        "comptes/reauthenticate/code/",
+        account_views.RequestReauthenticationCodeView.as_view(),
+        "account_request_reauthentication_code",
+    ),
+    ("comptes/password/change/", allauth_account_views.password_change, "account_change_password"),
+    ("comptes/2fa/authenticate/", account_views.MfaAuthenticateView.as_view(), "mfa_authenticate"),
+    (
+        "comptes/2fa/reauthenticate/",
+        account_views.MfaReauthenticateView.as_view(),
+        "mfa_reauthenticate",
+    ),
+]
+
 urlpatterns = [
     path("sante/", views.health, name="health"),
-    # allauth's own views, answering 429 when the failed-login budget is spent. Where a
-    # password or a code is checked, and at sign-up, the limit fails closed: without the
-    # cache, a POST answers 503 (website/cache.py).
-    path(
-        "comptes/login/",
-        fail_closed_on_post(account_views.LoginView.as_view()),
-        name="account_login",
-    ),
-    path(
-        "comptes/signup/",
-        fail_closed_on_post(allauth_account_views.signup),
-        name="account_signup",
-    ),
-    path(
-        "comptes/reauthenticate/",
-        fail_closed_on_post(account_views.ReauthenticateView.as_view()),
-        name="account_reauthenticate",
-    ),
-    path(
-        "comptes/reauthenticate/code/",
-        fail_closed_on_post(account_views.RequestReauthenticationCodeView.as_view()),
-        name="account_request_reauthentication_code",
-    ),
-    path(
-        "comptes/password/change/",
-        fail_closed_on_post(allauth_account_views.password_change),
-        name="account_change_password",
-    ),
-    path(
-        "comptes/2fa/authenticate/",
-        fail_closed_on_post(account_views.MfaAuthenticateView.as_view()),
-        name="mfa_authenticate",
-    ),
-    path(
-        "comptes/2fa/reauthenticate/",
-        fail_closed_on_post(account_views.MfaReauthenticateView.as_view()),
-        name="mfa_reauthenticate",
+    # allauth's own views, answering 429 when the failed-login budget is spent.
+    *(
+        path(route, fail_closed_on_post(view), name=name)
+        for route, view, name in ACCOUNT_FORMS_LIMITED_BY_THE_CACHE
     ),
     # Opening another account's confirmation link (GET) no longer logs out; the POST does.
     re_path(

@@ -1,7 +1,6 @@
 """E-mails: French HTML + text, unsubscribe headers, header injection, retry without duplicates."""
 
 import smtplib
-import socket
 from datetime import timedelta
 
 import pytest
@@ -9,6 +8,7 @@ from aiosmtpd.controller import Controller
 from django.core.management import call_command
 from django.utils import timezone
 
+from tests.processes import free_port
 from website.notifications.emails import deliver, safe_header
 from website.notifications.kinds import Kind
 from website.notifications.models import DeliveryStatus, EmailDelivery, Notification
@@ -124,12 +124,6 @@ class FlakySMTPHandler:
         return "250 OK"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def flaky_smtp(settings):
     """`flaky_smtp(failures, reply)`: a local SMTP server on a free port, Django pointed at it."""
@@ -137,7 +131,7 @@ def flaky_smtp(settings):
 
     def start(failures: int, reply: str = TEMPORARY):
         handler = FlakySMTPHandler(failures, reply)
-        port = _free_port()
+        port = free_port()
         controller = Controller(handler, hostname="127.0.0.1", port=port)
         controller.start()
         controllers.append(controller)
@@ -232,7 +226,7 @@ def test_no_smtp_server_at_all_leaves_the_email_pending_and_the_action_done(
 ):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = _free_port()  # nobody listens there
+    settings.EMAIL_PORT = free_port()  # nobody listens there
     with committed():
         _notify(member)
     delivery = EmailDelivery.objects.get()

@@ -21,7 +21,6 @@ import email
 import itertools
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -44,6 +43,7 @@ from directory.models import InterestKind, TopicInterest
 from qa.models import Answer, Question
 from tests import factories
 from tests.concurrency import file_database, in_thread
+from tests.processes import free_port
 from tests.reliability import drill_worker
 from website.notifications.emails import stale_claim_delay
 from website.notifications.kinds import Kind
@@ -91,12 +91,6 @@ class OutageSMTPHandler:
         return "250 OK"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _received(handler):
     """(Message-ID, recipients, sender) of every message the server accepted."""
     messages = []
@@ -110,7 +104,7 @@ def _received(handler):
 def smtp_server():
     """`start()` starts the server on `port` (nothing listens there before)."""
     handler = OutageSMTPHandler()
-    handler.port = _free_port()
+    handler.port = free_port()
     controllers = []
 
     def start():

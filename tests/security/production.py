@@ -67,6 +67,30 @@ def production_settings() -> dict:
     return values
 
 
+def default_cache_as_built(**environment) -> dict:
+    """`CACHES["default"]` as `website.settings` builds it in a fresh process, from the test
+    process's environment without its Django, pytest and cache variables, plus these."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "PYTEST")) and key != "CACHE_URL"
+    }
+    env |= {"DJANGO_SETTINGS_MODULE": "website.settings"} | environment
+    script = (
+        "import django, json; django.setup(); from django.conf import settings; "
+        "print(json.dumps(settings.CACHES['default']))"
+    )
+    result = subprocess.run(  # noqa: S603 (fixed script, no shell)
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def apply(settings) -> None:
     """Apply production's security settings through pytest-django's `settings` fixture."""
     for name, value in production_settings().items():

@@ -25,10 +25,10 @@ from django.core.checks import Warning as CheckWarning
 from django.db import connection
 
 from tests.factories import TEST_PASSWORD
+from tests.processes import free_port, stop, wait_until_up
 from tests.reliability.drill_worker import database_url
 from tests.security.test_rate_limits_across_processes import (
     CACHE_TABLE,
-    free_port,
     server_environment,
 )
 
@@ -73,19 +73,6 @@ def start_server(tmp_path, proxy_count: str):
     return url, process
 
 
-def wait_until_up(url, process, deadline):
-    """Polls `/sante/` (slow first answers on a loaded machine are not a failure)."""
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"server stopped: {process.stderr.read()[-2000:]}")
-        try:
-            requests.get(url + "/sante/", timeout=30)
-            return
-        except (requests.ConnectionError, requests.Timeout):
-            time.sleep(0.5)
-    raise AssertionError("server did not start in time")
-
-
 @pytest.fixture
 def server_behind_proxy(tmp_path, request, make_user):
     """A server whose environment sets `ALLAUTH_TRUSTED_PROXY_COUNT` to the test's parameter,
@@ -96,11 +83,7 @@ def server_behind_proxy(tmp_path, request, make_user):
         wait_until_up(url, process, time.monotonic() + 300)
         yield url, user
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute(f'DROP TABLE IF EXISTS "{CACHE_TABLE}"')

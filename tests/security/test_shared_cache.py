@@ -7,51 +7,23 @@ order, live or not: the counters (`:1:agenda…`, `:1:allauth…`, `:1:qa…`) g
 and a limit forgets what it counted.
 """
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from django.core.cache.backends.db import DatabaseCache
 from django.core.management.commands.createcachetable import Command as CreateCacheTable
 
+from tests.security.production import default_cache_as_built
+
 pytestmark = pytest.mark.django_db
 
-ROOT = Path(__file__).resolve().parents[2]
 TABLE = "entraide_cache_essai"
 # A busy day: submission tokens live 24 hours, one per post, beside the login counters.
 LIVE_ENTRIES = 1000
 
 
-def production_cache_settings(tmp_path) -> dict:
-    """`CACHES["default"]` as the production settings build it from the default `CACHE_URL`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
-    env.pop("CACHE_URL", None)
-    env |= {
-        "DJANGO_SETTINGS_MODULE": "website.settings",
-        "DJANGO_DEBUG": "false",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-    }
-    result = subprocess.run(  # noqa: S603 (fixed arguments)
-        [
-            sys.executable,
-            "-c",
-            "import django, json; django.setup(); from django.conf import settings; "
-            "print(json.dumps(settings.CACHES['default']))",
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
 def test_the_production_database_cache_keeps_a_limit_counter_on_a_busy_site(tmp_path):
-    params = production_cache_settings(tmp_path)
+    params = default_cache_as_built(
+        DJANGO_DEBUG="false", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    )
     assert params["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
     cache = DatabaseCache(TABLE, params)
     creator = CreateCacheTable()

@@ -21,8 +21,8 @@ import pytest
 import requests
 from django.db import connection
 
+from tests.processes import free_port, stop, wait_until_up
 from tests.reliability.drill_worker import database_url
-from tests.website.test_redis_cache import free_port
 
 # The node needs committed tables; the rows of the migrations are put back afterwards.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -58,24 +58,10 @@ def gunicorn_node(tmp_path, application_name):
         text=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise AssertionError(f"gunicorn stopped: {process.stderr.read()[-2000:]}")
-            try:
-                requests.get(url + "/sante/", timeout=30)
-                break
-            except requests.RequestException:  # not listening yet, or slow on a busy machine
-                if time.monotonic() > deadline:
-                    raise AssertionError("gunicorn did not start in time") from None
-                time.sleep(0.2)
+        wait_until_up(url, process, time.monotonic() + 120)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 def node_connections(application_name) -> set[int]:

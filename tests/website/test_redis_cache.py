@@ -11,15 +11,11 @@ kinds of real Redis:
   again once Redis is back.
 """
 
-import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 import redis
@@ -28,11 +24,12 @@ from django.core.cache import cache
 from directory.budget import POSTS
 from directory.models import User
 from tests.factories import TEST_PASSWORD
+from tests.processes import free_port
+from tests.security.production import default_cache_as_built
 from website import settings as production
 
 pytestmark = pytest.mark.django_db
 
-ROOT = Path(__file__).resolve().parents[2]
 LOCAL_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REDIS_SERVER = shutil.which("redis-server")
 LOGIN = "/comptes/login/"
@@ -50,28 +47,10 @@ def redis_cache_settings(url: str, prefix: str) -> dict:
     }
 
 
-def production_settings(**environment) -> dict:
-    """CACHES as `website.settings` builds them from this environment (a fresh process)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
-    env |= {"DJANGO_SETTINGS_MODULE": "website.settings", "DJANGO_DEBUG": "true"} | environment
-    result = subprocess.run(  # noqa: S603 (fixed arguments)
-        [
-            sys.executable,
-            "-c",
-            "import django, json; django.setup(); from django.conf import settings; "
-            "print(json.dumps(settings.CACHES['default']))",
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
 def test_the_redis_client_is_installed_and_cache_url_selects_the_degrading_cache():
-    params = production_settings(CACHE_URL="redis://127.0.0.1:6379/1?socket_timeout=2")
+    params = default_cache_as_built(
+        DJANGO_DEBUG="true", CACHE_URL="redis://127.0.0.1:6379/1?socket_timeout=2"
+    )
     assert params["BACKEND"] == "website.redis_cache.RedisCache"
     assert params["LOCATION"] == "redis://127.0.0.1:6379/1"
     assert params["OPTIONS"] == {"socket_timeout": 2}
@@ -118,12 +97,6 @@ def test_failed_logins_are_limited_through_redis(local_redis, client, member, se
 
 
 # --- A Redis of our own, stopped mid-test ---------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class OwnRedis:
