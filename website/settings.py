@@ -420,6 +420,9 @@ REPLY_DOMAIN = env.str("REPLY_DOMAIN", default="")
 REPLY_ADDRESS_MAX_AGE_DAYS = env.int("REPLY_ADDRESS_MAX_AGE_DAYS", default=90)
 # Larger inbound messages are stored truncated and refused (the listener refuses them at once).
 INBOUND_MAIL_MAX_BYTES = env.int("INBOUND_MAIL_MAX_BYTES", default=10 * 1024 * 1024)
+# A sender (From) or a reply address sending more than this in an hour is not published (a mail
+# bomb, a loop): the messages are kept for the moderators, nobody is answered.
+INBOUND_MAIL_MAX_PER_HOUR = env.int("INBOUND_MAIL_MAX_PER_HOUR", default=30)
 # One explanatory reply at most per sender address in this many seconds (no mail loops).
 INBOUND_MAIL_REFUSAL_INTERVAL_SECONDS = 3600
 # A personal feed token (notifications and questions feeds) unused this many days stops working;

@@ -329,6 +329,26 @@ def test_an_oversized_message_is_kept_cut_and_refused(settings, member, make_use
     assert len(mail.raw) == 2000
 
 
+def test_a_burst_from_one_sender_is_kept_but_not_published(
+    settings, member, make_user, ask, receive, mailoutbox
+):
+    settings.INBOUND_MAIL_MAX_PER_HOUR = 2
+    question = ask(make_user())
+    address = address_for(member, question)
+    mailoutbox.clear()
+    mails = [
+        receive(make_mail(to=address, sender=member.email, body=f"Message {number}"))
+        for number in range(4)
+    ]
+    assert [mail.status for mail in mails] == [InboundStatus.POSTED] * 2 + [
+        InboundStatus.REFUSED
+    ] * 2
+    assert {mail.reason for mail in mails[2:]} == {"flood"}
+    assert Answer.objects.filter(author=member).count() == 2
+    assert InboundMail.objects.count() == 4
+    assert [m for m in mailoutbox if m.to == [member.email]] == []
+
+
 # --- The moderators' queue ---------------------------------------------------------------------
 
 

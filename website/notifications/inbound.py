@@ -159,6 +159,7 @@ def process(mail: InboundMail, *, now=None) -> InboundMail:
     try:
         if len(mail.raw) >= settings.INBOUND_MAIL_MAX_BYTES:
             raise Refusal("too_large")
+        _check_flood(mail, now=now)
         _post(mail, message)
     except Refusal as refusal:
         logger.warning("Inbound mail %s refused: %s", mail.pk, refusal.reason)
@@ -166,6 +167,18 @@ def process(mail: InboundMail, *, now=None) -> InboundMail:
         if refusal.reply:
             _reply_refusal(mail, message, refusal.reason, now=now)
     return mail
+
+
+def _check_flood(mail: InboundMail, *, now) -> None:
+    """More than `INBOUND_MAIL_MAX_PER_HOUR` messages from one sender or to one reply address
+    in the last hour: a mail bomb or a loop. Kept for the moderators, nobody is answered."""
+    since = now - timedelta(hours=1)
+    recent = InboundMail.objects.filter(received_at__gte=since).exclude(pk=mail.pk)
+    limit = settings.INBOUND_MAIL_MAX_PER_HOUR
+    if mail.sender and recent.filter(sender__iexact=mail.sender).count() >= limit:
+        raise Refusal("flood", reply=False)
+    if mail.envelope_to and recent.filter(envelope_to__iexact=mail.envelope_to).count() >= limit:
+        raise Refusal("flood", reply=False)
 
 
 def _post(mail: InboundMail, message: EmailMessage) -> None:
@@ -249,6 +262,10 @@ def refusal_messages() -> dict[str, str]:
         ),
         "too_large": _(
             "Votre message est trop volumineux (pièces jointes ?). Publiez-le depuis le site."
+        ),
+        "flood": _(
+            "Trop de messages de cet expéditeur ou vers cette adresse en une heure (envoi en "
+            "masse ou boucle de réponses automatiques) : rien n'a été publié."
         ),
         "rate_limited": _(
             "Vous avez atteint le nombre de messages autorisés par heure pour un nouveau "
