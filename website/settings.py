@@ -413,6 +413,18 @@ NOTIFICATIONS_EMAIL_STALE_CLAIM_SECONDS = 15 * 60
 NOTIFICATIONS_EMAIL_TIMEOUT_SECONDS = 30
 # An unsubscribe link in an e-mail works this many days.
 NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE_DAYS = 180
+# Reply by e-mail (docs/notifications.md): the domain of the `r+<token>@` reply addresses put in
+# Reply-To of thread notifications; empty turns the feature off (no Reply-To, no intake).
+REPLY_DOMAIN = env.str("REPLY_DOMAIN", default="")
+# A reply address works this many days after the e-mail carrying it was written.
+REPLY_ADDRESS_MAX_AGE_DAYS = env.int("REPLY_ADDRESS_MAX_AGE_DAYS", default=90)
+# Larger inbound messages are stored truncated and refused (the listener refuses them at once).
+INBOUND_MAIL_MAX_BYTES = env.int("INBOUND_MAIL_MAX_BYTES", default=10 * 1024 * 1024)
+# A sender (From) or a reply address sending more than this in an hour is not published (a mail
+# bomb, a loop): the messages are kept for the moderators, nobody is answered.
+INBOUND_MAIL_MAX_PER_HOUR = env.int("INBOUND_MAIL_MAX_PER_HOUR", default=30)
+# One explanatory reply at most per sender address in this many seconds (no mail loops).
+INBOUND_MAIL_REFUSAL_INTERVAL_SECONDS = 3600
 # A personal feed token (notifications and questions feeds) unused this many days stops working;
 # the member renews it from the notification preferences page (docs/security.md, finding 13).
 FEED_TOKEN_MAX_IDLE_DAYS = env.int("FEED_TOKEN_MAX_IDLE_DAYS", default=180)

@@ -85,6 +85,8 @@ NOT_PAGES = {
     "notifications:open": "redirects to the notification's target (audited here)",
     "notifications:mark_all_read": "POST-only action",
     "notifications:feed_regenerate": "POST-only action",
+    "notifications:reply_revoke": "POST-only action",
+    "notifications:inbound_decide": "POST-only action",
     "directory:my_profile_create": "POST-only action",
     "directory:account_approve": "POST-only action",
     "directory:expertise_decide": "POST-only action",
@@ -439,6 +441,9 @@ PAGES = [
     # Moderators.
     Audited("flag-queue", "moderator", ("qa:flag_queue",), go("/moderation/signalements/")),
     Audited(
+        "inbound-queue", "moderator", ("notifications:inbound_queue",), go("/moderation/courriels/")
+    ),
+    Audited(
         "faq-review-queue",
         "moderator",
         ("qa:faq_review_queue",),
@@ -589,6 +594,7 @@ HEADINGS = {
     "mfa-reauthenticate": "Confirmer l'accès",
     "pending": "Votre compte attend la validation d'un modérateur",
     "flag-queue": "Signalements à traiter",
+    "inbound-queue": "Courriels non traités",
     "faq-review-queue": "FAQ à revalider",
     "moderate": "Modérer le fil",
     "pending-accounts": "Comptes en attente de validation",

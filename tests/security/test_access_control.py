@@ -564,6 +564,22 @@ ACTIONS = [
         MEMBERS,
         "notifications.FeedToken",
     ),
+    Action(
+        "revoke one's reply addresses",
+        "notifications:reply_revoke",
+        lambda w: "/compte/preferences/reponses/",
+        lambda w: {},
+        MEMBERS,
+        "notifications.ReplyKey",
+    ),
+    Action(
+        "discard an unprocessed e-mail",
+        "notifications:inbound_decide",
+        lambda w: f"/moderation/courriels/{w.inbound_mail.pk}/",
+        lambda w: {"decision": "discard"},
+        MODERATORS,
+        "notifications.InboundMail",
+    ),
 ]
 
 # Routes that accept a POST but change nothing whoever sends it (they answer it as a GET, or
@@ -606,6 +622,7 @@ READ_ONLY_ON_POST = {
     "notifications:list": "notification centre",
     "notifications:open": "GET only: a POST is refused (405); the GET marks read",
     "notifications:feed": "Atom feed",
+    "notifications:inbound_queue": "moderators' queue page",
     "pages:feed_index": "feeds page",
     "pages:regulatory_feed": "Atom feed",
     "pages:regulatory_topic_feed": "Atom feed",

@@ -49,7 +49,7 @@ from qa.models import Answer, Comment, Flag, Question
 from taxonomy.models import Topic
 from tests import factories
 from website.notifications import services as notification_services
-from website.notifications.models import Notification
+from website.notifications.models import InboundMail, InboundStatus, Notification
 from website.notifications.tokens import ALL, unsubscribe_url
 from website.pages.models import (
     AffectedQuestion,
@@ -102,6 +102,7 @@ class World:
     document: object = None
     confirm_email: str = ""
     reset_password: str = ""
+    inbound_mail: object = None  # a reply by e-mail refused, in the moderators' list
 
 
 def _index(home, model, slug, title):
@@ -320,6 +321,12 @@ def build_world() -> World:
         document=document,
         confirm_email=f"/comptes/confirm-email/{EmailConfirmationHMAC(address).key}/",
         reset_password=f"/comptes/password/reset/key/{reset_key}/",
+        inbound_mail=InboundMail.objects.create(
+            message_id="<world@example.fr>",
+            raw=b"Subject: Re: x\r\n\r\nOui.\r\n",
+            status=InboundStatus.REFUSED,
+            reason="empty",
+        ),
     )
 
 
@@ -412,6 +419,7 @@ FILLED = {
     "notifications:open": lambda w: [f"/notifications/{w.notification.pk}/ouvrir/"],
     "notifications:unsubscribe": lambda w: [w.unsubscribe],
     "notifications:feed": lambda w: [f"/flux/notifications/{w.feed_token}/"],
+    "notifications:inbound_decide": lambda w: [f"/moderation/courriels/{w.inbound_mail.pk}/"],
     "pages:regulatory_topic_feed": lambda w: [f"/flux/veille/{w.topic.slug}/"],
     "pages:questions_feed": lambda w: [
         f"/flux/questions/{w.topic.slug}/",

@@ -125,6 +125,7 @@ def build_message(delivery: EmailDelivery) -> EmailMultiAlternatives:
         body=delivery.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[delivery.recipient.email],
+        reply_to=[delivery.reply_to] if delivery.reply_to else None,
         headers=headers,
     )
     message.attach_alternative(delivery.body_html, "text/html")

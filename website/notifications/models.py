@@ -229,6 +229,12 @@ class EmailDelivery(models.Model):
     body_html = models.TextField(_("HTML"))
     unsubscribe_url = models.CharField(_("lien de désabonnement"), max_length=500)
     message_id = models.CharField(_("Message-ID"), max_length=250)
+    reply_to = models.CharField(
+        _("adresse de réponse"),
+        max_length=250,
+        blank=True,
+        help_text=_("Adresse secrète r+…@ mise en Reply-To (vide : pas de réponse par e-mail)."),
+    )
     status = models.CharField(
         _("état"), max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
@@ -284,3 +290,86 @@ class FeedToken(models.Model):
         idle_since = max(filter(None, [self.created_at, self.last_used_at]))
         max_idle = timedelta(days=settings.FEED_TOKEN_MAX_IDLE_DAYS)
         return (now or timezone.now()) - idle_since > max_idle
+
+
+def new_reply_secret() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class ReplyKey(models.Model):
+    """The per-member secret mixed into every reply address: changing it revokes them all."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reply_key"
+    )
+    secret = models.CharField(_("secret"), max_length=64, default=new_reply_secret)
+    renewed_at = models.DateTimeField(_("renouvelé le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("clé des adresses de réponse")
+        verbose_name_plural = _("clés des adresses de réponse")
+
+    def __str__(self):
+        return str(self.user)
+
+
+class InboundStatus(models.TextChoices):
+    RECEIVED = "received", _("Reçu, à traiter")
+    POSTED = "posted", _("Publié")
+    IGNORED = "ignored", _("Ignoré (réponse automatique, rebond)")
+    REFUSED = "refused", _("Refusé")
+    FAILED = "failed", _("Erreur")
+    DISCARDED = "discarded", _("Écarté par la modération")
+
+
+class InboundMail(models.Model):
+    """One e-mail received at a reply address, stored raw before anything else (nothing lost).
+
+    The Message-ID is unique: the same message delivered twice is processed once.
+    """
+
+    message_id = models.CharField(_("Message-ID"), max_length=250, unique=True)
+    raw = models.BinaryField(_("message brut"))
+    envelope_to = models.CharField(_("destinataire (enveloppe)"), max_length=320, blank=True)
+    sender = models.CharField(_("expéditeur (From)"), max_length=320, blank=True)
+    subject = models.CharField(_("objet"), max_length=250, blank=True)
+    received_at = models.DateTimeField(_("reçu le"), default=timezone.now)
+    status = models.CharField(
+        _("état"), max_length=20, choices=InboundStatus.choices, default=InboundStatus.RECEIVED
+    )
+    reason = models.CharField(_("motif"), max_length=40, blank=True)
+    error = models.TextField(_("erreur"), blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("membre"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    from_mismatch = models.BooleanField(
+        _("expéditeur différent du compte"),
+        default=False,
+        help_text=_("Le From n'est pas une adresse du compte (boîte partagée de mairie ?)."),
+    )
+    text = models.TextField(_("texte retenu"), blank=True)
+    quoted_text = models.TextField(_("texte cité"), blank=True)
+    posted_url = models.CharField(_("message publié"), max_length=500, blank=True)
+    processed_at = models.DateTimeField(_("traité le"), null=True, blank=True)
+    refusal_sent_at = models.DateTimeField(_("réponse de refus envoyée le"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        verbose_name = _("courriel reçu")
+        verbose_name_plural = _("courriels reçus")
+        indexes = [
+            models.Index(fields=["status", "-received_at"], name="inbound_status_idx"),
+            models.Index(fields=["sender", "-refusal_sent_at"], name="inbound_refusal_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.message_id} ({self.get_status_display()})"
+
+    @property
+    def needs_moderator(self) -> bool:
+        return self.status in {InboundStatus.REFUSED, InboundStatus.FAILED}

@@ -7,7 +7,12 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
 from website.notifications.kinds import DEFAULT_FREQUENCY, Frequency, Kind
-from website.notifications.models import Notification, NotificationPreference
+from website.notifications.models import (
+    InboundMail,
+    InboundStatus,
+    Notification,
+    NotificationPreference,
+)
 
 
 def reachable_users() -> QuerySet:
@@ -105,3 +110,24 @@ def collapse_answers(notifications: Iterable[Notification]) -> list:
 
 def wants_email(frequency: str) -> bool:
     return frequency != Frequency.NEVER
+
+
+INBOUND_QUEUE_SIZE = 100
+
+
+def inbound_queue() -> list:
+    """The moderators' « courriels non traités »: refused or failed, newest first (one query)."""
+    return list(
+        InboundMail.objects.filter(status__in=[InboundStatus.REFUSED, InboundStatus.FAILED])
+        .select_related("user")
+        .defer("raw")[:INBOUND_QUEUE_SIZE]
+    )
+
+
+def inbound_from_mismatch() -> list:
+    """Replies published whose From was not an address of the account (shared mailboxes)."""
+    return list(
+        InboundMail.objects.filter(status=InboundStatus.POSTED, from_mismatch=True)
+        .select_related("user")
+        .defer("raw")[:INBOUND_QUEUE_SIZE]
+    )

@@ -12,7 +12,7 @@ from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from website.notifications import emails
+from website.notifications import emails, replies
 from website.notifications.kinds import DIGEST_FREQUENCIES, Frequency, Kind
 from website.notifications.models import (
     DeliveryKind,
@@ -21,7 +21,9 @@ from website.notifications.models import (
     FeedToken,
     Notification,
     NotificationPreference,
+    ReplyKey,
     new_feed_token,
+    new_reply_secret,
 )
 from website.notifications.selectors import (
     can_receive_email,
@@ -140,7 +142,7 @@ def schedule_immediate_emails(*, notifications: Sequence[Notification]) -> list[
     return deliveries
 
 
-def _render_immediate(notification: Notification, unsubscribe: str):
+def _render_immediate(notification: Notification, unsubscribe: str, reply_to: str = ""):
     return emails.render_email(
         template="notification",
         subject=notification.title,
@@ -151,6 +153,7 @@ def _render_immediate(notification: Notification, unsubscribe: str):
             "unsubscribe_url": unsubscribe,
             "kind_label": Kind(notification.kind).label,
             "preferences_url": emails.absolute_url("/compte/preferences/"),
+            "reply_to": reply_to,
         },
     )
 
@@ -158,7 +161,8 @@ def _render_immediate(notification: Notification, unsubscribe: str):
 def _immediate_delivery(notification: Notification) -> EmailDelivery:
     user = notification.recipient
     unsubscribe = unsubscribe_url(user_id=user.pk, scope=f"kind:{notification.kind}")
-    rendered = _render_immediate(notification, unsubscribe)
+    reply_to = replies.address_for_notification(notification)
+    rendered = _render_immediate(notification, unsubscribe, reply_to)
     delivery, _created = EmailDelivery.objects.get_or_create(
         idempotency_key=f"notification:{notification.pk}",
         defaults={
@@ -169,6 +173,7 @@ def _immediate_delivery(notification: Notification) -> EmailDelivery:
             "body_html": rendered.html,
             "unsubscribe_url": unsubscribe,
             "message_id": emails.new_message_id(),
+            "reply_to": reply_to,
             "next_attempt_at": timezone.now(),
         },
     )
@@ -203,7 +208,7 @@ def actor_erase(*, user) -> int:
     pending = Q(status=DeliveryStatus.PENDING)
     for delivery in deliveries.filter(pending, kind=DeliveryKind.IMMEDIATE):
         notification = delivery.immediate_notifications.select_related("recipient").first()
-        rendered = _render_immediate(notification, delivery.unsubscribe_url)
+        rendered = _render_immediate(notification, delivery.unsubscribe_url, delivery.reply_to)
         delivery.subject, delivery.body_text, delivery.body_html = (
             rendered.subject,
             rendered.text,
@@ -340,3 +345,8 @@ def feed_reader(*, token: str | None):
     if feed_token.last_used_at is None or now - feed_token.last_used_at > FEED_USE_RECORDED_EVERY:
         FeedToken.objects.filter(pk=feed_token.pk).update(last_used_at=now)
     return feed_token.user
+
+
+def reply_addresses_revoke(*, user) -> None:
+    """Every reply address given to `user` so far stops working (the preferences page)."""
+    ReplyKey.objects.update_or_create(user=user, defaults={"secret": new_reply_secret()})

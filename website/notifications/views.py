@@ -143,6 +143,8 @@ def preferences(request):
             ),
             "feed_expired": feed_token.is_expired(),
             "feed_max_idle_days": settings.FEED_TOKEN_MAX_IDLE_DAYS,
+            "reply_by_email": bool(settings.REPLY_DOMAIN),
+            "reply_max_age_days": settings.REPLY_ADDRESS_MAX_AGE_DAYS,
         },
         status=400 if form.is_bound and not form.is_valid() else 200,
     )
@@ -161,6 +163,22 @@ def feed_token_regenerate(request):
         ),
     )
     return redirect(reverse("notifications:preferences") + "#flux")
+
+
+@require_POST
+@login_required
+def reply_addresses_revoke(request):
+    """Every reply address sent to the member so far stops working."""
+    check_can_use_notifications(request.user)
+    services.reply_addresses_revoke(user=request.user)
+    messages.success(
+        request,
+        _(
+            "Vos adresses de réponse sont révoquées : répondre aux e-mails déjà reçus ne "
+            "publiera plus rien. Les prochaines notifications en portent de nouvelles."
+        ),
+    )
+    return redirect(reverse("notifications:preferences") + "#reponses")
 
 
 def _scope_label(scope: str) -> str:

@@ -1,0 +1,59 @@
+"""The SMTP listener: a reply sent with smtplib becomes an answer, without its quoted text."""
+
+import smtplib
+import socket
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+import pytest
+
+from qa import services as qa_services
+from qa.models import Answer
+from website.notifications import replies
+from website.notifications.listener import make_controller
+from website.notifications.models import InboundMail, InboundStatus
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_reply_sent_to_the_listener_becomes_an_answer(settings, make_user, make_topic):
+    settings.REPLY_DOMAIN = "reponses.example.org"
+    asker, member = make_user(), make_user()
+    question = qa_services.question_create(
+        author=asker,
+        title="Qui déneige les voies communales ?",
+        body="Nous cherchons un prestataire.",
+        topics=[make_topic()],
+    )
+    address = replies.reply_address(
+        user=member, target=replies.ReplyTarget(user_id=member.pk, question_id=question.pk)
+    )
+    message = EmailMessage()
+    message["From"] = f"Jeanne Exemple <{member.email}>"
+    message["To"] = address
+    message["Subject"] = "Re: [Entraide] Qui déneige les voies communales ?"
+    message["Message-ID"] = make_msgid(domain="example.fr")
+    message.set_content(
+        "C'est la CC qui s'en charge chez nous.\n\n"
+        "Le lun. 30 nov. 2026 à 09:00, Entraide <ne-pas-repondre@entraide.example.org> a écrit :\n"
+        "> Nous cherchons un prestataire.\n"
+    )
+    port = _free_port()
+    controller = make_controller(host="127.0.0.1", port=port)
+    controller.start()
+    try:
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+            client.send_message(message)
+            # Not one of our reply addresses: refused, the listener never relays.
+            with pytest.raises(smtplib.SMTPRecipientsRefused):
+                client.sendmail("x@example.fr", ["quelquun@example.org"], b"Subject: x\r\n\r\nx")
+    finally:
+        controller.stop()
+    mail = InboundMail.objects.get()
+    assert mail.status == InboundStatus.POSTED
+    assert Answer.objects.get(author=member).body == "C'est la CC qui s'en charge chez nous."

@@ -1,0 +1,67 @@
+"""The SMTP or LMTP listener a local Postfix delivers replies to (`manage.py mail_listen`).
+
+It accepts only recipients that are reply addresses of `REPLY_DOMAIN` (others get a 550, so it
+never relays), refuses messages over `INBOUND_MAIL_MAX_BYTES` (552: the sender's server keeps
+and bounces them), and answers 250 only once the raw message is stored (`intake.mail_receive`):
+a database outage gives a 451 and the sending server tries again later, so nothing is lost.
+Bind it to the loopback address: it has no authentication of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.lmtp import LMTP
+from django.conf import settings
+from django.db import close_old_connections
+
+from website.notifications import intake, replies
+
+logger = logging.getLogger(__name__)
+
+
+class ReplyHandler:
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if not replies.token_of(address):
+            return "550 5.1.1 Adresse inconnue"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        raw = envelope.original_content or envelope.content
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8", errors="surrogateescape")
+        loop = asyncio.get_running_loop()
+        try:
+            for address in envelope.rcpt_tos:
+                await loop.run_in_executor(None, _store, raw, address)
+        except Exception:
+            logger.exception("Inbound mail could not be stored")
+            return "451 4.3.0 Erreur temporaire, réessayez plus tard"
+        return "250 2.0.0 Message reçu"
+
+
+def _store(raw: bytes, address: str) -> None:
+    close_old_connections()
+    try:
+        intake.mail_receive(raw=raw, envelope_to=address)
+    finally:
+        close_old_connections()
+
+
+class _LMTPController(Controller):
+    def factory(self):
+        return LMTP(self.handler, **self.SMTP_kwargs)
+
+
+def make_controller(*, host: str, port: int, lmtp: bool = False) -> Controller:
+    options = {
+        "data_size_limit": settings.INBOUND_MAIL_MAX_BYTES,
+        "decode_data": False,
+        "ident": "Entraide",
+    }
+    if lmtp:
+        return _LMTPController(ReplyHandler(), hostname=host, port=port, **options)
+    return Controller(ReplyHandler(), hostname=host, port=port, **options)

@@ -1,0 +1,184 @@
+"""Secret reply addresses: `r+<token>@REPLY_DOMAIN`, one per member and thread (and comment target).
+
+The token is short enough for the 64 characters of an address's local part, lower case (mail
+systems may change the case of a local part) and made only of letters, digits and hyphens:
+
+    <user>-<question>-<target>-<day>-<mac>     (numbers in base 36)
+
+- target: `x` for an answer to the thread, `q` for a comment on the question, `a<id>` for a
+  comment on that answer (the notification was about a comment);
+- day: the day the address was written (days since 1970-01-01, UTC); it works
+  `REPLY_ADDRESS_MAX_AGE_DAYS` days;
+- mac: an HMAC (SHA-256, keyed with SECRET_KEY) of the rest and of the member's `ReplyKey`
+  secret, 100 bits in base 32. Renewing the secret (« Révoquer mes adresses de réponse ») makes
+  every address given before worthless.
+
+The address is the authority, not the `From` of a reply (see `inbound.py`).
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils.crypto import salted_hmac
+
+from qa.models import Answer, Comment, Question
+from website.notifications.kinds import Kind
+from website.notifications.models import ReplyKey
+
+REPLY_SALT = "entraide.notifications.reply"
+PREFIX = "r+"
+ANSWER = "x"
+ON_QUESTION = "q"
+MAC_LENGTH = 20
+# A reply to these notices would not belong in the thread.
+NO_REPLY_KINDS = {Kind.MODERATION}
+
+
+class InvalidReplyAddress(ValueError):
+    """Malformed, forged, revoked, or naming someone else's thread."""
+
+
+class ExpiredReplyAddress(InvalidReplyAddress):
+    """Well signed, but older than `REPLY_ADDRESS_MAX_AGE_DAYS`."""
+
+
+def _b36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    text = ""
+    while True:
+        number, rest = divmod(number, 36)
+        text = digits[rest] + text
+        if not number:
+            return text
+
+
+def _today(now: datetime | None = None) -> int:
+    return ((now or datetime.now(UTC)) - datetime(1970, 1, 1, tzinfo=UTC)).days
+
+
+def _mac(payload: str, secret: str) -> str:
+    digest = salted_hmac(REPLY_SALT, f"{payload}|{secret}", algorithm="sha256").digest()
+    return base64.b32encode(digest).decode().lower()[:MAC_LENGTH]
+
+
+def secret_for(user) -> str:
+    key, _created = ReplyKey.objects.get_or_create(user=user)
+    return key.secret
+
+
+@dataclass(frozen=True)
+class ReplyTarget:
+    user_id: int
+    question_id: int
+    comment_on_question: bool = False
+    comment_on_answer_id: int | None = None
+
+    @property
+    def is_comment(self) -> bool:
+        return self.comment_on_question or self.comment_on_answer_id is not None
+
+    @property
+    def code(self) -> str:
+        if self.comment_on_answer_id is not None:
+            return "a" + _b36(self.comment_on_answer_id)
+        return ON_QUESTION if self.comment_on_question else ANSWER
+
+
+def enabled() -> bool:
+    return bool(settings.REPLY_DOMAIN)
+
+
+def reply_address(*, user, target: ReplyTarget, now: datetime | None = None) -> str:
+    """The secret address; empty when the feature is off (no `REPLY_DOMAIN`)."""
+    if not enabled():
+        return ""
+    payload = "-".join([_b36(user.pk), _b36(target.question_id), target.code, _b36(_today(now))])
+    token = f"{payload}-{_mac(payload, secret_for(user))}"
+    return f"{PREFIX}{token}@{settings.REPLY_DOMAIN}"
+
+
+def target_for(notification) -> ReplyTarget | None:
+    """What a reply to this notification posts: an answer to its thread, or a comment on the
+    post a comment notification was about. None when it is not about a thread."""
+    if notification.kind in NO_REPLY_KINDS or notification.target_id is None:
+        return None
+    target = notification.target
+    user_id = notification.recipient_id
+    if isinstance(target, Question):
+        return ReplyTarget(user_id=user_id, question_id=target.pk)
+    if isinstance(target, Answer):
+        return ReplyTarget(user_id=user_id, question_id=target.question_id)
+    if isinstance(target, Comment):
+        if target.answer_id:
+            return ReplyTarget(
+                user_id=user_id,
+                question_id=target.answer.question_id,
+                comment_on_answer_id=target.answer_id,
+            )
+        return ReplyTarget(
+            user_id=user_id, question_id=target.question_id, comment_on_question=True
+        )
+    return None
+
+
+def address_for_notification(notification, *, now: datetime | None = None) -> str:
+    if not enabled():
+        return ""
+    target = target_for(notification)
+    if target is None:
+        return ""
+    return reply_address(user=notification.recipient, target=target, now=now)
+
+
+def token_of(address: str) -> str | None:
+    """The token of an `r+<token>@REPLY_DOMAIN` address, or None for any other address."""
+    local, _at, domain = address.strip().strip("<>").rpartition("@")
+    if not enabled() or domain.lower() != settings.REPLY_DOMAIN.lower():
+        return None
+    local = local.lower()
+    if not local.startswith(PREFIX):
+        return None
+    return local[len(PREFIX) :]
+
+
+def _int36(text: str) -> int:
+    if not text or len(text) > 12 or not text.isalnum():
+        raise InvalidReplyAddress("bad number")
+    return int(text, 36)
+
+
+def read_token(token: str, *, now: datetime | None = None) -> ReplyTarget:
+    """Check a token; raises `ExpiredReplyAddress` or `InvalidReplyAddress`."""
+    parts = token.lower().split("-")
+    if len(parts) != 5:
+        raise InvalidReplyAddress("malformed")
+    user_part, question_part, code, day_part, mac = parts
+    user_id, question_id, day = _int36(user_part), _int36(question_part), _int36(day_part)
+    key = ReplyKey.objects.filter(user_id=user_id).values_list("secret", flat=True).first()
+    if key is None or not get_user_model().objects.filter(pk=user_id).exists():
+        raise InvalidReplyAddress("unknown member")
+    payload = "-".join([user_part, question_part, code, day_part])
+    if not hmac.compare_digest(_mac(payload, key), mac):
+        raise InvalidReplyAddress("bad signature")
+    if code == ANSWER:
+        target = ReplyTarget(user_id=user_id, question_id=question_id)
+    elif code == ON_QUESTION:
+        target = ReplyTarget(user_id=user_id, question_id=question_id, comment_on_question=True)
+    elif code.startswith("a"):
+        target = ReplyTarget(
+            user_id=user_id, question_id=question_id, comment_on_answer_id=_int36(code[1:])
+        )
+    else:
+        raise InvalidReplyAddress("unknown target")
+    today = _today(now)
+    if day > today + 1:
+        raise InvalidReplyAddress("from the future")
+    if today - day > settings.REPLY_ADDRESS_MAX_AGE_DAYS:
+        raise ExpiredReplyAddress("expired")
+    return target
