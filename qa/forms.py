@@ -3,12 +3,13 @@
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Person, Structure
 from directory.selectors import person_choices
 from directory.text import clean_text
-from qa import services
+from qa import attachments, services
 from qa.models import (
     ANSWER_MIN_LENGTH,
     BODY_MAX_LENGTH,
@@ -49,7 +50,62 @@ class SubmissionTokenMixin(forms.Form):
             self.initial.setdefault("submission_token", uuid.uuid4().hex)
 
 
-class QuestionForm(SubmissionTokenMixin, forms.Form):
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one plain `<input type="file" multiple>` (works without JavaScript)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        return [super(MultipleFileField, self).clean(item, initial) for item in files]
+
+
+class AttachmentsMixin(forms.Form):
+    """The attachments of a new post: each checked by its content (`qa.attachments`); the
+    cleaned value is the list of `CheckedFile` the service stores. Bind with `request.FILES`."""
+
+    attachments = MultipleFileField(
+        label=_("Pièces jointes (facultatif)"),
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attachments"].help_text = _(
+            "Jusqu'à %(count)d fichiers de %(size)s chacun : PDF, ODT, ODS, ODP, DOCX, XLSX, "
+            "PPTX, TXT, CSV, JPEG, PNG, WebP, HEIC, ou un ZIP de ces fichiers. Les photos sont "
+            "réenregistrées sans leurs métadonnées (position GPS comprise)."
+        ) % {
+            "count": settings.QA_ATTACHMENTS_PER_POST,
+            "size": attachments.megabytes(settings.QA_ATTACHMENT_MAX_SIZE),
+        }
+
+    def clean_attachments(self):
+        files = self.cleaned_data.get("attachments") or []
+        attachments.check_count(files)
+        checked, errors = [], []
+        for upload in files:
+            try:
+                checked.append(attachments.check_upload(upload))
+            except forms.ValidationError as error:
+                errors.append(error)
+        if errors:
+            errors.append(
+                forms.ValidationError(
+                    _("Votre texte est conservé : choisissez à nouveau les fichiers à joindre.")
+                )
+            )
+            raise forms.ValidationError(errors)
+        return checked
+
+
+class QuestionForm(AttachmentsMixin, SubmissionTokenMixin, forms.Form):
     kind = forms.ChoiceField(
         label=_("Type"),
         choices=QuestionKind.choices,
@@ -166,7 +222,7 @@ class QuestionEditForm(forms.Form):
     clean_topics = QuestionForm.clean_topics
 
 
-class AnswerForm(SubmissionTokenMixin, forms.Form):
+class AnswerForm(AttachmentsMixin, SubmissionTokenMixin, forms.Form):
     body = CleanCharField(
         label=_("Votre réponse"),
         min_length=ANSWER_MIN_LENGTH,

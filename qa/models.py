@@ -539,6 +539,70 @@ class Revision(models.Model):
         return self.question or self.answer or self.comment
 
 
+class Attachment(models.Model):
+    """A file attached to a question, answer or comment (exactly one), checked by its content
+    (`qa/attachments.py`) and stored under a random name; served only by the view that checks
+    the reader may see the post (`qa/views/attachments.py`)."""
+
+    question = models.ForeignKey(
+        Question, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    answer = models.ForeignKey(
+        Answer, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("fichier"), max_length=200)
+    thumbnail = models.FileField(_("miniature"), max_length=200, blank=True)
+    original_name = models.CharField(_("nom d'origine"), max_length=120)
+    size = models.PositiveBigIntegerField(_("taille (octets)"))
+    content_type = models.CharField(_("type détecté"), max_length=120)
+    is_image = models.BooleanField(_("image"), default=False)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    uploader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("déposé par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="qa_attachments",
+    )
+    created_at = models.DateTimeField(_("déposé le"), default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("pièce jointe")
+        verbose_name_plural = _("pièces jointes")
+        constraints = [
+            models.CheckConstraint(
+                condition=_exactly_one("question", "answer", "comment"),
+                name="qa_attachment_one_post",
+            ),
+        ]
+
+    def __str__(self):
+        return self.original_name
+
+    def get_absolute_url(self):
+        # The name in the address is for the reader and the browser's "save as"; the view
+        # goes by the id.
+        name = "".join(char for char in self.original_name if char.isprintable()) or "fichier"
+        return reverse("qa:attachment", kwargs={"pk": self.pk, "name": name})
+
+    def get_thumbnail_url(self):
+        return reverse("qa:attachment_thumbnail", kwargs={"pk": self.pk})
+
+    @property
+    def post(self):
+        return self.question or self.answer or self.comment
+
+    @property
+    def extension(self) -> str:
+        return self.file.name.rpartition(".")[2].upper()
+
+
 class FlagReason(models.TextChoices):
     SPAM = "spam", _("Spam ou publicité")
     OFF_TOPIC = "off_topic", _("Hors sujet")

@@ -275,6 +275,14 @@ def check_view_question(user, question):
         raise Refused(_("Cette question a été supprimée par la modération."))
 
 
+def check_view_post(user, post):
+    """Seeing one post (an attachment's, say): where its thread is seen, and deleted posts by
+    moderators only."""
+    check_view_question(user, _thread(post))
+    if not can_view_post(user, post):
+        raise Refused(_("Ce message a été supprimé par la modération."))
+
+
 def check_ask(user):
     if not can_ask(user):
         _deny(_("Seuls les membres peuvent poser une question."))

@@ -18,6 +18,7 @@ from directory.roles import is_member, is_moderator
 from directory.selectors import current_positions, current_positions_prefetch
 from qa.models import (
     Answer,
+    Attachment,
     Comment,
     FaqPromotion,
     Flag,
@@ -198,6 +199,7 @@ def thread_for(question: Question, user, *, answer_sort: str = "votes") -> Threa
         accepted_id = question.accepted_answer_id
         answers.sort(key=lambda a: (a.pk != accepted_id, not a.validated_at))
     _attach_people(question, answers)
+    _attach_files(question, answers)
 
     thread = Thread(question=question, answers=answers, question_comments=question_comments)
     if is_member(user):
@@ -229,6 +231,21 @@ def thread_for(question: Question, user, *, answer_sort: str = "votes") -> Threa
     thread.canonical = question.duplicate_of
     thread.duplicates = list(Question.objects.alive().filter(duplicate_of=question)[:20])
     return thread
+
+
+def _attach_files(question, answers):
+    """The attachments of the question and of its answers: one query, in upload order."""
+    by_answer: dict[int, list[Attachment]] = {}
+    question.thread_attachments = []
+    for attachment in Attachment.objects.filter(
+        Q(question=question) | Q(answer__in=[answer.pk for answer in answers])
+    ).order_by("pk"):
+        if attachment.question_id:
+            question.thread_attachments.append(attachment)
+        else:
+            by_answer.setdefault(attachment.answer_id, []).append(attachment)
+    for answer in answers:
+        answer.thread_attachments = by_answer.get(answer.pk, [])
 
 
 def _attach_people(question, answers):

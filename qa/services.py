@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from functools import partial
 
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
@@ -21,10 +23,12 @@ from directory.models import Person, Structure
 from directory.selectors import current_position
 from directory.text import clean_text
 from qa import permissions, signals
+from qa.attachments import CheckedFile, storage_name
 from qa.markdown import render_inline, render_markdown
 from qa.models import (
     OWN_DELETE_REASON,
     Answer,
+    Attachment,
     CloseReason,
     Comment,
     FaqPromotion,
@@ -108,6 +112,43 @@ def _first_revision(post: Post, *, author, title: str = ""):
     )
 
 
+def _attach(post: Post, *, uploader, files: Iterable[CheckedFile]) -> list[Attachment]:
+    """Store checked files (`qa.attachments.check_upload`) under random names, with their
+    rows. A failure removes the files already written, so nothing half-stored remains."""
+    written, attachments = [], []
+    try:
+        for checked in files:
+            name = default_storage.save(
+                storage_name(checked.extension), ContentFile(checked.content)
+            )
+            written.append(name)
+            thumbnail = ""
+            if checked.thumbnail:
+                thumbnail = default_storage.save(
+                    storage_name("jpg"), ContentFile(checked.thumbnail)
+                )
+                written.append(thumbnail)
+            attachments.append(
+                Attachment.objects.create(
+                    **{post.post_kind: post},
+                    file=name,
+                    thumbnail=thumbnail,
+                    original_name=checked.name,
+                    size=checked.size,
+                    content_type=checked.content_type,
+                    is_image=checked.is_image,
+                    width=checked.width,
+                    height=checked.height,
+                    uploader=uploader,
+                )
+            )
+    except Exception:
+        for name in written:
+            default_storage.delete(name)
+        raise
+    return attachments
+
+
 # --- Posting -------------------------------------------------------------------------------
 
 
@@ -121,8 +162,10 @@ def question_create(
     kind: str = QuestionKind.QUESTION,
     addressed_to_person: Person | None = None,
     addressed_to_structure: Structure | None = None,
+    attachments: Iterable[CheckedFile] = (),
 ) -> Question:
-    """Post a question or discussion; the asker follows it from then on."""
+    """Post a question or discussion, with its checked attachments; the asker follows it
+    from then on."""
     title = clean_text(title).strip()
     body = clean_text(body).strip()
     structure, function = _author_context(author)
@@ -144,6 +187,7 @@ def question_create(
     )
     question.topics.set(list(topics))
     _first_revision(question, author=author, title=title)
+    _attach(question, uploader=author, files=attachments)
     QuestionFollow.objects.get_or_create(user=author, question=question)
     _send(signals.question_created, Question, question=question)
     return question
@@ -169,7 +213,9 @@ def _check_still_open(post: Question | Answer, *, to_answer: bool = False) -> No
 
 
 @transaction.atomic
-def answer_create(*, question: Question, author, body: str) -> Answer:
+def answer_create(
+    *, question: Question, author, body: str, attachments: Iterable[CheckedFile] = ()
+) -> Answer:
     """Answer a question (or reply in a discussion); the answerer follows the thread."""
     _check_still_open(question, to_answer=True)
     body = clean_text(body).strip()
@@ -186,13 +232,16 @@ def answer_create(*, question: Question, author, body: str) -> Answer:
         answer_count=F("answer_count") + 1, last_activity_at=now
     )
     _first_revision(answer, author=author)
+    _attach(answer, uploader=author, files=attachments)
     QuestionFollow.objects.get_or_create(user=author, question=question)
     _send(signals.answer_created, Answer, answer=answer)
     return answer
 
 
 @transaction.atomic
-def comment_create(*, post: Question | Answer, author, body: str) -> Comment:
+def comment_create(
+    *, post: Question | Answer, author, body: str, attachments: Iterable[CheckedFile] = ()
+) -> Comment:
     _check_still_open(post)
     body = clean_text(body).strip()
     now = timezone.now()
@@ -206,6 +255,7 @@ def comment_create(*, post: Question | Answer, author, body: str) -> Comment:
     )
     _touch(post.thread, now)
     _first_revision(comment, author=author)
+    _attach(comment, uploader=author, files=attachments)
     _send(signals.comment_created, Comment, comment=comment)
     return comment
 

@@ -5,7 +5,7 @@ Actions on any post share one pattern: /<questions|reponses|commentaires>/<id>/<
 
 from django.urls import path, register_converter
 
-from qa.views import flags, follows, moderation, posting, revisions, threads, votes
+from qa.views import attachments, flags, follows, moderation, posting, revisions, threads, votes
 
 
 class PostTypeConverter:
@@ -77,6 +77,12 @@ urlpatterns = [
     path("commentaires/<int:pk>/", threads.comment_redirect, name="comment_redirect"),
     path("questions/<int:pk>/", threads.question_detail, name="question_detail_short"),
     path("questions/<int:pk>/<str:slug>/", threads.question_detail, name="question_detail"),
+    path(
+        "pieces-jointes/<int:pk>/miniature/",
+        attachments.attachment_thumbnail,
+        name="attachment_thumbnail",
+    ),
+    path("pieces-jointes/<int:pk>/<path:name>", attachments.attachment, name="attachment"),
     path("sujets/", threads.topic_list, name="topic_list"),
     path("sujets/<slug:slug>/", threads.topic_detail, name="topic_detail"),
     path("sujets/<slug:slug>/suivre/", follows.topic_follow, name="topic_follow"),

@@ -1,4 +1,7 @@
-"""Fail when `make messages` would change the translation catalogues (strings not extracted).
+"""Fail when `make messages` would change the translation catalogues (strings not extracted),
+or when a catalogue holds an untranslated or fuzzy entry (makemessages guesses a fuzzy
+translation from a similar string, and Django ignores fuzzy entries: the English page would
+show French).
 
 Runs makemessages into a scratch copy of `locale/` and compares the entries, ignoring the
 header dates, so the check does not depend on git.
@@ -23,6 +26,16 @@ def entries(po_file: Path) -> list[str]:
         for line in po_file.read_text(encoding="utf-8").splitlines()
         if not line.startswith(('"POT-Creation-Date', '"PO-Revision-Date'))
     ]
+
+
+def _statistics(po_file: Path) -> str:
+    result = subprocess.run(  # noqa: S603 — fixed arguments
+        ["msgfmt", "--check", "--statistics", "-o", os.devnull, str(po_file)],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stderr.strip()
 
 
 def main() -> int:
@@ -61,6 +74,14 @@ def main() -> int:
         ]
     if stale:
         print(f"Translation catalogues out of date ({', '.join(stale)}): run `make messages`.")
+        return 1
+    unfinished = [
+        f"{po_file.name}: {statistics}"
+        for po_file in sorted((ROOT / "locale").glob("*/LC_MESSAGES/*.po"))
+        if "fuzzy" in (statistics := _statistics(po_file)) or "untranslated" in statistics
+    ]
+    if unfinished:
+        print("Translations to finish (fill msgstr, remove '#, fuzzy'):", *unfinished, sep="\n  ")
         return 1
     print("Translation catalogues up to date.")
     return 0

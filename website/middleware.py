@@ -1,3 +1,5 @@
+import re
+
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
@@ -5,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from directory.roles import EDITORS, MODERATORS, role_names
+from directory.roles import EDITORS, MODERATORS, is_member, role_names
 
 # Paths a pending account may reach: its account pages, the waiting page, health, assets.
 PENDING_ALLOWED_PREFIXES = ("/comptes/", "/compte/en-attente/", "/sante/", "/static/", "/i18n/")
@@ -71,7 +73,9 @@ class RequestBodyLimitMiddleware:
     Django bounds only the non-file part of a form (`DATA_UPLOAD_MAX_MEMORY_SIZE`); a multipart
     body of any size is read and spooled to disk by the CSRF middleware before a view can check
     who is posting. `Content-Length` is compared first: `REQUEST_BODY_MAX_SIZE` everywhere,
-    `UPLOAD_BODY_MAX_SIZE` under the Wagtail admin, where editors upload documents and images.
+    `UPLOAD_BODY_MAX_SIZE` under the Wagtail admin, where editors upload documents and images,
+    `ATTACHMENT_BODY_MAX_SIZE` for a member's multipart form on the Q&A posting paths, which
+    carry attachments.
     Without `Content-Length` Django reads no body at all. The reverse proxy should refuse
     larger bodies too (README, deployment).
     """
@@ -85,9 +89,23 @@ class RequestBodyLimitMiddleware:
         except ValueError:
             length = 0  # Django reads no body for an invalid length
         limit = body_limit_for(request.path)
+        if _may_attach(request):
+            limit = max(limit, settings.ATTACHMENT_BODY_MAX_SIZE)
         if length > limit:
             return render(request, "413.html", {"max_size": limit}, status=413)
         return self.get_response(request)
+
+
+def _may_attach(request) -> bool:
+    """A member sending a multipart form to a posting path (files attached to a post): only
+    then the larger limit, so visitors and pending accounts cannot make the server spool
+    150 MB, and a body of text alone stays under `REQUEST_BODY_MAX_SIZE`."""
+    return (
+        request.method == "POST"
+        and re.match(settings.ATTACHMENT_BODY_PATH_PATTERN, request.path) is not None
+        and request.content_type == "multipart/form-data"
+        and is_member(request.user)
+    )
 
 
 def body_limit_for(path: str) -> int:

@@ -393,6 +393,27 @@ QA_NEW_MEMBER_POSTS_PER_HOUR = env.int("QA_NEW_MEMBER_POSTS_PER_HOUR", default=2
 # Agenda proposals a new member may make per day: enough for real use, too few for spam.
 AGENDA_NEW_MEMBER_PROPOSALS_PER_DAY = env.int("AGENDA_NEW_MEMBER_PROPOSALS_PER_DAY", default=3)
 
+# --- Attachments of questions, answers and comments (qa/attachments.py, docs/qa.md) --------
+QA_ATTACHMENTS_PER_POST = env.int("QA_ATTACHMENTS_PER_POST", default=10)
+QA_ATTACHMENT_MAX_SIZE = env.int("QA_ATTACHMENT_MAX_SIZE", default=15 * 1024 * 1024)
+# Decompression bombs: an image above this many pixels is refused before it is decoded.
+QA_ATTACHMENT_MAX_PIXELS = env.int("QA_ATTACHMENT_MAX_PIXELS", default=50_000_000)
+# ZIP bombs (a ZIP, or an Office/OpenDocument file, is one): members are decompressed for
+# real and refused past this total, this ratio to their compressed size, or this many members.
+QA_ATTACHMENT_ZIP_MAX_TOTAL = env.int("QA_ATTACHMENT_ZIP_MAX_TOTAL", default=100 * 1024 * 1024)
+QA_ATTACHMENT_ZIP_MAX_RATIO = env.int("QA_ATTACHMENT_ZIP_MAX_RATIO", default=100)
+QA_ATTACHMENT_ZIP_MAX_MEMBERS = env.int("QA_ATTACHMENT_ZIP_MAX_MEMBERS", default=1000)
+# How the download view sends a file stored on the local disk: streamed by Django (empty), or
+# handed to the proxy after the check with SENDFILE_BACKEND's header ("nginx": X-Accel-Redirect
+# to SENDFILE_URL + the stored name; "xsendfile": X-Sendfile). Other storages always stream.
+QA_ATTACHMENT_SENDFILE = env.str("QA_ATTACHMENT_SENDFILE", default="")
+# The posting forms' request bodies may carry the files: the body limit there
+# (RequestBodyLimitMiddleware) is every file at its maximum, plus 1 MB of text.
+ATTACHMENT_BODY_PATH_PATTERN = (
+    r"^/(questions/poser|questions/\d+/repondre|(questions|reponses)/\d+/commenter)/$"
+)
+ATTACHMENT_BODY_MAX_SIZE = QA_ATTACHMENTS_PER_POST * QA_ATTACHMENT_MAX_SIZE + 1024 * 1024
+
 # --- Notifications (docs/notifications.md) --------------------------------------------------
 # Questions one member may address to a structure in 24 hours: each one notifies every agent
 # and elected member holding a position there (qa/throttle.py, docs/security.md finding 15).

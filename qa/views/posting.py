@@ -39,7 +39,7 @@ def question_ask(request):
         initial["addressed_to_person"] = int(request.GET["destinataire"])
     if request.GET.get("structure", "").isdigit():
         initial["addressed_to_structure"] = int(request.GET["structure"])
-    form = forms.QuestionForm(request.POST or None, initial=initial)
+    form = forms.QuestionForm(request.POST or None, request.FILES or None, initial=initial)
     preview_html = None
     similar = []
     if request.method == "POST":
@@ -70,6 +70,7 @@ def question_ask(request):
                     topics=data["topics"],
                     addressed_to_person=data["addressed_to_person"],
                     addressed_to_structure=data["addressed_to_structure"],
+                    attachments=data["attachments"],
                 ),
                 pending="qa:question_list",
                 success=_("Votre question est publiée."),
@@ -189,7 +190,7 @@ def preview(request):
 def answer_create(request, pk):
     question = _load_question(request, pk)
     permissions.check_answer(request.user, question)
-    form = forms.AnswerForm(request.POST)
+    form = forms.AnswerForm(request.POST, request.FILES)
     if not form.is_valid():
         return _render_thread(request, question, answer_form=form, status=400)
     if not throttle.post_allowed(request.user):
@@ -202,7 +203,10 @@ def answer_create(request, pk):
         request,
         form.cleaned_data["submission_token"],
         lambda: services.answer_create(
-            question=question, author=request.user, body=form.cleaned_data["body"]
+            question=question,
+            author=request.user,
+            body=form.cleaned_data["body"],
+            attachments=form.cleaned_data["attachments"],
         ),
         pending=question.get_absolute_url(),
         success=success,

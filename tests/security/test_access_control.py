@@ -609,6 +609,8 @@ READ_ONLY_ON_POST = {
     "directory:person_detail": "entry page",
     "directory:person_vcard": "download",
     "protected_file": "download of an uploaded file (GET only)",
+    "qa:attachment": "download of an attachment (GET only)",
+    "qa:attachment_thumbnail": "an attachment's thumbnail (GET only)",
     "directory:structure_list": "list",
     "directory:structure_detail": "structure page",
     "directory:my_data": "download",

@@ -7,6 +7,8 @@ admin (documents up to 20 MB, images up to 10 MB), `UPLOAD_BODY_MAX_SIZE` (25 MB
 cannot make the server spool an unlimited upload (docs/security.md, finding 15).
 """
 
+from urllib.parse import urlencode
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -20,6 +22,7 @@ pytestmark = pytest.mark.django_db
 
 MB = 1024 * 1024
 TOO_LARGE = "trop volumineuse"
+FORM_URLENCODED = "application/x-www-form-urlencoded"
 
 
 def big_post(client, url, size):
@@ -41,20 +44,26 @@ def test_a_visitor_posting_an_oversized_body_gets_413_before_any_parsing(client,
 
 
 def test_a_member_cannot_post_a_question_of_several_megabytes(client, member, make_topic):
+    """Sent as a plain form: 413 before parsing. As the multipart form that may carry
+    attachments (issue 17: a member's multipart post to the posting paths may reach
+    `ATTACHMENT_BODY_MAX_SIZE`), the form refuses the text's length in French."""
     topic = make_topic(name="Voirie")
     client.force_login(member)
+    data = {
+        "kind": "question",
+        "title": "Une question démesurée ?",
+        "body": "x" * (4 * MB),
+        "topics": [topic.pk],
+        "submission_token": "jeton-gros",
+        "publish": "1",
+    }
     response = client.post(
-        "/questions/poser/",
-        {
-            "kind": "question",
-            "title": "Une question démesurée ?",
-            "body": "x" * (4 * MB),
-            "topics": [topic.pk],
-            "submission_token": "jeton-gros",
-            "publish": "1",
-        },
+        "/questions/poser/", urlencode(data, doseq=True), content_type=FORM_URLENCODED
     )
     assert_refused_in_french(response)
+    response = client.post("/questions/poser/", data)
+    assert response.status_code == 200
+    assert "Le texte ne doit pas dépasser 30000 caractères." in response.content.decode()
     assert not Question.objects.filter(title="Une question démesurée ?").exists()
 
 

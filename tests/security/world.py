@@ -28,6 +28,7 @@ from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from allauth.account.utils import user_pk_to_url_str
 from django.apps import apps
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
 from wagtail.documents import get_document_model
@@ -45,9 +46,11 @@ from directory.models import (
 from qa import services as qa_services
 from qa.agenda import services as agenda_services
 from qa.agenda.models import Meeting, Proposal
+from qa.attachments import check_upload
 from qa.models import Answer, Comment, Flag, Question
 from taxonomy.models import Topic
 from tests import factories
+from tests.qa import attachment_files
 from website.notifications import services as notification_services
 from website.notifications.models import InboundMail, InboundStatus, Notification
 from website.notifications.tokens import ALL, unsubscribe_url
@@ -100,6 +103,8 @@ class World:
     recheck: QuestionRecheck
     pages: list = field(default_factory=list)  # live CMS pages, one per type at least
     document: object = None
+    attachments: list = field(default_factory=list)  # a PDF and a photo on `accepted`, a PDF
+    # on `deleted_answer`
     confirm_email: str = ""
     reset_password: str = ""
     inbound_mail: object = None  # a reply by e-mail refused, in the moderators' list
@@ -187,7 +192,13 @@ def build_world() -> World:
         post=question, by=author, body="Nous cherchons la bonne procédure, à trois communes."
     )
     accepted = qa_services.answer_create(
-        question=question, author=other, body="Une convention constitutive suffit."
+        question=question,
+        author=other,
+        body="Une convention constitutive suffit.",
+        attachments=[
+            check_upload(SimpleUploadedFile("convention.pdf", attachment_files.pdf())),
+            check_upload(SimpleUploadedFile("photo.jpg", attachment_files.jpeg_with_gps())),
+        ],
     )
     qa_services.answer_accept(answer=accepted, by=author)
     validated = qa_services.answer_create(
@@ -195,7 +206,10 @@ def build_world() -> World:
     )
     qa_services.answer_validate(answer=validated, by=expert)
     deleted_answer = qa_services.answer_create(
-        question=question, author=other, body="Réponse retirée par la modération."
+        question=question,
+        author=other,
+        body="Réponse retirée par la modération.",
+        attachments=[check_upload(SimpleUploadedFile("retire.pdf", attachment_files.pdf()))],
     )
     qa_services.post_delete(post=deleted_answer, by=moderator, reason="Hors sujet")
     comment = qa_services.comment_create(post=question, author=other, body="Bonne question.")
@@ -263,6 +277,7 @@ def build_world() -> World:
     recheck = QuestionRecheck.objects.filter(question=question, update=update).first()
     if recheck is None:  # the publication hook opens it; build it if it runs on commit only
         recheck = QuestionRecheck.objects.create(question=question, update=update)
+    attachments = [*accepted.attachments.all(), *deleted_answer.attachments.all()]
     document = get_document_model().objects.create(
         title="Convention privée",
         collection=Collection.objects.get(name=PRIVATE_COLLECTION),
@@ -319,6 +334,7 @@ def build_world() -> World:
         recheck=recheck,
         pages=pages,
         document=document,
+        attachments=attachments,
         confirm_email=f"/comptes/confirm-email/{EmailConfirmationHMAC(address).key}/",
         reset_password=f"/comptes/password/reset/key/{reset_key}/",
         inbound_mail=InboundMail.objects.create(
@@ -366,6 +382,8 @@ FILLED = {
         f"/annuaire/expertises/{w.expertise_request.pk}/{decision}/"
         for decision in ("confirmer", "refuser")
     ],
+    "qa:attachment": lambda w: [a.get_absolute_url() for a in w.attachments],
+    "qa:attachment_thumbnail": lambda w: [a.get_thumbnail_url() for a in w.attachments],
     "qa:flag_resolve": lambda w: [f"/moderation/signalements/{w.flag.pk}/traiter/"],
     "qa:answer_create": _thread_paths("repondre/"),
     "qa:same_problem": _thread_paths("meme-probleme/"),

@@ -1,0 +1,350 @@
+"""Checking an attached file by its content, never by its name (issue 17).
+
+`check_upload` reads an uploaded file and either refuses it with a French message
+(`ValidationError`) or returns a `CheckedFile`: the cleaned original name, the detected type,
+the bytes to store (images re-encoded without their metadata) and, for an image, a thumbnail.
+
+What is refused, and why:
+- a type outside the list (`ALLOWED`), or whose bytes say something else than its extension
+  (a renamed `.exe`, a GIF/JS polyglot named `.jpg`, an SVG named `.png`);
+- executables, whatever their name; SVG (it can carry scripts), even inside a `.txt`;
+- Office files with macros (`vbaProject.bin`, a `macroEnabled` content type) and
+  OpenDocument files with Basic or script folders;
+- encrypted PDFs (nobody but the sender could read them, and no check can look inside);
+- ZIP bombs: members are decompressed for real, stopping at a ratio and a total cap
+  (`QA_ATTACHMENT_ZIP_MAX_RATIO`, `QA_ATTACHMENT_ZIP_MAX_TOTAL`), since headers can lie;
+- images above `QA_ATTACHMENT_MAX_PIXELS` (decompression bombs) and truncated images.
+
+Images are decoded and saved again by Pillow from their pixels alone: EXIF (and its GPS
+position), comments and colour profiles do not survive. HEIC photos become JPEG, which
+browsers display.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import secrets
+import unicodedata
+import warnings
+import zipfile
+from dataclasses import dataclass
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps
+from pillow_heif import register_heif_opener
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+
+from directory.text import clean_text
+
+register_heif_opener()  # HEIC photos (phones) open in Pillow; they are saved as JPEG
+
+NAME_MAX_LENGTH = 120
+THUMBNAIL_SIZE = (320, 320)
+
+# Extension → the MIME type its bytes must be detected as (None: plain text, which
+# `filetype` does not detect).
+ALLOWED = {
+    "pdf": "application/pdf",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
+    "odp": "application/vnd.oasis.opendocument.presentation",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "txt": None,
+    "csv": None,
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "heic": "image/heic",
+    "zip": "application/zip",
+}
+# What a browser is told when the file is downloaded.
+SERVED_TYPE = {
+    **{ext: mime for ext, mime in ALLOWED.items() if mime},
+    "txt": "text/plain; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+    "heic": "image/jpeg",
+}
+IMAGES = {"jpg", "jpeg", "png", "webp", "heic"}
+OFFICE_ZIPS = {"docx", "xlsx", "pptx", "odt", "ods", "odp"}
+# A file whose bytes say "program" is refused with its own message, whatever its name.
+EXECUTABLES = {
+    "application/x-msdownload",
+    "application/x-executable",
+    "application/x-elf",
+    "application/x-mach-binary",
+    "application/x-shockwave-flash",
+    "application/wasm",
+    "application/x-google-chrome-extension",
+    "application/x-deb",
+    "application/x-rpm",
+    "application/vnd.ms-cab-compressed",
+}
+# Pillow's format → (format to save as, extension of the stored file).
+SAVE_AS = {"JPEG": ("JPEG", "jpg"), "PNG": ("PNG", "png"), "WEBP": ("WEBP", "webp")}
+
+
+@dataclass
+class CheckedFile:
+    """An upload that passed every check: what the service stores."""
+
+    name: str  # the cleaned original name, shown to readers
+    extension: str  # of the stored bytes (a HEIC photo becomes "jpg")
+    content_type: str
+    content: bytes
+    is_image: bool = False
+    width: int | None = None
+    height: int | None = None
+    thumbnail: bytes | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+
+def storage_name(extension: str) -> str:
+    """A name nobody can guess or choose: 128 random bits, the checked extension."""
+    return f"pieces-jointes/{secrets.token_hex(16)}.{extension}"
+
+
+def clean_name(name: str) -> str:
+    """The name as readers will see it: no folders, no control or bidi characters, no
+    leading dots, at most `NAME_MAX_LENGTH` characters (the extension kept)."""
+    name = clean_text(str(name or "")).replace("\n", " ").replace("\t", " ")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(char for char in name if unicodedata.category(char)[0] != "C")
+    name = " ".join(name.split())
+    stem, dot, extension = name.rpartition(".")
+    if not dot:
+        stem, extension = name, ""
+    extension = extension.strip()[:10]
+    stem = stem.lstrip(". ")[: NAME_MAX_LENGTH - len(extension) - 1].rstrip(". ")
+    stem = stem or _("fichier")
+    return f"{stem}.{extension}" if extension else stem[:NAME_MAX_LENGTH]
+
+
+def megabytes(size: int) -> str:
+    """A limit as people say it: "15 Mo" (1 Mo = 1,048,576 octets here)."""
+    return _("%(size)s Mo") % {"size": f"{size / 1024 / 1024:.3g}".replace(".", ",")}
+
+
+def check_count(files) -> None:
+    limit = settings.QA_ATTACHMENTS_PER_POST
+    if len(files) > limit:
+        raise ValidationError(
+            _("Vous pouvez joindre au plus %(limit)d fichiers à un message (%(count)d choisis).")
+            % {"limit": limit, "count": len(files)},
+            code="too_many",
+        )
+
+
+def check_upload(upload) -> CheckedFile:
+    """The checked file, or a `ValidationError` naming the file and the reason."""
+    name = clean_name(getattr(upload, "name", ""))
+    extension = name.rpartition(".")[2].lower() if "." in name else ""
+    limit = settings.QA_ATTACHMENT_MAX_SIZE
+    if upload.size > limit:
+        _refuse(name, _("il dépasse %(limit)s.") % {"limit": megabytes(limit)})
+    if not upload.size:
+        _refuse(name, _("il est vide."))
+    upload.seek(0)
+    content = upload.read(limit + 1)
+    detected = filetype.guess_mime(content[:8192])
+    if detected in EXECUTABLES:
+        _refuse(name, _("c'est un programme exécutable."))
+    if extension == "svg" or detected == "image/svg+xml":
+        _refuse(name, _("les images SVG sont refusées, car elles peuvent contenir des scripts."))
+    if extension not in ALLOWED:
+        _refuse(name, _not_allowed())
+    expected = ALLOWED[extension]
+    if expected is None:
+        _check_text(name, content, detected)
+        return CheckedFile(name, extension, SERVED_TYPE[extension], content)
+    if detected != expected:
+        _refuse(
+            name,
+            _("son contenu ne correspond pas à son extension « .%(extension)s ».")
+            % {"extension": extension},
+        )
+    if extension in IMAGES:
+        return _reencode_image(name, content)
+    if extension == "pdf":
+        _check_pdf(name, content)
+    elif extension == "zip":
+        _check_zip(name, content, archive=True)
+    else:
+        _check_zip(name, content, archive=False)
+        _check_no_macros(name, content, extension)
+    return CheckedFile(name, extension, SERVED_TYPE[extension], content)
+
+
+def _refuse(name: str, reason: str):
+    raise ValidationError(
+        _("Le fichier « %(name)s » est refusé : %(reason)s") % {"name": name, "reason": reason},
+        code="refused",
+    )
+
+
+def _not_allowed() -> str:
+    return _(
+        "ce type de fichier n'est pas accepté. Types acceptés : PDF, ODT, ODS, ODP, DOCX, "
+        "XLSX, PPTX, TXT, CSV, JPEG, PNG, WebP, HEIC, et ZIP de ces fichiers."
+    )
+
+
+def _check_text(name: str, content: bytes, detected: str | None) -> None:
+    if detected is not None or b"\x00" in content:
+        _refuse(name, _("ce n'est pas un fichier texte."))
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        text = content.decode("cp1252", errors="replace")
+    lowered = text.lower()
+    if "<svg" in lowered or "<script" in lowered:
+        _refuse(name, _("un fichier texte ne peut pas contenir de code SVG ou de script."))
+
+
+def _check_pdf(name: str, content: bytes) -> None:
+    try:
+        encrypted = PdfReader(io.BytesIO(content)).is_encrypted
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError):
+        _refuse(name, _("ce PDF est illisible ou endommagé."))
+    if encrypted:
+        _refuse(
+            name,
+            _("ce PDF est protégé par un mot de passe. Enregistrez-le sans protection."),
+        )
+
+
+def _check_zip(name: str, content: bytes, *, archive: bool) -> None:
+    """Decompress every member for real (headers can lie), within the caps; for a ZIP the
+    member sends, each member must itself be an accepted, non-archive type."""
+    total_cap = settings.QA_ATTACHMENT_ZIP_MAX_TOTAL
+    ratio_cap = settings.QA_ATTACHMENT_ZIP_MAX_RATIO
+    bomb = _("cette archive se décompresse en un volume anormal (bombe ZIP).")
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive_file:
+            members = archive_file.infolist()
+            if len(members) > settings.QA_ATTACHMENT_ZIP_MAX_MEMBERS:
+                _refuse(name, _("cette archive contient trop de fichiers."))
+            total = 0
+            for member in members:
+                if member.flag_bits & 0x1:
+                    _refuse(name, _("cette archive est protégée par un mot de passe."))
+                if member.is_dir():
+                    continue
+                size = 0
+                head = b""
+                with archive_file.open(member) as stream:
+                    while chunk := stream.read(64 * 1024):
+                        if not head:
+                            head = chunk[:8192]
+                        size += len(chunk)
+                        total += len(chunk)
+                        if total > total_cap or size > ratio_cap * max(member.compress_size, 1):
+                            _refuse(name, bomb)
+                if archive:
+                    _check_member(name, member.filename, head)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError):
+        _refuse(name, _("cette archive est illisible ou endommagée."))
+    except RuntimeError:  # an encrypted member without the flag
+        _refuse(name, _("cette archive est protégée par un mot de passe."))
+
+
+def _check_member(name: str, member_name: str, head: bytes) -> None:
+    extension = member_name.rpartition(".")[2].lower() if "." in member_name else ""
+    if extension == "zip" or extension not in ALLOWED:
+        _refuse(
+            name,
+            _("l'archive contient « %(member)s », d'un type qui n'est pas accepté.")
+            % {"member": clean_name(member_name)},
+        )
+    detected = filetype.guess_mime(head)
+    if detected in EXECUTABLES or detected != ALLOWED[extension]:
+        _refuse(
+            name,
+            _("dans l'archive, le contenu de « %(member)s » ne correspond pas à son extension.")
+            % {"member": clean_name(member_name)},
+        )
+
+
+def _check_no_macros(name: str, content: bytes, extension: str) -> None:
+    macros = _("les documents contenant des macros sont refusés.")
+    with zipfile.ZipFile(io.BytesIO(content)) as document:
+        names = [entry.lower() for entry in document.namelist()]
+        if any(entry.endswith("vbaproject.bin") for entry in names):
+            _refuse(name, macros)
+        if extension in {"docx", "xlsx", "pptx"} and "[content_types].xml" in names:
+            types = document.read(document.getinfo(_real(document, "[content_types].xml")))
+            if b"macroenabled" in types.lower() or b"vbaproject" in types.lower():
+                _refuse(name, macros)
+        if extension in {"odt", "ods", "odp"} and any(
+            entry.startswith(("basic/", "scripts/")) for entry in names
+        ):
+            _refuse(name, macros)
+
+
+def _real(document: zipfile.ZipFile, lowered: str) -> str:
+    return next(entry for entry in document.namelist() if entry.lower() == lowered)
+
+
+def _reencode_image(name: str, content: bytes) -> CheckedFile:
+    too_big = _("l'image est trop grande (au plus %(pixels)s millions de pixels).") % {
+        "pixels": settings.QA_ATTACHMENT_MAX_PIXELS // 1_000_000
+    }
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(content)) as image:
+                width, height = image.size
+                if width * height > settings.QA_ATTACHMENT_MAX_PIXELS:
+                    _refuse(name, too_big)
+                source_format = image.format
+                image.load()
+                image = ImageOps.exif_transpose(image)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        _refuse(name, too_big)
+    except (OSError, SyntaxError, ValueError):
+        _refuse(name, _("l'image est tronquée ou endommagée."))
+    save_format, extension = SAVE_AS.get(source_format, ("JPEG", "jpg"))
+    clean = _pixels_only(image, save_format)
+    output = io.BytesIO()
+    options = {"quality": 88} if save_format in {"JPEG", "WEBP"} else {"optimize": True}
+    clean.save(output, format=save_format, **options)
+    thumbnail = clean.convert("RGB") if clean.mode not in {"RGB", "L"} else clean.copy()
+    thumbnail.thumbnail(THUMBNAIL_SIZE)
+    thumbnail_bytes = io.BytesIO()
+    thumbnail.save(thumbnail_bytes, format="JPEG", quality=80)
+    if source_format not in SAVE_AS:  # a HEIC photo, now a JPEG
+        name = f"{os.path.splitext(name)[0]}.jpg"
+    return CheckedFile(
+        name=name,
+        extension=extension,
+        content_type=Image.MIME[save_format],
+        content=output.getvalue(),
+        is_image=True,
+        width=clean.width,
+        height=clean.height,
+        thumbnail=thumbnail_bytes.getvalue(),
+    )
+
+
+def _pixels_only(image: Image.Image, save_format: str) -> Image.Image:
+    """A new image holding only the pixels: no EXIF, GPS, XMP, comment or profile."""
+    mode = image.mode
+    if save_format == "JPEG" and mode not in {"RGB", "L"}:
+        image, mode = image.convert("RGB"), "RGB"
+    elif mode not in {"RGB", "RGBA", "L", "LA", "P"}:
+        image, mode = image.convert("RGBA"), "RGBA"
+    clean = Image.new(mode, image.size)
+    if mode == "P":
+        clean.putpalette(image.getpalette())
+    clean.paste(image)
+    return clean

@@ -1,0 +1,81 @@
+"""Downloading an attachment: the one way to its bytes, after the post's visibility check.
+
+The reader must be allowed to see the post it hangs on (`permissions.check_view_post`: members,
+visitors only when `PUBLIC_READ` opens reading, deleted posts for moderators only). Every
+response carries `nosniff` and `Content-Security-Policy: sandbox`, so a file opened on its own
+runs nothing; only checked images are shown inline, everything else is a download.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from directory.access import gate
+from qa import permissions
+from qa.models import Attachment
+
+SENDFILE_HEADERS = {"nginx": "X-Accel-Redirect", "xsendfile": "X-Sendfile"}
+
+
+def _load(request, pk) -> Attachment:
+    attachment = get_object_or_404(
+        Attachment.objects.select_related(
+            "question", "answer__question", "comment__question", "comment__answer__question"
+        ),
+        pk=pk,
+    )
+    permissions.check_view_post(request.user, attachment.post)
+    return attachment
+
+
+@require_safe
+@gate(permissions.check_read_qa)
+def attachment(request, pk, name):
+    """The file itself: images inline, anything else as a download under its cleaned name."""
+    attachment = _load(request, pk)
+    return _send(
+        attachment.file.name,
+        content_type=attachment.content_type,
+        inline=attachment.is_image,
+        filename=attachment.original_name,
+    )
+
+
+@require_safe
+@gate(permissions.check_read_qa)
+def attachment_thumbnail(request, pk):
+    attachment = _load(request, pk)
+    if not attachment.thumbnail:
+        raise Http404(_("Ce fichier n'a pas de miniature."))
+    return _send(attachment.thumbnail.name, content_type="image/jpeg", inline=True, filename="")
+
+
+def _send(name: str, *, content_type: str, inline: bool, filename: str) -> HttpResponse:
+    header = SENDFILE_HEADERS.get(settings.QA_ATTACHMENT_SENDFILE)
+    if header:
+        # The proxy sends the bytes from its `internal` location (docs/operations.md).
+        response = HttpResponse(content_type=content_type)
+        target = settings.SENDFILE_URL.rstrip("/") + "/" + name
+        response[header] = target if header == "X-Accel-Redirect" else default_storage.path(name)
+        disposition = content_disposition_header(not inline, filename)
+        if disposition:
+            response["Content-Disposition"] = disposition
+    else:
+        try:
+            stream = default_storage.open(name, "rb")
+        except FileNotFoundError as error:
+            raise Http404(_("Ce fichier n'existe pas.")) from error
+        response = FileResponse(
+            stream, as_attachment=not inline, filename=filename or None, content_type=content_type
+        )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    response["Cache-Control"] = "private, no-cache"
+    response["Referrer-Policy"] = "no-referrer"
+    return response

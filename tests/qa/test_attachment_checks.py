@@ -1,0 +1,156 @@
+"""Attachments are checked by their content (qa/attachments.py, issue 17's bad-input list)."""
+
+import io
+
+import pytest
+from django.core.exceptions import ValidationError
+from PIL import Image
+
+from qa.attachments import check_count, check_upload, clean_name
+from tests.qa.attachment_files import (
+    DOCM_TYPES,
+    EXE,
+    GIF_JS_POLYGLOT,
+    SVG,
+    huge_png_header,
+    jpeg_with_gps,
+    office,
+    pdf,
+    png,
+    upload,
+    zip_bomb,
+    zip_of,
+)
+
+
+def _refusal(name, content) -> str:
+    with pytest.raises(ValidationError) as error:
+        check_upload(upload(name, content))
+    message = " ".join(error.value.messages)
+    assert "est refusé" in message
+    return message
+
+
+@pytest.mark.parametrize(
+    "name,content,expected",
+    [
+        ("deliberation.pdf", pdf(), "application/pdf"),
+        ("convention.docx", office("docx"), "wordprocessingml.document"),
+        ("compte-rendu.odt", office("odt"), "opendocument.text"),
+        ("notes.txt", "Compte rendu du conseil : déneigement.".encode(), "text/plain"),
+        ("budget.csv", b"poste;montant\nsel;1200\n", "text/csv"),
+        ("dossier.zip", zip_of({"a.pdf": pdf(), "b.txt": b"bonjour"}), "application/zip"),
+    ],
+)
+def test_accepted_documents_keep_their_bytes_and_detected_type(name, content, expected):
+    checked = check_upload(upload(name, content))
+    assert expected in checked.content_type
+    assert checked.content == content
+    assert checked.name == name
+    assert not checked.is_image and checked.thumbnail is None
+
+
+def test_a_photo_is_reencoded_without_exif_or_gps_and_gets_a_thumbnail():
+    original = jpeg_with_gps(size=(1200, 900))
+    assert b"Fabricant-Secret" in original
+    checked = check_upload(upload("route.jpg", original))
+    assert checked.is_image and checked.content_type == "image/jpeg"
+    assert b"Fabricant-Secret" not in checked.content
+    with Image.open(io.BytesIO(checked.content)) as image:
+        assert not image.getexif()
+        assert image.size == (1200, 900)
+    with Image.open(io.BytesIO(checked.thumbnail)) as thumbnail:
+        assert max(thumbnail.size) <= 320
+
+
+def test_a_png_with_transparency_stays_a_png():
+    checked = check_upload(upload("plan.png", png()))
+    assert checked.extension == "png" and checked.content_type == "image/png"
+
+
+def test_a_heic_photo_becomes_a_jpeg_that_browsers_show():
+    from pillow_heif import from_pillow
+
+    heic = io.BytesIO()
+    from_pillow(Image.new("RGB", (32, 32), "green")).save(heic, quality=50)
+    checked = check_upload(upload("IMG_0001.HEIC", heic.getvalue()))
+    assert checked.content_type == "image/jpeg" and checked.name == "IMG_0001.jpg"
+
+
+def test_a_renamed_exe_is_refused_as_a_program():
+    assert "exécutable" in _refusal("deliberation.pdf", EXE)
+
+
+def test_a_gif_js_polyglot_is_refused_whatever_its_name():
+    assert "n'est pas accepté" in _refusal("image.gif", GIF_JS_POLYGLOT)
+    assert "ne correspond pas" in _refusal("photo.jpg", GIF_JS_POLYGLOT)
+    assert "pas un fichier texte" in _refusal("notes.txt", GIF_JS_POLYGLOT)
+
+
+def test_svg_is_refused_even_renamed():
+    assert "SVG" in _refusal("logo.svg", SVG)
+    assert "ne correspond pas" in _refusal("logo.png", SVG)
+    assert "SVG" in _refusal("logo.txt", SVG)
+
+
+def test_a_zip_bomb_is_refused(settings):
+    assert "bombe ZIP" in _refusal("archives.zip", zip_bomb())
+
+
+def test_a_zip_over_the_total_cap_is_refused_even_at_a_normal_ratio(settings):
+    settings.QA_ATTACHMENT_ZIP_MAX_TOTAL = 10_000
+    content = zip_of({f"note-{n}.txt": bytes(range(256)) * 20 for n in range(5)})
+    assert "bombe ZIP" in _refusal("notes.zip", content)
+
+
+def test_a_zip_holding_a_program_or_a_nested_zip_is_refused():
+    assert "ne correspond pas" in _refusal("dossier.zip", zip_of({"lisezmoi.pdf": EXE}))
+    assert "pas accepté" in _refusal("dossier.zip", zip_of({"outil.exe": EXE}))
+    assert "pas accepté" in _refusal("dossier.zip", zip_of({"sous.zip": zip_of({"a.txt": b"a"})}))
+
+
+def test_a_50000_by_50000_png_is_refused_before_decoding():
+    assert "trop grande" in _refusal("carte.png", huge_png_header())
+
+
+def test_a_truncated_jpeg_is_refused():
+    content = jpeg_with_gps(size=(400, 300))
+    assert "tronquée" in _refusal("photo.jpg", content[: len(content) // 2])
+
+
+def test_an_encrypted_pdf_is_refused():
+    assert "mot de passe" in _refusal("budget.pdf", pdf(password="secret"))
+
+
+def test_office_documents_with_macros_are_refused():
+    assert "macros" in _refusal("convention.docx", office("docx", macros=True))
+    assert "macros" in _refusal("convention.docx", office("docx", content_types=DOCM_TYPES))
+    assert "macros" in _refusal("compte-rendu.odt", office("odt", macros=True))
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read():
+    message = _refusal("plan.pdf", b"%PDF-1.7\n" + b"0" * (16 * 1024 * 1024))
+    assert "il dépasse 15 Mo" in message
+
+
+def test_more_files_than_allowed_are_refused(settings):
+    with pytest.raises(ValidationError) as error:
+        check_count([object()] * 11)
+    assert "au plus 10 fichiers" in error.value.messages[0]
+
+
+def test_a_long_name_with_folders_and_bidi_characters_is_cleaned():
+    name = "../../" + "a" * 150 + "\u202egpj.exe\u2066" + "b" * 150 + "\x00.pdf"
+    cleaned = clean_name(name)
+    assert len(cleaned) <= 120
+    assert cleaned.endswith(".pdf")
+    assert "/" not in cleaned and ".." not in cleaned
+    assert not any(char in cleaned for char in "\u202e\u2066\x00")
+    checked = check_upload(upload(name, pdf()))
+    assert checked.name == cleaned
+
+
+def test_a_name_made_only_of_dots_and_folders_gets_a_plain_name():
+    assert clean_name("../..") == "fichier"
+    assert clean_name("dossier\\..\\.htaccess.pdf") == "htaccess.pdf"
+    assert clean_name("<script>/.txt") == "fichier.txt"
