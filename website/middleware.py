@@ -9,11 +9,28 @@ from django.utils.translation import gettext as _
 
 from directory.roles import EDITORS, MODERATORS, is_member, role_names
 
+# The API ignores the session (a token, or a visitor): its own gate refuses the tokens of
+# pending accounts and of staff without two-factor authentication (website/api/auth.py).
+API_PREFIX = "/api/v1/"
 # Paths a pending account may reach: its account pages, the waiting page, health, assets.
-PENDING_ALLOWED_PREFIXES = ("/comptes/", "/compte/en-attente/", "/sante/", "/static/", "/i18n/")
+PENDING_ALLOWED_PREFIXES = (
+    "/comptes/",
+    "/compte/en-attente/",
+    "/sante/",
+    "/static/",
+    "/i18n/",
+    API_PREFIX,
+)
 # Paths a moderator, editor or superuser without two-factor authentication may reach: the
 # account pages (login, logout, re-authentication, MFA set-up), health, assets, language.
-MFA_SETUP_ALLOWED_PREFIXES = ("/comptes/", "/sante/", "/static/", "/i18n/", "/jsi18n/")
+MFA_SETUP_ALLOWED_PREFIXES = (
+    "/comptes/",
+    "/sante/",
+    "/static/",
+    "/i18n/",
+    "/jsi18n/",
+    API_PREFIX,
+)
 
 
 def requires_mfa(user) -> bool:

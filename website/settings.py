@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "website.search",
     "website.notifications",
     "website.proconnect",
+    "website.api",
+    # django-ninja: listed so that its Swagger page uses its bundled static files, not a CDN.
+    "ninja",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -449,3 +452,13 @@ INBOUND_MAIL_REFUSAL_INTERVAL_SECONDS = 3600
 # A personal feed token (notifications and questions feeds) unused this many days stops working;
 # the member renews it from the notification preferences page (docs/security.md, finding 13).
 FEED_TOKEN_MAX_IDLE_DAYS = env.int("FEED_TOKEN_MAX_IDLE_DAYS", default=180)
+
+# --- API (/api/v1/, docs/api.md) --------------------------------------------------------------
+# Personal tokens: the expiry offered by default, and the longest allowed (in days).
+# Never more than a year (issue 21), whatever the environment says.
+API_TOKEN_MAX_DAYS = min(env.int("API_TOKEN_MAX_DAYS", default=365), 365)
+API_TOKEN_DEFAULT_DAYS = min(env.int("API_TOKEN_DEFAULT_DAYS", default=90), API_TOKEN_MAX_DAYS)
+# A token's last use is written at most once per this many seconds (not on every request).
+API_TOKEN_TOUCH_SECONDS = 60
+# Items per page of the API's lists (a client may ask for fewer, never more).
+API_PAGE_SIZE = 50

@@ -11,6 +11,8 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from directory import allauth as account_views
 from website import views
+from website.api.api import api as api_v1
+from website.api.api import not_found as api_not_found
 from website.cache import fail_closed_on_post
 from website.files import views as file_views
 
@@ -88,6 +90,11 @@ urlpatterns = [
     path("fichiers/<path:name>", file_views.protected_file, name="protected_file"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The REST API (docs/api.md): before Wagtail's catch-all page route. Wagtail's own ninja
+    # API (`wagtail.api.v3`, /api/v3/) is not mounted.
+    path("api/v1/", api_v1.urls),
+    re_path(r"^api/v1/(?P<rest>.*)$", api_not_found, name="api_not_found"),
+    path("", include("website.api.urls")),
     path("", include("directory.urls")),
     path("", include("qa.urls")),
     path("", include("qa.agenda.urls")),

@@ -79,6 +79,7 @@ NOT_PAGES = {
     "pages:all_questions_feed": "Atom feed",
     "pages:thread_feed": "Atom feed",
     "notifications:feed": "Atom feed",
+    "api_not_found": "the API's JSON 404 (any unknown address under /api/v1/)",
     # POST-only actions: they answer with a redirect to a page audited here.
     "set_language": "POST-only action",
     "notifications:mark_read": "POST-only action",
@@ -87,6 +88,7 @@ NOT_PAGES = {
     "notifications:feed_regenerate": "POST-only action",
     "notifications:reply_revoke": "POST-only action",
     "notifications:inbound_decide": "POST-only action",
+    "api:token_revoke": "POST-only action",
     "directory:my_profile_create": "POST-only action",
     "directory:account_approve": "POST-only action",
     "directory:expertise_decide": "POST-only action",
@@ -135,8 +137,9 @@ NOT_PAGES = {
     # Wagtail's own pages.
     "wagtail_serve": "the Wagtail page tree: every page type is audited below",
 }
-# Wagtail's and Django's admin interfaces, Wagtail's document server: not our templates.
-FOREIGN_PREFIXES = ("admin/", "django-admin/", "documents/", "_util/")
+# Wagtail's and Django's admin interfaces, Wagtail's document server: not our templates. The
+# API (/api/v1/): JSON, and its docs page is django-ninja's Swagger UI (docs/api.md).
+FOREIGN_PREFIXES = ("admin/", "django-admin/", "documents/", "_util/", "api/v1/")
 
 
 # --- The audited pages ---------------------------------------------------------------------------
@@ -382,6 +385,7 @@ PAGES = [
     Audited("meeting", "member", ("agenda:meeting_detail",), go(lambda d: d["meeting"])),
     Audited("notifications", "member", ("notifications:list",), go("/notifications/")),
     Audited("preferences", "member", ("notifications:preferences",), go("/compte/preferences/")),
+    Audited("api-tokens", "member", ("api:tokens",), go("/compte/jetons/")),
     Audited("faq-member", "member", (), go("/faq/")),
     Audited("resource-member", "member", (), go(lambda d: d["resource"])),
     Audited("account-email", "member", ("account_email",), go("/comptes/email/")),
@@ -575,6 +579,7 @@ HEADINGS = {
     "meeting": _heading("meeting"),
     "notifications": "Notifications",
     "preferences": "Préférences de notification",
+    "api-tokens": "Jetons d'API",
     "faq-member": "Foire aux questions",
     "resource-member": _heading("resource"),
     "account-email": "Adresse e-mail",

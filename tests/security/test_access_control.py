@@ -580,6 +580,14 @@ ACTIONS = [
         MODERATORS,
         "notifications.InboundMail",
     ),
+    Action(
+        "create a personal API token",
+        "api:tokens",
+        lambda w: "/compte/jetons/",
+        lambda w: {"name": "Intranet", "scopes": ["read"], "days": "90"},
+        MEMBERS,
+        "api.ApiToken",
+    ),
 ]
 
 # Routes that accept a POST but change nothing whoever sends it (they answer it as a GET, or
@@ -641,6 +649,9 @@ NOT_IN_MATRIX = {
     "wagtail_serve": "Wagtail's page serving (no page type handles a POST)",
     "proconnect_login": "ProConnect sign-in: tests/security/test_proconnect.py",
     "proconnect_callback": "ProConnect sign-in: tests/security/test_proconnect.py",
+    "api:token_revoke": "revoking one's own token (another's answers 404): "
+    "tests/api/test_tokens.py",
+    "api_not_found": "the API's catch-all 404, which changes nothing",
 }
 NOT_IN_MATRIX_PREFIXES = {
     "comptes/": "allauth's account pages act on the requester's own account (or sign-in): "
@@ -649,6 +660,7 @@ NOT_IN_MATRIX_PREFIXES = {
     "django-admin/": "Django admin: test_admin_access_control.py",
     "documents/": "Wagtail's document server: test_admin_access_control.py and below",
     "_util/": "Wagtail's private-page password form and login redirect",
+    "api/v1/": "the API: tests/api/test_access_matrix.py (every operation × role × scope)",
 }
 
 

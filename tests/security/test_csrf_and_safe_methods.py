@@ -28,6 +28,10 @@ REVIEWED_CSRF_EXEMPT = {
     # RFC 8058 one-click unsubscribe: mail clients POST without cookies; the signed token in
     # the URL is the authorisation, and the only effect is to stop e-mails.
     "website.notifications.views.unsubscribe": "RFC 8058 one-click unsubscribe, signed token",
+    # The API (/api/v1/, django-ninja marks its views exempt): it authenticates by the bearer
+    # token only and ignores the session cookie (website/api/auth.py), so a forged cross-site
+    # request carries no credential; tests/api/test_tokens.py checks that a session gets 401.
+    "ninja.operation.PathView.get_view.<locals>.sync_view_wrapper": "API: bearer token only",
 }
 # Paths the URL conf cannot build by itself (a catch-all regex).
 EXTRA_PATHS = ["/", "/une-page/"]
@@ -107,12 +111,16 @@ NOT_VISITED_PREFIXES = {
     "admin/": "Wagtail admin views taking an id: the admin access matrix "
     "(test_admin_access_control.py) covers them; its parameterless pages are visited here",
     "django-admin/": "Django admin views taking an id: same as the Wagtail admin",
+    "api/v1/": "API operations taking an id: tests/api/test_access_matrix.py calls every "
+    "operation as each role and scope (the API ignores the session: a GET here is a visitor's)",
 }
 # Pages that answer 500 by design.
 CRASH_ON_PURPOSE = {"/admin/failwhale/": "Wagtail's test page for error reporting"}
 # Routes with no concrete path, each with its reason.
 NOT_VISITED = {
     "admin/^.*/$": "Wagtail admin's catch-all 404 (any unknown admin address)",
+    "api_not_found": "the API's catch-all 404 (any unknown address under /api/v1/)",
+    "api:token_revoke": "POST only (405 on GET): tests/api/test_tokens.py",
 }
 
 

@@ -1,0 +1,163 @@
+"""Every endpoint × visitor / pending / member / moderator × scope: who gets what, and a
+refused request changes nothing."""
+
+from dataclasses import dataclass
+
+import pytest
+from django.core.cache import cache
+
+from qa.models import Answer, Comment, Question, Vote
+from website.api.api import api as api_v1
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    method: str
+    path: str  # formatted with the world's ids
+    scope: str
+    payload: dict | None = None
+    ok: int = 200
+    visitor_may_read: bool = False  # without PUBLIC_READ
+
+
+ENDPOINTS = [
+    Endpoint("list", "get", "/questions", "read"),
+    Endpoint("detail", "get", "/questions/{question}", "read"),
+    Endpoint("topics", "get", "/topics", "read"),
+    # The site's search answers visitors too (public pages only): so does the API.
+    Endpoint("search", "get", "/search?q=groupement", "read", visitor_may_read=True),
+    Endpoint(
+        "ask",
+        "post",
+        "/questions",
+        "write:posts",
+        {
+            "title": "Qui déneige les routes communales ?",
+            "body": "La commune ou la CC, quand la compétence voirie a été transférée ?",
+            "topics": ["commande-publique"],
+        },
+        201,
+    ),
+    Endpoint(
+        "answer",
+        "post",
+        "/questions/{question}/answers",
+        "write:posts",
+        {"body": "La convention de groupement précise le coordonnateur."},
+        201,
+    ),
+    Endpoint(
+        "comment_question",
+        "post",
+        "/questions/{question}/comments",
+        "write:posts",
+        {"body": "Quelle taille de commune ?"},
+        201,
+    ),
+    Endpoint(
+        "comment_answer",
+        "post",
+        "/answers/{answer}/comments",
+        "write:posts",
+        {"body": "Merci, c'est clair."},
+        201,
+    ),
+    Endpoint("vote_question", "put", "/questions/{question}/vote", "write:posts", {"value": 1}),
+    Endpoint("vote_answer", "put", "/answers/{answer}/vote", "write:posts", {"value": -1}),
+]
+
+
+def test_the_matrix_covers_every_operation_of_the_schema():
+    schema = api_v1.get_openapi_schema()
+    operations = {
+        (method, path.removeprefix("/api/v1"))
+        for path, item in schema["paths"].items()
+        for method in item
+    }
+    covered = {(e.method, e.path.split("?")[0]) for e in ENDPOINTS}
+    normalised = {
+        (method, path.replace("{question_id}", "{question}").replace("{answer_id}", "{answer}"))
+        for method, path in operations
+    }
+    assert normalised == covered
+
+
+@pytest.fixture
+def world(make_user, make_question, make_answer, make_token, search_index):
+    asker, answerer = make_user(), make_user()
+    question = make_question(author=asker)
+    answer = make_answer(question=question, author=answerer)
+    search_index()
+    users = {
+        "pending": make_user(approved_at=None),
+        "member": make_user(),
+        "moderator": make_user(roles=["Modérateurs"]),
+    }
+    tokens = {}
+    for role, user in users.items():
+        for scopes in (("read",), ("write:posts",), ("read", "write:posts")):
+            tokens[role, scopes] = make_token(user, scopes=scopes).secret
+    return {"question": question.pk, "answer": answer.pk, "tokens": tokens}
+
+
+def _counts():
+    return (
+        Question.objects.count(),
+        Answer.objects.count(),
+        Comment.objects.count(),
+        Vote.objects.count(),
+    )
+
+
+def _call(api, secret, endpoint, world):
+    client = api(secret)
+    path = endpoint.path.format(**world)
+    if endpoint.method == "get":
+        return client.get(path)
+    return getattr(client, endpoint.method)(path, endpoint.payload)
+
+
+def _expected(role, scopes, endpoint, public_read) -> tuple[int, str | None]:
+    if role == "visitor":
+        if endpoint.scope == "read" and (endpoint.visitor_may_read or public_read):
+            return endpoint.ok, None
+        return 401, "authentication_required"
+    if role == "pending":
+        return 403, "account_not_active"
+    if endpoint.scope not in scopes:
+        return 403, "insufficient_scope"
+    return endpoint.ok, None
+
+
+CASES = [("visitor", ())] + [
+    (role, scopes)
+    for role in ("pending", "member", "moderator")
+    for scopes in (("read",), ("write:posts",), ("read", "write:posts"))
+]
+
+
+@pytest.mark.parametrize("public_read", [False, True], ids=["members-only", "public-read"])
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=[e.name for e in ENDPOINTS])
+def test_each_role_and_scope_gets_what_the_site_allows(settings, api, world, endpoint, public_read):
+    settings.PUBLIC_READ = public_read
+    problems = []
+    for role, scopes in CASES:
+        cache.clear()  # posting budgets
+        secret = world["tokens"][role, scopes] if role != "visitor" else None
+        before = _counts()
+        response = _call(api, secret, endpoint, world)
+        status, code = _expected(role, scopes, endpoint, public_read)
+        got_code = response.json().get("code") if response.status_code >= 400 else None
+        if (response.status_code, got_code) != (status, code):
+            problems.append(
+                f"{role} {scopes}: {response.status_code} {got_code}, expected {status} {code}"
+            )
+        if response.status_code >= 400 and _counts() != before:
+            problems.append(f"{role} {scopes}: refused but changed the database")
+        if response.status_code < 400 and endpoint.method == "put":
+            # Withdraw, so that the next role votes from scratch.
+            _call(api, secret, Endpoint("", "put", endpoint.path, "", {"value": 0}), world)
+    assert not problems, "\n".join(problems)

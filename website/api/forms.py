@@ -1,0 +1,43 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from qa.forms import CleanCharField
+from website.api.models import Scope
+
+
+class TokenForm(forms.Form):
+    name = CleanCharField(
+        label=_("Nom du jeton"),
+        max_length=100,
+        help_text=_("Pour vous y retrouver : « Intranet de la CC », « script d'import »…"),
+        error_messages={
+            "required": _("Donnez un nom à ce jeton."),
+            "max_length": _("Le nom ne doit pas dépasser %(limit_value)d caractères."),
+        },
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("Droits"),
+        choices=Scope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[Scope.READ],
+        help_text=_("Donnez seulement ce dont le script a besoin."),
+        error_messages={
+            "required": _("Choisissez au moins un droit."),
+            "invalid_choice": _("Ce droit n'existe pas."),
+        },
+    )
+    days = forms.IntegerField(
+        label=_("Durée de validité (jours)"),
+        min_value=1,
+        max_value=settings.API_TOKEN_MAX_DAYS,
+        initial=settings.API_TOKEN_DEFAULT_DAYS,
+        help_text=_("De 1 à %(max)d jours ; %(default)d jours par défaut.")
+        % {"max": settings.API_TOKEN_MAX_DAYS, "default": settings.API_TOKEN_DEFAULT_DAYS},
+        error_messages={
+            "required": _("Indiquez une durée de validité."),
+            "invalid": _("Indiquez un nombre de jours."),
+            "min_value": _("La durée doit être d'au moins %(limit_value)s jour."),
+            "max_value": _("La durée ne doit pas dépasser %(limit_value)s jours (un an)."),
+        },
+    )
