@@ -12,12 +12,16 @@ from tests import factories
 
 
 @pytest.fixture(autouse=True)
-def _source_language_after_each_test():
-    """Django's locale middleware leaves the last request's language active in the thread;
-    without this, whether a test sees French or English would depend on which test ran
-    before it on the same worker."""
+def _nothing_carried_to_the_next_test():
+    """What a test leaves behind outside the database, put back after it, so that no result
+    depends on which test ran before on the same worker:
+    - the language: Django's locale middleware leaves the last request's one active;
+    - the cache: rate-limit counters are keyed by account id, and a rolled-back SQLite
+      database hands the same ids to the next test's accounts (a new member then found the
+      previous test's posts counted against their hourly budget: 429)."""
     yield
     translation.activate(settings.LANGUAGE_CODE)
+    _clear_caches()
 
 
 @pytest.fixture

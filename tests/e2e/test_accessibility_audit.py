@@ -65,6 +65,8 @@ NOT_PAGES = {
     "health": "JSON health check",
     "javascript-catalog": "JavaScript translation catalogue",
     "search:similar": "fragment inside the ask form (audited there)",
+    "qa:attachment": "a file download (its list is audited on the thread page)",
+    "qa:attachment_thumbnail": "an image file (shown on the thread page, audited there)",
     "qa:person_search": "fragment (or JSON) inside the ask form's person chooser; axe runs on "
     "it in tests/e2e/test_person_chooser_journey.py",
     "qa:preview": "POST-only fragment inside the ask form (audited there)",
