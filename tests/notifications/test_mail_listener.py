@@ -1,23 +1,19 @@
 """The SMTP listener: a reply sent with smtplib becomes an answer, without its quoted text."""
 
+import asyncio
 import smtplib
-import socket
 from email.message import EmailMessage
 from email.utils import make_msgid
+from types import SimpleNamespace
 
 import pytest
 
 from qa import services as qa_services
 from qa.models import Answer
+from tests.processes import free_port
 from website.notifications import replies
-from website.notifications.listener import make_controller
+from website.notifications.listener import ReplyHandler, make_controller
 from website.notifications.models import InboundMail, InboundStatus
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -43,17 +39,40 @@ def test_a_reply_sent_to_the_listener_becomes_an_answer(settings, make_user, mak
         "Le lun. 30 nov. 2026 à 09:00, Entraide <ne-pas-repondre@entraide.example.org> a écrit :\n"
         "> Nous cherchons un prestataire.\n"
     )
-    port = _free_port()
+    port = free_port()
     controller = make_controller(host="127.0.0.1", port=port)
     controller.start()
     try:
         with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
             client.send_message(message)
-            # Not one of our reply addresses: refused, the listener never relays.
-            with pytest.raises(smtplib.SMTPRecipientsRefused):
-                client.sendmail("x@example.fr", ["quelquun@example.org"], b"Subject: x\r\n\r\nx")
+            # Not one of our reply addresses: refused, the listener never relays; nor one
+            # shaped like ours without a valid signature: nothing of it is stored.
+            forged = address.replace(address[2:6], "zzzz")
+            for recipient in (
+                "quelquun@example.org",
+                forged,
+                "r+n-importe-quoi@reponses.example.org",
+            ):
+                with pytest.raises(smtplib.SMTPRecipientsRefused):
+                    client.sendmail("x@example.fr", [recipient], b"Subject: x\r\n\r\nx")
     finally:
         controller.stop()
     mail = InboundMail.objects.get()
     assert mail.status == InboundStatus.POSTED
     assert Answer.objects.get(author=member).body == "C'est la CC qui s'en charge chez nous."
+
+
+def test_lmtp_answers_once_per_recipient(monkeypatch):
+    """RFC 2033: after DATA, one status per accepted recipient (Postfix waits for each)."""
+    stored = []
+    monkeypatch.setattr(
+        "website.notifications.listener._store", lambda raw, address: stored.append(address)
+    )
+    envelope = SimpleNamespace(
+        original_content=b"Subject: x\r\n\r\nx", content=None, rcpt_tos=["r+a@x", "r+b@x"]
+    )
+    lmtp = asyncio.run(ReplyHandler(lmtp=True).handle_DATA(None, None, envelope))
+    smtp = asyncio.run(ReplyHandler().handle_DATA(None, None, envelope))
+    assert lmtp.split("\r\n") == ["250 2.0.0 Message reçu"] * 2
+    assert smtp == "250 2.0.0 Message reçu"
+    assert stored == ["r+a@x", "r+b@x"] * 2

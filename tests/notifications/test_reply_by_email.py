@@ -375,3 +375,22 @@ def test_moderators_retry_or_discard_unprocessed_mail(
     client.post(reverse("notifications:inbound_decide", args=[stale.pk]), {"decision": "x"})
     stale.refresh_from_db()
     assert stale.status == InboundStatus.DISCARDED
+
+
+def test_a_huge_body_built_to_be_slow_is_cut_before_cleaning(member, make_user, ask, receive):
+    """Empty paragraphs and « … a écrit : » headers by the hundred thousand: the cleaning
+    used to be quadratic in them (hours of worker time for a few MB). The body read is
+    capped; the member's text at the top is posted."""
+    from website.notifications import mailtext
+
+    html = "<p>Voici notre convention.</p>" + "<p>x</p>" * 250_000
+    text = mailtext.html_to_text(mailtext._cut(html, mailtext.HTML_MAX_CHARS))
+    assert text.startswith("Voici notre convention.")
+    headers = "Voici notre convention.\n" + "Le 1 mai, X a écrit :\n> y\n" * 200_000
+    split = mailtext.split_reply(mailtext._cut(headers, mailtext.TEXT_MAX_CHARS))
+    assert split.text == "Voici notre convention."
+
+
+def test_a_token_with_non_ascii_digits_is_refused_not_failed():
+    with pytest.raises(replies.InvalidReplyAddress):
+        replies.read_token("é-1-abc-1-abcdef")

@@ -52,16 +52,33 @@ def _part_text(part: EmailMessage) -> str:
         return payload.decode("cp1252", errors="replace")
 
 
+# What of a message the cleaning reads: far above a post's length limit (the new text of a
+# reply comes first; what lies beyond is quoted history), and small enough that no message,
+# however built, keeps the worker busy (a 10 MB body of empty paragraphs or of « … a écrit : »
+# headers took hours before these caps).
+HTML_MAX_CHARS = 1_000_000
+TEXT_MAX_CHARS = 100_000
+
+
+def _cut(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a line's end when there is one."""
+    if len(text) <= limit:
+        return text
+    text = text[:limit]
+    return text[: text.rfind("\n")] if "\n" in text else text
+
+
 def body_text(message: EmailMessage) -> str:
     """The text of the message: its text/plain part, or its HTML converted, else ""."""
     plain = message.get_body(preferencelist=("plain",))
     if plain is not None and not _is_attachment(plain):
         text = _part_text(plain)
         if text.strip():
-            return _normalise(text)
+            return _normalise(_cut(text, TEXT_MAX_CHARS))
     html = message.get_body(preferencelist=("html",))
     if html is not None and not _is_attachment(html):
-        return _normalise(html_to_text(_part_text(html)))
+        text = html_to_text(_cut(_part_text(html), HTML_MAX_CHARS))
+        return _normalise(_cut(text, TEXT_MAX_CHARS))
     return ""
 
 
@@ -89,12 +106,22 @@ class _HtmlToText(HTMLParser):
         self.href: list[str | None] = []
         self.link_text_start: list[int] = []
         self.divs: list[bool] = []  # for each open <div>: whether it opened a quote
+        self.has_text = False
+
+    def _trailing_newlines(self) -> int:
+        """Newlines at the end of the output, read from its last pieces only (joining the
+        whole output at every tag made long messages quadratic)."""
+        count = 0
+        for piece in reversed(self.out):
+            stripped = piece.rstrip("\n")
+            count += len(piece) - len(stripped)
+            if stripped:
+                break
+        return count
 
     def _newline(self, count: int = 1):
-        text = "".join(self.out)
-        have = len(text) - len(text.rstrip("\n"))
-        if text.strip():
-            self.out.append("\n" * max(count - have, 0))
+        if self.has_text:
+            self.out.append("\n" * max(count - self._trailing_newlines(), 0))
 
     def handle_starttag(self, tag, attrs):
         if tag in _SKIPPED:
@@ -154,10 +181,9 @@ class _HtmlToText(HTMLParser):
         data = re.sub(r"\s+", " ", data)
         if not data.strip() and (not self.out or self.out[-1].endswith("\n")):
             return
-        if self.quote:
-            text = "".join(self.out)
-            if not text or text.endswith("\n"):
-                data = "> " * self.quote + data.lstrip()
+        if self.quote and (not self.has_text or self._trailing_newlines()):
+            data = "> " * self.quote + data.lstrip()
+        self.has_text = self.has_text or bool(data.strip())
         self.out.append(data)
 
     def text(self) -> str:
@@ -253,8 +279,8 @@ def _history_start(lines: list[str]) -> tuple[int, bool]:
             return index, False
         span = _wrote_header_at(lines, index)
         if span:
-            rest = [other for other in lines[index + span :] if other.strip()]
-            return index, bool(rest) and _is_quote(rest[0])
+            following = next((other for other in lines[index + span :] if other.strip()), None)
+            return index, following is not None and _is_quote(following)
         if _ORIGINAL.match(line) or _FORWARD_IOS.match(line) or _outlook_header_at(lines, index):
             start = index
             if index and _UNDERSCORES.match(lines[index - 1]):

@@ -148,7 +148,7 @@ def token_of(address: str) -> str | None:
 
 
 def _int36(text: str) -> int:
-    if not text or len(text) > 12 or not text.isalnum():
+    if not text or len(text) > 12 or not (text.isascii() and text.isalnum()):
         raise InvalidReplyAddress("bad number")
     return int(text, 36)
 
