@@ -23,11 +23,13 @@ browsers display.
 from __future__ import annotations
 
 import io
+import lzma
 import os
 import secrets
 import unicodedata
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 import filetype
@@ -252,7 +254,15 @@ def _check_zip(name: str, content: bytes, *, archive: bool) -> None:
                             _refuse(name, bomb)
                 if archive:
                     _check_member(name, member.filename, head)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError):
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        EOFError,
+        NotImplementedError,
+        zlib.error,  # a broken deflate stream
+        lzma.LZMAError,
+        OSError,  # a broken bzip2 stream
+    ):
         _refuse(name, _("cette archive est illisible ou endommagée."))
     except RuntimeError:  # an encrypted member without the flag
         _refuse(name, _("cette archive est protégée par un mot de passe."))
@@ -316,7 +326,7 @@ def _reencode_image(name: str, content: bytes) -> CheckedFile:
     save_format, extension = SAVE_AS.get(source_format, ("JPEG", "jpg"))
     clean = _pixels_only(image, save_format)
     output = io.BytesIO()
-    options = {"quality": 88} if save_format in {"JPEG", "WEBP"} else {"optimize": True}
+    options = {"quality": 88} if save_format in {"JPEG", "WEBP"} else {}
     clean.save(output, format=save_format, **options)
     thumbnail = clean.convert("RGB") if clean.mode not in {"RGB", "L"} else clean.copy()
     thumbnail.thumbnail(THUMBNAIL_SIZE)

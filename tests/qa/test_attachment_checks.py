@@ -109,6 +109,16 @@ def test_a_zip_holding_a_program_or_a_nested_zip_is_refused():
     assert "pas accepté" in _refusal("dossier.zip", zip_of({"sous.zip": zip_of({"a.txt": b"a"})}))
 
 
+def test_a_zip_with_a_broken_compressed_stream_is_refused_in_french():
+    """zlib's own error, not zipfile's, was a 500."""
+    content = bytearray(zip_of({"notes.txt": ("texte " * 5000).encode()}))
+    name_length, extra_length = content[26] + 256 * content[27], content[28] + 256 * content[29]
+    data = 30 + name_length + extra_length  # the compressed bytes after the local header
+    for index in range(data + 2, data + 40):
+        content[index] ^= 0xFF
+    assert "endommagée" in _refusal("notes.zip", bytes(content))
+
+
 def test_a_50000_by_50000_png_is_refused_before_decoding():
     assert "trop grande" in _refusal("carte.png", huge_png_header())
 

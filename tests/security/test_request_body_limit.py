@@ -16,6 +16,7 @@ from wagtail.documents import get_document_model
 from wagtail.models import Collection
 
 from directory import importer
+from qa import services as qa_services
 from qa.models import Question
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +66,22 @@ def test_a_member_cannot_post_a_question_of_several_megabytes(client, member, ma
     assert response.status_code == 200
     assert "Le texte ne doit pas dépasser 30000 caractères." in response.content.decode()
     assert not Question.objects.filter(title="Une question démesurée ?").exists()
+
+
+def test_a_comment_carries_no_file_so_its_multipart_body_keeps_the_small_limit(
+    client, member, make_topic
+):
+    """Only the forms with a file field get the larger body: a member cannot make the server
+    spool 150 MB through the comment form."""
+    question = qa_services.question_create(
+        author=member, title="Un fil à commenter ?", body="Texte.", topics=[make_topic()]
+    )
+    client.force_login(member)
+    response = client.post(
+        f"/questions/{question.pk}/commenter/",
+        {"body": "x" * (4 * MB), "submission_token": "jeton-commentaire"},
+    )
+    assert_refused_in_french(response)
 
 
 def test_a_body_at_the_limit_still_reaches_the_view(client, settings):
