@@ -412,9 +412,7 @@ QA_ATTACHMENT_ZIP_MAX_MEMBERS = env.int("QA_ATTACHMENT_ZIP_MAX_MEMBERS", default
 QA_ATTACHMENT_SENDFILE = env.str("QA_ATTACHMENT_SENDFILE", default="")
 # The posting forms' request bodies may carry the files: the body limit there
 # (RequestBodyLimitMiddleware) is every file at its maximum, plus 1 MB of text.
-ATTACHMENT_BODY_PATH_PATTERN = (
-    r"^/(questions/poser|questions/\d+/repondre)/$"
-)
+ATTACHMENT_BODY_PATH_PATTERN = r"^/(questions/poser|questions/\d+/repondre)/$"
 ATTACHMENT_BODY_MAX_SIZE = QA_ATTACHMENTS_PER_POST * QA_ATTACHMENT_MAX_SIZE + 1024 * 1024
 
 # --- Notifications (docs/notifications.md) --------------------------------------------------
