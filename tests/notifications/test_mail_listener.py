@@ -1,6 +1,7 @@
 """The SMTP listener: a reply sent with smtplib becomes an answer, without its quoted text."""
 
 import asyncio
+import concurrent.futures
 import smtplib
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -62,6 +63,12 @@ def test_a_reply_sent_to_the_listener_becomes_an_answer(settings, make_user, mak
     assert Answer.objects.get(author=member).body == "C'est la CC qui s'en charge chez nous."
 
 
+def _run(coroutine):
+    """On a thread of its own: the worker's thread may already run Playwright's event loop."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def test_lmtp_answers_once_per_recipient(monkeypatch):
     """RFC 2033: after DATA, one status per accepted recipient (Postfix waits for each)."""
     stored = []
@@ -71,8 +78,8 @@ def test_lmtp_answers_once_per_recipient(monkeypatch):
     envelope = SimpleNamespace(
         original_content=b"Subject: x\r\n\r\nx", content=None, rcpt_tos=["r+a@x", "r+b@x"]
     )
-    lmtp = asyncio.run(ReplyHandler(lmtp=True).handle_DATA(None, None, envelope))
-    smtp = asyncio.run(ReplyHandler().handle_DATA(None, None, envelope))
+    lmtp = _run(ReplyHandler(lmtp=True).handle_DATA(None, None, envelope))
+    smtp = _run(ReplyHandler().handle_DATA(None, None, envelope))
     assert lmtp.split("\r\n") == ["250 2.0.0 Message reçu"] * 2
     assert smtp == "250 2.0.0 Message reçu"
     assert stored == ["r+a@x", "r+b@x"] * 2
