@@ -258,7 +258,7 @@ def _check_zip(name: str, content: bytes, *, archive: bool) -> None:
         zipfile.BadZipFile,
         zipfile.LargeZipFile,
         EOFError,
-        NotImplementedError,
+        NotImplementedError,  # a compression method zipfile cannot read (not a to-do)
         zlib.error,  # a broken deflate stream
         lzma.LZMAError,
         OSError,  # a broken bzip2 stream
