@@ -7,4 +7,11 @@ class WebsiteConfig(AppConfig):
     name = "website"
 
     def ready(self):
-        from website import checks  # noqa: F401 (registers the system checks)
+        from django.contrib.auth.signals import user_logged_in
+
+        from website import (
+            checks,  # noqa: F401 (registers the system checks)
+            sessions,
+        )
+
+        user_logged_in.connect(sessions.stamp_at_login, dispatch_uid="entraide-session-stamp")

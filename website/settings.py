@@ -99,6 +99,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "website.middleware.AccountGateMiddleware",
+    "website.sessions.SessionRenewalMiddleware",
     "website.proconnect.middleware.ProConnectLogoutMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -123,6 +124,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "website.context_processors.site",
+                "website.context_processors.session_expiry",
                 "website.notifications.context_processors.unread",
             ],
         },

@@ -64,6 +64,7 @@ urlpatterns = [
     ),
     path("comptes/", include("allauth.urls")),
     path("compte/en-attente/", views.pending, name="pending"),
+    path("compte/session/prolonger/", views.session_renew, name="session_renew"),
     # Wagtail's own login form would bypass allauth's rate limits and MFA: send it away.
     path(
         "admin/login/",

@@ -1,12 +1,17 @@
-"""Views that span the apps: health check, the pending-approval page, error pages."""
+"""Views that span the apps: health check, the pending-approval page, the session renewal,
+error pages."""
 
 import logging
 
+from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
+from website import sessions
 from website.search.status import index_status
 
 logger = logging.getLogger(__name__)
@@ -40,6 +45,21 @@ def pending(request):
     if not request.user.is_pending:
         return redirect("/")
     return render(request, "website/pending.html")
+
+
+@require_POST
+@login_required
+def session_renew(request):
+    """« Rester connecté »: the session starts its two weeks again. The warning's script asks
+    for JSON and stays on the page; the plain form goes back where it came from."""
+    sessions.renew(request.session)
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse({"seconds_left": sessions.seconds_left(request.session)})
+    target = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return redirect(target if safe else "/")
 
 
 def permission_denied(request, exception=None):

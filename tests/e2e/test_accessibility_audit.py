@@ -15,6 +15,7 @@ once for the module and each role logs in once: one browser context per role.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -32,6 +33,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import RequestFactory, override_settings
 from django.utils import translation
+from playwright.sync_api import expect
 from wagtail.models import get_page_models
 
 from directory import services as directory_services
@@ -84,6 +86,7 @@ NOT_PAGES = {
     "api_not_found": "the API's JSON 404 (any unknown address under /api/v1/)",
     # POST-only actions: they answer with a redirect to a page audited here.
     "set_language": "POST-only action",
+    "session_renew": "POST-only action (its warning: tests/e2e/test_session_warning_journey.py)",
     "notifications:mark_read": "POST-only action",
     "notifications:open": "redirects to the notification's target (audited here)",
     "notifications:mark_all_read": "POST-only action",
@@ -615,6 +618,23 @@ HEADINGS = {
     "home-editor": "Entraide",
     "watch-update-editor": _heading("update"),
 }
+# Pages whose title says what the page is in other words than its heading (allauth's titles).
+TITLE_NOT_FROM_HEADING = {
+    "home-visitor": "« Accueil »: the heading is the site's name",
+    "home-member": "« Accueil »: the heading is the site's name",
+    "home-editor": "« Accueil »: the heading is the site's name",
+    "signup": "« Inscription » for « Création de compte »",
+    "signup-error": "« Inscription » for « Création de compte »",
+    "password-reset-bad-key": "« Modifier le mot de passe », the step the bad link was for",
+    "mfa-authenticate": "« Connexion », the second step of the login",
+}
+
+
+def _words(text: str) -> set[str]:
+    """The words of 4 letters or more, in lower case."""
+    return set(re.findall(r"\w{4,}", text.lower()))
+
+
 STATUS = {
     "social-failure": 401,  # allauth answers a failed provider sign-in with 401
     "unsubscribe-invalid": 400,
@@ -782,6 +802,10 @@ def audit(browser, live_server, django_db_blocker):
             contexts[role] = _context(browser, live_server, data, role)
         contexts["phone-visitor"] = _context(browser, live_server, data, "visitor", PHONE)
         contexts["phone-member"] = _context(browser, live_server, data, "member", PHONE)
+        for width in REFLOW_WIDTHS:
+            for role in ("visitor", "member"):
+                viewport = {"width": width, "height": 640}
+                contexts[f"{width}-{role}"] = _context(browser, live_server, data, role, viewport)
         yield {"data": data, "contexts": contexts}
         for context in contexts.values():
             context.close()
@@ -879,6 +903,13 @@ def test_page_passes_axe(audit, entry):
         assert_accessible(page, tags=AUDIT_TAGS)
         assert page.locator("h1").count() == 1, f"{page.url}: one h1 per page"
         assert page.evaluate("document.documentElement.lang") == "fr"
+        # RGAA 8.6: the title names the page (a word of its heading), then the site.
+        title = page.title()
+        assert title.endswith(" — Entraide"), f"{page.url}: title {title!r}"
+        if entry.id not in TITLE_NOT_FROM_HEADING:
+            assert _words(title.removesuffix(" — Entraide")) & _words(heading), (
+                f"{page.url}: title {title!r} does not name the page {heading!r}"
+            )
         assert not problems, problems
     finally:
         page.close()
@@ -893,6 +924,174 @@ def test_key_pages_pass_axe_on_a_phone(audit, role, path):
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], f"{page.url}: {width} px wide, scrolls sideways"
         assert not problems, problems
+    finally:
+        page.close()
+
+
+# --- RGAA criteria that axe cannot judge (issue 20, item 13; docs/accessibility.md) -----------
+
+# The sample of the accessibility statement: one page of each kind a member uses, the forms
+# showing their errors, and the visitor's entrance.
+RGAA_SAMPLE = [
+    "home-member",
+    "questions",
+    "thread",
+    "ask-error",
+    "directory",
+    "person",
+    "my-profile",
+    "search",
+    "agenda",
+    "notifications",
+    "preferences",
+    "faq-member",
+    "content-page",
+    "watch-index",
+    "login-error",
+    "signup-error",
+    "404",
+]
+_ENTRIES = {entry.id: entry for entry in PAGES}
+# RGAA 10.11: 320 px wide (a phone, or 1,280 px at 400 %), and 640 px (1,280 px at 200 %).
+REFLOW_WIDTHS = (320, 640)
+
+# What sticks out of the window, and text cut by a box that hides its overflow (the deepest
+# five). Visually hidden text (1 px boxes) and closed menus are meant to be out of sight.
+_CUT_OR_OUT_OF_THE_WINDOW = """() => {
+  const limit = document.documentElement.clientWidth + 1;
+  const found = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    const box = el.getBoundingClientRect();
+    if (box.width <= 1 || box.height <= 1 || !el.checkVisibility()) continue;
+    const style = getComputedStyle(el);
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    const hides = /hidden|clip/.test(style.overflowX + style.overflowY);
+    const cut = own && hides && (el.scrollWidth > el.clientWidth + 1
+                                 || el.scrollHeight > el.clientHeight + 1);
+    if (box.right > limit || box.left < -1 || cut) {
+      const text = el.textContent.trim().slice(0, 40);
+      found.push(`${el.tagName.toLowerCase()}.${el.className} (${box.left}-${box.right}): ${text}`);
+    }
+  }
+  return {scroll: document.documentElement.scrollWidth, found: found.slice(-5)};
+}"""
+
+# WCAG 1.4.12's values: line height 1.5, paragraphs 2 em apart, letters 0.12 em, words 0.16 em.
+_TEXT_SPACING = """
+* { line-height: 1.5 !important; letter-spacing: 0.12em !important;
+    word-spacing: 0.16em !important; }
+p { margin-bottom: 2em !important; }
+"""
+
+# What has the keyboard focus, and whether it shows: an outline of 2 px or more, or a shadow.
+_FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const style = getComputedStyle(el);
+  const box = el.getBoundingClientRect();
+  const text = (el.innerText || el.value || el.name || el.id || "").trim().slice(0, 40);
+  return {
+    what: `${el.tagName.toLowerCase()} ${text}`,
+    shown: (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2)
+      || style.boxShadow !== "none",
+    visible: box.width > 0 && box.height > 0 && el.checkVisibility(),
+    inside: box.bottom > 0 && box.top < innerHeight && box.right > 0 && box.left < innerWidth,
+  };
+}"""
+
+# Controls whose visible text is not part of their accessible name (WCAG 2.5.3).
+_LABEL_NOT_IN_NAME = """() => [...document.querySelectorAll("a[aria-label], button[aria-label]")]
+  .filter(el => el.checkVisibility())
+  .map(el => [el.innerText.replace(/\s+/g, " ").trim().toLowerCase(),
+              el.getAttribute("aria-label").replace(/\s+/g, " ").trim().toLowerCase()])
+  .filter(([text, name]) => text && !name.includes(text))"""
+
+# Each field's error message, and whether it is in the description of the field (or of its
+# group: a fieldset of checkboxes) that is marked invalid (RGAA 11.10: errors announced).
+_FIELD_ERRORS = """() => [...document.querySelectorAll("main .errorlist:not(.nonfield)")]
+  .filter(list => list.checkVisibility())
+  .map(list => {
+    const refs = [...document.querySelectorAll("[aria-describedby]")].filter(
+      el => el.getAttribute("aria-describedby").split(/\\s+/).includes(list.id));
+    return {
+      error: list.textContent.trim(),
+      described: list.id !== "" && refs.length > 0,
+      invalid: refs.some(el => el.matches("[aria-invalid=true]")
+                               || el.querySelector("[aria-invalid=true]") !== null),
+    };
+  })"""
+
+
+def _open_sample(audit, entry_id, context_key=None):
+    entry = _ENTRIES[entry_id]
+    page, problems = _open(audit["contexts"][context_key or entry.role])
+    entry.open(page, audit["data"])
+    assert page.statuses and page.statuses[-1] == STATUS.get(entry_id, 200), page.url
+    return page
+
+
+@pytest.mark.parametrize("width", REFLOW_WIDTHS)
+@pytest.mark.parametrize("entry_id", RGAA_SAMPLE)
+def test_sample_reflows_without_scrolling_sideways_or_cutting_text(audit, entry_id, width):
+    """RGAA 10.11 (reflow at 320 px) and 10.4 (text at 200 %: 1,280 px zoomed is 640 px)."""
+    page = _open_sample(audit, entry_id, f"{width}-{_ENTRIES[entry_id].role}")
+    try:
+        seen = page.evaluate(_CUT_OR_OUT_OF_THE_WINDOW)
+        assert seen["scroll"] <= width and not seen["found"], f"{page.url} at {width} px: {seen}"
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("entry_id", RGAA_SAMPLE)
+def test_sample_keeps_its_text_with_wider_text_spacing(audit, entry_id):
+    """RGAA 10.12: the user's own spacing (WCAG 1.4.12's values) cuts no text, on a desktop
+    and on a phone."""
+    for context_key in (_ENTRIES[entry_id].role, f"320-{_ENTRIES[entry_id].role}"):
+        page = _open_sample(audit, entry_id, context_key)
+        try:
+            # A constructed style sheet, as a user's extension adds it (the CSP refuses <style>).
+            page.evaluate(
+                "css => { const sheet = new CSSStyleSheet(); sheet.replaceSync(css);"
+                " document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet]; }",
+                _TEXT_SPACING,
+            )
+            seen = page.evaluate(_CUT_OR_OUT_OF_THE_WINDOW)
+            width = page.viewport_size["width"]
+            assert seen["scroll"] <= width and not seen["found"], f"{page.url}: {seen}"
+        finally:
+            page.close()
+
+
+@pytest.mark.parametrize("entry_id", RGAA_SAMPLE)
+def test_sample_shows_the_focus_on_every_control_in_tab_order(audit, entry_id):
+    """RGAA 10.7: every element reached with Tab shows that it has the focus, and is on screen;
+    RGAA 6.1 / WCAG 2.5.3: a control's visible text is part of its accessible name."""
+    page = _open_sample(audit, entry_id)
+    try:
+        assert page.evaluate(_LABEL_NOT_IN_NAME) == [], page.url
+        seen = []
+        for _ in range(60):
+            page.keyboard.press("Tab")
+            focused = page.evaluate(_FOCUSED)
+            if focused is None or (seen and focused["what"] == seen[0]["what"]):
+                break
+            seen.append(focused)
+            assert focused["visible"] and focused["inside"], f"{page.url}: {focused}"
+            assert focused["shown"], f"{page.url}: no visible focus on {focused['what']}"
+        assert len(seen) >= 3, f"{page.url}: the keyboard reaches {len(seen)} controls"
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("entry_id", [each for each in RGAA_SAMPLE if each.endswith("-error")])
+def test_form_errors_are_announced_and_tied_to_their_fields(audit, entry_id):
+    """RGAA 11.10: a summary announced at once (role alert), and every field in error marked
+    invalid with its message in its description."""
+    page = _open_sample(audit, entry_id)
+    try:
+        expect(page.locator("main [role=alert]").first).not_to_be_empty()
+        for error in page.evaluate(_FIELD_ERRORS):
+            assert error["described"] and error["invalid"], f"{page.url}: {error}"
     finally:
         page.close()
 

@@ -644,6 +644,8 @@ READ_ONLY_ON_POST = {
 # POST routes outside the matrix, each with its reason.
 NOT_IN_MATRIX = {
     "set_language": "the visitor's language cookie, no stored data",
+    "session_renew": "renews the requester's own session, nothing else: "
+    "tests/website/test_sessions.py",
     "notifications:unsubscribe": "signed-token action (RFC 8058): whoever holds the e-mailed "
     "link may unsubscribe its recipient; tests/notifications/test_unsubscribe.py",
     "wagtail_serve": "Wagtail's page serving (no page type handles a POST)",

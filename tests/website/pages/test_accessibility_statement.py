@@ -35,7 +35,19 @@ def test_statement_lists_the_checks_the_test_suite_runs(statement):
     assert "en modérateur et en éditeur" in statement
     assert f"téléphone de {audit.PHONE['width']} pixels de large" in statement
     assert "Parcours au clavier seul" in statement and "lien d'évitement" in statement
-    assert "Langue de la page déclarée (français)" in statement
+    assert "langue déclarée (français)" in statement
+
+
+def test_statement_lists_the_rgaa_checks_beyond_axe_and_its_sample(statement):
+    # Each claim matches a test of the audit (docs/accessibility.md) or the session warning.
+    assert f"échantillon de {len(audit.RGAA_SAMPLE)} pages" in statement
+    assert set(audit.REFLOW_WIDTHS) == {320, 640}  # 320 px, and 1,280 px at 200 %
+    assert "à 320 pixels de large et à un zoom de 200 %" in statement
+    assert "interlignage 1,5, lettres 0,12 em, mots 0,16 em, paragraphes 2 em" in statement
+    assert "focus visible sur chaque élément atteint avec la touche Tab" in statement
+    assert "erreurs de saisie annoncées et reliées à leur champ" in statement
+    assert "prévient dix minutes avant la fin de la session" in statement
+    assert "Rester connecté" in statement
 
 
 def test_statement_is_dated_and_keeps_the_rgaa_sections(statement):
