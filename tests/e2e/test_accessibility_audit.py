@@ -502,6 +502,7 @@ PHONE_PAGES = [
     ("member", "/annuaire/"),
     ("member", "/recherche/?q=deneigement"),
     ("member", "/notifications/"),
+    ("member", "/compte/suivis/"),
     ("member", "/ordre-du-jour/"),
     ("member", "/faq/"),
 ]
@@ -584,6 +585,7 @@ HEADINGS = {
     "meeting": _heading("meeting"),
     "notifications": "Notifications",
     "preferences": "Préférences de notification",
+    "my-follows": "Mes suivis",
     "api-tokens": "Jetons d'API",
     "faq-member": "Foire aux questions",
     "resource-member": _heading("resource"),

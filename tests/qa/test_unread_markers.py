@@ -175,6 +175,20 @@ def test_lists_mark_threads_with_new_answers(
     assert f'href="{read.get_absolute_url()}"' in page
 
 
+def test_the_home_pages_recent_activity_marks_threads_with_new_answers(
+    client, make_question, make_answer, make_user
+):
+    reader, other = make_user(), make_user()
+    unread = make_question(title="Un fil avec une réponse neuve")
+    client.force_login(reader)
+    _visit(client, unread)
+    make_answer(question=unread, author=other)
+    page = client.get("/").content.decode()
+    recent = page[page.index('id="home-recent"') :]
+    assert f'href="{unread.get_absolute_url()}#premier-non-lu"' in recent
+    assert f'{NEW}<span class="visually-hidden"> : {EXPLAINED}</span>' in recent
+
+
 def test_an_unread_thread_deleted_since_is_not_listed_nor_counted(
     client, question, make_answer, make_user, moderator
 ):
