@@ -136,12 +136,15 @@ def person_detail(request, pk):
 def person_follow(request, pk):
     """Follow or (`action=unfollow`) stop following a person; back to `next` or their page.
 
-    Unfollowing works even once the person has left the lists (their page is then gone)."""
+    Unfollowing works even once the person has left the lists (their page is then gone), and
+    answers the same for an unknown id: it does not tell which unlisted entries exist."""
     if request.POST.get("action") == "unfollow":
-        person = get_object_or_404(Person, pk=pk)
-        services.person_unfollow(user=request.user, person=person)
+        person = Person.objects.filter(pk=pk).first()
+        if person is not None:
+            services.person_unfollow(user=request.user, person=person)
         messages.success(request, _("Vous ne suivez plus cette personne."))
-        return redirect_back(request, person if person.is_listed else "directory:person_list")
+        listed = person is not None and person.is_listed
+        return redirect_back(request, person if listed else "directory:person_list")
     person = selectors.person_detail_for(request.user, pk)
     if person is None:
         raise Http404

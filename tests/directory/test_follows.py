@@ -64,6 +64,9 @@ def test_an_unlisted_person_cannot_be_followed_but_can_be_unfollowed(client, mem
     response = client.post(f"/annuaire/personnes/{person.pk}/suivre/", {"action": "unfollow"})
     assert response.status_code == 302 and response.url == "/annuaire/"
     assert not PersonFollow.objects.exists()
+    # The same answer for an id that does not exist: unlisted entries are not enumerable.
+    unknown = client.post("/annuaire/personnes/999999/suivre/", {"action": "unfollow"})
+    assert unknown.status_code == 302 and unknown.url == "/annuaire/"
 
 
 def test_the_structure_page_offers_to_follow_then_to_stop(client, member, structure):
