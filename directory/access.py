@@ -28,6 +28,8 @@ import functools
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 
 
 class Refused(PermissionDenied):
@@ -61,3 +63,14 @@ def gate(*checks):
         return wrapper
 
     return decorator
+
+
+def redirect_back(request, default):
+    """After a POST action: to the form's `next` when it is an address of this site (the
+    « Mes suivis » page's unfollow buttons), else to `default` (an object or a URL)."""
+    target = request.POST.get("next", "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, request.is_secure()
+    ):
+        return redirect(target)
+    return redirect(default)

@@ -388,3 +388,52 @@ class DirectoryImport(models.Model):
 
     def __str__(self):
         return self.filename
+
+
+class PersonFollow(models.Model):
+    """A member follows a directory person: « Mes suivis » counts what is new on their page
+    (their questions and answers, the questions addressed to them) since `seen_at`, the
+    member's last visit of that page."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="person_follows"
+    )
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="follows")
+    created_at = models.DateTimeField(_("le"), default=timezone.now)
+    seen_at = models.DateTimeField(_("dernière visite"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("suivi de personne")
+        verbose_name_plural = _("suivis de personnes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "person"], name="directory_person_follow_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} → {self.person_id}"
+
+
+class StructureFollow(models.Model):
+    """A member follows a structure: « Mes suivis » counts the questions its members asked from
+    it and those addressed to it since `seen_at`, the member's last visit of its page."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="structure_follows"
+    )
+    structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="follows")
+    created_at = models.DateTimeField(_("le"), default=timezone.now)
+    seen_at = models.DateTimeField(_("dernière visite"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("suivi de structure")
+        verbose_name_plural = _("suivis de structures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "structure"], name="directory_structure_follow_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} → {self.structure_id}"

@@ -31,6 +31,16 @@ def visibility_settings(person) -> tuple:
     )
 
 
+def can_follow_person(user, person) -> bool:
+    """Members follow listed people other than themselves: someone who objected to the lists
+    is not offered to be followed."""
+    return is_member(user) and person.is_listed and person.user_id != user.pk
+
+
+def can_follow_structure(user) -> bool:
+    return is_member(user)
+
+
 def check_view_directory(user) -> None:
     if not can_view_directory(user):
         raise PermissionDenied(_("L'annuaire est réservé aux membres."))
@@ -39,3 +49,13 @@ def check_view_directory(user) -> None:
 def check_manage_directory(user) -> None:
     if not can_manage_directory(user):
         raise PermissionDenied(_("Cette page est réservée aux modérateurs."))
+
+
+def check_follow_person(user, person) -> None:
+    if not can_follow_person(user, person):
+        raise PermissionDenied(_("Vous ne pouvez pas suivre cette personne."))
+
+
+def check_follow_structure(user) -> None:
+    if not can_follow_structure(user):
+        raise PermissionDenied(_("Seuls les membres peuvent suivre une structure."))

@@ -366,6 +366,14 @@ def person_data_export(user: User) -> dict:
             ],
         },
         "fiche_annuaire": None,
+        "personnes_suivies": [
+            {"nom": follow.person.full_name, "depuis": follow.created_at.isoformat()}
+            for follow in user.person_follows.select_related("person").order_by("pk")
+        ],
+        "structures_suivies": [
+            {"nom": follow.structure.name, "depuis": follow.created_at.isoformat()}
+            for follow in user.structure_follows.select_related("structure").order_by("pk")
+        ],
         # What `qa`, the agenda and the notifications hold (`extensions.py`).
         **extensions.account_export_parts(user),
     }

@@ -18,8 +18,10 @@ from directory.models import (
     InterestKind,
     Invitation,
     Person,
+    PersonFollow,
     Position,
     Structure,
+    StructureFollow,
     TopicInterest,
     User,
 )
@@ -318,3 +320,49 @@ def sessions_end_for(*, user_id: int) -> int:
             session.delete()
             ended += 1
     return ended
+
+
+# --- Follows (« Mes suivis ») ----------------------------------------------------------------
+
+
+@transaction.atomic
+def person_follow(*, user: User, person: Person) -> PersonFollow:
+    follow, _created = PersonFollow.objects.get_or_create(user=user, person=person)
+    return follow
+
+
+@transaction.atomic
+def person_unfollow(*, user: User, person: Person) -> None:
+    PersonFollow.objects.filter(user=user, person=person).delete()
+
+
+def person_follow_seen(*, user: User, person: Person, visited: bool = True) -> bool:
+    """Whether the member follows the person. When they `visited` (GET) the person's page, what
+    it lists is no longer new: one UPDATE, whose row count also answers the question."""
+    if not user.is_authenticated:
+        return False
+    follows = PersonFollow.objects.filter(user=user, person=person)
+    if not visited:
+        return follows.exists()
+    return follows.update(seen_at=timezone.now()) > 0
+
+
+@transaction.atomic
+def structure_follow(*, user: User, structure: Structure) -> StructureFollow:
+    follow, _created = StructureFollow.objects.get_or_create(user=user, structure=structure)
+    return follow
+
+
+@transaction.atomic
+def structure_unfollow(*, user: User, structure: Structure) -> None:
+    StructureFollow.objects.filter(user=user, structure=structure).delete()
+
+
+def structure_follow_seen(*, user: User, structure: Structure, visited: bool = True) -> bool:
+    """Whether the member follows the structure (see `person_follow_seen`)."""
+    if not user.is_authenticated:
+        return False
+    follows = StructureFollow.objects.filter(user=user, structure=structure)
+    if not visited:
+        return follows.exists()
+    return follows.update(seen_at=timezone.now()) > 0

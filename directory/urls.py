@@ -8,8 +8,12 @@ urlpatterns = [
     path("annuaire/", views.person_list, name="person_list"),
     path("annuaire/personnes/<int:pk>/", views.person_detail, name="person_detail"),
     path("annuaire/personnes/<int:pk>/vcard/", views.person_vcard, name="person_vcard"),
+    path("annuaire/personnes/<int:pk>/suivre/", views.person_follow, name="person_follow"),
     path("annuaire/structures/", views.structure_list, name="structure_list"),
     path("annuaire/structures/<slug:slug>/", views.structure_detail, name="structure_detail"),
+    path(
+        "annuaire/structures/<slug:slug>/suivre/", views.structure_follow, name="structure_follow"
+    ),
     path("annuaire/moi/", views.my_profile, name="my_profile"),
     path("annuaire/moi/creer/", views.my_profile_create, name="my_profile_create"),
     path("annuaire/moi/donnees/", views.my_data, name="my_data"),

@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from directory import exports, importer, selectors, services
-from directory.access import gate
+from directory.access import gate, redirect_back
 from directory.forms import (
     ApprovalForm,
     DirectorySearchForm,
@@ -38,6 +38,10 @@ from directory.models import (
     TopicInterest,
 )
 from directory.permissions import (
+    can_follow_person,
+    can_follow_structure,
+    check_follow_person,
+    check_follow_structure,
     check_manage_directory,
     check_view_directory,
     visibility_settings,
@@ -117,9 +121,37 @@ def person_detail(request, pk):
         "expertise": [link for link in links if link.kind == InterestKind.EXPERTISE],
         "interests": [link for link in links if link.kind == InterestKind.INTEREST],
         "is_self": person.user_id == request.user.pk,
+        "can_follow": can_follow_person(request.user, person),
+        # Opening the page is the « last visit » of a followed person (« Mes suivis »).
+        "following": services.person_follow_seen(
+            user=request.user, person=person, visited=request.method == "GET"
+        ),
     }
     context.update(_recent_activity(person))
     return render(request, "directory/person_detail.html", context)
+
+
+@require_POST
+@gate(check_view_directory)
+def person_follow(request, pk):
+    """Follow or (`action=unfollow`) stop following a person; back to `next` or their page.
+
+    Unfollowing works even once the person has left the lists (their page is then gone), and
+    answers the same for an unknown id: it does not tell which unlisted entries exist."""
+    if request.POST.get("action") == "unfollow":
+        person = Person.objects.filter(pk=pk).first()
+        if person is not None:
+            services.person_unfollow(user=request.user, person=person)
+        messages.success(request, _("Vous ne suivez plus cette personne."))
+        listed = person is not None and person.is_listed
+        return redirect_back(request, person if listed else "directory:person_list")
+    person = selectors.person_detail_for(request.user, pk)
+    if person is None:
+        raise Http404
+    check_follow_person(request.user, person)
+    services.person_follow(user=request.user, person=person)
+    messages.success(request, _("Vous suivez %(name)s.") % {"name": person.full_name})
+    return redirect_back(request, person)
 
 
 def _recent_activity(person):
@@ -200,9 +232,29 @@ def structure_detail(request, slug):
         "people": people,
         "competences": structure.competences.select_related("topic", "contact"),
         "children": structure.children.order_by("name"),
+        "can_follow": can_follow_structure(request.user),
+        # Opening the page is the « last visit » of a followed structure (« Mes suivis »).
+        "following": services.structure_follow_seen(
+            user=request.user, structure=structure, visited=request.method == "GET"
+        ),
     }
     context.update(_structure_questions(structure))
     return render(request, "directory/structure_detail.html", context)
+
+
+@require_POST
+@gate(check_view_directory)
+def structure_follow(request, slug):
+    """Follow or (`action=unfollow`) stop following a structure; back to `next` or its page."""
+    structure = get_object_or_404(Structure, slug=slug)
+    if request.POST.get("action") == "unfollow":
+        services.structure_unfollow(user=request.user, structure=structure)
+        messages.success(request, _("Vous ne suivez plus %(name)s.") % {"name": structure.name})
+    else:
+        check_follow_structure(request.user)
+        services.structure_follow(user=request.user, structure=structure)
+        messages.success(request, _("Vous suivez %(name)s.") % {"name": structure.name})
+    return redirect_back(request, structure)
 
 
 def _structure_questions(structure):

@@ -53,6 +53,13 @@ def account_export(user) -> dict:
                 question__deleted_at__isnull=True
             )
         ],
+        # Unread markers: when the member last opened each thread (pruned, docs/qa.md).
+        "dernieres_visites_des_fils": [
+            {"titre": visit.question.title, "le": _when(visit.seen_at)}
+            for visit in user.qa_thread_visits.select_related("question").filter(
+                question__deleted_at__isnull=True
+            )
+        ],
         "signalements": [
             {
                 "motif": flag.reason,

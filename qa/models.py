@@ -794,6 +794,8 @@ class TopicFollow(models.Model):
     )
     topic = models.ForeignKey("taxonomy.Topic", on_delete=models.CASCADE, related_name="follows")
     created_at = models.DateTimeField(_("le"), default=timezone.now)
+    # The member's last visit of the topic's page: « Mes suivis » counts the questions since.
+    seen_at = models.DateTimeField(_("dernière visite"), default=timezone.now)
 
     class Meta:
         verbose_name = _("suivi de sujet")
@@ -804,6 +806,28 @@ class TopicFollow(models.Model):
 
     def __str__(self):
         return f"{self.user_id} → {self.topic_id}"
+
+
+class ThreadVisit(models.Model):
+    """When a member last opened a thread: one row per member and thread, rewritten on each
+    visit. Answers and comments by others published after `seen_at` are « Nouveau » for them
+    (lists, the thread page, « Mes suivis »). Pruned by `manage.py prune_thread_visits`."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="qa_thread_visits"
+    )
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="visits")
+    seen_at = models.DateTimeField(_("vu le"))
+
+    class Meta:
+        verbose_name = _("dernière visite d'un fil")
+        verbose_name_plural = _("dernières visites des fils")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "question"], name="qa_thread_visit_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} → {self.question_id}"
 
 
 class FaqPromotionQuerySet(models.QuerySet):

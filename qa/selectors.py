@@ -11,9 +11,18 @@ import hashlib
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
 
-from directory.models import Person, Position, TopicInterest
+from directory.models import Person, PersonFollow, Position, StructureFollow, TopicInterest
 from directory.roles import is_member, is_moderator
 from directory.selectors import current_positions, current_positions_prefetch
 from qa.models import (
@@ -28,6 +37,7 @@ from qa.models import (
     QuestionKind,
     Revision,
     SameProblem,
+    ThreadVisit,
     TopicFollow,
     Vote,
 )
@@ -132,6 +142,9 @@ class Thread:
     open_flag_count: int = 0
     canonical: Question | None = None
     duplicates: list[Question] = field(default_factory=list)
+    # Unread markers (`mark_new_posts`): the first new post in page order, and how many.
+    first_new: Answer | Comment | None = None
+    new_count: int = 0
 
     def vote_of(self, post) -> int:
         key = ("q" if isinstance(post, Question) else "a", post.pk)
@@ -424,4 +437,176 @@ def flag_queue() -> list[Flag]:
             "comment__answer__question",
         )
         .order_by("created_at", "pk")
+    )
+
+
+# --- Unread markers and « Mes suivis » -----------------------------------------------------
+
+
+class SubqueryCount(Subquery):
+    """`(SELECT COUNT(*) FROM (subquery))`: a count per outer row, without GROUP BY."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) _count)"
+    output_field = IntegerField()
+
+
+def _new_answers(thread_ref, since_ref, user) -> QuerySet[Answer]:
+    """Alive answers of the thread published after `since` by someone else."""
+    return (
+        Answer.objects.alive()
+        .filter(question=thread_ref, created_at__gt=since_ref)
+        .exclude(author=user)
+        .values("pk")
+    )
+
+
+def _new_comments(thread_ref, since_ref, user) -> QuerySet[Comment]:
+    """Alive comments of the thread (on the question or an alive answer) published after
+    `since` by someone else."""
+    return (
+        Comment.objects.filter(deleted_at__isnull=True, created_at__gt=since_ref)
+        .filter(
+            Q(question=thread_ref) | Q(answer__question=thread_ref, answer__deleted_at__isnull=True)
+        )
+        .exclude(author=user)
+        .values("pk")
+    )
+
+
+def thread_last_seen(question: Question, user):
+    """When the member last opened this thread, or None (never, pruned, or not a member)."""
+    if not is_member(user):
+        return None
+    return (
+        ThreadVisit.objects.filter(user=user, question=question)
+        .values_list("seen_at", flat=True)
+        .first()
+    )
+
+
+def mark_new_posts(thread: Thread, *, since, user) -> None:
+    """Mark `is_new` the alive answers and comments others published after `since`, and keep
+    the first of them in page order (the « Premier message non lu » link). No query."""
+    if since is None or thread.question.deleted_at:
+        return
+    in_page_order = list(thread.question_comments)
+    for answer in thread.answers:
+        in_page_order.append(answer)
+        in_page_order.extend(answer.thread_comments)
+    for post in in_page_order:
+        post.is_new = (
+            post.deleted_at is None
+            and post.created_at > since
+            and (post.author_id is None or post.author_id != user.pk)
+            and not (isinstance(post, Comment) and post.answer_id and post.answer.deleted_at)
+        )
+        if post.is_new:
+            thread.new_count += 1
+            thread.first_new = thread.first_new or post
+
+
+def mark_unread_rows(rows, user) -> list[Question]:
+    """Set `has_unread` on each listed thread: the member opened it before, and someone else
+    answered or commented since. One query for the whole page (none for visitors)."""
+    rows = list(rows)
+    for row in rows:
+        row.has_unread = False
+    if not rows or not is_member(user):
+        return rows
+    thread, since = OuterRef("question_id"), OuterRef("seen_at")
+    unread = set(
+        ThreadVisit.objects.filter(user=user, question_id__in=[row.pk for row in rows])
+        .filter(
+            Exists(_new_answers(thread, since, user)) | Exists(_new_comments(thread, since, user))
+        )
+        .values_list("question_id", flat=True)
+    )
+    for row in rows:
+        row.has_unread = row.pk in unread
+    return rows
+
+
+def followed_questions(user) -> QuerySet[QuestionFollow]:
+    """The alive threads the member follows, most recently active first, each with
+    `new_answers` and `new_comments`: by others since the member's last visit of the thread
+    (since they followed it when they have not opened it since, or the marker was pruned)."""
+    last_visit = ThreadVisit.objects.filter(user=user, question=OuterRef("question_id")).values(
+        "seen_at"
+    )[:1]
+    thread, since = OuterRef("question_id"), OuterRef("since")
+    return (
+        QuestionFollow.objects.filter(user=user, question__deleted_at__isnull=True)
+        .select_related("question")
+        .annotate(since=Coalesce(Subquery(last_visit), "created_at"))
+        .annotate(
+            new_answers=SubqueryCount(_new_answers(thread, since, user)),
+            new_comments=SubqueryCount(_new_comments(thread, since, user)),
+        )
+        .order_by("-question__last_activity_at", "-pk")
+    )
+
+
+def followed_topics(user) -> list[TopicFollow]:
+    """Active topics the member follows, by name, with `new_questions`: alive threads others
+    opened in it since the member's last visit of the topic's page."""
+    new_questions = (
+        listed_questions()
+        .filter(topics=OuterRef("topic_id"), created_at__gt=OuterRef("seen_at"))
+        .exclude(author=user)
+        .values("pk")
+    )
+    return list(
+        TopicFollow.objects.filter(user=user, topic__is_active=True)
+        .select_related("topic")
+        .annotate(new_questions=SubqueryCount(new_questions))
+        .order_by("topic__name")
+    )
+
+
+def followed_people(user) -> list[PersonFollow]:
+    """Listed people the member follows, by name, with what their page shows that is new
+    since the member's last visit of it: `new_questions` and `new_answers` they wrote,
+    `new_addressed` questions others addressed to them. A person who left the lists is not
+    shown (the row stays, and comes back with them)."""
+    since = OuterRef("seen_at")
+    author = OuterRef("person__user_id")
+    return list(
+        PersonFollow.objects.filter(user=user, person__is_listed=True)
+        .select_related("person")
+        .annotate(
+            new_questions=SubqueryCount(
+                listed_questions().filter(author_id=author, created_at__gt=since).values("pk")
+            ),
+            new_answers=SubqueryCount(
+                Answer.objects.alive()
+                .filter(author_id=author, created_at__gt=since, question__deleted_at__isnull=True)
+                .values("pk")
+            ),
+            new_addressed=SubqueryCount(
+                listed_questions()
+                .filter(addressed_to_person_id=OuterRef("person_id"), created_at__gt=since)
+                .exclude(author=user)
+                .values("pk")
+            ),
+        )
+        .order_by("person__last_name", "person__first_name")
+    )
+
+
+def followed_structures(user) -> list[StructureFollow]:
+    """Structures the member follows, by name, with `new_asked` (questions asked from the
+    structure) and `new_addressed` (questions addressed to it), by others, since the member's
+    last visit of its page."""
+    since, structure = OuterRef("seen_at"), OuterRef("structure_id")
+    others = listed_questions().exclude(author=user).filter(created_at__gt=since)
+    return list(
+        StructureFollow.objects.filter(user=user)
+        .select_related("structure")
+        .annotate(
+            new_asked=SubqueryCount(others.filter(author_structure_id=structure).values("pk")),
+            new_addressed=SubqueryCount(
+                others.filter(addressed_to_structure_id=structure).values("pk")
+            ),
+        )
+        .order_by("structure__name")
     )

@@ -86,4 +86,5 @@ urlpatterns = [
     path("sujets/", threads.topic_list, name="topic_list"),
     path("sujets/<slug:slug>/", threads.topic_detail, name="topic_detail"),
     path("sujets/<slug:slug>/suivre/", follows.topic_follow, name="topic_follow"),
+    path("compte/suivis/", follows.my_follows, name="my_follows"),
 ]

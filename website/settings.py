@@ -417,6 +417,10 @@ QA_ATTACHMENT_SENDFILE = env.str("QA_ATTACHMENT_SENDFILE", default="")
 ATTACHMENT_BODY_PATH_PATTERN = r"^/(questions/poser|questions/\d+/repondre)/$"
 ATTACHMENT_BODY_MAX_SIZE = QA_ATTACHMENTS_PER_POST * QA_ATTACHMENT_MAX_SIZE + 1024 * 1024
 
+# Unread markers (docs/qa.md): a member's last visit of a thread is kept this many days, then
+# pruned (`manage.py prune_thread_visits`, nightly); older threads show nothing as new.
+QA_THREAD_VISIT_RETENTION_DAYS = env.int("QA_THREAD_VISIT_RETENTION_DAYS", default=180)
+
 # --- Notifications (docs/notifications.md) --------------------------------------------------
 # Questions one member may address to a structure in 24 hours: each one notifies every agent
 # and elected member holding a position there (qa/throttle.py, docs/security.md finding 15).

@@ -6,12 +6,13 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from directory.access import gate
 from directory.models import Structure
 from directory.roles import is_member, is_moderator
-from qa import extensions, forms, permissions, selectors
+from qa import extensions, forms, permissions, selectors, services
 from qa.models import Question, QuestionKind
 from qa.views.access import PAGE_SIZE, _get_post, _load_question
 from taxonomy.models import Topic
@@ -38,6 +39,7 @@ def _list(request, *, kind):
         structure=structure,
     )
     page = Paginator(questions, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.mark_unread_rows(page.object_list, request.user)
     context = {
         "kind": kind,
         "page": page,
@@ -85,7 +87,14 @@ def question_detail(request, pk, slug=None):
     question = _load_question(request, pk)
     if slug != question.slug:
         return redirect(question, permanent=True)
-    return _render_thread(request, question)
+    if request.method != "GET" or not is_member(request.user) or question.deleted_at:
+        return _render_thread(request, question)
+    # The member's previous visit marks what is new; this visit becomes the next one's mark.
+    now = timezone.now()
+    last_seen = selectors.thread_last_seen(question, request.user)
+    response = _render_thread(request, question, last_seen=last_seen)
+    services.thread_visit_record(user=request.user, question=question, when=now)
+    return response
 
 
 ANSWER_SORT_KEY = "qa_answer_sort"
@@ -106,9 +115,12 @@ def _answer_sort(request) -> str:
     return remembered if remembered in selectors.ANSWER_SORTS else "votes"
 
 
-def _render_thread(request, question, *, answer_form=None, comment_forms=None, status=200):
+def _render_thread(
+    request, question, *, answer_form=None, comment_forms=None, status=200, last_seen=None
+):
     answer_sort = _answer_sort(request)
     thread = selectors.thread_for(question, request.user, answer_sort=answer_sort)
+    selectors.mark_new_posts(thread, since=last_seen, user=request.user)
     context = {
         "question": question,
         "thread": thread,
@@ -169,6 +181,7 @@ def topic_detail(request, slug):
         user=request.user, kind=None, sort=request.GET.get("tri", "actif"), topics=[topic]
     )
     page = Paginator(questions, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.mark_unread_rows(page.object_list, request.user)
     return render(
         request,
         "qa/topic_detail.html",
@@ -177,7 +190,10 @@ def topic_detail(request, slug):
             "page": page,
             "feed": extensions.feed_link(request, topic=topic),
             "experts": selectors.topic_experts(topic),
-            "following": topic.pk in selectors.followed_topic_ids(request.user),
+            # Opening the page is the « last visit » of a followed topic (« Mes suivis »).
+            "following": services.topic_follow_seen(
+                user=request.user, topic=topic, visited=request.method == "GET"
+            ),
             "follower_count": topic.follows.count(),
         },
     )

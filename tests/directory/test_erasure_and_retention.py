@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from directory import services as directory_services
 from directory.models import DirectoryImport, Person, User
 from qa import services as qa_services
 from qa.agenda import services as agenda_services
@@ -173,7 +174,7 @@ def test_an_account_without_password_erases_itself_after_an_emailed_code(
 
 
 def test_my_data_export_holds_follows_notifications_preferences_flags_revisions_proposals(
-    client, member, make_user, make_topic, committed
+    client, member, make_user, make_topic, make_person, make_structure, committed
 ):
     topic = make_topic(name="Voirie")
     other = make_user()
@@ -181,6 +182,9 @@ def test_my_data_export_holds_follows_notifications_preferences_flags_revisions_
     theirs = _ask(committed, other, topic, title="Éclairage public la nuit")
     qa_services.topic_follow(user=member, topic=topic)
     qa_services.question_follow(user=member, question=theirs)
+    directory_services.person_follow(user=member, person=make_person(last_name="Suivie"))
+    directory_services.structure_follow(user=member, structure=make_structure(name="SIVU"))
+    qa_services.thread_visit_record(user=member, question=theirs, when=timezone.now())
     qa_services.post_edit(post=mine, by=member, title=mine.title, body="Texte revu.")
     qa_services.flag_create(
         post=theirs, reporter=member, reason=FlagReason.OTHER, text="Hors sujet ici"
@@ -201,6 +205,9 @@ def test_my_data_export_holds_follows_notifications_preferences_flags_revisions_
 
     assert data["sujets_suivis"] == ["Voirie"]
     assert "Éclairage public la nuit" in [q["titre"] for q in data["questions_suivies"]]
+    assert [p["nom"] for p in data["personnes_suivies"]][0].endswith("Suivie")
+    assert [s["nom"] for s in data["structures_suivies"]] == ["SIVU"]
+    assert [v["titre"] for v in data["dernieres_visites_des_fils"]] == [theirs.title]
     [notification] = data["notifications"]
     assert notification["titre"] == "Déneigement des voies communales"
     assert notification["extrait"] == "Nous salons."

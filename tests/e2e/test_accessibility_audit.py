@@ -119,6 +119,8 @@ NOT_PAGES = {
     "qa:post_restaurer": "POST-only action",
     "qa:flag_resolve": "POST-only action",
     "qa:topic_follow": "POST-only action",
+    "directory:person_follow": "POST-only action",
+    "directory:structure_follow": "POST-only action",
     "agenda:proposal_support": "POST-only action",
     "agenda:proposal_unsupport": "POST-only action",
     "agenda:proposal_withdraw": "POST-only action",
@@ -390,6 +392,7 @@ PAGES = [
     Audited("meeting", "member", ("agenda:meeting_detail",), go(lambda d: d["meeting"])),
     Audited("notifications", "member", ("notifications:list",), go("/notifications/")),
     Audited("preferences", "member", ("notifications:preferences",), go("/compte/preferences/")),
+    Audited("my-follows", "member", ("qa:my_follows",), go("/compte/suivis/")),
     Audited("api-tokens", "member", ("api:tokens",), go("/compte/jetons/")),
     Audited("faq-member", "member", (), go("/faq/")),
     Audited("resource-member", "member", (), go(lambda d: d["resource"])),
@@ -502,6 +505,7 @@ PHONE_PAGES = [
     ("member", "/annuaire/"),
     ("member", "/recherche/?q=deneigement"),
     ("member", "/notifications/"),
+    ("member", "/compte/suivis/"),
     ("member", "/ordre-du-jour/"),
     ("member", "/faq/"),
 ]
@@ -584,6 +588,7 @@ HEADINGS = {
     "meeting": _heading("meeting"),
     "notifications": "Notifications",
     "preferences": "Préférences de notification",
+    "my-follows": "Mes suivis",
     "api-tokens": "Jetons d'API",
     "faq-member": "Foire aux questions",
     "resource-member": _heading("resource"),
@@ -723,6 +728,16 @@ def _build_data_set() -> dict:
         user=reset_user, email="firmin.nouvelle-adresse@example.org", verified=False
     )
     reset_key = f"{user_pk_to_url_str(reset_user)}-{default_token_generator.make_token(reset_user)}"
+    # « Mes suivis » with one of each kind, and the thread's posts « Nouveau » for the member
+    # (a visit older than them): the lists and the thread show their unread marks.
+    followed_person = Person.objects.get(user=other)
+    qa_services.question_follow(user=member, question=thread)
+    qa_services.topic_follow(user=member, topic=thread.topics.order_by("pk").first())
+    directory_services.person_follow(user=member, person=followed_person)
+    directory_services.structure_follow(
+        user=member, structure=Structure.objects.get(name="CC Moyen Verdon")
+    )
+    qa_services.thread_visit_record(user=member, question=thread, when=thread.created_at)
     call_command("search_rebuild", verbosity=0)
 
     proposal = Proposal.objects.order_by("pk").first()

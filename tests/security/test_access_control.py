@@ -250,6 +250,22 @@ ACTIONS = [
         "qa.TopicFollow",
     ),
     Action(
+        "follow someone else's directory entry",
+        "directory:person_follow",
+        lambda w: f"/annuaire/personnes/{w.person.pk}/suivre/",
+        lambda w: {},
+        ("other", "expert", "moderator", "editor"),  # the member is that person
+        "directory.PersonFollow",
+    ),
+    Action(
+        "follow a structure",
+        "directory:structure_follow",
+        lambda w: f"/annuaire/structures/{w.structure.slug}/suivre/",
+        lambda w: {},
+        MEMBERS,
+        "directory.StructureFollow",
+    ),
+    Action(
         "flag someone else's answer",
         "qa:post_signaler",
         lambda w: f"/reponses/{w.validated.pk}/signaler/",
@@ -610,6 +626,7 @@ READ_ONLY_ON_POST = {
     "qa:question_detail": "thread page",
     "qa:topic_list": "list",
     "qa:topic_detail": "topic page",
+    "qa:my_follows": "« Mes suivis » page (its buttons post to the follow actions)",
     "agenda:index": "agenda page",
     "agenda:proposal_detail": "proposal page",
     "agenda:meeting_detail": "meeting page",

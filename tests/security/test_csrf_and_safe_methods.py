@@ -96,6 +96,9 @@ GET_MAY_ADD = {
     # The preferences page shows the private feed address; its random token is made on
     # first view (one per user, idempotent).
     "notifications.FeedToken": "lazy per-user private feed token",
+    # Opening a thread records the member's visit: what others post after it is « Nouveau »
+    # for them (issue 20, item 6). One row per member and thread.
+    "qa.ThreadVisit": "the member's last visit of a thread (unread markers)",
 }
 # Columns a GET may change, each with its reason.
 GET_MAY_UPDATE = {
@@ -105,6 +108,12 @@ GET_MAY_UPDATE = {
     # Opening a notification (its link in the centre) marks the member's own notifications
     # about that page read (issue 20, item 8): the same on every repetition.
     "notifications.Notification": {"read_at"},
+    # The member's last visit of a thread, and of the page of a topic, person or structure
+    # they follow: « Mes suivis » counts what is new since (issue 20, items 5 and 6).
+    "qa.ThreadVisit": {"seen_at"},
+    "qa.TopicFollow": {"seen_at"},
+    "directory.PersonFollow": {"seen_at"},
+    "directory.StructureFollow": {"seen_at"},
 }
 # Parameterised routes the GET check does not fill, by pattern prefix, each with its reason.
 NOT_VISITED_PREFIXES = {

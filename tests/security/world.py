@@ -374,6 +374,8 @@ FILLED = {
     "directory:person_detail": lambda w: [f"/annuaire/personnes/{w.person.pk}/"],
     "directory:person_vcard": lambda w: [f"/annuaire/personnes/{w.person.pk}/vcard/"],
     "directory:structure_detail": lambda w: [w.structure.get_absolute_url()],
+    "directory:person_follow": lambda w: [f"/annuaire/personnes/{w.person.pk}/suivre/"],
+    "directory:structure_follow": lambda w: [f"{w.structure.get_absolute_url()}suivre/"],
     "directory:import_detail": lambda w: [f"/annuaire/import/{w.directory_import.pk}/"],
     "directory:account_approve": lambda w: [
         f"/annuaire/comptes-en-attente/{w.users['pending'].pk}/approuver/"

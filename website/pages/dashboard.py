@@ -61,6 +61,9 @@ def home_dashboard_for(user, *, updates, pending_rechecks) -> dict:
             ).select_related("question", "update")[:DASHBOARD_LIMIT]
         )
     meeting, proposals = next_meeting(), top_proposals(3)
+    recent = list(threads.order_by("-last_activity_at")[:DASHBOARD_LIMIT])
+    # « Nouveau » on the threads with answers or comments since the member's last visit.
+    qa_selectors.mark_unread_rows([*addressed, *recent], user)
     return {
         "unanswered": unanswered,
         "addressed": addressed,
@@ -68,6 +71,6 @@ def home_dashboard_for(user, *, updates, pending_rechecks) -> dict:
         "updates": list(latest[:DASHBOARD_LIMIT]),
         "meeting": meeting,
         "proposals": proposals,
-        "recent": list(threads.order_by("-last_activity_at")[:DASHBOARD_LIMIT]),
+        "recent": recent,
         "has_topics": bool(interest_ids),
     }
