@@ -21,7 +21,7 @@ def test_a_member_mentions_a_person_with_the_keyboard_and_the_person_is_notified
     asker = make_user(email="asker@example.org")
     author = make_user(email="auteur@example.org", first_name="Élise", last_name="Auteure")
     paul = make_user(email="paul@example.org", first_name="Paul", last_name="Dupuis")
-    PersonFactory(first_name="Marie", last_name="Dupont")
+    dupont = PersonFactory(first_name="Marie", last_name="Dupont")  # no account
     dupuis = PersonFactory(first_name="Paul", last_name="Dupuis", user=paul)
     PersonFactory(first_name="Jeanne", last_name="Dupré", is_listed=False)
     question = services.question_create(
@@ -57,18 +57,24 @@ def test_a_member_mentions_a_person_with_the_keyboard_and_the_person_is_notified
     editor.press_sequentially("qui a fait la même démarche.")
     expect(editor).to_have_value(f"Demandez à {mention}qui a fait la même démarche.")
 
-    # Escape closes the list without inserting anything.
+    # Escape closes the list without inserting anything; Tab inserts the highlighted person.
     editor.press_sequentially(" Et @Dup")
     expect(listbox).to_be_visible()
     editor.press("Escape")
     expect(listbox).to_be_hidden()
-    editor.fill(f"Demandez à {mention}qui a fait la même démarche.")
+    expect(editor).to_have_value(f"Demandez à {mention}qui a fait la même démarche. Et @Dup")
+    editor.press_sequentially("o")
+    expect(options).to_have_count(1)
+    editor.press("Tab")
+    expect(editor).to_be_focused()
+    marie = f"@[Marie Dupont](personne:{dupont.pk}) "
+    expect(editor).to_have_value(f"Demandez à {mention}qui a fait la même démarche. Et {marie}")
 
     page.get_by_role("button", name="Publier la réponse").click()
     expect(page.locator("body")).to_contain_text("Votre réponse est publiée.")
-    link = page.locator("a.mention")
-    expect(link).to_have_text("@Paul Dupuis")
-    expect(link).to_have_attribute("href", f"/annuaire/personnes/{dupuis.pk}/")
+    links = page.locator("a.mention")
+    expect(links).to_have_text(["@Paul Dupuis", "@Marie Dupont"])
+    expect(links.first).to_have_attribute("href", f"/annuaire/personnes/{dupuis.pk}/")
     axe(page)
 
     mentioned = new_page()
