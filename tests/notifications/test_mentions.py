@@ -44,6 +44,7 @@ def test_an_answer_notifies_the_person_it_mentions(make_user, ask, answer, menti
     assert notification.actor == author
     assert notification.url == posted.get_absolute_url()
     assert notification.target == posted
+    assert notification.excerpt == "Demandez à @Marie Dupont, elle sait."
     # Immediately by default: an e-mail goes out at once.
     assert [message.to for message in mailoutbox if message.to == [person.user.email]]
 

@@ -49,7 +49,11 @@ def account_approved(payload: dict) -> list:
 
 
 def _plain_excerpt(markdown_text: str, length: int = 300) -> str:
-    text = " ".join((markdown_text or "").split())
+    """The start of a post's text; a mention shows as « @Label », without its entry id."""
+    from qa.markdown import MENTION_RE
+
+    text = MENTION_RE.sub(lambda match: f"@{match.group(1)}", markdown_text or "")
+    text = " ".join(text.split())
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
