@@ -223,6 +223,23 @@ def person_choices(query: str, *, limit: int = CHOICES_LIMIT) -> tuple[list[Pers
     return found[:limit], len(found) > limit
 
 
+MENTION_RESULTS = 10
+
+
+def mention_choices(query: str) -> list[Person]:
+    """The people the @mention autocomplete offers for `query`: `person_choices`, at most
+    `MENTION_RESULTS` (listed people only: who objected to the directory cannot be mentioned)."""
+    return person_choices(query, limit=MENTION_RESULTS)[0]
+
+
+def mentionable_people(ids) -> dict[int, Person]:
+    """The people of `ids` that a post may mention (and link to): listed entries; an entry
+    that is unlisted or erased (deleted) is left out, so its mention stays plain text. One
+    query, none for no ids."""
+    ids = list(ids)
+    return Person.objects.listed().in_bulk(ids) if ids else {}
+
+
 def people_who_asked_about(topic, *, viewer: User, limit: int = 5) -> list[Person]:
     """Listed people whose account asked a (not deleted) question on this topic, latest first.
 

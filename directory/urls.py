@@ -6,6 +6,7 @@ app_name = "directory"
 
 urlpatterns = [
     path("annuaire/", views.person_list, name="person_list"),
+    path("annuaire/mentions/", views.mention_search, name="mention_search"),
     path("annuaire/personnes/<int:pk>/", views.person_detail, name="person_detail"),
     path("annuaire/personnes/<int:pk>/vcard/", views.person_vcard, name="person_vcard"),
     path("annuaire/personnes/<int:pk>/suivre/", views.person_follow, name="person_follow"),

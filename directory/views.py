@@ -10,12 +10,12 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from directory import exports, importer, selectors, services
 from directory.access import gate, redirect_back
@@ -106,6 +106,37 @@ def person_list(request):
     }
     template = "directory/_person_results.html" if request.htmx else "directory/person_list.html"
     return render(request, template, context)
+
+
+MENTION_QUERY_MAX_LENGTH = 100
+
+
+@require_GET
+@never_cache
+@gate(check_view_directory)
+def mention_search(request):
+    """The @mention autocomplete of the post editors: JSON, at most ten listed people whose
+    name, current function or structure matches `q` (two characters at least). Members only;
+    bounded: the query is cut at 100 characters and six words, four queries whatever the
+    directory's size."""
+    query = request.GET.get("q", "")[:MENTION_QUERY_MAX_LENGTH]
+    people = selectors.mention_choices(query)
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "id": person.pk,
+                    "name": person.full_name,
+                    "detail": " ; ".join(
+                        f"{position.function}, {position.structure.name}"
+                        for position in person.current_positions
+                    ),
+                    "url": person.get_absolute_url(),
+                }
+                for person in people
+            ]
+        }
+    )
 
 
 @never_cache

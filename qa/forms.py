@@ -4,6 +4,7 @@ import uuid
 
 from django import forms
 from django.conf import settings
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Person, Structure
@@ -26,8 +27,28 @@ from taxonomy.models import Topic
 PERSON_QUERY_MAX_LENGTH = 100
 MARKDOWN_HELP = _(
     "Mise en forme Markdown : **gras**, *italique*, listes avec « - », liens [texte](https://…), "
-    "tableaux. Le HTML n'est pas interprété."
+    "tableaux. Le HTML n'est pas interprété. « @ » suivi d'un nom mentionne une personne de "
+    "l'annuaire."
 )
+
+
+def mention_attrs() -> dict:
+    """The attributes that give a textarea the @mention autocomplete (static/js/mentions.js)."""
+    return {
+        "data-mention-url": reverse_lazy("directory:mention_search"),
+        "data-mention-label": _("Personnes de l'annuaire à mentionner"),
+        "data-mention-found": _(
+            "Personnes trouvées : %(count)s. Flèches haut et bas pour choisir, Entrée ou "
+            "Tab pour insérer, Échap pour fermer."
+        ),
+        "data-mention-none": _("Aucune personne de l'annuaire ne correspond."),
+        "data-mention-inserted": _("Mention de %(name)s insérée."),
+    }
+
+
+def editor(*, rows: int) -> forms.Textarea:
+    """A post editor: a textarea with the @mention autocomplete."""
+    return forms.Textarea(attrs={"rows": rows, **mention_attrs()})
 
 
 class CleanCharField(forms.CharField):
@@ -135,7 +156,7 @@ class QuestionForm(AttachmentsMixin, SubmissionTokenMixin, forms.Form):
             "min_length": _("Le texte doit faire au moins %(limit_value)d caractères."),
             "max_length": _("Le texte ne doit pas dépasser %(limit_value)d caractères."),
         },
-        widget=forms.Textarea(attrs={"rows": 10}),
+        widget=editor(rows=10),
     )
     topics = forms.ModelMultipleChoiceField(
         label=_("Sujets"),
@@ -233,7 +254,7 @@ class AnswerForm(AttachmentsMixin, SubmissionTokenMixin, forms.Form):
             "min_length": _("La réponse doit faire au moins %(limit_value)d caractères."),
             "max_length": _("La réponse ne doit pas dépasser %(limit_value)d caractères."),
         },
-        widget=forms.Textarea(attrs={"rows": 8}),
+        widget=editor(rows=8),
     )
 
 
@@ -247,7 +268,7 @@ class PostEditForm(forms.Form):
             "required": _("Le texte ne peut pas être vide."),
             "max_length": _("Le texte ne doit pas dépasser %(limit_value)d caractères."),
         },
-        widget=forms.Textarea(attrs={"rows": 10}),
+        widget=editor(rows=10),
     )
     summary = QuestionEditForm.base_fields["summary"]
 
@@ -257,13 +278,16 @@ class CommentForm(SubmissionTokenMixin, forms.Form):
         label=_("Commentaire"),
         min_length=2,
         max_length=COMMENT_MAX_LENGTH,
-        help_text=_("600 caractères au plus ; **gras**, *italique*, `code` et liens."),
+        help_text=_(
+            "600 caractères au plus ; **gras**, *italique*, `code`, liens et « @ » suivi d'un "
+            "nom pour mentionner une personne de l'annuaire."
+        ),
         error_messages={
             "required": _("Le commentaire est vide."),
             "min_length": _("Le commentaire doit faire au moins %(limit_value)d caractères."),
             "max_length": _("Le commentaire ne doit pas dépasser %(limit_value)d caractères."),
         },
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=editor(rows=2),
     )
 
 

@@ -440,6 +440,7 @@ def post_edit(
         _faq_needs_review(
             FaqPromotion.objects.filter(Q(answer=post) | Q(question__accepted_answer=post))
         )
+    _send(signals.post_edited, type(post), post=post, by=by)
     return revision
 
 

@@ -16,6 +16,8 @@ question_created = Signal()
 answer_created = Signal()
 # kwargs: comment
 comment_created = Signal()
+# kwargs: post (Question, Answer or Comment), by (the author or moderator who edited it)
+post_edited = Signal()
 # kwargs: answer, by (the asker or moderator who accepted it)
 answer_accepted = Signal()
 # kwargs: answer, by (the expert)

@@ -425,6 +425,9 @@ QA_THREAD_VISIT_RETENTION_DAYS = env.int("QA_THREAD_VISIT_RETENTION_DAYS", defau
 # Questions one member may address to a structure in 24 hours: each one notifies every agent
 # and elected member holding a position there (qa/throttle.py, docs/security.md finding 15).
 QA_ADDRESSED_QUESTIONS_PER_DAY = env.int("QA_ADDRESSED_QUESTIONS_PER_DAY", default=5)
+# People notified for the @mentions of one post, over all its versions: the first this many
+# people mentioned (qa/mentions.py); the author is told when more were mentioned.
+QA_MENTIONS_NOTIFIED_PER_POST = env.int("QA_MENTIONS_NOTIFIED_PER_POST", default=10)
 # Experts of the asker's CC first, then the Pays: never more than this many per question.
 NOTIFICATIONS_MAX_EXPERTS_PER_QUESTION = env.int(
     "NOTIFICATIONS_MAX_EXPERTS_PER_QUESTION", default=5

@@ -3,10 +3,11 @@
 import uuid
 
 from django import template
+from django.forms.utils import flatatt
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from qa import permissions
+from qa import forms, permissions
 
 register = template.Library()
 
@@ -89,3 +90,9 @@ def comment_form_for(comment_forms, post):
 def new_token():
     """A fresh one-time submission token for forms rendered by hand."""
     return uuid.uuid4().hex
+
+
+@register.simple_tag
+def mention_attrs():
+    """The @mention autocomplete's attributes, for textareas written by hand (comments)."""
+    return flatatt(forms.mention_attrs())

@@ -5,11 +5,13 @@ Access goes through `directory.access.gate` and the `check_*` of `qa.permissions
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
-from qa import permissions, selectors, throttle
+from qa import mentions, permissions, selectors, throttle
 from qa.models import Answer, Comment, Question
 
 PAGE_SIZE = 20
@@ -59,7 +61,23 @@ def _create_once(request, token, create, *, pending, success: str = "") -> HttpR
     throttle.remember_submission(user, token, url)
     if success:
         messages.success(request, success)
+    _warn_mention_cap(request, post)
     return redirect(url)
+
+
+def _warn_mention_cap(request, post, *, body: str | None = None) -> None:
+    """Tell the author when the post (or its new `body`) mentions more people than are
+    notified."""
+    count = mentions.mentions_beyond_cap(post, body=body)
+    if count:
+        messages.warning(
+            request,
+            _(
+                "Vous mentionnez %(count)d personnes : seules les %(limit)d premières "
+                "mentionnées sont prévenues."
+            )
+            % {"count": count, "limit": settings.QA_MENTIONS_NOTIFIED_PER_POST},
+        )
 
 
 def _load_question(request, pk):

@@ -11,7 +11,7 @@ from directory.access import gate
 from qa import forms, permissions, selectors, services
 from qa.markdown import render_markdown
 from qa.models import Answer, Question, Revision
-from qa.views.access import _get_post, _load_question, _thread_url
+from qa.views.access import _get_post, _load_question, _thread_url, _warn_mention_cap
 
 
 @gate()
@@ -33,7 +33,7 @@ def post_edit(request, post_type, pk):
             preview_html = render_markdown(request.POST.get("body", ""))
         elif form.is_valid():
             data = form.cleaned_data
-            services.post_edit(
+            revision = services.post_edit(
                 post=post,
                 by=request.user,
                 body=data["body"],
@@ -42,6 +42,7 @@ def post_edit(request, post_type, pk):
                 summary=data.get("summary", ""),
             )
             messages.success(request, _("La modification est enregistrée."))
+            _warn_mention_cap(request, post, body=revision.body)
             return redirect(_thread_url(post))
     return render(
         request,

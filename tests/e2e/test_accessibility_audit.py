@@ -75,6 +75,8 @@ NOT_PAGES = {
     "directory:export_csv": "CSV download",
     "directory:my_data": "JSON download",
     "directory:person_vcard": "vCard download",
+    "directory:mention_search": "JSON of the editors' @mention autocomplete; axe runs on its "
+    "list in tests/e2e/test_mention_journey.py",
     "protected_file": "uploaded file download (documents, images) after a permission check",
     "mfa_download_recovery_codes": "text download",
     "pages:regulatory_feed": "Atom feed",

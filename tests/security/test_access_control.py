@@ -632,6 +632,7 @@ READ_ONLY_ON_POST = {
     "agenda:meeting_detail": "meeting page",
     "directory:person_list": "list",
     "directory:person_detail": "entry page",
+    "directory:mention_search": "GET only: the @mention autocomplete's JSON",
     "directory:person_vcard": "download",
     "protected_file": "download of an uploaded file (GET only)",
     "qa:attachment": "download of an attachment (GET only)",

@@ -34,7 +34,8 @@ REVIEWED_CSRF_EXEMPT = {
     "ninja.operation.PathView.get_view.<locals>.sync_view_wrapper": "API: bearer token only",
 }
 # Paths the URL conf cannot build by itself (a catch-all regex).
-EXTRA_PATHS = ["/", "/une-page/"]
+# The @mention autocomplete with a query that finds people (a read, whoever asks).
+EXTRA_PATHS = ["/", "/une-page/", "/annuaire/mentions/?q=Du"]
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from website.notifications.kinds import Kind
+from website.notifications.models import Notification
 from website.notifications.services import Audience, notify
 
 HANDLERS: dict[str, Callable[[dict], list]] = {}
@@ -48,7 +49,11 @@ def account_approved(payload: dict) -> list:
 
 
 def _plain_excerpt(markdown_text: str, length: int = 300) -> str:
-    text = " ".join((markdown_text or "").split())
+    """The start of a post's text; a mention shows as « @Label », without its entry id."""
+    from qa.markdown import MENTION_RE
+
+    text = MENTION_RE.sub(lambda match: f"@{match.group(1)}", markdown_text or "")
+    text = " ".join(text.split())
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
@@ -86,6 +91,13 @@ def _expert_ids(question) -> list[int]:
     return [user_id for user_id in ids if user_id is not None][:limit]
 
 
+def _mentioned_ids(post) -> list[int]:
+    """The accounts a post's @mentions notify (the first ones mentioned, listed people)."""
+    from qa.mentions import accounts_to_notify
+
+    return accounts_to_notify(post)
+
+
 def _question(question_id):
     from qa.models import Question
 
@@ -117,6 +129,7 @@ def question_created(payload: dict) -> list:
         event_key=f"question:{question.pk}",
         audiences=[
             Audience(Kind.QUESTION_ADDRESSED, addressed),
+            Audience(Kind.MENTION, _mentioned_ids(question)),
             Audience(Kind.QUESTION_ROUTED, _expert_ids(question)),
             Audience(Kind.QUESTION_IN_TOPIC, followers),
         ],
@@ -145,6 +158,7 @@ def answer_created(payload: dict) -> list:
     return notify(
         event_key=f"answer:{answer.pk}",
         audiences=[
+            Audience(Kind.MENTION, _mentioned_ids(answer)),
             Audience(Kind.ANSWER, [question.author_id]),
             Audience(Kind.ANSWER, question.follows.values_list("user_id", flat=True)),
         ],
@@ -172,6 +186,7 @@ def comment_created(payload: dict) -> list:
     return notify(
         event_key=f"comment:{comment.pk}",
         audiences=[
+            Audience(Kind.MENTION, _mentioned_ids(comment)),
             Audience(Kind.COMMENT, [comment.post.author_id]),
             Audience(Kind.COMMENT, thread.follows.values_list("user_id", flat=True)),
         ],
@@ -181,6 +196,45 @@ def comment_created(payload: dict) -> list:
         url=comment.get_absolute_url(),
         topic=_first_topic(thread),
         target=comment,
+    )
+
+
+@handler("post_edited")
+def post_edited(payload: dict) -> list:
+    """People an edit newly mentions. The event is the post's creation event, so whoever that
+    event already told (mentioned, follower, author) is not told again; and the post's
+    mentions notify `QA_MENTIONS_NOTIFIED_PER_POST` people at most over all its versions."""
+    from django.conf import settings
+
+    from qa.mentions import accounts_to_notify
+    from qa.models import Answer, Comment, Question
+
+    model = {"question": Question, "answer": Answer, "comment": Comment}[payload["kind"]]
+    related = {"question": [], "answer": ["question"], "comment": ["question", "answer__question"]}
+    post = (
+        model.objects.select_related(*related[payload["kind"]])
+        .filter(pk=payload["post_id"], deleted_at__isnull=True)
+        .first()
+    )
+    if post is None or post.thread.deleted_at is not None:
+        return []
+    event_key = f"{payload['kind']}:{post.pk}"
+    told = Notification.objects.filter(event_key=event_key)
+    already = set(told.values_list("recipient_id", flat=True))
+    budget = settings.QA_MENTIONS_NOTIFIED_PER_POST - told.filter(kind=Kind.MENTION).count()
+    new = [user_id for user_id in accounts_to_notify(post) if user_id not in already]
+    if budget <= 0 or not new:
+        return []
+    thread = post.thread
+    return notify(
+        event_key=event_key,
+        audiences=[Audience(Kind.MENTION, new[:budget])],
+        actor=payload.get("by_id"),
+        title=thread.title,
+        excerpt=_plain_excerpt(post.body),
+        url=post.get_absolute_url(),
+        topic=_first_topic(thread),
+        target=post,
     )
 
 

@@ -32,6 +32,10 @@ def on_comment_created(sender, comment, **kwargs):
     enqueue_fan_out("comment_created", {"comment_id": comment.pk})
 
 
+def on_post_edited(sender, post, by=None, **kwargs):
+    enqueue_fan_out("post_edited", {"kind": post.post_kind, "post_id": post.pk, "by_id": _pk(by)})
+
+
 def on_answer_accepted(sender, answer, by=None, **kwargs):
     enqueue_fan_out("answer_accepted", {"answer_id": answer.pk, "by_id": _pk(by)})
 
@@ -104,6 +108,7 @@ def connect() -> None:
         (qa_signals.question_created, on_question_created),
         (qa_signals.answer_created, on_answer_created),
         (qa_signals.comment_created, on_comment_created),
+        (qa_signals.post_edited, on_post_edited),
         (qa_signals.answer_accepted, on_answer_accepted),
         (qa_signals.answer_validated, on_answer_validated),
         (qa_signals.moderation_action, on_moderation_action),
