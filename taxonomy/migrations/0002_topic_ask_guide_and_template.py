@@ -13,11 +13,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='topic',
             name='ask_guide',
-            field=models.TextField(blank=True, help_text='Une ou deux phrases affichées au-dessus du formulaire. Texte brut.', max_length=500, verbose_name='conseil pour poser une question'),
+            field=models.TextField(blank=True, db_default="", help_text='Une ou deux phrases affichées au-dessus du formulaire. Texte brut.', max_length=500, verbose_name='conseil pour poser une question'),
         ),
         migrations.AddField(
             model_name='topic',
             name='ask_template',
-            field=models.TextField(blank=True, help_text="Le texte proposé dans le champ « Détails » quand ce sujet est choisi, par exemple « Commune : / Nombre d'habitants : / Ce que vous avez déjà essayé : / Échéance : ». Texte brut (Markdown) ; le membre peut le vider.", max_length=2000, verbose_name='modèle de question'),
+            field=models.TextField(blank=True, db_default="", help_text="Le texte proposé dans le champ « Détails » quand ce sujet est choisi, par exemple « Commune : / Nombre d'habitants : / Ce que vous avez déjà essayé : / Échéance : ». Texte brut (Markdown) ; le membre peut le vider.", max_length=2000, verbose_name='modèle de question'),
         ),
     ]
