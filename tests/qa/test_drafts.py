@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
 from qa import selectors, services
+from qa.exports import account_export
 from qa.models import BODY_MAX_LENGTH, Answer, Draft, Question
 
 pytestmark = pytest.mark.django_db
@@ -266,3 +267,13 @@ def test_my_drafts_is_for_members_only(client, pending_user):
     assert client.get(DRAFTS)["Location"].startswith("/comptes/login/")
     client.force_login(pending_user)
     assert client.get(DRAFTS)["Location"] == "/compte/en-attente/"
+
+
+def test_the_data_export_holds_my_drafts(member, question):
+    services.draft_save(user=member, question=question, body="Ma réponse pas finie")
+    services.draft_save(user=member, title="Ma question pas finie")
+    exported = account_export(member)["brouillons"]
+    assert {(d["question"], d["titre"], d["texte"]) for d in exported} == {
+        (question.title, "", "Ma réponse pas finie"),
+        (None, "Ma question pas finie", ""),
+    }
