@@ -1,13 +1,15 @@
 """Drafts and question templates in the browser (issue 20, items 2 and 3): a member types a
 question, the draft saves itself, they reopen it from « Mes brouillons » in another browser
 and publish it, and the draft is gone; ticking a topic puts its template in the body, shows its
-guide, and « Vider le modèle » empties it. axe on each page."""
+guide, and « Vider le modèle » empties it; an answer's draft comes back after a reload and
+goes on publish. axe on each page."""
 
 import re
 
 import pytest
 from playwright.sync_api import expect
 
+from qa import services
 from qa.models import Draft, Question
 from tests.e2e.conftest import login
 from tests.factories import TEST_PASSWORD
@@ -100,3 +102,32 @@ def test_a_topic_template_fills_the_body_and_is_cleared_on_request(
     page.get_by_label("Urbanisme").uncheck()
     page.get_by_label("Urbanisme").check()
     expect(body).to_have_value("Mon propre texte.")
+
+
+def test_an_answer_draft_saves_itself_and_comes_back_after_a_reload(
+    new_page, axe, make_user, make_topic
+):
+    topic = make_topic(name="Voirie", slug="voirie")
+    question = services.question_create(
+        author=make_user(),
+        title="Partager une balayeuse entre communes",
+        body="Qui partage une balayeuse avec ses voisins ?",
+        topics=[topic],
+    )
+    member = make_user(email="agent@example.org")
+    page = new_page()
+    login(page, member.email, TEST_PASSWORD)
+    page.goto(question.get_absolute_url())
+    page.get_by_role("textbox", name="Votre réponse").fill("Nous la partageons avec deux communes.")
+    status = page.get_by_role("status").filter(has_text="Brouillon enregistré à")
+    expect(status).to_be_visible(timeout=20_000)
+    axe(page)
+
+    page.reload()
+    expect(page.get_by_role("textbox", name="Votre réponse")).to_have_value(
+        "Nous la partageons avec deux communes."
+    )
+    expect(page.locator(".qa-draft-notice")).to_contain_text("Vous reprenez votre brouillon")
+    page.get_by_role("button", name="Publier la réponse").click()
+    expect(page.locator("main")).to_contain_text("Votre réponse est publiée.")
+    assert not Draft.objects.exists()
