@@ -7,10 +7,14 @@ MODERATOR_PERMISSIONS = [
     ("structure", ["add", "change"]),
     ("competence", ["add", "change", "delete"]),
 ]
+# What the Éditeurs group may do in the Wagtail admin's « Sujets » menu: the topics' guide and
+# question template (taxonomy/wagtail_hooks.py).
+EDITOR_TOPIC_PERMISSIONS = ["change_topic"]
 
 
 def grant_moderator_permissions(sender, *, using="default", apps=None, **kwargs):
-    """Give moderators the structure and competence permissions, after every migrate.
+    """Give moderators the structure and competence permissions, and editors the change of
+    topics, after every migrate.
 
     A post-migrate step rather than a data migration: permissions are created after the
     migrations, and creating them inside one would shift content-type ids that serialized
@@ -35,6 +39,18 @@ def grant_moderator_permissions(sender, *, using="default", apps=None, **kwargs)
             content_type__app_label="directory", codename__in=codenames
         )
     )
+    editors = Group.objects.using(using).filter(name="Éditeurs").first()
+    if editors is not None:
+        from django.apps import apps as installed_apps
+
+        create_permissions(
+            installed_apps.get_app_config("taxonomy"), verbosity=0, using=using, apps=apps
+        )
+        editors.permissions.add(
+            *Permission.objects.using(using).filter(
+                content_type__app_label="taxonomy", codename__in=EDITOR_TOPIC_PERMISSIONS
+            )
+        )
 
 
 class DirectoryConfig(AppConfig):

@@ -1,5 +1,5 @@
-"""The Q&A part of a member's data export (GDPR): their posts, votes, versions, follows and
-flags, and the questions addressed to their directory entry.
+"""The Q&A part of a member's data export (GDPR): their posts, votes, versions, follows,
+flags and drafts, and the questions addressed to their directory entry.
 
 The directory builds the export and lists its own data; `QaConfig.ready()` registers these two
 functions with `directory.extensions`, so the directory does not read qa's tables itself.
@@ -68,6 +68,15 @@ def account_export(user) -> dict:
                 "le": _when(flag.created_at),
             }
             for flag in user.qa_flags.order_by("created_at")
+        ],
+        "brouillons": [
+            {
+                "question": draft.question.title if draft.question else None,
+                "titre": draft.title,
+                "texte": draft.body,
+                "le": _when(draft.updated_at),
+            }
+            for draft in user.qa_drafts.select_related("question").order_by("updated_at")
         ],
     }
 

@@ -258,6 +258,50 @@ class AnswerForm(AttachmentsMixin, SubmissionTokenMixin, forms.Form):
     )
 
 
+DRAFT_TOO_LONG = _(
+    "Le brouillon n'est pas enregistré : le texte ne doit pas dépasser %(limit_value)d "
+    "caractères. Raccourcissez-le ; ce que vous avez tapé reste dans le formulaire."
+)
+
+
+class QuestionDraftForm(forms.Form):
+    """What « Enregistrer le brouillon » keeps of the ask form: nothing is required (an
+    unfinished question is the point), lengths are bounded as on publish. Not the
+    attachments, nor the person or structure it is addressed to."""
+
+    kind = forms.ChoiceField(choices=QuestionKind.choices, required=False)
+    title = CleanCharField(
+        max_length=TITLE_MAX_LENGTH,
+        required=False,
+        error_messages={
+            "max_length": _("Le titre ne doit pas dépasser %(limit_value)d caractères."),
+        },
+    )
+    body = CleanCharField(
+        max_length=BODY_MAX_LENGTH,
+        required=False,
+        error_messages={"max_length": DRAFT_TOO_LONG},
+    )
+    topics = forms.ModelMultipleChoiceField(
+        queryset=Topic.objects.active(),
+        required=False,
+        error_messages={
+            "invalid_choice": _("Ce sujet n'existe pas."),
+            "invalid_pk_value": _("Ce sujet n'existe pas."),
+        },
+    )
+
+    def clean_kind(self):
+        return self.cleaned_data["kind"] or QuestionKind.QUESTION
+
+    def clean_topics(self):
+        return list(self.cleaned_data["topics"])[:MAX_TOPICS]
+
+
+class AnswerDraftForm(forms.Form):
+    body = QuestionDraftForm.base_fields["body"]
+
+
 class PostEditForm(forms.Form):
     body = CleanCharField(
         label=_("Texte"),

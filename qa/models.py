@@ -12,6 +12,8 @@ database constraints as well.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
@@ -601,6 +603,56 @@ class Attachment(models.Model):
     @property
     def extension(self) -> str:
         return self.file.name.rpartition(".")[2].upper()
+
+
+class Draft(models.Model):
+    """A member's unpublished text, saved on the server so that it survives a closed tab and
+    follows them to another device. `question` empty: their one draft of a new question
+    (kind, title, body, topics); set: their draft of an answer on that thread (body only).
+    Never published by itself (the member clicks « Publier »), removed on publish; attachments
+    are not kept (a browser cannot restore a file selection)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="qa_drafts"
+    )
+    question = models.ForeignKey(
+        Question, null=True, blank=True, on_delete=models.CASCADE, related_name="drafts"
+    )
+    kind = models.CharField(
+        _("type"), max_length=20, choices=QuestionKind.choices, default=QuestionKind.QUESTION
+    )
+    title = models.CharField(_("titre"), max_length=TITLE_MAX_LENGTH, blank=True)
+    body = models.TextField(_("texte"), blank=True)
+    topics = models.ManyToManyField("taxonomy.Topic", blank=True, related_name="qa_drafts")
+    updated_at = models.DateTimeField(_("enregistré le"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        verbose_name = _("brouillon")
+        verbose_name_plural = _("brouillons")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(question__isnull=True),
+                name="qa_draft_one_new_question",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "question"],
+                condition=Q(question__isnull=False),
+                name="qa_draft_one_per_thread",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("body"), BODY_MAX_LENGTH),
+                name="qa_draft_body_length",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} → {self.question_id or 'new'}"
+
+    @property
+    def is_new_question(self) -> bool:
+        return self.question_id is None
 
 
 class FlagReason(models.TextChoices):

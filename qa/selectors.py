@@ -25,10 +25,12 @@ from django.db.models.functions import Coalesce
 from directory.models import Person, PersonFollow, Position, StructureFollow, TopicInterest
 from directory.roles import is_member, is_moderator
 from directory.selectors import current_positions, current_positions_prefetch
+from qa import permissions
 from qa.models import (
     Answer,
     Attachment,
     Comment,
+    Draft,
     FaqPromotion,
     Flag,
     ModerationAction,
@@ -609,4 +611,52 @@ def followed_structures(user) -> list[StructureFollow]:
             ),
         )
         .order_by("structure__name")
+    )
+
+
+# --- Drafts and the ask form's topic templates ----------------------------------------------
+
+
+def drafts_for(user) -> list[Draft]:
+    """The drafts « Mes brouillons » offers: the new question's while the member may ask, and
+    each answer's while they may still answer there (`permissions.can_answer`: a thread
+    deleted, locked or closed since is not offered; its draft comes back if it reopens). Two
+    queries, whatever the number of drafts."""
+    drafts = (
+        Draft.objects.filter(user=user)
+        .select_related("question")
+        .prefetch_related(Prefetch("topics", queryset=Topic.objects.only("name")))
+    )
+    return [
+        draft
+        for draft in drafts
+        if (
+            permissions.can_ask(user)
+            if draft.question is None
+            else permissions.can_answer(user, draft.question)
+        )
+    ]
+
+
+def new_question_draft(user) -> Draft | None:
+    """The member's draft of a new question, which the ask form starts from."""
+    if not permissions.can_ask(user):
+        return None
+    return Draft.objects.filter(user=user, question=None).prefetch_related("topics").first()
+
+
+def answer_draft(user, question: Question) -> Draft | None:
+    """The member's draft of an answer on this thread, while they may answer there."""
+    if not permissions.can_answer(user, question):
+        return None
+    return Draft.objects.filter(user=user, question=question).first()
+
+
+def topic_templates() -> list[Topic]:
+    """Active topics with a guide or a body template for the ask form (`Topic.ask_guide`,
+    `Topic.ask_template`: plain text, escaped wherever shown). One query."""
+    return list(
+        Topic.objects.active()
+        .exclude(ask_guide="", ask_template="")
+        .only("pk", "name", "slug", "ask_guide", "ask_template")
     )

@@ -33,6 +33,7 @@ from qa.models import (
     Attachment,
     CloseReason,
     Comment,
+    Draft,
     FaqPromotion,
     Flag,
     FlagReason,
@@ -720,6 +721,56 @@ def author_context_erase(*, user) -> int:
     for question in questions:
         _visibility_changed(question)  # search re-indexes it without the structure
     return len(questions)
+
+
+# --- Drafts ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def draft_save(
+    *,
+    user,
+    question: Question | None = None,
+    kind: str = QuestionKind.QUESTION,
+    title: str = "",
+    body: str = "",
+    topics: Iterable[Topic] = (),
+) -> Draft | None:
+    """Keep what a member typed: their draft of a new question (`question=None`: kind, title,
+    body, topics) or of an answer on `question` (body). An empty text removes the draft
+    instead (returns None). Never publishes anything. The view checks that the member may ask
+    or answer there; the form bounds the lengths."""
+    title = title.strip() if question is None else ""
+    body = body.strip()
+    drafts = Draft.objects.filter(user=user, question=question)
+    if not title and not body:
+        drafts.delete()
+        return None
+    draft, _created = Draft.objects.update_or_create(
+        user=user,
+        question=question,
+        defaults={
+            "kind": kind if question is None else QuestionKind.QUESTION,
+            "title": title,
+            "body": body,
+            "updated_at": timezone.now(),
+        },
+    )
+    if question is None:
+        draft.topics.set(topics)
+    return draft
+
+
+def draft_discard(*, user, question: Question | None = None) -> None:
+    """Publishing removes the member's draft of that new question or of that answer."""
+    Draft.objects.filter(user=user, question=question).delete()
+
+
+def draft_delete(*, draft: Draft, by) -> None:
+    """A member deletes one of their own drafts."""
+    if draft.user_id != by.pk:
+        raise PermissionDenied(gettext("Ce brouillon n'est pas le vôtre."))
+    draft.delete()
 
 
 # --- FAQ -----------------------------------------------------------------------------------

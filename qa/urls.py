@@ -5,7 +5,17 @@ Actions on any post share one pattern: /<questions|reponses|commentaires>/<id>/<
 
 from django.urls import path, register_converter
 
-from qa.views import attachments, flags, follows, moderation, posting, revisions, threads, votes
+from qa.views import (
+    attachments,
+    drafts,
+    flags,
+    follows,
+    moderation,
+    posting,
+    revisions,
+    threads,
+    votes,
+)
 
 
 class PostTypeConverter:
@@ -33,6 +43,8 @@ urlpatterns = [
     path("questions/poser/", posting.question_ask, name="question_ask"),
     path("questions/apercu/", posting.preview, name="preview"),
     path("questions/destinataires/", posting.person_search, name="person_search"),
+    path("compte/brouillons/", drafts.draft_list, name="draft_list"),
+    path("compte/brouillons/<int:pk>/supprimer/", drafts.draft_delete, name="draft_delete"),
     path("moderation/signalements/", flags.flag_queue, name="flag_queue"),
     path("moderation/signalements/<int:pk>/traiter/", flags.flag_resolve, name="flag_resolve"),
     path("moderation/faq-a-revalider/", moderation.faq_review_queue, name="faq_review_queue"),

@@ -15,6 +15,7 @@ from directory.text import key as folded
 from qa import forms, permissions, selectors, services, throttle
 from qa.markdown import render_markdown
 from qa.models import QuestionKind
+from qa.views import drafts
 from qa.views.access import (
     _create_once,
     _get_post,
@@ -30,10 +31,22 @@ from taxonomy.models import Topic
 def question_ask(request):
     """Ask a question or open a discussion, with a preview and similar questions."""
     initial = {}
-    if request.GET.get("type") == QuestionKind.DISCUSSION:
+    draft = None if request.method == "POST" else selectors.new_question_draft(request.user)
+    if draft is not None:
+        # Resuming (here or on another device): the draft wins over the address's hints.
+        initial.update(
+            kind=draft.kind,
+            title=draft.title,
+            body=draft.body,
+            topics=[topic.pk for topic in draft.topics.all()],
+        )
+    elif request.GET.get("type") == QuestionKind.DISCUSSION:
         initial["kind"] = QuestionKind.DISCUSSION
-    if request.GET.get("sujet"):
-        initial["topics"] = Topic.objects.active().filter(slug=request.GET["sujet"])
+    if draft is None and request.GET.get("sujet"):
+        topic = Topic.objects.active().filter(slug=request.GET["sujet"]).first()
+        if topic is not None:
+            initial["topics"] = [topic.pk]
+            initial["body"] = topic.ask_template  # the topic page's « Poser une question »
     # "Poser une question à cette personne" / "à cette structure" from the directory.
     if request.GET.get("destinataire", "").isdigit():
         initial["addressed_to_person"] = int(request.GET["destinataire"])
@@ -41,16 +54,27 @@ def question_ask(request):
         initial["addressed_to_structure"] = int(request.GET["structure"])
     form = forms.QuestionForm(request.POST or None, request.FILES or None, initial=initial)
     preview_html = None
+    draft_error = ""
     similar = []
-    if request.method == "POST":
+    status = 200
+    if request.method == "POST" and "save_draft" in request.POST:
+        json_response, draft_error = drafts.question_draft_save(request)
+        if json_response is not None:
+            return json_response
+        status = 400 if draft_error else 200
+        form = forms.QuestionForm(initial=_initial_from(request.POST))
+    elif request.method == "POST":
         similar = selectors.similar_questions(request.POST.get("title", ""), request.user)
-        if "preview" in request.POST or "person_search" in request.POST:
-            # "Prévisualiser" or "Rechercher" (a person) without JavaScript: re-show the form,
-            # unvalidated (an unfinished form is not an error yet), with the rendered text
-            # and the people matching the search.
+        if {"preview", "person_search", "clear_template"} & set(request.POST):
+            # "Prévisualiser", "Rechercher" (a person) or "Vider le modèle" without
+            # JavaScript: re-show the form, unvalidated (an unfinished form is not an error
+            # yet), with the rendered text and the people matching the search.
             if "preview" in request.POST:
                 preview_html = render_markdown(request.POST.get("body", ""))
-            form = forms.QuestionForm(initial=_initial_from(request.POST))
+            initial = _initial_from(request.POST)
+            if "clear_template" in request.POST:
+                initial["body"] = ""
+            form = forms.QuestionForm(initial=initial)
         elif form.is_valid():
             if not throttle.post_allowed(request.user):
                 return _too_many(request)
@@ -59,10 +83,9 @@ def question_ask(request):
                 request.user
             ):
                 return _addressed_ceiling_reached(request, form, similar)
-            return _create_once(
-                request,
-                data["submission_token"],
-                lambda: services.question_create(
+
+            def publish():
+                question = services.question_create(
                     author=request.user,
                     kind=data["kind"],
                     title=data["title"],
@@ -71,7 +94,14 @@ def question_ask(request):
                     addressed_to_person=data["addressed_to_person"],
                     addressed_to_structure=data["addressed_to_structure"],
                     attachments=data["attachments"],
-                ),
+                )
+                services.draft_discard(user=request.user)
+                return question
+
+            return _create_once(
+                request,
+                data["submission_token"],
+                publish,
                 pending="qa:question_list",
                 success=_("Votre question est publiée."),
             )
@@ -83,7 +113,16 @@ def question_ask(request):
     return render(
         request,
         "qa/question_ask.html",
-        {"form": form, "preview_html": preview_html, "similar": similar, "chooser": chooser},
+        {
+            "form": form,
+            "preview_html": preview_html,
+            "similar": similar,
+            "chooser": chooser,
+            "draft": draft,
+            "draft_error": draft_error,
+            **drafts.topic_templates_context(form),
+        },
+        status=status,
     )
 
 
@@ -190,6 +229,8 @@ def preview(request):
 def answer_create(request, pk):
     question = _load_question(request, pk)
     permissions.check_answer(request.user, question)
+    if "save_draft" in request.POST:
+        return drafts.answer_draft_save(request, question)
     form = forms.AnswerForm(request.POST, request.FILES)
     if not form.is_valid():
         return _render_thread(request, question, answer_form=form, status=400)
@@ -202,15 +243,21 @@ def answer_create(request, pk):
     return _create_once(
         request,
         form.cleaned_data["submission_token"],
-        lambda: services.answer_create(
-            question=question,
-            author=request.user,
-            body=form.cleaned_data["body"],
-            attachments=form.cleaned_data["attachments"],
-        ),
+        lambda: _publish_answer(request, question, form.cleaned_data),
         pending=question.get_absolute_url(),
         success=success,
     )
+
+
+def _publish_answer(request, question, data):
+    answer = services.answer_create(
+        question=question,
+        author=request.user,
+        body=data["body"],
+        attachments=data["attachments"],
+    )
+    services.draft_discard(user=request.user, question=question)
+    return answer
 
 
 @require_POST

@@ -116,9 +116,21 @@ def _answer_sort(request) -> str:
 
 
 def _render_thread(
-    request, question, *, answer_form=None, comment_forms=None, status=200, last_seen=None
+    request,
+    question,
+    *,
+    answer_form=None,
+    comment_forms=None,
+    draft_error="",
+    status=200,
+    last_seen=None,
 ):
     answer_sort = _answer_sort(request)
+    draft = None
+    if answer_form is None:
+        # The member's draft of an answer here (saved on this device or another one).
+        draft = selectors.answer_draft(request.user, question)
+        answer_form = forms.AnswerForm(initial={"body": draft.body} if draft else None)
     thread = selectors.thread_for(question, request.user, answer_sort=answer_sort)
     selectors.mark_new_posts(thread, since=last_seen, user=request.user)
     context = {
@@ -128,7 +140,9 @@ def _render_thread(
         "feed": extensions.feed_link(request, question=question),
         "related": [] if question.deleted_at else selectors.related_threads(question, request.user),
         "answer_sorts": [("votes", _("Par votes")), ("date", _("Par date"))],
-        "answer_form": answer_form or forms.AnswerForm(),
+        "answer_form": answer_form,
+        "answer_draft": draft,
+        "draft_error": draft_error,
         "comment_forms": comment_forms or {},
         "is_moderator": is_moderator(request.user),
         "is_member": is_member(request.user),

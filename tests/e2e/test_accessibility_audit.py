@@ -100,6 +100,7 @@ NOT_PAGES = {
     "directory:account_approve": "POST-only action",
     "directory:expertise_decide": "POST-only action",
     "qa:answer_create": "POST-only action (the answer form is on the thread)",
+    "qa:draft_delete": "POST-only action (its button is on « Mes brouillons »)",
     "qa:same_problem": "POST-only action",
     "qa:question_follow": "POST-only action",
     "qa:question_close": "POST-only action",
@@ -396,6 +397,7 @@ PAGES = [
     Audited("preferences", "member", ("notifications:preferences",), go("/compte/preferences/")),
     Audited("my-follows", "member", ("qa:my_follows",), go("/compte/suivis/")),
     Audited("api-tokens", "member", ("api:tokens",), go("/compte/jetons/")),
+    Audited("drafts", "member", ("qa:draft_list",), go("/compte/brouillons/")),
     Audited("faq-member", "member", (), go("/faq/")),
     Audited("resource-member", "member", (), go(lambda d: d["resource"])),
     Audited("account-email", "member", ("account_email",), go("/comptes/email/")),
@@ -592,6 +594,7 @@ HEADINGS = {
     "preferences": "Préférences de notification",
     "my-follows": "Mes suivis",
     "api-tokens": "Jetons d'API",
+    "drafts": "Mes brouillons",
     "faq-member": "Foire aux questions",
     "resource-member": _heading("resource"),
     "account-email": "Adresse e-mail",
@@ -702,6 +705,10 @@ def _build_data_set() -> dict:
         post=answer, by=member, body="Nous passons par la **CC Moyen Verdon** depuis 2024."
     )
     own_question = Question.objects.filter(author=member).order_by("pk").first()
+    # A draft of an answer: listed under « Mes brouillons », resumed in the thread's form.
+    qa_services.draft_save(
+        user=member, question=thread, body="Nous avons groupé nos achats l'an dernier : *à finir*."
+    )
     qa_services.flag_create(
         post=thread.answers.order_by("pk").last(),
         reporter=other,

@@ -546,6 +546,31 @@ ACTIONS = [
         MODERATORS,
         "directory.DirectoryImport",
     ),
+    Action(
+        "save a draft of a new question",
+        "qa:question_ask",
+        lambda w: "/questions/poser/",
+        lambda w: {"save_draft": "1", "title": "Un brouillon", "body": "À compléter."},
+        MEMBERS,
+        "qa.Draft",
+    ),
+    Action(
+        "save a draft of an answer",
+        "qa:answer_create",
+        lambda w: f"/questions/{w.question.pk}/repondre/",
+        lambda w: {"save_draft": "1", "body": "Réponse à finir."},
+        MEMBERS,
+        "qa.Draft",
+    ),
+    Action(
+        "delete one's own draft",
+        "qa:draft_delete",
+        lambda w: f"/compte/brouillons/{w.draft.pk}/supprimer/",
+        lambda w: {},
+        ("member",),
+        "qa.Draft",
+        hidden=("other", "expert", "moderator", "editor"),
+    ),
     # Notifications.
     Action(
         "mark the member's notification read",
@@ -627,6 +652,8 @@ READ_ONLY_ON_POST = {
     "qa:topic_list": "list",
     "qa:topic_detail": "topic page",
     "qa:my_follows": "« Mes suivis » page (its buttons post to the follow actions)",
+    "qa:draft_list": "a member's drafts page (GET only; drafts are saved through the ask and "
+    "answer forms, rows of the matrix)",
     "agenda:index": "agenda page",
     "agenda:proposal_detail": "proposal page",
     "agenda:meeting_detail": "meeting page",

@@ -341,7 +341,7 @@ ACTIONS = [
         lambda w: {"name": "Documents publics", "parent": Collection.get_first_root_node().pk},
         SUPERUSER,
     ),
-    # --- Directory view sets (Wagtail) and topics (Django admin) -------------------------
+    # --- Directory view sets (Wagtail), topics (Wagtail for editors, Django admin) -------
     Action(
         "edit a structure",
         lambda w: f"/admin/structures/edit/{w.structure.pk}/",
@@ -359,6 +359,22 @@ ACTIONS = [
         lambda w: f"/admin/competences/delete/{w.competence.pk}/",
         lambda w: {},
         MODERATORS,
+    ),
+    Action(
+        "edit a topic's guide and question template in the Wagtail admin",
+        lambda w: f"/admin/sujets/edit/{w.topic.pk}/",
+        lambda w: {
+            "description": w.topic.description,
+            "ask_guide": "Précisez la voie concernée.",
+            "ask_template": "Commune :\nÉchéance :",
+        },
+        EDITORS,
+    ),
+    Action(
+        "delete a topic in the Wagtail admin",
+        lambda w: f"/admin/sujets/delete/{w.extra['loose_topic'].pk}/",
+        lambda w: {},
+        SUPERUSER,
     ),
     Action(
         "edit a topic in the Django admin",

@@ -108,6 +108,7 @@ class World:
     confirm_email: str = ""
     reset_password: str = ""
     inbound_mail: object = None  # a reply by e-mail refused, in the moderators' list
+    draft: object = None  # the member's draft of an answer on `open_question`
 
 
 def _index(home, model, slug, title):
@@ -343,6 +344,9 @@ def build_world() -> World:
             status=InboundStatus.REFUSED,
             reason="empty",
         ),
+        draft=qa_services.draft_save(
+            user=author, question=open_question, body="Brouillon de réponse."
+        ),
     )
 
 
@@ -428,6 +432,7 @@ FILLED = {
     ],
     "qa:topic_detail": lambda w: [f"/sujets/{w.topic.slug}/"],
     "qa:topic_follow": lambda w: [f"/sujets/{w.topic.slug}/suivre/"],
+    "qa:draft_delete": lambda w: [f"/compte/brouillons/{w.draft.pk}/supprimer/"],
     "agenda:proposal_detail": lambda w: [p.get_absolute_url() for p in (w.proposal, w.scheduled)],
     "agenda:proposal_support": lambda w: [f"/ordre-du-jour/{w.scheduled.pk}/soutenir/"],
     "agenda:proposal_unsupport": lambda w: [f"/ordre-du-jour/{w.proposal.pk}/retirer-mon-soutien/"],
