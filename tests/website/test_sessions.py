@@ -55,7 +55,7 @@ def test_the_page_tells_the_script_when_the_session_ends(client, member):
     client.force_login(member)
     _age_the_session(client, timedelta(hours=5))
     html = client.get("/questions/").content.decode()
-    left = re.search(r'class="session-warning" data-session-seconds-left="(\d+)" hidden', html)
+    left = re.search(r'class="session-warning"[^>]* data-session-seconds-left="(\d+)" hidden', html)
     assert left, "no session warning on the page"
     assert abs(int(left[1]) - (AGE - timedelta(hours=5)).total_seconds()) < 60
     assert "Rester connecté" in html
