@@ -1007,10 +1007,14 @@ _TEXT_SPACING = """
 p { margin-bottom: 2em !important; }
 """
 
-# What has the keyboard focus, and whether it shows: an outline of 2 px or more, or a shadow.
+# What has the keyboard focus, whether it shows (an outline of 2 px or more, or a shadow), and
+# whether it comes after the element focused before in the document (RGAA 12.8: with no
+# positive tabindex, the tab order is the reading order).
 _FOCUSED = """() => {
   const el = document.activeElement;
   if (!el || el === document.body) return null;
+  const previous = window.rgaaPreviousFocus;
+  window.rgaaPreviousFocus = el;
   const style = getComputedStyle(el);
   const box = el.getBoundingClientRect();
   const text = (el.innerText || el.value || el.name || el.id || "").trim().slice(0, 40);
@@ -1020,8 +1024,13 @@ _FOCUSED = """() => {
       || style.boxShadow !== "none",
     visible: box.width > 0 && box.height > 0 && el.checkVisibility(),
     inside: box.bottom > 0 && box.top < innerHeight && box.right > 0 && box.left < innerWidth,
+    inOrder: !previous || previous === el
+      || (previous.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0,
   };
 }"""
+_POSITIVE_TABINDEX = (
+    'document.querySelectorAll(\'[tabindex]:not([tabindex^="-"]):not([tabindex="0"])\').length'
+)
 
 # Controls whose visible text is not part of their accessible name (WCAG 2.5.3).
 _LABEL_NOT_IN_NAME = """() => [...document.querySelectorAll("a[aria-label], button[aria-label]")]
@@ -1087,12 +1096,14 @@ def test_sample_keeps_its_text_with_wider_text_spacing(audit, entry_id):
 
 
 @pytest.mark.parametrize("entry_id", RGAA_SAMPLE)
-def test_sample_shows_the_focus_on_every_control_in_tab_order(audit, entry_id):
+def test_sample_shows_the_focus_on_every_control_in_reading_order(audit, entry_id):
     """RGAA 10.7: every element reached with Tab shows that it has the focus, and is on screen;
-    RGAA 6.1 / WCAG 2.5.3: a control's visible text is part of its accessible name."""
+    RGAA 12.8: the tab order is the document's; RGAA 6.1 / WCAG 2.5.3: a control's visible text
+    is part of its accessible name."""
     page = _open_sample(audit, entry_id)
     try:
         assert page.evaluate(_LABEL_NOT_IN_NAME) == [], page.url
+        assert page.evaluate(_POSITIVE_TABINDEX) == 0, f"{page.url}: a positive tabindex"
         seen = []
         for _ in range(60):
             page.keyboard.press("Tab")
@@ -1102,6 +1113,7 @@ def test_sample_shows_the_focus_on_every_control_in_tab_order(audit, entry_id):
             seen.append(focused)
             assert focused["visible"] and focused["inside"], f"{page.url}: {focused}"
             assert focused["shown"], f"{page.url}: no visible focus on {focused['what']}"
+            assert focused["inOrder"], f"{page.url}: {focused['what']} out of the reading order"
         assert len(seen) >= 3, f"{page.url}: the keyboard reaches {len(seen)} controls"
     finally:
         page.close()

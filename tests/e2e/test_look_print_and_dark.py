@@ -1,8 +1,9 @@
 """Print and dark mode (issue 20, item 10), in the browser.
 
 A thread printed shows its content alone (no navigation, footer or forms), links written out
-and the date of printing; the dark theme follows the system's choice and keeps every contrast
-axe checks, on the home page, a list and a thread."""
+and the date of printing; a link to one FAQ entry prints that entry alone. The dark theme
+follows the system's choice and keeps every contrast axe checks, on the home page, a list and
+a thread."""
 
 import pytest
 from django.utils import timezone, translation
@@ -10,8 +11,10 @@ from django.utils.formats import date_format
 from playwright.sync_api import expect
 
 from qa import services as qa_services
+from taxonomy import demo as taxonomy_demo
 from tests.e2e.conftest import assert_accessible, login
 from tests.factories import TEST_PASSWORD
+from website.pages import demo as pages_demo
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -77,3 +80,29 @@ def test_the_dark_theme_follows_the_system_and_passes_axe(page, thread):
         assert_accessible(page)
     page.emulate_media(color_scheme="light")
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
+
+
+def test_a_link_to_one_faq_entry_prints_that_entry_alone(page):
+    taxonomy_demo.load()
+    pages_demo.load()
+    page.goto("/faq/")
+    entries = page.locator(".faq-entry")
+    assert entries.count() >= 2, "the demo FAQ has several entries"
+    first, chosen = entries.nth(0), entries.nth(1)
+    anchor = chosen.get_attribute("id")
+    title = chosen.locator("h3").inner_text()
+
+    page.goto(f"/faq/#{anchor}")
+    page.emulate_media(media="print")
+    expect(chosen).to_be_visible()
+    expect(chosen.locator("h3")).to_have_text(title)
+    expect(chosen.locator(".prose")).not_to_be_empty()
+    expect(page.locator(".print-meta")).to_contain_text("Imprimé depuis Entraide le")
+    expect(first).to_be_hidden()
+    for hidden in (".faq-toc", ".faq-filter", "main > h1", ".site-header", ".site-footer"):
+        expect(page.locator(hidden)).to_be_hidden()
+    visible = page.locator(".faq-entry:visible")
+    expect(visible).to_have_count(1)
+
+    page.goto("/faq/")  # no entry chosen: the whole FAQ prints
+    expect(page.locator(".faq-entry:visible")).to_have_count(entries.count())

@@ -2,6 +2,8 @@
 what is new since the member's last visit of each page, and unfollow buttons without
 JavaScript."""
 
+import re
+
 import pytest
 
 from directory import services as directory_services
@@ -141,8 +143,9 @@ def test_the_page_lists_each_kind_with_its_new_items_and_unfollow_buttons(
     assert "Sylvie Marchand" in page and "Syndicat des eaux du Haut-Val" in page
     assert "1 réponse" in page and "depuis votre dernière visite du fil" in page
     assert f'href="{question.get_absolute_url()}#premier-non-lu"' in page
-    assert page.count('name="action" value="unfollow"') == 4
-    assert page.count('name="next" value="/compte/suivis/"') == 4
+    unfollow = [form for form in re.findall(r"<form.*?</form>", page, re.S) if "unfollow" in form]
+    assert len(unfollow) == 4
+    assert all('name="next" value="/compte/suivis/"' in form for form in unfollow)
     assert page.count("csrfmiddlewaretoken") >= 4
     assert f'action="/annuaire/personnes/{followed_person.pk}/suivre/"' in page
     assert f'action="/annuaire/structures/{structure.slug}/suivre/"' in page
