@@ -31,6 +31,9 @@ ENDPOINTS = [
     Endpoint("topics", "get", "/topics", "read"),
     # The site's search answers visitors too (public pages only): so does the API.
     Endpoint("search", "get", "/search?q=groupement", "read", visitor_may_read=True),
+    # The FAQ and the regulatory watch are public pages of the site.
+    Endpoint("faq", "get", "/faq", "read", visitor_may_read=True),
+    Endpoint("veille", "get", "/veille", "read", visitor_may_read=True),
     Endpoint(
         "ask",
         "post",

@@ -16,7 +16,7 @@ class Scope(models.TextChoices):
     """What a token may do. Reading needs `read`; posting, voting, accepting,
     following and flagging need `write:posts`."""
 
-    READ = "read", _("Lecture : questions, réponses, sujets, recherche")
+    READ = "read", _("Lecture : questions, réponses, sujets, recherche, FAQ, veille")
     WRITE_POSTS = (
         "write:posts",
         _("Écriture : poser, répondre, commenter, voter, accepter, suivre, signaler"),

@@ -3,7 +3,7 @@ mode: "1" is not a number), so a client cannot set anything the schema does not 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from ninja import Schema
@@ -163,3 +163,42 @@ class FlagOut(Schema):
     id: int
     reason: str
     status: str = Field(description="open until a moderator handles it.")
+
+
+# --- The CMS: FAQ and regulatory watch -----------------------------------------------------
+
+
+class FaqItemOut(Schema):
+    question: str
+    answer_html: str = Field(description="Sanitised rich text (or the approved answer).")
+    topic: str | None = Field(description="The section's topic slug.")
+    last_checked: date | None
+    sources: list[str]
+    url: str
+    thread_url: str | None = Field(description="The Q&A thread, for a promoted entry.")
+    promoted: bool
+
+
+class FaqPage(Schema):
+    items: list[FaqItemOut]
+    next_cursor: str | None
+
+
+class RegulatoryUpdateOut(Schema):
+    id: int
+    title: str
+    url: str
+    kind: str
+    official_reference: str
+    official_url: str | None
+    publication_date: date
+    effective_date: date | None
+    audience: str
+    topics: list[str]
+    summary: str
+    body_html: str
+
+
+class RegulatoryPage(Schema):
+    items: list[RegulatoryUpdateOut]
+    next_cursor: str | None
