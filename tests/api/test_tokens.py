@@ -228,7 +228,9 @@ def test_creating_a_token_asks_for_the_password_again_then_keeps_the_form(
     later = _Later()
     monkeypatch.setattr(reauthentication, "time", later)
     monkeypatch.setattr(login_flow, "time", later)
-    assert client.get(TOKENS).status_code == 200  # the list itself asks for nothing
+    page = client.get(TOKENS)  # the list itself asks for nothing, and warns
+    assert page.status_code == 200
+    assert "révoque tous vos jetons" in page.content.decode()
     form = {"name": "Intranet de la CC", "scopes": ["read"], "days": "30"}
     refused = client.post(TOKENS, form)
     assert refused.status_code == 302
