@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Under /api/v1/, the 413 below and django-ninja's 405 as problem documents (docs/api.md).
+    "website.api.middleware.ApiProblemMiddleware",
     # Before any view or the CSRF check reads the body (its __call__ runs before process_view).
     "website.middleware.RequestBodyLimitMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -174,6 +174,16 @@ def test_the_schema_is_openapi_3_1_with_the_bearer_scheme(api, db):
         "scheme": "bearer",
     }
     assert "/api/v1/questions/{question_id}" in schema["paths"]
+    # Every body the API accepts refuses fields it does not name (no mass assignment).
+    bodies = [
+        operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+        for item in schema["paths"].values()
+        for operation in item.values()
+        if "requestBody" in operation
+    ]
+    assert {"QuestionIn", "AcceptIn", "FollowIn", "FlagIn"} <= set(bodies)
+    for name in bodies:
+        assert schema["components"]["schemas"][name]["additionalProperties"] is False, name
 
 
 def test_the_docs_page_loads_only_local_assets(api, db):

@@ -1,11 +1,16 @@
 """Personal tokens: the account page, and what the API makes of a token."""
 
+import re
+import time
 from datetime import timedelta
 
 import pytest
+from allauth.account.internal.flows import login as login_flow
+from allauth.account.internal.flows import reauthentication
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.factories import TEST_PASSWORD
 from website.api import services
 from website.api.models import ApiToken
 
@@ -13,8 +18,14 @@ pytestmark = pytest.mark.django_db
 TOKENS = "/compte/jetons/"
 
 
+def sign_in(client, user):
+    """Logged in with a recent authentication, as after typing the password."""
+    client.force_login(user)
+    assert client.post("/comptes/reauthenticate/", {"password": TEST_PASSWORD}).status_code == 302
+
+
 def test_a_member_creates_a_token_shown_once_and_stored_as_a_digest(client, member):
-    client.force_login(member)
+    sign_in(client, member)
     response = client.post(TOKENS, {"name": "Intranet de la CC", "scopes": ["read"], "days": "90"})
     assert response.status_code == 200
     token = ApiToken.objects.get(user=member)
@@ -31,7 +42,7 @@ def test_a_member_creates_a_token_shown_once_and_stored_as_a_digest(client, memb
 
 
 def test_the_expiry_is_90_days_by_default_and_at_most_a_year(client, member):
-    client.force_login(member)
+    sign_in(client, member)
     form = client.get(TOKENS).context["form"]
     assert form["days"].initial == 90
     response = client.post(TOKENS, {"name": "Trop long", "scopes": ["read"], "days": "366"})
@@ -51,7 +62,7 @@ def test_the_expiry_is_90_days_by_default_and_at_most_a_year(client, member):
     ],
 )
 def test_a_bad_token_form_creates_nothing_and_says_why(client, member, data):
-    client.force_login(member)
+    sign_in(client, member)
     response = client.post(TOKENS, data)
     assert response.status_code == 400
     assert 'role="alert"' in response.content.decode()
@@ -192,3 +203,95 @@ def test_the_account_gate_leaves_the_api_to_its_own_gate(client, pending_user):
     response = client.get("/api/v1/topics")
     assert response.status_code == 401
     assert response["Content-Type"] == "application/problem+json"
+
+
+# --- A recent authentication to create one; a new password revokes them all ---------------
+
+
+NEW_PASSWORD = "Nouveau-mot2passe!"
+
+
+class _Later:
+    """allauth's clock, six minutes on: the login no longer counts as recent."""
+
+    def __init__(self):
+        self.now = time.time() + 6 * 60
+
+    def time(self):
+        return self.now
+
+
+def test_creating_a_token_asks_for_the_password_again_then_keeps_the_form(
+    client, member, monkeypatch
+):
+    client.post("/comptes/login/", {"login": member.email, "password": TEST_PASSWORD})
+    later = _Later()
+    monkeypatch.setattr(reauthentication, "time", later)
+    monkeypatch.setattr(login_flow, "time", later)
+    page = client.get(TOKENS)  # the list itself asks for nothing, and warns
+    assert page.status_code == 200
+    assert "révoque tous vos jetons" in page.content.decode()
+    form = {"name": "Intranet de la CC", "scopes": ["read"], "days": "30"}
+    refused = client.post(TOKENS, form)
+    assert refused.status_code == 302
+    assert refused.url.startswith("/comptes/reauthenticate/")
+    assert not ApiToken.objects.exists()
+    wrong = client.post("/comptes/reauthenticate/", {"password": "pas le bon"})
+    assert wrong.status_code == 200 and not ApiToken.objects.exists()
+    # allauth replays the kept POST in its answer: the token is created with what was typed,
+    # and its secret shown there, once.
+    confirmed = client.post(refused.url, {"password": TEST_PASSWORD})
+    assert confirmed.status_code == 200, confirmed
+    token = ApiToken.objects.get(user=member)
+    assert (token.name, token.scopes) == ("Intranet de la CC", ["read"])
+    secret = re.search(r"ent_[A-Za-z0-9_-]{43}", confirmed.content.decode()).group(0)
+    assert services.token_lookup(secret) == token
+
+
+def test_revoking_needs_no_new_authentication(client, member, make_token, monkeypatch):
+    new = make_token(member)
+    client.post("/comptes/login/", {"login": member.email, "password": TEST_PASSWORD})
+    later = _Later()
+    monkeypatch.setattr(reauthentication, "time", later)
+    monkeypatch.setattr(login_flow, "time", later)
+    response = client.post(reverse("api:token_revoke", args=[new.token.pk]))
+    assert response.status_code == 302 and response.url == TOKENS
+    new.token.refresh_from_db()
+    assert new.token.revoked_at is not None
+
+
+def test_changing_the_password_revokes_every_token(client, member, make_user, make_token, api):
+    mine = [make_token(member), make_token(member, scopes=["read"])]
+    already = make_token(member)
+    services.token_revoke(token=already.token)
+    revoked_at = ApiToken.objects.get(pk=already.token.pk).revoked_at
+    someone_elses = make_token(make_user())
+    sign_in(client, member)
+    response = client.post(
+        "/comptes/password/change/",
+        {
+            "oldpassword": TEST_PASSWORD,
+            "password1": "Nouveau-mot2passe!",
+            "password2": "Nouveau-mot2passe!",
+        },
+    )
+    assert response.status_code == 302, response.content
+    for new in mine:
+        refused = api(new.secret).get("/topics")
+        assert refused.status_code == 401 and refused.json()["code"] == "token_revoked"
+    assert ApiToken.objects.get(pk=already.token.pk).revoked_at == revoked_at
+    assert api(someone_elses.secret).get("/topics").status_code == 200
+
+
+def test_a_password_reset_revokes_every_token(client, member, make_token, mailoutbox, api):
+    new = make_token(member)
+    client.post("/comptes/password/reset/", {"email": member.email})
+    link = re.search(r"https?://[^/\s]+(/comptes/password/reset/key/\S+/)", mailoutbox[0].body)
+    form_page = client.get(link.group(1), follow=True)
+    # allauth moves the key into the session and redirects to the form.
+    set_password = form_page.redirect_chain[-1][0]
+    response = client.post(set_password, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    assert response.status_code == 302, response.content
+    new.token.refresh_from_db()
+    assert new.token.revoked_at is not None
+    assert api(new.secret).get("/topics").json()["code"] == "token_revoked"

@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 
 from qa import services as qa_services
-from qa.models import Answer, CloseReason, Comment, Question
+from qa.models import Answer, CloseReason, Comment, Flag, FlagStatus, Question, TopicFollow
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +166,113 @@ def test_a_new_members_hourly_budget_holds_through_the_api(settings, writer, mak
     assert refused.status_code == 429
     assert refused.json()["code"] == "posting_budget_spent"
     assert question.answers.count() == 2
+
+
+# --- Accept, follow, flag ------------------------------------------------------------------
+
+
+def test_the_asker_accepts_and_withdraws_idempotently(writer, member, make_question, make_answer):
+    question = make_question(author=member)
+    answer = make_answer(question=question)
+    path = f"/answers/{answer.pk}/accept"
+    for _ in range(2):
+        response = writer.put(path, {"accepted": True})
+        assert response.json() == {"accepted_answer_id": answer.pk}
+        question.refresh_from_db()
+        assert question.accepted_answer == answer
+    other = make_answer(question=question)
+    assert writer.put(f"/answers/{other.pk}/accept", {"accepted": False}).json() == {
+        "accepted_answer_id": answer.pk
+    }
+    assert writer.put(path, {"accepted": False}).json() == {"accepted_answer_id": None}
+    question.refresh_from_db()
+    assert question.accepted_answer is None
+
+
+def test_only_the_asker_or_a_moderator_accepts_and_not_in_a_discussion(
+    writer, member, make_question, make_answer
+):
+    someone_elses = make_answer(question=make_question())
+    refused = writer.put(f"/answers/{someone_elses.pk}/accept", {"accepted": True})
+    assert refused.status_code == 403
+    assert refused.json()["detail"].startswith("Seul l'auteur de la question")
+    discussion = make_question(author=member, kind="discussion")
+    reply = make_answer(question=discussion)
+    assert writer.put(f"/answers/{reply.pk}/accept", {"accepted": True}).status_code == 403
+    discussion.refresh_from_db()
+    assert discussion.accepted_answer is None
+
+
+def test_following_a_question_and_a_topic(writer, member, make_question, topic):
+    question = make_question()
+    path = f"/questions/{question.pk}/follow"
+    assert writer.put(path, {"following": True}).json() == {"following": True}
+    assert writer.put(path, {"following": True}).status_code == 200
+    assert question.follows.filter(user=member).count() == 1
+    assert writer.put(path, {"following": False}).json() == {"following": False}
+    assert not question.follows.filter(user=member).exists()
+    topic_path = f"/topics/{topic.slug}/follow"
+    assert writer.put(topic_path, {"following": True}).json() == {"following": True}
+    assert TopicFollow.objects.filter(user=member, topic=topic).exists()
+    assert writer.put(topic_path, {"following": False}).status_code == 200
+    assert not TopicFollow.objects.filter(user=member, topic=topic).exists()
+    unknown = writer.put("/topics/inconnu/follow", {"following": True})
+    assert unknown.status_code == 404 and unknown.json()["code"] == "topic_not_found"
+
+
+def test_a_flag_reaches_the_moderators_queue_once(writer, member, make_question, make_answer):
+    answer = make_answer(question=make_question())
+    path = f"/answers/{answer.pk}/flags"
+    first = writer.post(path, {"reason": "spam"})
+    assert first.status_code == 201, first.content
+    flag = Flag.objects.get(pk=first.json()["id"])
+    assert (flag.reporter, flag.answer, flag.reason, flag.status) == (
+        member,
+        answer,
+        "spam",
+        FlagStatus.OPEN,
+    )
+    again = writer.post(path, {"reason": "other", "text": "Lien <script>x</script>\u202e mort."})
+    assert again.status_code == 200 and again.json()["id"] == flag.pk
+    flag.refresh_from_db()
+    assert flag.reason == "other" and "\u202e" not in flag.text
+    assert Flag.objects.count() == 1
+
+
+def test_flags_follow_the_sites_rules(writer, member, make_question):
+    own = make_question(author=member)
+    refused = writer.post(f"/questions/{own.pk}/flags", {"reason": "spam"})
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "Vous ne pouvez pas signaler ce message."
+    question = make_question()
+    no_text = writer.post(f"/questions/{question.pk}/flags", {"reason": "other"})
+    assert no_text.status_code == 422
+    assert no_text.json()["errors"][0]["msg"] == "Précisez le motif du signalement."
+    unknown = writer.post(f"/questions/{question.pk}/flags", {"reason": "boring"})
+    assert unknown.status_code == 422
+    assert not Flag.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "method, path, payload",
+    [
+        ("put", "/answers/{a}/accept", {"accepted": True, "by": 1}),
+        ("put", "/answers/{a}/accept", {"accepted": "true"}),
+        ("put", "/questions/{q}/follow", {"following": 1}),
+        ("put", "/questions/{q}/follow", {"following": True, "user": 1}),
+        ("post", "/answers/{a}/flags", {"reason": "spam", "status": "dismissed"}),
+        ("post", "/answers/{a}/flags", {"reason": "spam", "reporter_id": 1}),
+    ],
+)
+def test_accept_follow_and_flag_refuse_unknown_fields_and_wrong_types(
+    writer, member, make_question, make_answer, method, path, payload
+):
+    question = make_question(author=member)
+    answer = make_answer(question=question)
+    question.follows.all().delete()
+    response = getattr(writer, method)(path.format(q=question.pk, a=answer.pk), payload)
+    assert response.status_code == 422, response.content
+    assert response.json()["code"] == "invalid_input"
+    question.refresh_from_db()
+    assert question.accepted_answer is None
+    assert not Flag.objects.exists() and not question.follows.exists()

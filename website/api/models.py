@@ -13,10 +13,14 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Scope(models.TextChoices):
-    """What a token may do. Reading needs `read`; posting, voting need `write:posts`."""
+    """What a token may do. Reading needs `read`; posting, voting, accepting,
+    following and flagging need `write:posts`."""
 
-    READ = "read", _("Lecture : questions, réponses, sujets, recherche")
-    WRITE_POSTS = "write:posts", _("Écriture : poser, répondre, commenter, voter")
+    READ = "read", _("Lecture : questions, réponses, sujets, recherche, FAQ, veille")
+    WRITE_POSTS = (
+        "write:posts",
+        _("Écriture : poser, répondre, commenter, voter, accepter, suivre, signaler"),
+    )
 
 
 class ApiTokenQuerySet(models.QuerySet):

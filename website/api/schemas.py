@@ -3,13 +3,19 @@ mode: "1" is not a number), so a client cannot set anything the schema does not 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
-from qa.models import BODY_MAX_LENGTH, COMMENT_MAX_LENGTH, MAX_TOPICS, TITLE_MAX_LENGTH
+from qa.models import (
+    BODY_MAX_LENGTH,
+    COMMENT_MAX_LENGTH,
+    MAX_TOPICS,
+    TITLE_MAX_LENGTH,
+    FlagReason,
+)
 
 
 class Input(Schema):
@@ -120,6 +126,21 @@ class VoteIn(Input):
     value: int = Field(ge=-1, le=1, description="+1, −1, or 0 to withdraw your vote.")
 
 
+class AcceptIn(Input):
+    accepted: bool = Field(description="true accepts this answer, false withdraws it.")
+
+
+class FollowIn(Input):
+    following: bool = Field(description="true follows, false stops following.")
+
+
+class FlagIn(Input):
+    reason: Literal[tuple(FlagReason.values)] = Field(  # type: ignore[valid-type]
+        description="spam, off_topic, rude, outdated, or other (then `text` is required)."
+    )
+    text: str = Field("", max_length=2000)
+
+
 class Created(Schema):
     id: int
     url: str
@@ -128,3 +149,56 @@ class Created(Schema):
 class VoteOut(Schema):
     value: int
     score: int
+
+
+class AcceptOut(Schema):
+    accepted_answer_id: int | None
+
+
+class FollowOut(Schema):
+    following: bool
+
+
+class FlagOut(Schema):
+    id: int
+    reason: str
+    status: str = Field(description="open until a moderator handles it.")
+
+
+# --- The CMS: FAQ and regulatory watch -----------------------------------------------------
+
+
+class FaqItemOut(Schema):
+    question: str
+    answer_html: str = Field(description="Sanitised rich text (or the approved answer).")
+    topic: str | None = Field(description="The section's topic slug.")
+    last_checked: date | None
+    sources: list[str]
+    url: str
+    thread_url: str | None = Field(description="The Q&A thread, for a promoted entry.")
+    promoted: bool
+
+
+class FaqPage(Schema):
+    items: list[FaqItemOut]
+    next_cursor: str | None
+
+
+class RegulatoryUpdateOut(Schema):
+    id: int
+    title: str
+    url: str
+    kind: str
+    official_reference: str
+    official_url: str | None
+    publication_date: date
+    effective_date: date | None
+    audience: str
+    topics: list[str]
+    summary: str
+    body_html: str
+
+
+class RegulatoryPage(Schema):
+    items: list[RegulatoryUpdateOut]
+    next_cursor: str | None

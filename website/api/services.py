@@ -67,6 +67,17 @@ def token_revoke(*, token: ApiToken) -> ApiToken:
     return token
 
 
+def tokens_revoke_all(*, user) -> int:
+    """Revoke every token of `user` still usable (a password change or reset: whoever knew
+    the old password may have made tokens). Returns how many were revoked."""
+    return ApiToken.objects.filter(user=user).usable().update(revoked_at=timezone.now())
+
+
+def revoke_tokens_on_password_change(sender, request, user, **kwargs):
+    """Receiver of allauth's `password_changed` and `password_reset` (connected in `apps`)."""
+    tokens_revoke_all(user=user)
+
+
 def token_touch(token: ApiToken) -> None:
     """Record the use, at most once per `API_TOKEN_TOUCH_SECONDS` (one UPDATE, no read)."""
     now = timezone.now()

@@ -6,6 +6,7 @@ the waiting one, and its tokens would not work anyway (`website.api.auth`).
 
 from __future__ import annotations
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,10 +24,19 @@ def check_member(user) -> None:
         raise PermissionDenied(_("Les jetons d'API sont réservés aux membres."))
 
 
+def _creates(request) -> bool:
+    return request.method == "POST"
+
+
 @gate(check_member)
+@reauthentication_required(enabled=_creates)
 def token_list(request):
     """The member's tokens and the creation form. A token just created is shown once, in
-    the answer to the form itself: its secret is never stored (not even in the session)."""
+    the answer to the form itself: its secret is never stored (not even in the session).
+
+    Creating one needs a recent authentication (a password typed within
+    `ACCOUNT_REAUTHENTICATION_TIMEOUT`): allauth keeps the POST, asks for the password (or a
+    code), then replays it here, so the form is not lost. Revoking needs nothing more."""
     form = forms.TokenForm(request.POST or None)
     new_secret = None
     if request.method == "POST" and form.is_valid():

@@ -1,21 +1,38 @@
 """Writing endpoints: scope `write:posts`, then exactly what the site's forms do — the same
 form validation (lengths, the text cleaning), the same `check_*` predicates, the new members'
 posting budget (`qa.throttle`, `directory.budget.POSTS`) and the same services, which render
-and sanitise the Markdown."""
+and sanitise the Markdown. Accepting, following and flagging are the site's buttons
+(`qa/views/votes.py`, `qa/views/follows.py`, `qa/views/flags.py`): no posting budget there
+either."""
 
 from __future__ import annotations
 
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qa import forms, permissions, services, throttle
-from qa.models import Answer, Question
+from qa.models import Answer, Comment, Question
 from taxonomy.models import Topic
 from website.api.auth import require_scope
 from website.api.problems import Problem
 from website.api.read import load_question, router
 from website.api.responses import created
-from website.api.schemas import AnswerIn, CommentIn, Created, QuestionIn, VoteIn, VoteOut
+from website.api.schemas import (
+    AcceptIn,
+    AcceptOut,
+    AnswerIn,
+    CommentIn,
+    Created,
+    FlagIn,
+    FlagOut,
+    FollowIn,
+    FollowOut,
+    QuestionIn,
+    VoteIn,
+    VoteOut,
+)
 
 # One router for both: ninja gives each (router, path) its own URL pattern, so a second
 # router with "/questions" would never see the POSTs.
@@ -168,3 +185,115 @@ def answer_vote(request, answer_id: int, payload: VoteIn):
     _write(request)
     answer = get_object_or_404(Answer.objects.select_related("question"), pk=answer_id)
     return _vote(request, answer, payload)
+
+
+@router.put(
+    "/answers/{int:answer_id}/accept", response=AcceptOut, summary="Accept an answer", tags=WRITE
+)
+def answer_accept(request, answer_id: int, payload: AcceptIn):
+    """The asker (or a moderator) marks the answer that solved a question (idempotent);
+    `false` withdraws the acceptance if this answer is the accepted one."""
+    _write(request)
+    answer = get_object_or_404(Answer.objects.select_related("question"), pk=answer_id)
+    question = load_question(request, answer.question_id)
+    answer.question = question
+    permissions.check_accept(request.user, answer)
+    if payload.accepted:
+        if question.accepted_answer_id != answer.pk:
+            services.answer_accept(answer=answer, by=request.user)
+    elif question.accepted_answer_id == answer.pk:
+        services.answer_unaccept(question=question, by=request.user)
+    return {"accepted_answer_id": question.accepted_answer_id}
+
+
+@router.put(
+    "/questions/{int:question_id}/follow",
+    response=FollowOut,
+    summary="Follow a question",
+    tags=WRITE,
+)
+def question_follow(request, question_id: int, payload: FollowIn):
+    """Follow (`true`) or stop following (`false`) a thread; idempotent."""
+    _write(request)
+    question = load_question(request, question_id)
+    permissions.check_follow(request.user)
+    if payload.following:
+        services.question_follow(user=request.user, question=question)
+    else:
+        services.question_unfollow(user=request.user, question=question)
+    return {"following": payload.following}
+
+
+@router.put(
+    "/topics/{slug:topic_slug}/follow", response=FollowOut, summary="Follow a topic", tags=WRITE
+)
+def topic_follow(request, topic_slug: str, payload: FollowIn):
+    """Follow (`true`) or stop following (`false`) a topic; idempotent."""
+    _write(request)
+    topic = Topic.objects.active().filter(slug=topic_slug).first()
+    if topic is None:
+        raise Problem(404, "topic_not_found", _("Ce sujet n'existe pas."))
+    permissions.check_follow(request.user)
+    if payload.following:
+        services.topic_follow(user=request.user, topic=topic)
+    else:
+        services.topic_unfollow(user=request.user, topic=topic)
+    return {"following": payload.following}
+
+
+def _flag(request, post, payload: FlagIn):
+    load_question(request, post.thread.pk)
+    permissions.check_flag(request.user, post)
+    data = _valid(forms.FlagForm({"reason": payload.reason, "text": payload.text}))
+    before = timezone.now()
+    flag = services.flag_create(
+        post=post, reporter=request.user, reason=data["reason"], text=data["text"]
+    )
+    # 201 for a new report; 200 when it updated the caller's report still open on this post.
+    status = 201 if flag.created_at >= before else 200
+    return JsonResponse(
+        {"id": flag.pk, "reason": flag.reason, "status": flag.status}, status=status
+    )
+
+
+FLAG_RESPONSES = {200: FlagOut, 201: FlagOut}
+
+
+@router.post(
+    "/questions/{int:question_id}/flags",
+    response=FLAG_RESPONSES,
+    summary="Report a question",
+    tags=WRITE,
+)
+def question_flag(request, question_id: int, payload: FlagIn):
+    """Report a question to the moderators (reporting it again updates your open report)."""
+    _write(request)
+    return _flag(request, get_object_or_404(Question, pk=question_id), payload)
+
+
+@router.post(
+    "/answers/{int:answer_id}/flags",
+    response=FLAG_RESPONSES,
+    summary="Report an answer",
+    tags=WRITE,
+)
+def answer_flag(request, answer_id: int, payload: FlagIn):
+    """Report an answer to the moderators (reporting it again updates your open report)."""
+    _write(request)
+    answer = get_object_or_404(Answer.objects.select_related("question"), pk=answer_id)
+    return _flag(request, answer, payload)
+
+
+@router.post(
+    "/comments/{int:comment_id}/flags",
+    response=FLAG_RESPONSES,
+    summary="Report a comment",
+    tags=WRITE,
+)
+def comment_flag(request, comment_id: int, payload: FlagIn):
+    """Report a comment to the moderators (reporting it again updates your open report)."""
+    _write(request)
+    comment = get_object_or_404(
+        Comment.objects.select_related("question", "answer", "answer__question"), pk=comment_id
+    )
+    return _flag(request, comment, payload)
