@@ -27,7 +27,7 @@ from directory.selectors import current_position
 from directory.text import clean_text
 from qa import permissions, signals
 from qa.attachments import CheckedFile, storage_name
-from qa.extraction import extract_text
+from qa.extraction import READERS, extract_text
 from qa.markdown import render_inline, render_markdown
 from qa.models import (
     OWN_DELETE_REASON,
@@ -155,17 +155,11 @@ def _attach(post: Post, *, uploader, files: Iterable[CheckedFile]) -> list[Attac
             default_storage.delete(name)
         raise
     ids = [attachment.pk for attachment in attachments]
-    if ids:
-        transaction.on_commit(lambda: _extract_text_later(ids))
+    if ids:  # after the commit: the extraction task reads the rows
+        transaction.on_commit(
+            lambda: signals.attachments_stored.send(sender=Attachment, attachment_ids=ids)
+        )
     return attachments
-
-
-def _extract_text_later(attachment_ids: list[int]) -> None:
-    """One extraction task per file, after the post is committed (the task reads the row)."""
-    from qa.tasks import extract_attachment_text  # the tasks module imports this one
-
-    for attachment_id in attachment_ids:
-        extract_attachment_text.enqueue(attachment_id)
 
 
 def attachment_text_extract(attachment_id: int) -> int:
@@ -174,12 +168,13 @@ def attachment_text_extract(attachment_id: int) -> int:
     attachment = Attachment.objects.filter(pk=attachment_id).first()
     if attachment is None:
         return 0
-    try:
-        with attachment.file.open("rb") as stored:
-            content = stored.read()
-    except OSError:
-        logger.warning("Attachment %s: file missing, no text extracted", attachment_id)
-        content = b""
+    content = b""
+    if attachment.extension.lower() in READERS:  # images and archives are not read
+        try:
+            with attachment.file.open("rb") as stored:
+                content = stored.read()
+        except OSError:
+            logger.warning("Attachment %s: file missing, no text extracted", attachment_id)
     attachment.extracted_text = extract_text(content, attachment.extension)
     attachment.text_extracted_at = timezone.now()
     attachment.save(update_fields=["extracted_text", "text_extracted_at"])

@@ -2,6 +2,7 @@
 inside an attached PDF, ODT or DOCX finds the thread, the snippet names the file, and a file's
 text never shows a thread to someone who may not see its post."""
 
+import io
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from qa.attachments import check_upload
 from qa.models import Attachment
 from tests.qa.attachment_files import pdf, upload
 from tests.qa.text_files import docx_with_text, odf_with_text, pdf_with_text
+from website.search import services
 from website.search.documents import principals_for
 from website.search.results import SearchRequest
 
@@ -133,3 +135,26 @@ def test_a_broken_pdf_gives_an_empty_text_and_the_post_is_published(
     assert [hit.title for hit in hits(search_backend, member, "sauvegarde")] == [
         "Plan communal de sauvegarde"
     ]
+
+
+def test_search_check_reports_files_never_read_and_repair_extracts_and_indexes_them(
+    search_backend, ask, member, django_capture_on_commit_callbacks
+):
+    from django.core.management import CommandError, call_command
+
+    with django_capture_on_commit_callbacks(execute=False):  # the tasks are lost
+        question = ask(
+            "Groupement de commandes", attachments=[_checked("convention-groupement.pdf")]
+        )
+    services.rebuild()
+
+    with pytest.raises(CommandError):
+        call_command("search_check", stdout=io.StringIO())
+    output = io.StringIO()
+    call_command("search_check", "--repair", stdout=output)
+
+    assert "text extracted from 1 attachment(s)" in output.getvalue()
+    assert [hit.uid for hit in hits(search_backend, member, "hydrocurage")] == [
+        f"question:{question.pk}"
+    ]
+    call_command("search_check", stdout=io.StringIO())  # clean now: no error
