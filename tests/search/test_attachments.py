@@ -158,3 +158,13 @@ def test_search_check_reports_files_never_read_and_repair_extracts_and_indexes_t
         f"question:{question.pk}"
     ]
     call_command("search_check", stdout=io.StringIO())  # clean now: no error
+
+
+def test_the_file_name_in_a_snippet_is_escaped():
+    from website.search.results import in_file_snippet
+
+    snippet = in_file_snippet('<img src=x onerror="alert(1)">.pdf', "le <mark>mot</mark>")
+
+    assert snippet == (
+        "dans « &lt;img src=x onerror=&quot;alert(1)&quot;&gt;.pdf » : le <mark>mot</mark>"
+    )
