@@ -168,3 +168,24 @@ def test_the_file_name_in_a_snippet_is_escaped():
     assert snippet == (
         "dans « &lt;img src=x onerror=&quot;alert(1)&quot;&gt;.pdf » : le <mark>mot</mark>"
     )
+
+
+def test_a_comments_file_is_found_until_the_comment_is_deleted(
+    search_backend, thread, member, moderator, django_capture_on_commit_callbacks
+):
+    question, answer = thread
+    with django_capture_on_commit_callbacks(execute=True):
+        comment = qa_services.comment_create(
+            post=answer,
+            author=member,
+            body="Le cahier des charges joint.",
+            attachments=[check_upload(upload("cahier.txt", "Clause de débroussaillage".encode()))],
+        )
+    assert [hit.uid for hit in hits(search_backend, member, "débroussaillage")] == [
+        f"question:{question.pk}"
+    ]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        qa_services.post_delete(post=comment, by=moderator, reason="Hors sujet")
+
+    assert hits(search_backend, member, "débroussaillage") == []
