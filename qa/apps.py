@@ -11,7 +11,7 @@ class QaConfig(AppConfig):
 
         from directory import extensions
         from directory.signals import account_erasing
-        from qa import exports
+        from qa import exports, signals
         from qa.services import author_context_erase
 
         extensions.use_ask_person_url(
@@ -20,8 +20,19 @@ class QaConfig(AppConfig):
         extensions.register_account_export("qa", exports.account_export)
         extensions.register_person_export("qa", exports.person_export)
 
+        signals.attachments_stored.connect(
+            _extract_text_later, weak=False, dispatch_uid="qa.extract_attachment_text"
+        )
         account_erasing.connect(
             lambda sender, user, **kwargs: author_context_erase(user=user),
             weak=False,
             dispatch_uid="qa.author_context_erase",
         )
+
+
+def _extract_text_later(sender, attachment_ids, **kwargs):
+    """One extraction task per stored file (`qa.tasks`, queue "default")."""
+    from qa.tasks import extract_attachment_text
+
+    for attachment_id in attachment_ids:
+        extract_attachment_text.enqueue(attachment_id)

@@ -572,6 +572,10 @@ class Attachment(models.Model):
         related_name="qa_attachments",
     )
     created_at = models.DateTimeField(_("déposé le"), default=timezone.now)
+    # Filled by the `extract_attachment_text` task (qa/extraction.py), then searched with the
+    # thread; `text_extracted_at` empty: not extracted yet (`search_check --repair` does it).
+    extracted_text = models.TextField(_("texte extrait"), blank=True, default="")
+    text_extracted_at = models.DateTimeField(_("texte extrait le"), null=True, blank=True)
 
     class Meta:
         ordering = ["pk"]

@@ -55,6 +55,15 @@ SORTS = {
 FILTERS = ("sans-reponse", "non-resolue", "validee")
 
 
+def attachments_without_text() -> list[int]:
+    """Attachments whose text extraction never ran (`search_check` reports and repairs them)."""
+    return list(
+        Attachment.objects.filter(text_extracted_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def listed_questions() -> QuerySet[Question]:
     """Alive questions and discussions: what every list starts from, whoever the viewer (who
     may see the Q&A at all is checked by the views; moderators reach deleted threads by their

@@ -7,6 +7,7 @@ permissions (`qa.permissions`) before calling; services keep the data consistent
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import timedelta
 from functools import partial
@@ -26,6 +27,7 @@ from directory.selectors import current_position
 from directory.text import clean_text
 from qa import permissions, signals
 from qa.attachments import CheckedFile, storage_name
+from qa.extraction import READERS, extract_text
 from qa.markdown import render_inline, render_markdown
 from qa.models import (
     OWN_DELETE_REASON,
@@ -52,6 +54,8 @@ from qa.models import (
 from taxonomy.models import Topic
 
 Post = Question | Answer | Comment
+
+logger = logging.getLogger(__name__)
 
 
 def _send(signal, sender, **kwargs):
@@ -150,7 +154,31 @@ def _attach(post: Post, *, uploader, files: Iterable[CheckedFile]) -> list[Attac
         for name in written:
             default_storage.delete(name)
         raise
+    ids = [attachment.pk for attachment in attachments]
+    if ids:  # after the commit: the extraction task reads the rows
+        transaction.on_commit(
+            lambda: signals.attachments_stored.send(sender=Attachment, attachment_ids=ids)
+        )
     return attachments
+
+
+def attachment_text_extract(attachment_id: int) -> int:
+    """Store the text of an attachment's file (capped, "" when it has none or cannot be read:
+    `qa.extraction.extract_text`). Saving the row re-indexes its thread (search signals)."""
+    attachment = Attachment.objects.filter(pk=attachment_id).first()
+    if attachment is None:
+        return 0
+    content = b""
+    if attachment.extension.lower() in READERS:  # images and archives are not read
+        try:
+            with attachment.file.open("rb") as stored:
+                content = stored.read()
+        except OSError:
+            logger.warning("Attachment %s: file missing, no text extracted", attachment_id)
+    attachment.extracted_text = extract_text(content, attachment.extension)
+    attachment.text_extracted_at = timezone.now()
+    attachment.save(update_fields=["extracted_text", "text_extracted_at"])
+    return len(attachment.extracted_text)
 
 
 # --- Posting -------------------------------------------------------------------------------

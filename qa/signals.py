@@ -28,3 +28,6 @@ post_deleted = Signal()
 moderation_action = Signal()
 # kwargs: question (the post is visible again or was hidden: search must re-index or drop it)
 question_visibility_changed = Signal()
+# kwargs: attachment_ids (files stored with a committed post; qa's app config enqueues the
+# extraction of their text for search)
+attachments_stored = Signal()

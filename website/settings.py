@@ -410,6 +410,11 @@ QA_ATTACHMENT_MAX_PIXELS = env.int("QA_ATTACHMENT_MAX_PIXELS", default=50_000_00
 QA_ATTACHMENT_ZIP_MAX_TOTAL = env.int("QA_ATTACHMENT_ZIP_MAX_TOTAL", default=100 * 1024 * 1024)
 QA_ATTACHMENT_ZIP_MAX_RATIO = env.int("QA_ATTACHMENT_ZIP_MAX_RATIO", default=100)
 QA_ATTACHMENT_ZIP_MAX_MEMBERS = env.int("QA_ATTACHMENT_ZIP_MAX_MEMBERS", default=1000)
+# Text extracted from attachments for search (qa/extraction.py), in a background task: at
+# most this many characters, PDF pages or paragraphs read, and seconds of work per file.
+QA_ATTACHMENT_TEXT_MAX_CHARS = env.int("QA_ATTACHMENT_TEXT_MAX_CHARS", default=200_000)
+QA_ATTACHMENT_TEXT_MAX_PAGES = env.int("QA_ATTACHMENT_TEXT_MAX_PAGES", default=2_000)
+QA_ATTACHMENT_TEXT_SECONDS = env.int("QA_ATTACHMENT_TEXT_SECONDS", default=20)
 # How the download view sends a file stored on the local disk: streamed by Django (empty), or
 # handed to the proxy after the check with SENDFILE_BACKEND's header ("nginx": X-Accel-Redirect
 # to SENDFILE_URL + the stored name; "xsendfile": X-Sendfile). Other storages always stream.

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.html import strip_tags
 
@@ -95,6 +95,9 @@ def question_document(question) -> SearchDocument | None:
     body = "\n\n".join([question.body, *(a.body for a in accepted), *(a.body for a in others)])
     acl = (MODERATORS,) if question.deleted_at else (MEMBERS, QA_PUBLIC)
     structure = question.author_structure
+    files = getattr(question, "search_files", None)
+    if files is None:
+        files = _thread_files([question.pk]).get(question.pk, [])
     return SearchDocument(
         uid=f"question:{question.pk}",
         kind=question.kind,
@@ -108,7 +111,43 @@ def question_document(question) -> SearchDocument | None:
         date=_aware(question.created_at),
         extra="closed" if question.closed_at else "",
         answered=bool(accepted),
+        files=tuple(files),
     )
+
+
+def _thread_files(question_ids) -> dict[int, list[tuple[str, str]]]:
+    """The extracted text of the files of these threads, by question id: the question's, and
+    those of its answers and comments that are not deleted (a deleted post's files leave the
+    index with it). One query; the text is already capped at extraction."""
+    attachment = apps.get_model("qa.Attachment")
+    rows = (
+        attachment.objects.filter(
+            Q(question_id__in=question_ids)
+            | Q(answer__question_id__in=question_ids)
+            | Q(comment__question_id__in=question_ids)
+            | Q(comment__answer__question_id__in=question_ids)
+        )
+        .filter(
+            answer__deleted_at__isnull=True,
+            comment__deleted_at__isnull=True,
+            comment__answer__deleted_at__isnull=True,
+        )
+        .exclude(extracted_text="")
+        .order_by("pk")
+        .values_list(
+            "question_id",
+            "answer__question_id",
+            "comment__question_id",
+            "comment__answer__question_id",
+            "original_name",
+            "extracted_text",
+        )
+    )
+    files: dict[int, list[tuple[str, str]]] = {}
+    for *threads, name, text in rows:
+        thread = next(pk for pk in threads if pk is not None)
+        files.setdefault(thread, []).append((name, text))
+    return files
 
 
 def person_document(person) -> SearchDocument | None:
@@ -454,6 +493,10 @@ def all_documents(chunk: int = 500) -> Iterator[SearchDocument]:
             batch = list(queryset.filter(pk__gt=last).prefetch_related(*_prefetches(kind))[:chunk])
             if not batch:
                 break
+            if kind == "question":
+                files = _thread_files([question.pk for question in batch])
+                for question in batch:
+                    question.search_files = files.get(question.pk, [])
             for obj in batch:
                 document = source.build(obj)
                 if document is not None:

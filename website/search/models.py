@@ -77,6 +77,8 @@ class SearchEntry(models.Model):
     url = models.CharField(_("adresse"), max_length=500)
     fingerprint = models.CharField(_("empreinte"), max_length=40)
     answered = models.BooleanField(_("réponse acceptée ou validée"), default=False)
+    # [name, text] of each attached file (PostgreSQL: searched at weight D, migration 0008).
+    files = models.JSONField(_("fichiers joints"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("entrée de l'index de recherche")

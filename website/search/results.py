@@ -3,6 +3,9 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 # Document kinds; the order is the order of the "type" facet.
@@ -18,6 +21,16 @@ KIND_LABELS = {
 }
 FACET_FIELDS = ("kind", "topics", "structure", "year")
 SORTS = ("relevance", "date")
+
+
+def in_file_snippet(name: str, snippet_html: str) -> str:
+    """A snippet found in an attached file's text says which file (the name is escaped; the
+    snippet is already escaped HTML with its `<mark>`s)."""
+    return format_html(
+        "{} : {}",
+        gettext("dans « %(name)s »") % {"name": name},
+        mark_safe(snippet_html),  # noqa: S308 - escaped by the backend, <mark> only
+    )
 
 
 @dataclass(frozen=True)
@@ -43,6 +56,9 @@ class SearchDocument:
     extra: str = ""
     # A thread with an accepted or expert-validated answer (a small ranking boost).
     answered: bool = False
+    # The text of the thread's attached files, as (file name, text): searched with a lower
+    # weight than the body, and shown in a snippet « dans « name » » when only a file matches.
+    files: tuple[tuple[str, str], ...] = ()
 
     @property
     def year(self) -> str:
@@ -67,6 +83,8 @@ class SearchDocument:
         ]
         if self.answered:  # only then: the other documents keep their fingerprints
             parts.append("answered")
+        for name, text in self.files:  # likewise
+            parts += [name, text]
         return hashlib.sha1("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()
 
 

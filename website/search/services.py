@@ -4,6 +4,8 @@ from dataclasses import dataclass, field, replace
 
 from django.core.cache import cache
 
+from qa import selectors as qa_selectors
+from qa import services as qa_services
 from website.search import documents
 from website.search.analysis import parse_query
 from website.search.backends import get_backend
@@ -196,10 +198,14 @@ class CheckReport:
     stale: list[str]
     state: str
     repaired: list[str] = field(default_factory=list)
+    # Attachments whose text was never extracted (a lost task, files posted before issue 17).
+    unextracted: list[int] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
-        return self.state == "ok" and not (self.missing or self.extra or self.stale)
+        return self.state == "ok" and not (
+            self.missing or self.extra or self.stale or self.unextracted
+        )
 
 
 def check(*, repair: bool = False) -> CheckReport:
@@ -214,12 +220,26 @@ def check(*, repair: bool = False) -> CheckReport:
             report.repaired.append(f"index rebuilt ({count} documents)")
             report.state = backend.state()
         return report
+    unextracted = qa_selectors.attachments_without_text()
+    if repair and unextracted:
+        # Extracted here, before the comparison: the new text makes the threads stale.
+        for attachment_id in unextracted:
+            qa_services.attachment_text_extract(attachment_id)
+        repaired.append(f"text extracted from {len(unextracted)} attachment(s)")
+        unextracted = qa_selectors.attachments_without_text()
     expected = {doc.uid: doc.fingerprint() for doc in documents.all_documents()}
     indexed = {entry.uid: entry.fingerprint for entry in backend.entries()}
     missing = sorted(set(expected) - set(indexed))
     extra = sorted(set(indexed) - set(expected))
     stale = sorted(uid for uid in set(expected) & set(indexed) if expected[uid] != indexed[uid])
-    report = CheckReport(missing=missing, extra=extra, stale=stale, state=state, repaired=repaired)
+    report = CheckReport(
+        missing=missing,
+        extra=extra,
+        stale=stale,
+        state=state,
+        repaired=repaired,
+        unextracted=unextracted,
+    )
     if repair and (missing or extra or stale):
         indexed_count, removed = sync(missing + stale + extra)
         report.repaired.append(f"{indexed_count} document(s) indexed, {removed} removed")

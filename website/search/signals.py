@@ -16,7 +16,7 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from directory.models import Competence, Person, Position, Structure, TopicInterest
 from qa import signals as qa_signals
-from qa.models import Answer, Question
+from qa.models import Answer, Attachment, Comment, Question
 from taxonomy.models import Topic
 
 _pending = threading.local()
@@ -65,6 +65,28 @@ def _question_saved(sender, instance, **kwargs):
 
 def _answer_saved(sender, instance, **kwargs):
     schedule([f"question:{instance.question_id}"])
+
+
+def _thread_of(post) -> int | None:
+    if isinstance(post, Question):
+        return post.pk
+    if isinstance(post, Answer):
+        return post.question_id
+    return post.question_id or (post.answer.question_id if post.answer_id else None)
+
+
+def _attachment_saved(sender, instance, **kwargs):
+    """A file's extracted text (or its removal) changes its thread's document."""
+    post = instance.post
+    if post is not None:
+        schedule([f"question:{_thread_of(post)}"])
+
+
+def _comment_saved(sender, instance, **kwargs):
+    """Comments are not indexed, but the text of their files is: deleting or restoring a
+    comment with files changes its thread's document."""
+    if Attachment.objects.filter(comment_id=instance.pk).exists():
+        schedule([f"question:{_thread_of(instance)}"])
 
 
 def _question_topics_changed(sender, instance, action, **kwargs):
@@ -185,6 +207,9 @@ def connect():
     post_delete.connect(_question_saved, sender=Question, dispatch_uid="search-del-question")
     post_save.connect(_answer_saved, sender=Answer, dispatch_uid="search-save-answer")
     post_delete.connect(_answer_saved, sender=Answer, dispatch_uid="search-del-answer")
+    post_save.connect(_attachment_saved, sender=Attachment, dispatch_uid="search-save-attachment")
+    post_delete.connect(_attachment_saved, sender=Attachment, dispatch_uid="search-del-attachment")
+    post_save.connect(_comment_saved, sender=Comment, dispatch_uid="search-save-comment")
     m2m_changed.connect(
         _question_topics_changed,
         sender=Question.topics.through,

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from django.db import connection, transaction
+from django.utils.safestring import SafeString
 
 from directory.text import fold
 from website.search import expansion
@@ -25,6 +26,7 @@ from website.search.results import (
     SearchDocument,
     SearchRequest,
     SearchResults,
+    in_file_snippet,
 )
 
 CONFIG = "entraide_fr"
@@ -93,6 +95,7 @@ def _entry(doc: SearchDocument) -> SearchEntry:
         url=doc.url,
         fingerprint=doc.fingerprint(),
         answered=doc.answered,
+        files=[[name, text] for name, text in doc.files],
     )
 
 
@@ -262,7 +265,7 @@ class PostgresBackend:
                 title=title,
                 url=url,
                 title_html=_marked(title_hl) if title_hl else html.escape(title),
-                snippet_html=_marked(body_hl),
+                snippet_html=body_hl if isinstance(body_hl, SafeString) else _marked(body_hl),
                 date=date,
                 topics=tuple(topics or ()),
                 structure=structure,
@@ -413,7 +416,31 @@ class PostgresBackend:
             {**params, "uids": uids},
         )
         by_uid = {row[0]: row for row in cursor.fetchall()}
+        if highlight:
+            plain = [uid for uid, row in by_uid.items() if START not in (row[-1] or "")]
+            for uid, snippet in self._file_headlines(cursor, plain, query, params).items():
+                by_uid[uid] = (*by_uid[uid][:-1], snippet)
         return [by_uid[uid] for uid in uids if uid in by_uid]
+
+    def _file_headlines(self, cursor, uids, query, params) -> dict[str, str]:
+        """For rows whose body shows no query word: the first attached file whose text holds
+        one, as a snippet naming the file (already HTML)."""
+        if not uids:
+            return {}
+        cursor.execute(
+            "SELECT e.uid, f.value->>0, "  # noqa: S608
+            f"ts_headline('{CONFIG}', left(f.value->>1, {HEADLINE_CHARS}), {query}, "
+            f"'{BODY_HEADLINE}') "
+            "FROM search_searchentry e, jsonb_array_elements(e.files) WITH ORDINALITY f "
+            "WHERE e.uid = ANY(%(uids)s) "
+            f"AND to_tsvector('{CONFIG}', left(f.value->>1, {HEADLINE_CHARS})) @@ {query} "
+            "ORDER BY e.uid, f.ordinality",
+            {**params, "uids": uids},
+        )
+        found: dict[str, str] = {}
+        for uid, name, headline in cursor.fetchall():
+            found.setdefault(uid, in_file_snippet(name, _marked(headline)))
+        return found
 
     def _visible_count(self, cursor, query: str, principals) -> int:
         cursor.execute(

@@ -71,6 +71,7 @@ from website.search.results import (
     SearchDocument,
     SearchRequest,
     SearchResults,
+    in_file_snippet,
 )
 
 logger = logging.getLogger(__name__)
@@ -106,7 +107,7 @@ PROXIMITY_WINDOW = 50
 # Typo tolerance: at most this many close terms are checked for visibility per word.
 FUZZY_CANDIDATES = 12
 
-SCHEMA_VERSION = "3"  # written beside each index; another value means "rebuild it"
+SCHEMA_VERSION = "4"  # written beside each index; another value means "rebuild it"
 VERSION_FILE = "schema-version"
 
 
@@ -141,6 +142,7 @@ def build_schema() -> Schema:
         content=TEXT(analyzer=french),
         title=TEXT(analyzer=french, stored=True, spelling=True, phrase=False),
         body=STORED(),  # the start of the body, for snippets
+        files=STORED(),  # (name, start of the text) of each attached file, for snippets
         names=TEXT(analyzer=name_analyzer(), stored=True),
         topics=KEYWORD(stored=True, commas=True),
         topicset=ID(sortable=True),  # the same, as one column value, for facet counting
@@ -169,12 +171,14 @@ class MarkFormatter(Formatter):
 
 def _fields_of(doc: SearchDocument) -> dict:
     content = [doc.title] * TITLE_WEIGHT + [doc.body, doc.topic_names]
+    content += [f"{name}\n{text}" for name, text in doc.files]
     fields = {
         "uid": doc.uid,
         "kind": doc.kind,
         "content": "\n".join(content),
         "title": doc.title,
         "body": doc.body[:STORED_BODY_CHARS],
+        "files": [(name, text[:STORED_BODY_CHARS]) for name, text in doc.files],
         "names": doc.names,
         "topics": ",".join(doc.topics),
         "topicset": ",".join(doc.topics),
@@ -741,7 +745,11 @@ class WhooshBackend:
         title_html = snippet_html = ""
         if marker is not None:
             title_html = marker.title(title)
-            snippet_html = marker.snippet(body) or marker.names(stored.get("names", ""))
+            snippet_html = (
+                marker.snippet(body)
+                or marker.names(stored.get("names", ""))
+                or marker.in_files(stored.get("files", ()))
+            )
         return Hit(
             uid=stored["uid"],
             kind=stored.get("kind", ""),
@@ -866,6 +874,14 @@ class _Marker:
     def snippet(self, text: str) -> str:
         fragmenter = ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
         return self._mark(text, self.terms, _FRENCH, fragmenter, top=2)
+
+    def in_files(self, files) -> str:
+        """The first attached file whose text holds a query word, named in the snippet."""
+        for name, text in files:
+            snippet = self.snippet(text)
+            if snippet:
+                return in_file_snippet(name, snippet)
+        return ""
 
     def names(self, text: str) -> str:
         fragmenter = ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)

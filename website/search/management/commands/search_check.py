@@ -14,7 +14,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--repair",
             action="store_true",
-            help="Clean crash leftovers, rebuild a missing index, re-index what differs.",
+            help="Clean crash leftovers, rebuild a missing index, extract the text of attachments "
+            "never read, re-index what differs.",
         )
 
     def handle(self, *args, repair=False, **options):
@@ -26,6 +27,7 @@ class Command(BaseCommand):
             ("missing", report.missing),
             ("extra", report.extra),
             ("stale", report.stale),
+            ("attachments without extracted text", [str(pk) for pk in report.unextracted]),
         ):
             shown = ", ".join(uids[:SHOWN]) + (" …" if len(uids) > SHOWN else "")
             self.stdout.write(f"{label}: {len(uids)}" + (f" ({shown})" if uids else ""))
