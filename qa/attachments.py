@@ -137,8 +137,9 @@ def megabytes(size: int) -> str:
     return _("%(size)s Mo") % {"size": f"{size / 1024 / 1024:.3g}".replace(".", ",")}
 
 
-def check_count(files) -> None:
-    limit = settings.QA_ATTACHMENTS_PER_POST
+def check_count(files, limit: int | None = None) -> None:
+    """At most `limit` files (a question or an answer: `QA_ATTACHMENTS_PER_POST`)."""
+    limit = settings.QA_ATTACHMENTS_PER_POST if limit is None else limit
     if len(files) > limit:
         raise ValidationError(
             _("Vous pouvez joindre au plus %(limit)d fichiers à un message (%(count)d choisis).")

@@ -87,6 +87,14 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(item, initial) for item in files]
 
 
+def attachments_help(count: int) -> str:
+    return _(
+        "Jusqu'à %(count)d fichiers de %(size)s chacun : PDF, ODT, ODS, ODP, DOCX, XLSX, "
+        "PPTX, TXT, CSV, JPEG, PNG, WebP, HEIC, ou un ZIP de ces fichiers. Les photos sont "
+        "réenregistrées sans leurs métadonnées (position GPS comprise)."
+    ) % {"count": count, "size": attachments.megabytes(settings.QA_ATTACHMENT_MAX_SIZE)}
+
+
 class AttachmentsMixin(forms.Form):
     """The attachments of a new post: each checked by its content (`qa.attachments`); the
     cleaned value is the list of `CheckedFile` the service stores. Bind with `request.FILES`."""
@@ -98,18 +106,14 @@ class AttachmentsMixin(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["attachments"].help_text = _(
-            "Jusqu'à %(count)d fichiers de %(size)s chacun : PDF, ODT, ODS, ODP, DOCX, XLSX, "
-            "PPTX, TXT, CSV, JPEG, PNG, WebP, HEIC, ou un ZIP de ces fichiers. Les photos sont "
-            "réenregistrées sans leurs métadonnées (position GPS comprise)."
-        ) % {
-            "count": settings.QA_ATTACHMENTS_PER_POST,
-            "size": attachments.megabytes(settings.QA_ATTACHMENT_MAX_SIZE),
-        }
+        self.fields["attachments"].help_text = attachments_help(self.attachments_limit())
+
+    def attachments_limit(self) -> int:
+        return settings.QA_ATTACHMENTS_PER_POST
 
     def clean_attachments(self):
         files = self.cleaned_data.get("attachments") or []
-        attachments.check_count(files)
+        attachments.check_count(files, self.attachments_limit())
         checked, errors = [], []
         for upload in files:
             try:
@@ -317,7 +321,10 @@ class PostEditForm(forms.Form):
     summary = QuestionEditForm.base_fields["summary"]
 
 
-class CommentForm(SubmissionTokenMixin, forms.Form):
+class CommentForm(AttachmentsMixin, SubmissionTokenMixin, forms.Form):
+    """A comment: short text, and fewer files than a question or an answer
+    (`QA_ATTACHMENTS_PER_COMMENT`), under the same checks."""
+
     body = CleanCharField(
         label=_("Commentaire"),
         min_length=2,
@@ -333,6 +340,9 @@ class CommentForm(SubmissionTokenMixin, forms.Form):
         },
         widget=editor(rows=2),
     )
+
+    def attachments_limit(self) -> int:
+        return settings.QA_ATTACHMENTS_PER_COMMENT
 
 
 class CommentEditForm(forms.Form):

@@ -214,7 +214,8 @@ def thread_for(question: Question, user, *, answer_sort: str = "votes") -> Threa
         accepted_id = question.accepted_answer_id
         answers.sort(key=lambda a: (a.pk != accepted_id, not a.validated_at))
     _attach_people(question, answers)
-    _attach_files(question, answers)
+    answer_comments = [comment for answer in answers for comment in answer.thread_comments]
+    _attach_files(question, answers, [*question_comments, *answer_comments])
 
     thread = Thread(question=question, answers=answers, question_comments=question_comments)
     if is_member(user):
@@ -248,19 +249,27 @@ def thread_for(question: Question, user, *, answer_sort: str = "votes") -> Threa
     return thread
 
 
-def _attach_files(question, answers):
-    """The attachments of the question and of its answers: one query, in upload order."""
+def _attach_files(question, answers, comments):
+    """The attachments of the question, of its answers and of the comments shown: one query,
+    in upload order."""
     by_answer: dict[int, list[Attachment]] = {}
+    by_comment: dict[int, list[Attachment]] = {}
     question.thread_attachments = []
     for attachment in Attachment.objects.filter(
-        Q(question=question) | Q(answer__in=[answer.pk for answer in answers])
+        Q(question=question)
+        | Q(answer__in=[answer.pk for answer in answers])
+        | Q(comment__in=[comment.pk for comment in comments])
     ).order_by("pk"):
         if attachment.question_id:
             question.thread_attachments.append(attachment)
-        else:
+        elif attachment.answer_id:
             by_answer.setdefault(attachment.answer_id, []).append(attachment)
+        else:
+            by_comment.setdefault(attachment.comment_id, []).append(attachment)
     for answer in answers:
         answer.thread_attachments = by_answer.get(answer.pk, [])
+    for comment in comments:
+        comment.thread_attachments = by_comment.get(comment.pk, [])
 
 
 def _attach_people(question, answers):

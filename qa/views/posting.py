@@ -266,7 +266,7 @@ def comment_create(request, post_type, pk):
     post = _get_post(post_type, pk)
     _load_question(request, post.thread.pk)
     permissions.check_comment(request.user, post)
-    form = forms.CommentForm(request.POST)
+    form = forms.CommentForm(request.POST, request.FILES)
     if not form.is_valid():
         return _render_thread(request, post.thread, comment_forms={post.anchor: form}, status=400)
     if not throttle.post_allowed(request.user):
@@ -275,7 +275,10 @@ def comment_create(request, post_type, pk):
         request,
         form.cleaned_data["submission_token"],
         lambda: services.comment_create(
-            post=post, author=request.user, body=form.cleaned_data["body"]
+            post=post,
+            author=request.user,
+            body=form.cleaned_data["body"],
+            attachments=form.cleaned_data["attachments"],
         ),
         pending=_thread_url(post),
     )
