@@ -384,6 +384,18 @@ class ReasonForm(forms.Form):
     )
 
 
+class AttachmentRemoveForm(forms.Form):
+    reason = CleanCharField(
+        label=_("Motif du retrait (visible dans le journal de modération)"),
+        max_length=900,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": _("Indiquez le motif du retrait."),
+            "max_length": _("Le motif ne doit pas dépasser %(limit_value)d caractères."),
+        },
+    )
+
+
 class CloseForm(forms.Form):
     # Several moderation forms share one page: distinct ids keep labels unambiguous.
     def __init__(self, *args, **kwargs):
