@@ -13,12 +13,14 @@ class QaConfig(AppConfig):
         from directory.signals import account_erasing
         from qa import exports
         from qa.services import author_context_erase
+        from qa.views import attachments
 
         extensions.use_ask_person_url(
             lambda person: f"{reverse('qa:question_ask')}?destinataire={person.pk}"
         )
         extensions.register_account_export("qa", exports.account_export)
         extensions.register_person_export("qa", exports.person_export)
+        extensions.register_account_section("qa", attachments.storage_section)
 
         account_erasing.connect(
             lambda sender, user, **kwargs: author_context_erase(user=user),

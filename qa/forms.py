@@ -4,13 +4,14 @@ import uuid
 
 from django import forms
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Person, Structure
 from directory.selectors import person_choices
 from directory.text import clean_text
-from qa import attachments, services
+from qa import attachments, selectors, services
 from qa.models import (
     ANSWER_MIN_LENGTH,
     BODY_MAX_LENGTH,
@@ -95,6 +96,27 @@ def attachments_help(count: int) -> str:
     ) % {"count": count, "size": attachments.megabytes(settings.QA_ATTACHMENT_MAX_SIZE)}
 
 
+def _over_quota(uploader, size: int) -> list[forms.ValidationError]:
+    storage = selectors.attachment_storage(uploader)
+    if storage.used + size <= storage.quota:
+        return []
+    return [
+        forms.ValidationError(
+            _(
+                "Ces fichiers (%(size)s) dépassent l'espace qu'il vous reste (%(remaining)s sur "
+                "%(quota)s) : retirez-en, ou demandez à un modérateur de retirer d'anciennes "
+                "pièces jointes."
+            )
+            % {
+                "size": filesizeformat(size),
+                "remaining": filesizeformat(storage.remaining),
+                "quota": filesizeformat(storage.quota),
+            },
+            code="over_quota",
+        )
+    ]
+
+
 class AttachmentsMixin(forms.Form):
     """The attachments of a new post: each checked by its content (`qa.attachments`); the
     cleaned value is the list of `CheckedFile` the service stores. Bind with `request.FILES`."""
@@ -104,8 +126,9 @@ class AttachmentsMixin(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, uploader=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.uploader = uploader
         self.fields["attachments"].help_text = attachments_help(self.attachments_limit())
 
     def attachments_limit(self) -> int:
@@ -120,6 +143,8 @@ class AttachmentsMixin(forms.Form):
                 checked.append(attachments.check_upload(upload))
             except forms.ValidationError as error:
                 errors.append(error)
+        if checked and not errors and self.uploader is not None:
+            errors.extend(_over_quota(self.uploader, sum(file.size for file in checked)))
         if errors:
             errors.append(
                 forms.ValidationError(

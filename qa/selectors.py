@@ -10,6 +10,7 @@ import difflib
 import hashlib
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import (
     Exists,
@@ -19,6 +20,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
 )
 from django.db.models.functions import Coalesce
 
@@ -669,3 +671,24 @@ def topic_templates() -> list[Topic]:
         .exclude(ask_guide="", ask_template="")
         .only("pk", "name", "slug", "ask_guide", "ask_template")
     )
+
+
+@dataclass
+class AttachmentStorage:
+    used: int
+    quota: int
+
+    @property
+    def remaining(self) -> int:
+        return max(self.quota - self.used, 0)
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.used / self.quota)) if self.quota else 100
+
+
+def attachment_storage(user) -> AttachmentStorage:
+    """The space a member's attachments take (every post they attached to, deleted posts
+    included: their files are still stored) against `QA_ATTACHMENT_QUOTA`. One query."""
+    used = Attachment.objects.filter(uploader=user).aggregate(total=Sum("size"))["total"]
+    return AttachmentStorage(used=used or 0, quota=settings.QA_ATTACHMENT_QUOTA)

@@ -403,6 +403,8 @@ QA_ATTACHMENTS_PER_POST = env.int("QA_ATTACHMENTS_PER_POST", default=10)
 # A comment is a short remark: a few files (a photo, the document it points to), not a dossier.
 QA_ATTACHMENTS_PER_COMMENT = env.int("QA_ATTACHMENTS_PER_COMMENT", default=3)
 QA_ATTACHMENT_MAX_SIZE = env.int("QA_ATTACHMENT_MAX_SIZE", default=15 * 1024 * 1024)
+# Storage per member: the files they attached, all posts together (shown on « Ma fiche »).
+QA_ATTACHMENT_QUOTA = env.int("QA_ATTACHMENT_QUOTA", default=200 * 1024 * 1024)
 # Decompression bombs: an image above this many pixels is refused before it is decoded.
 QA_ATTACHMENT_MAX_PIXELS = env.int("QA_ATTACHMENT_MAX_PIXELS", default=50_000_000)
 # ZIP bombs (a ZIP, or an Office/OpenDocument file, is one): members are decompressed for

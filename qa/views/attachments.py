@@ -16,12 +16,13 @@ from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from directory.access import gate
-from qa import forms, permissions, services
+from qa import forms, permissions, selectors, services
 from qa.models import Attachment
 
 SENDFILE_HEADERS = {"nginx": "X-Accel-Redirect", "xsendfile": "X-Sendfile"}
@@ -85,6 +86,14 @@ def attachment_remove(request, pk):
     context = {"attachment": attachment, "post": attachment.post, "form": form}
     return render(
         request, "qa/attachment_remove.html", context, status=400 if form.is_bound else 200
+    )
+
+
+def storage_section(user) -> str:
+    """The member's attachment storage, used and left, for their own page (« Ma fiche »,
+    `directory.extensions.register_account_section`)."""
+    return render_to_string(
+        "qa/_attachment_storage.html", {"storage": selectors.attachment_storage(user)}
     )
 
 
