@@ -36,6 +36,7 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from PIL import Image, ImageOps
 from pillow_heif import register_heif_opener
 from pypdf import PdfReader
@@ -130,6 +131,13 @@ def clean_name(name: str) -> str:
     stem = stem.lstrip(". ")[: NAME_MAX_LENGTH - len(extension) - 1].rstrip(". ")
     stem = stem or _("fichier")
     return f"{stem}.{extension}" if extension else stem[:NAME_MAX_LENGTH]
+
+
+def count_label(count: int) -> str:
+    """« 2 pièces jointes », as notifications and feeds mention a post's files; "" for none."""
+    if not count:
+        return ""
+    return ngettext("%(count)d pièce jointe", "%(count)d pièces jointes", count) % {"count": count}
 
 
 def megabytes(size: int) -> str:
