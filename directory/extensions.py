@@ -6,7 +6,9 @@ upper app registers its part when it starts (`AppConfig.ready()`):
 - `ask_person_url`: the address of the form that asks a person a question (`qa`);
 - `register_account_export` / `register_person_export`: its part of a member's data export
   (GDPR, `selectors.person_data_export`), as a function `(user) -> dict` or `(person) -> dict`
-  whose keys join the export in registration order (the order of `INSTALLED_APPS`).
+  whose keys join the export in registration order (the order of `INSTALLED_APPS`);
+- `register_account_section`: a part of the member's own page (« Ma fiche »), as a function
+  `(user) -> str` returning safe HTML (the attachments' storage, `qa`).
 """
 
 from collections.abc import Callable
@@ -14,6 +16,7 @@ from collections.abc import Callable
 _ask_person_url: Callable | None = None
 _account_exports: dict[str, Callable] = {}
 _person_exports: dict[str, Callable] = {}
+_account_sections: dict[str, Callable] = {}
 
 
 def use_ask_person_url(build: Callable) -> None:
@@ -35,6 +38,15 @@ def register_account_export(name: str, part: Callable) -> None:
 def register_person_export(name: str, part: Callable) -> None:
     """`part(person)` returns the keys this app adds to the directory entry's export."""
     _person_exports[name] = part
+
+
+def register_account_section(name: str, part: Callable) -> None:
+    """`part(user)` returns the HTML this app adds to the member's own page."""
+    _account_sections[name] = part
+
+
+def account_sections(user) -> list[str]:
+    return [part(user) for part in _account_sections.values()]
 
 
 def account_export_parts(user) -> dict:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from directory import exports, importer, selectors, services
+from directory import exports, extensions, importer, selectors, services
 from directory.access import gate, redirect_back
 from directory.forms import (
     ApprovalForm,
@@ -356,6 +356,7 @@ def my_profile(request):
         "pending_expertise": [
             link for link in links.select_related("topic") if link.kind == "expertise"
         ],
+        "account_sections": extensions.account_sections(request.user),
     }
     return render(request, "directory/my_profile.html", context)
 

@@ -13,12 +13,14 @@ class QaConfig(AppConfig):
         from directory.signals import account_erasing
         from qa import exports, signals
         from qa.services import author_context_erase
+        from qa.views import attachments
 
         extensions.use_ask_person_url(
             lambda person: f"{reverse('qa:question_ask')}?destinataire={person.pk}"
         )
         extensions.register_account_export("qa", exports.account_export)
         extensions.register_person_export("qa", exports.person_export)
+        extensions.register_account_section("qa", attachments.storage_section)
 
         signals.attachments_stored.connect(
             _extract_text_later, weak=False, dispatch_uid="qa.extract_attachment_text"

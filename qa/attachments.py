@@ -36,6 +36,7 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from PIL import Image, ImageOps
 from pillow_heif import register_heif_opener
 from pypdf import PdfReader
@@ -132,13 +133,21 @@ def clean_name(name: str) -> str:
     return f"{stem}.{extension}" if extension else stem[:NAME_MAX_LENGTH]
 
 
+def count_label(count: int) -> str:
+    """« 2 pièces jointes », as notifications and feeds mention a post's files; "" for none."""
+    if not count:
+        return ""
+    return ngettext("%(count)d pièce jointe", "%(count)d pièces jointes", count) % {"count": count}
+
+
 def megabytes(size: int) -> str:
     """A limit as people say it: "15 Mo" (1 Mo = 1,048,576 octets here)."""
     return _("%(size)s Mo") % {"size": f"{size / 1024 / 1024:.3g}".replace(".", ",")}
 
 
-def check_count(files) -> None:
-    limit = settings.QA_ATTACHMENTS_PER_POST
+def check_count(files, limit: int | None = None) -> None:
+    """At most `limit` files (a question or an answer: `QA_ATTACHMENTS_PER_POST`)."""
+    limit = settings.QA_ATTACHMENTS_PER_POST if limit is None else limit
     if len(files) > limit:
         raise ValidationError(
             _("Vous pouvez joindre au plus %(limit)d fichiers à un message (%(count)d choisis).")

@@ -1,5 +1,5 @@
 """The Q&A part of a member's data export (GDPR): their posts, votes, versions, follows,
-flags and drafts, and the questions addressed to their directory entry.
+flags, drafts and attachments, and the questions addressed to their directory entry.
 
 The directory builds the export and lists its own data; `QaConfig.ready()` registers these two
 functions with `directory.extensions`, so the directory does not read qa's tables itself.
@@ -8,6 +8,30 @@ functions with `directory.extensions`, so the directory does not read qa's table
 
 def _when(value) -> str | None:
     return value.isoformat() if value else None
+
+
+POST_KINDS = {"question": "question", "answer": "réponse", "comment": "commentaire"}
+
+
+def _attachments(user) -> list[dict]:
+    """The files the member attached: listed with where they hang and their address (the
+    bytes stay behind the download view's check, they are not copied into the JSON)."""
+    rows = user.qa_attachments.select_related(
+        "question", "answer__question", "comment__question", "comment__answer__question"
+    ).order_by("created_at", "pk")
+    return [
+        {
+            "nom": attachment.original_name,
+            "type": attachment.content_type,
+            "taille_octets": attachment.size,
+            "le": _when(attachment.created_at),
+            "message": POST_KINDS[attachment.post.post_kind],
+            "fil": attachment.post.thread.title,
+            "message_supprime": attachment.post.deleted_at is not None,
+            "adresse": attachment.get_absolute_url(),
+        }
+        for attachment in rows
+    ]
 
 
 def account_export(user) -> dict:
@@ -78,6 +102,7 @@ def account_export(user) -> dict:
             }
             for draft in user.qa_drafts.select_related("question").order_by("updated_at")
         ],
+        "pieces_jointes": _attachments(user),
     }
 
 

@@ -4,13 +4,14 @@ import uuid
 
 from django import forms
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Person, Structure
 from directory.selectors import person_choices
 from directory.text import clean_text
-from qa import attachments, services
+from qa import attachments, selectors, services
 from qa.models import (
     ANSWER_MIN_LENGTH,
     BODY_MAX_LENGTH,
@@ -87,6 +88,35 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(item, initial) for item in files]
 
 
+def attachments_help(count: int) -> str:
+    return _(
+        "Jusqu'à %(count)d fichiers de %(size)s chacun : PDF, ODT, ODS, ODP, DOCX, XLSX, "
+        "PPTX, TXT, CSV, JPEG, PNG, WebP, HEIC, ou un ZIP de ces fichiers. Les photos sont "
+        "réenregistrées sans leurs métadonnées (position GPS comprise)."
+    ) % {"count": count, "size": attachments.megabytes(settings.QA_ATTACHMENT_MAX_SIZE)}
+
+
+def _over_quota(uploader, size: int) -> list[forms.ValidationError]:
+    storage = selectors.attachment_storage(uploader)
+    if storage.used + size <= storage.quota:
+        return []
+    return [
+        forms.ValidationError(
+            _(
+                "Ces fichiers (%(size)s) dépassent l'espace qu'il vous reste (%(remaining)s sur "
+                "%(quota)s) : retirez-en, ou demandez à un modérateur de retirer d'anciennes "
+                "pièces jointes."
+            )
+            % {
+                "size": filesizeformat(size),
+                "remaining": filesizeformat(storage.remaining),
+                "quota": filesizeformat(storage.quota),
+            },
+            code="over_quota",
+        )
+    ]
+
+
 class AttachmentsMixin(forms.Form):
     """The attachments of a new post: each checked by its content (`qa.attachments`); the
     cleaned value is the list of `CheckedFile` the service stores. Bind with `request.FILES`."""
@@ -96,26 +126,25 @@ class AttachmentsMixin(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, uploader=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["attachments"].help_text = _(
-            "Jusqu'à %(count)d fichiers de %(size)s chacun : PDF, ODT, ODS, ODP, DOCX, XLSX, "
-            "PPTX, TXT, CSV, JPEG, PNG, WebP, HEIC, ou un ZIP de ces fichiers. Les photos sont "
-            "réenregistrées sans leurs métadonnées (position GPS comprise)."
-        ) % {
-            "count": settings.QA_ATTACHMENTS_PER_POST,
-            "size": attachments.megabytes(settings.QA_ATTACHMENT_MAX_SIZE),
-        }
+        self.uploader = uploader
+        self.fields["attachments"].help_text = attachments_help(self.attachments_limit())
+
+    def attachments_limit(self) -> int:
+        return settings.QA_ATTACHMENTS_PER_POST
 
     def clean_attachments(self):
         files = self.cleaned_data.get("attachments") or []
-        attachments.check_count(files)
+        attachments.check_count(files, self.attachments_limit())
         checked, errors = [], []
         for upload in files:
             try:
                 checked.append(attachments.check_upload(upload))
             except forms.ValidationError as error:
                 errors.append(error)
+        if checked and not errors and self.uploader is not None:
+            errors.extend(_over_quota(self.uploader, sum(file.size for file in checked)))
         if errors:
             errors.append(
                 forms.ValidationError(
@@ -317,7 +346,10 @@ class PostEditForm(forms.Form):
     summary = QuestionEditForm.base_fields["summary"]
 
 
-class CommentForm(SubmissionTokenMixin, forms.Form):
+class CommentForm(AttachmentsMixin, SubmissionTokenMixin, forms.Form):
+    """A comment: short text, and fewer files than a question or an answer
+    (`QA_ATTACHMENTS_PER_COMMENT`), under the same checks."""
+
     body = CleanCharField(
         label=_("Commentaire"),
         min_length=2,
@@ -333,6 +365,9 @@ class CommentForm(SubmissionTokenMixin, forms.Form):
         },
         widget=editor(rows=2),
     )
+
+    def attachments_limit(self) -> int:
+        return settings.QA_ATTACHMENTS_PER_COMMENT
 
 
 class CommentEditForm(forms.Form):
@@ -371,6 +406,18 @@ class ReasonForm(forms.Form):
         max_length=1000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class AttachmentRemoveForm(forms.Form):
+    reason = CleanCharField(
+        label=_("Motif du retrait (visible dans le journal de modération)"),
+        max_length=900,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": _("Indiquez le motif du retrait."),
+            "max_length": _("Le motif ne doit pas dépasser %(limit_value)d caractères."),
+        },
     )
 
 

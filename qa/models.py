@@ -766,6 +766,7 @@ class ModerationKind(models.TextChoices):
     FAQ = "faq", _("Promotion en FAQ")
     FAQ_WITHDRAW = "faq_withdraw", _("Retrait de la FAQ")
     FLAG = "flag", _("Signalement traité")
+    ATTACHMENT_REMOVED = "attachment", _("Pièce jointe retirée")
 
 
 # Reasons the site writes into the moderation log itself (translated when shown).

@@ -10,6 +10,7 @@ import difflib
 import hashlib
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import (
     Exists,
@@ -19,6 +20,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
 )
 from django.db.models.functions import Coalesce
 
@@ -223,7 +225,8 @@ def thread_for(question: Question, user, *, answer_sort: str = "votes") -> Threa
         accepted_id = question.accepted_answer_id
         answers.sort(key=lambda a: (a.pk != accepted_id, not a.validated_at))
     _attach_people(question, answers)
-    _attach_files(question, answers)
+    answer_comments = [comment for answer in answers for comment in answer.thread_comments]
+    _attach_files(question, answers, [*question_comments, *answer_comments])
 
     thread = Thread(question=question, answers=answers, question_comments=question_comments)
     if is_member(user):
@@ -257,19 +260,27 @@ def thread_for(question: Question, user, *, answer_sort: str = "votes") -> Threa
     return thread
 
 
-def _attach_files(question, answers):
-    """The attachments of the question and of its answers: one query, in upload order."""
+def _attach_files(question, answers, comments):
+    """The attachments of the question, of its answers and of the comments shown: one query,
+    in upload order."""
     by_answer: dict[int, list[Attachment]] = {}
+    by_comment: dict[int, list[Attachment]] = {}
     question.thread_attachments = []
     for attachment in Attachment.objects.filter(
-        Q(question=question) | Q(answer__in=[answer.pk for answer in answers])
+        Q(question=question)
+        | Q(answer__in=[answer.pk for answer in answers])
+        | Q(comment__in=[comment.pk for comment in comments])
     ).order_by("pk"):
         if attachment.question_id:
             question.thread_attachments.append(attachment)
-        else:
+        elif attachment.answer_id:
             by_answer.setdefault(attachment.answer_id, []).append(attachment)
+        else:
+            by_comment.setdefault(attachment.comment_id, []).append(attachment)
     for answer in answers:
         answer.thread_attachments = by_answer.get(answer.pk, [])
+    for comment in comments:
+        comment.thread_attachments = by_comment.get(comment.pk, [])
 
 
 def _attach_people(question, answers):
@@ -669,3 +680,24 @@ def topic_templates() -> list[Topic]:
         .exclude(ask_guide="", ask_template="")
         .only("pk", "name", "slug", "ask_guide", "ask_template")
     )
+
+
+@dataclass
+class AttachmentStorage:
+    used: int
+    quota: int
+
+    @property
+    def remaining(self) -> int:
+        return max(self.quota - self.used, 0)
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.used / self.quota)) if self.quota else 100
+
+
+def attachment_storage(user) -> AttachmentStorage:
+    """The space a member's attachments take (every post they attached to, deleted posts
+    included: their files are still stored) against `QA_ATTACHMENT_QUOTA`. One query."""
+    used = Attachment.objects.filter(uploader=user).aggregate(total=Sum("size"))["total"]
+    return AttachmentStorage(used=used or 0, quota=settings.QA_ATTACHMENT_QUOTA)

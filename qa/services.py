@@ -505,6 +505,25 @@ def _log_on_post(post: Post, *, by, kind, reason=""):
     )
 
 
+@transaction.atomic
+def attachment_remove(*, attachment: Attachment, by, reason: str) -> ModerationAction:
+    """A moderator removes one attachment for good: the row goes, its file and thumbnail are
+    deleted from the storage once the transaction commits, and the moderation log of the
+    thread keeps the file's name and the reason. Nobody, moderators included, can download it
+    afterwards (404)."""
+    post = attachment.post
+    action = _log_on_post(
+        post,
+        by=by,
+        kind=ModerationKind.ATTACHMENT_REMOVED,
+        reason=f"« {attachment.original_name} » : {clean_text(reason).strip()}",
+    )
+    names = [name for name in (attachment.file.name, attachment.thumbnail.name) if name]
+    attachment.delete()
+    transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
+    return action
+
+
 # --- Flags ---------------------------------------------------------------------------------
 
 

@@ -94,6 +94,11 @@ urlpatterns = [
         attachments.attachment_thumbnail,
         name="attachment_thumbnail",
     ),
+    path(
+        "pieces-jointes/<int:pk>/retirer/",
+        attachments.attachment_remove,
+        name="attachment_remove",
+    ),
     path("pieces-jointes/<int:pk>/<path:name>", attachments.attachment, name="attachment"),
     path("sujets/", threads.topic_list, name="topic_list"),
     path("sujets/<slug:slug>/", threads.topic_detail, name="topic_detail"),

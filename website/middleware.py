@@ -92,7 +92,7 @@ class RequestBodyLimitMiddleware:
     who is posting. `Content-Length` is compared first: `REQUEST_BODY_MAX_SIZE` everywhere,
     `UPLOAD_BODY_MAX_SIZE` under the Wagtail admin, where editors upload documents and images,
     `ATTACHMENT_BODY_MAX_SIZE` for a member's multipart form on the Q&A posting paths, which
-    carry attachments.
+    carry attachments (`COMMENT_ATTACHMENT_BODY_MAX_SIZE` on the comment forms).
     Without `Content-Length` Django reads no body at all. The reverse proxy should refuse
     larger bodies too (README, deployment).
     """
@@ -105,24 +105,28 @@ class RequestBodyLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0  # Django reads no body for an invalid length
-        limit = body_limit_for(request.path)
-        if _may_attach(request):
-            limit = max(limit, settings.ATTACHMENT_BODY_MAX_SIZE)
+        limit = max(body_limit_for(request.path), _attachment_limit(request))
         if length > limit:
             return render(request, "413.html", {"max_size": limit}, status=413)
         return self.get_response(request)
 
 
-def _may_attach(request) -> bool:
+def _attachment_limit(request) -> int:
     """A member sending a multipart form to a posting path (files attached to a post): only
-    then the larger limit, so visitors and pending accounts cannot make the server spool
-    150 MB, and a body of text alone stays under `REQUEST_BODY_MAX_SIZE`."""
-    return (
+    then the larger limit (a question or an answer, or the smaller one of a comment), so
+    visitors and pending accounts cannot make the server spool 150 MB, and a body of text
+    alone stays under `REQUEST_BODY_MAX_SIZE`."""
+    if not (
         request.method == "POST"
-        and re.match(settings.ATTACHMENT_BODY_PATH_PATTERN, request.path) is not None
         and request.content_type == "multipart/form-data"
         and is_member(request.user)
-    )
+    ):
+        return 0
+    if re.match(settings.ATTACHMENT_BODY_PATH_PATTERN, request.path):
+        return settings.ATTACHMENT_BODY_MAX_SIZE
+    if re.match(settings.COMMENT_ATTACHMENT_BODY_PATH_PATTERN, request.path):
+        return settings.COMMENT_ATTACHMENT_BODY_MAX_SIZE
+    return 0
 
 
 def body_limit_for(path: str) -> int:

@@ -402,7 +402,11 @@ AGENDA_NEW_MEMBER_PROPOSALS_PER_DAY = env.int("AGENDA_NEW_MEMBER_PROPOSALS_PER_D
 
 # --- Attachments of questions, answers and comments (qa/attachments.py, docs/qa.md) --------
 QA_ATTACHMENTS_PER_POST = env.int("QA_ATTACHMENTS_PER_POST", default=10)
+# A comment is a short remark: a few files (a photo, the document it points to), not a dossier.
+QA_ATTACHMENTS_PER_COMMENT = env.int("QA_ATTACHMENTS_PER_COMMENT", default=3)
 QA_ATTACHMENT_MAX_SIZE = env.int("QA_ATTACHMENT_MAX_SIZE", default=15 * 1024 * 1024)
+# Storage per member: the files they attached, all posts together (shown on « Ma fiche »).
+QA_ATTACHMENT_QUOTA = env.int("QA_ATTACHMENT_QUOTA", default=200 * 1024 * 1024)
 # Decompression bombs: an image above this many pixels is refused before it is decoded.
 QA_ATTACHMENT_MAX_PIXELS = env.int("QA_ATTACHMENT_MAX_PIXELS", default=50_000_000)
 # ZIP bombs (a ZIP, or an Office/OpenDocument file, is one): members are decompressed for
@@ -423,6 +427,9 @@ QA_ATTACHMENT_SENDFILE = env.str("QA_ATTACHMENT_SENDFILE", default="")
 # (RequestBodyLimitMiddleware) is every file at its maximum, plus 1 MB of text.
 ATTACHMENT_BODY_PATH_PATTERN = r"^/(questions/poser|questions/\d+/repondre)/$"
 ATTACHMENT_BODY_MAX_SIZE = QA_ATTACHMENTS_PER_POST * QA_ATTACHMENT_MAX_SIZE + 1024 * 1024
+# The comment forms carry fewer files, so a smaller body (46 MB by default).
+COMMENT_ATTACHMENT_BODY_PATH_PATTERN = r"^/(questions|reponses)/\d+/commenter/$"
+COMMENT_ATTACHMENT_BODY_MAX_SIZE = QA_ATTACHMENTS_PER_COMMENT * QA_ATTACHMENT_MAX_SIZE + 1024 * 1024
 
 # Unread markers (docs/qa.md): a member's last visit of a thread is kept this many days, then
 # pruned (`manage.py prune_thread_visits`, nightly); older threads show nothing as new.

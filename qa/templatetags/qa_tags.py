@@ -3,6 +3,7 @@
 import uuid
 
 from django import template
+from django.conf import settings
 from django.forms.utils import flatatt
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -90,6 +91,12 @@ def comment_form_for(comment_forms, post):
 def new_token():
     """A fresh one-time submission token for forms rendered by hand."""
     return uuid.uuid4().hex
+
+
+@register.simple_tag
+def comment_attachments_help():
+    """The file input's help of comment forms written by hand."""
+    return forms.attachments_help(settings.QA_ATTACHMENTS_PER_COMMENT)
 
 
 @register.simple_tag

@@ -4,20 +4,25 @@ The reader must be allowed to see the post it hangs on (`permissions.check_view_
 visitors only when `PUBLIC_READ` opens reading, deleted posts for moderators only). Every
 response carries `nosniff` and `Content-Security-Policy: sandbox`, so a file opened on its own
 runs nothing; only checked images are shown inline, everything else is a download.
+
+A moderator removes one attachment with a reason (`attachment_remove`): a confirmation page,
+then a POST; the thread's moderation log keeps the name and the reason.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from directory.access import gate
-from qa import permissions
+from qa import forms, permissions, selectors, services
 from qa.models import Attachment
 
 SENDFILE_HEADERS = {"nginx": "X-Accel-Redirect", "xsendfile": "X-Sendfile"}
@@ -54,6 +59,42 @@ def attachment_thumbnail(request, pk):
     if not attachment.thumbnail:
         raise Http404(_("Ce fichier n'a pas de miniature."))
     return _send(attachment.thumbnail.name, content_type="image/jpeg", inline=True, filename="")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@gate()
+def attachment_remove(request, pk):
+    """Remove one attachment, for moderators: the confirmation with a required reason (works
+    without JavaScript), then the removal, logged on the thread."""
+    permissions.check_moderate(request.user)
+    attachment = _load(request, pk)
+    form = forms.AttachmentRemoveForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        post = attachment.post
+        services.attachment_remove(
+            attachment=attachment, by=request.user, reason=form.cleaned_data["reason"]
+        )
+        messages.success(
+            request,
+            _(
+                "La pièce jointe « %(name)s » est retirée ; le retrait figure au journal de "
+                "modération."
+            )
+            % {"name": attachment.original_name},
+        )
+        return redirect(post.get_absolute_url())
+    context = {"attachment": attachment, "post": attachment.post, "form": form}
+    return render(
+        request, "qa/attachment_remove.html", context, status=400 if form.is_bound else 200
+    )
+
+
+def storage_section(user) -> str:
+    """The member's attachment storage, used and left, for their own page (« Ma fiche »,
+    `directory.extensions.register_account_section`)."""
+    return render_to_string(
+        "qa/_attachment_storage.html", {"storage": selectors.attachment_storage(user)}
+    )
 
 
 def _send(name: str, *, content_type: str, inline: bool, filename: str) -> HttpResponse:

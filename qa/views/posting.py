@@ -52,7 +52,9 @@ def question_ask(request):
         initial["addressed_to_person"] = int(request.GET["destinataire"])
     if request.GET.get("structure", "").isdigit():
         initial["addressed_to_structure"] = int(request.GET["structure"])
-    form = forms.QuestionForm(request.POST or None, request.FILES or None, initial=initial)
+    form = forms.QuestionForm(
+        request.POST or None, request.FILES or None, initial=initial, uploader=request.user
+    )
     preview_html = None
     draft_error = ""
     similar = []
@@ -231,7 +233,7 @@ def answer_create(request, pk):
     permissions.check_answer(request.user, question)
     if "save_draft" in request.POST:
         return drafts.answer_draft_save(request, question)
-    form = forms.AnswerForm(request.POST, request.FILES)
+    form = forms.AnswerForm(request.POST, request.FILES, uploader=request.user)
     if not form.is_valid():
         return _render_thread(request, question, answer_form=form, status=400)
     if not throttle.post_allowed(request.user):
@@ -266,7 +268,7 @@ def comment_create(request, post_type, pk):
     post = _get_post(post_type, pk)
     _load_question(request, post.thread.pk)
     permissions.check_comment(request.user, post)
-    form = forms.CommentForm(request.POST)
+    form = forms.CommentForm(request.POST, request.FILES, uploader=request.user)
     if not form.is_valid():
         return _render_thread(request, post.thread, comment_forms={post.anchor: form}, status=400)
     if not throttle.post_allowed(request.user):
@@ -275,7 +277,10 @@ def comment_create(request, post_type, pk):
         request,
         form.cleaned_data["submission_token"],
         lambda: services.comment_create(
-            post=post, author=request.user, body=form.cleaned_data["body"]
+            post=post,
+            author=request.user,
+            body=form.cleaned_data["body"],
+            attachments=form.cleaned_data["attachments"],
         ),
         pending=_thread_url(post),
     )

@@ -29,6 +29,7 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import caches
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
 from django.test import RequestFactory, override_settings
@@ -41,8 +42,10 @@ from directory.demo import DEMO_DOMAIN, DEMO_PASSWORD
 from directory.models import Person, Structure, User
 from qa import services as qa_services
 from qa.agenda.models import Meeting, Proposal
+from qa.attachments import check_upload
 from qa.models import Question, QuestionKind
 from tests.e2e.conftest import AXE_TAGS, assert_accessible
+from tests.qa.attachment_files import pdf
 from tests.security.inventory import url_patterns
 from website import views as site_views
 from website.notifications.tokens import ALL, unsubscribe_url
@@ -467,6 +470,12 @@ PAGES = [
     ),
     Audited("moderate", "moderator", ("qa:moderate",), go(lambda d: d["moderate"])),
     Audited(
+        "attachment-remove",
+        "moderator",
+        ("qa:attachment_remove",),
+        go(lambda d: d["attachment_remove"]),
+    ),
+    Audited(
         "pending-accounts",
         "moderator",
         ("directory:pending_accounts",),
@@ -617,6 +626,7 @@ HEADINGS = {
     "inbound-queue": "Courriels non traités",
     "faq-review-queue": "FAQ à revalider",
     "moderate": "Modérer le fil",
+    "attachment-remove": "Retirer la pièce jointe « convention-groupement.pdf » ?",
     "pending-accounts": "Comptes en attente de validation",
     "inactive-accounts": "Comptes inactifs depuis deux ans",
     "expertise-requests": "Demandes d’expertise",
@@ -699,7 +709,10 @@ def _build_data_set() -> dict:
 
     # The member's own answer, edited once (its history shows a diff); a flag for the queue.
     answer = qa_services.answer_create(
-        question=discussion, author=member, body="Nous passons par la **CC** depuis 2024."
+        question=discussion,
+        author=member,
+        body="Nous passons par la **CC** depuis 2024.",
+        attachments=[check_upload(SimpleUploadedFile("convention-groupement.pdf", pdf()))],
     )
     qa_services.post_edit(
         post=answer, by=member, body="Nous passons par la **CC Moyen Verdon** depuis 2024."
@@ -771,6 +784,7 @@ def _build_data_set() -> dict:
         "revisions": f"/reponses/{answer.pk}/versions/",
         "flag": f"/reponses/{thread.accepted_answer_id}/signaler/",
         "moderate": f"/questions/{thread.pk}/moderer/",
+        "attachment_remove": f"/pieces-jointes/{answer.attachments.get().pk}/retirer/",
         "topic": f"/sujets/{thread.topics.order_by('pk').first().slug}/",
         "person": Person.objects.get(user=other).get_absolute_url(),
         "structure": Structure.objects.get(name="CC Moyen Verdon").get_absolute_url(),

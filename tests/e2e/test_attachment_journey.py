@@ -30,7 +30,9 @@ def test_a_member_attaches_a_pdf_and_a_photo_to_an_answer(new_page, axe, make_us
     page.get_by_role("textbox", name="Votre réponse").fill(
         "Voici notre délibération et une photo du chantier."
     )
-    page.get_by_label("Pièces jointes (facultatif)").set_input_files(
+    # The answer form's file input (each comment form has its own, with the same label).
+    answer_form = page.locator(f"form[action='/questions/{question.pk}/repondre/']")
+    answer_form.get_by_label("Pièces jointes (facultatif)").set_input_files(
         [
             {"name": "délibération-voirie.pdf", "mimeType": "application/pdf", "buffer": pdf()},
             {"name": "chantier.jpg", "mimeType": "image/jpeg", "buffer": jpeg_with_gps()},

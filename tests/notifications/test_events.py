@@ -3,13 +3,16 @@
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from directory.models import StructureKind
 from directory.services import account_approve
 from qa import services as qa_services
 from qa.agenda import services as agenda_services
+from qa.attachments import check_upload
 from qa.models import ModerationKind
+from tests.qa.attachment_files import pdf
 from website.notifications.kinds import Kind
 from website.notifications.models import Notification
 
@@ -168,6 +171,29 @@ def test_a_moderation_action_notifies_the_author_of_the_post(
     assert notification.kind == Kind.MODERATION
     assert "Hors sujet" in notification.excerpt
     assert str(ModerationKind.DELETE.label) in notification.excerpt
+
+
+def test_removing_an_attachment_notifies_the_author_with_the_name_and_reason(
+    make_user, moderator, ask, committed
+):
+    asker = make_user()
+    question = qa_services.question_create(
+        author=asker,
+        title="Modèle de convention ?",
+        body="Le brouillon est joint.",
+        topics=ask(make_user()).topics.all(),
+        attachments=[check_upload(SimpleUploadedFile("convention.pdf", pdf()))],
+    )
+    Notification.objects.all().delete()
+    with committed():
+        qa_services.attachment_remove(
+            attachment=question.attachments.get(), by=moderator, reason="Données personnelles"
+        )
+    notification = Notification.objects.get()
+    assert (notification.recipient, notification.kind) == (asker, Kind.MODERATION)
+    assert (
+        notification.excerpt == "Pièce jointe retirée — « convention.pdf » : Données personnelles"
+    )
 
 
 def test_a_moderator_acting_on_their_own_post_is_not_notified(moderator, ask, committed):

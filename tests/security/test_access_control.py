@@ -418,6 +418,14 @@ ACTIONS = [
         MODERATORS,
         "qa.Answer",
     ),
+    Action(
+        "remove an attachment with a reason",
+        "qa:attachment_remove",
+        lambda w: f"/pieces-jointes/{w.attachments[0].pk}/retirer/",
+        lambda w: {"reason": "Données personnelles."},
+        MODERATORS,
+        "qa.Attachment",
+    ),
     # Agenda.
     Action(
         "propose an agenda subject",

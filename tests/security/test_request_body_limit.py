@@ -68,20 +68,26 @@ def test_a_member_cannot_post_a_question_of_several_megabytes(client, member, ma
     assert not Question.objects.filter(title="Une question démesurée ?").exists()
 
 
-def test_a_comment_carries_no_file_so_its_multipart_body_keeps_the_small_limit(
-    client, member, make_topic
+def test_a_comment_gets_a_smaller_attachment_body_than_an_answer(
+    client, settings, member, make_topic
 ):
-    """Only the forms with a file field get the larger body: a member cannot make the server
-    spool 150 MB through the comment form."""
+    """The comment form carries at most `QA_ATTACHMENTS_PER_COMMENT` files: a member's
+    multipart comment may reach `COMMENT_ATTACHMENT_BODY_MAX_SIZE`, not the answer's 151 MB;
+    a plain form keeps the site's limit, and the form refuses a too long text in French."""
     question = qa_services.question_create(
         author=member, title="Un fil à commenter ?", body="Texte.", topics=[make_topic()]
     )
+    assert settings.COMMENT_ATTACHMENT_BODY_MAX_SIZE < settings.ATTACHMENT_BODY_MAX_SIZE
     client.force_login(member)
-    response = client.post(
-        f"/questions/{question.pk}/commenter/",
-        {"body": "x" * (4 * MB), "submission_token": "jeton-commentaire"},
-    )
+    path = f"/questions/{question.pk}/commenter/"
+    data = {"body": "x" * (4 * MB), "submission_token": "jeton-commentaire"}
+    response = client.post(path, urlencode(data), content_type=FORM_URLENCODED)
     assert_refused_in_french(response)
+    response = client.post(path, data)
+    assert response.status_code == 400
+    assert "Le commentaire ne doit pas dépasser 600 caractères." in response.content.decode()
+    settings.COMMENT_ATTACHMENT_BODY_MAX_SIZE = 5 * MB
+    assert_refused_in_french(client.post(path, {**data, "body": "x" * (6 * MB)}))
 
 
 def test_a_body_at_the_limit_still_reaches_the_view(client, settings):

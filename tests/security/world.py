@@ -390,6 +390,7 @@ FILLED = {
     ],
     "qa:attachment": lambda w: [a.get_absolute_url() for a in w.attachments],
     "qa:attachment_thumbnail": lambda w: [a.get_thumbnail_url() for a in w.attachments],
+    "qa:attachment_remove": lambda w: [f"/pieces-jointes/{a.pk}/retirer/" for a in w.attachments],
     "qa:flag_resolve": lambda w: [f"/moderation/signalements/{w.flag.pk}/traiter/"],
     "qa:answer_create": _thread_paths("repondre/"),
     "qa:same_problem": _thread_paths("meme-probleme/"),

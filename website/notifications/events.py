@@ -57,6 +57,17 @@ def _plain_excerpt(markdown_text: str, length: int = 300) -> str:
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
+def _post_excerpt(post) -> str:
+    """The start of the post's text, then « — 2 pièces jointes » when it has files: the
+    e-mail and the feed say so and link to the thread; a file is never attached to an e-mail
+    (members-only, served after the download view's check)."""
+    from qa.attachments import count_label
+
+    files = count_label(post.attachments.count())
+    excerpt = _plain_excerpt(post.body)
+    return f"{excerpt} — {files}" if files else excerpt
+
+
 def _first_topic(question):
     topics = sorted(question.topics.all(), key=lambda topic: topic.name)
     return topics[0] if topics else None
@@ -135,7 +146,7 @@ def question_created(payload: dict) -> list:
         ],
         actor=question.author,
         title=question.title,
-        excerpt=_plain_excerpt(question.body),
+        excerpt=_post_excerpt(question),
         url=question.get_absolute_url(),
         topic=_first_topic(question),
         target=question,
@@ -164,7 +175,7 @@ def answer_created(payload: dict) -> list:
         ],
         actor=answer.author,
         title=question.title,
-        excerpt=_plain_excerpt(answer.body),
+        excerpt=_post_excerpt(answer),
         url=answer.get_absolute_url(),
         topic=_first_topic(question),
         target=answer,
@@ -192,7 +203,7 @@ def comment_created(payload: dict) -> list:
         ],
         actor=comment.author,
         title=thread.title,
-        excerpt=_plain_excerpt(comment.body),
+        excerpt=_post_excerpt(comment),
         url=comment.get_absolute_url(),
         topic=_first_topic(thread),
         target=comment,

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -25,6 +26,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from directory.roles import is_member
+from qa.attachments import count_label
 from qa.extensions import FeedLink
 from qa.models import Answer, Question
 from qa.permissions import can_view_question
@@ -124,7 +126,9 @@ class _QuestionsFeed(Feed):
         return item.title
 
     def item_description(self, item):
-        return Truncator(strip_tags(item.body_html)).chars(400)
+        text = Truncator(strip_tags(item.body_html)).chars(400)
+        files = count_label(item.attachment_count)
+        return f"{text} — {files}" if files else text
 
     def item_link(self, item):
         return item.get_absolute_url()
@@ -143,7 +147,11 @@ class AllQuestionsFeed(_QuestionsFeed):
         return reverse("qa:question_list")
 
     def items(self, obj):
-        return Question.objects.alive().order_by("-created_at", "-pk")[:FEED_ITEMS]
+        return (
+            Question.objects.alive()
+            .annotate(attachment_count=Count("attachments"))
+            .order_by("-created_at", "-pk")[:FEED_ITEMS]
+        )
 
 
 class TopicQuestionsFeed(_QuestionsFeed):
@@ -160,6 +168,7 @@ class TopicQuestionsFeed(_QuestionsFeed):
         return (
             Question.objects.alive()
             .filter(pk__in=Question.objects.filter(topics=obj).values("pk"))
+            .annotate(attachment_count=Count("attachments"))
             .order_by("-created_at")[:FEED_ITEMS]
         )
 
@@ -185,6 +194,7 @@ class ThreadFeed(_QuestionsFeed):
             Answer.objects.alive()
             .filter(question=obj)
             .select_related("question")
+            .annotate(attachment_count=Count("attachments"))
             .order_by("-created_at", "-pk")[:FEED_ITEMS]
         )
 
