@@ -128,7 +128,9 @@ def test_an_htmx_request_gets_only_the_results(threads, member_client):
 
 
 def test_the_page_needs_few_queries(threads, member_client, django_assert_max_num_queries):
-    with django_assert_max_num_queries(12):
+    # PostgreSQL: 13 when a result's own text shows no query word (here, title-only hits): one
+    # query for the page looks for a snippet in the attached files of those results.
+    with django_assert_max_num_queries(13):
         response = member_client.get("/recherche/", {"q": "facturation"})
     assert response.status_code == 200
     content = response.content.decode()
