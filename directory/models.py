@@ -390,17 +390,33 @@ class DirectoryImport(models.Model):
         return self.filename
 
 
-class PersonFollow(models.Model):
-    """A member follows a directory person: « Mes suivis » counts what is new on their page
-    (their questions and answers, the questions addressed to them) since `seen_at`, the
-    member's last visit of that page."""
+class Follow(models.Model):
+    """A member follows a directory entry: « Mes suivis » counts what is new on its page since
+    `seen_at`, the member's last visit of that page. Each concrete follow names its entry's
+    field in `followed_field`, which the services in `directory.services` go through."""
+
+    followed_field: str
+
+    created_at = models.DateTimeField(_("le"), default=timezone.now)
+    seen_at = models.DateTimeField(_("dernière visite"), default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.user_id} → {getattr(self, self.followed_field + '_id')}"
+
+
+class PersonFollow(Follow):
+    """New on a followed person's page: their questions and answers, and the questions
+    addressed to them."""
+
+    followed_field = "person"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="person_follows"
     )
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="follows")
-    created_at = models.DateTimeField(_("le"), default=timezone.now)
-    seen_at = models.DateTimeField(_("dernière visite"), default=timezone.now)
 
     class Meta:
         verbose_name = _("suivi de personne")
@@ -411,20 +427,17 @@ class PersonFollow(models.Model):
             ),
         ]
 
-    def __str__(self):
-        return f"{self.user_id} → {self.person_id}"
 
+class StructureFollow(Follow):
+    """New on a followed structure's page: the questions its members asked from it and those
+    addressed to it."""
 
-class StructureFollow(models.Model):
-    """A member follows a structure: « Mes suivis » counts the questions its members asked from
-    it and those addressed to it since `seen_at`, the member's last visit of its page."""
+    followed_field = "structure"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="structure_follows"
     )
     structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="follows")
-    created_at = models.DateTimeField(_("le"), default=timezone.now)
-    seen_at = models.DateTimeField(_("dernière visite"), default=timezone.now)
 
     class Meta:
         verbose_name = _("suivi de structure")
@@ -434,6 +447,3 @@ class StructureFollow(models.Model):
                 fields=["user", "structure"], name="directory_structure_follow_unique"
             ),
         ]
-
-    def __str__(self):
-        return f"{self.user_id} → {self.structure_id}"

@@ -15,6 +15,7 @@ from directory import importer
 from directory.importer import ImportReport
 from directory.models import (
     DirectoryImport,
+    Follow,
     InterestKind,
     Invitation,
     Person,
@@ -325,44 +326,33 @@ def sessions_end_for(*, user_id: int) -> int:
 # --- Follows (« Mes suivis ») ----------------------------------------------------------------
 
 
-@transaction.atomic
-def person_follow(*, user: User, person: Person) -> PersonFollow:
-    follow, _created = PersonFollow.objects.get_or_create(user=user, person=person)
-    return follow
+_FOLLOW_MODELS: dict[type, type[Follow]] = {Person: PersonFollow, Structure: StructureFollow}
+
+
+def _follows(user: User, entry: Person | Structure):
+    model = _FOLLOW_MODELS[type(entry)]
+    return model.objects.filter(user=user, **{model.followed_field: entry})
 
 
 @transaction.atomic
-def person_unfollow(*, user: User, person: Person) -> None:
-    PersonFollow.objects.filter(user=user, person=person).delete()
+def follow(*, user: User, entry: Person | Structure) -> Follow:
+    """The member follows a person or a structure (once, whatever the number of clicks)."""
+    model = _FOLLOW_MODELS[type(entry)]
+    followed, _created = model.objects.get_or_create(user=user, **{model.followed_field: entry})
+    return followed
 
 
-def person_follow_seen(*, user: User, person: Person, visited: bool = True) -> bool:
-    """Whether the member follows the person. When they `visited` (GET) the person's page, what
-    it lists is no longer new: one UPDATE, whose row count also answers the question."""
+@transaction.atomic
+def unfollow(*, user: User, entry: Person | Structure) -> None:
+    _follows(user, entry).delete()
+
+
+def follow_seen(*, user: User, entry: Person | Structure, visited: bool = True) -> bool:
+    """Whether the member follows the person or structure. When they `visited` (GET) its page,
+    what it lists is no longer new: one UPDATE, whose row count also answers the question."""
     if not user.is_authenticated:
         return False
-    follows = PersonFollow.objects.filter(user=user, person=person)
-    if not visited:
-        return follows.exists()
-    return follows.update(seen_at=timezone.now()) > 0
-
-
-@transaction.atomic
-def structure_follow(*, user: User, structure: Structure) -> StructureFollow:
-    follow, _created = StructureFollow.objects.get_or_create(user=user, structure=structure)
-    return follow
-
-
-@transaction.atomic
-def structure_unfollow(*, user: User, structure: Structure) -> None:
-    StructureFollow.objects.filter(user=user, structure=structure).delete()
-
-
-def structure_follow_seen(*, user: User, structure: Structure, visited: bool = True) -> bool:
-    """Whether the member follows the structure (see `person_follow_seen`)."""
-    if not user.is_authenticated:
-        return False
-    follows = StructureFollow.objects.filter(user=user, structure=structure)
+    follows = _follows(user, entry)
     if not visited:
         return follows.exists()
     return follows.update(seen_at=timezone.now()) > 0

@@ -154,8 +154,8 @@ def person_detail(request, pk):
         "is_self": person.user_id == request.user.pk,
         "can_follow": can_follow_person(request.user, person),
         # Opening the page is the « last visit » of a followed person (« Mes suivis »).
-        "following": services.person_follow_seen(
-            user=request.user, person=person, visited=request.method == "GET"
+        "following": services.follow_seen(
+            user=request.user, entry=person, visited=request.method == "GET"
         ),
     }
     context.update(_recent_activity(person))
@@ -172,7 +172,7 @@ def person_follow(request, pk):
     if request.POST.get("action") == "unfollow":
         person = Person.objects.filter(pk=pk).first()
         if person is not None:
-            services.person_unfollow(user=request.user, person=person)
+            services.unfollow(user=request.user, entry=person)
         messages.success(request, _("Vous ne suivez plus cette personne."))
         listed = person is not None and person.is_listed
         return redirect_back(request, person if listed else "directory:person_list")
@@ -180,7 +180,7 @@ def person_follow(request, pk):
     if person is None:
         raise Http404
     check_follow_person(request.user, person)
-    services.person_follow(user=request.user, person=person)
+    services.follow(user=request.user, entry=person)
     messages.success(request, _("Vous suivez %(name)s.") % {"name": person.full_name})
     return redirect_back(request, person)
 
@@ -265,8 +265,8 @@ def structure_detail(request, slug):
         "children": structure.children.order_by("name"),
         "can_follow": can_follow_structure(request.user),
         # Opening the page is the « last visit » of a followed structure (« Mes suivis »).
-        "following": services.structure_follow_seen(
-            user=request.user, structure=structure, visited=request.method == "GET"
+        "following": services.follow_seen(
+            user=request.user, entry=structure, visited=request.method == "GET"
         ),
     }
     context.update(_structure_questions(structure))
@@ -279,11 +279,11 @@ def structure_follow(request, slug):
     """Follow or (`action=unfollow`) stop following a structure; back to `next` or its page."""
     structure = get_object_or_404(Structure, slug=slug)
     if request.POST.get("action") == "unfollow":
-        services.structure_unfollow(user=request.user, structure=structure)
+        services.unfollow(user=request.user, entry=structure)
         messages.success(request, _("Vous ne suivez plus %(name)s.") % {"name": structure.name})
     else:
         check_follow_structure(request.user)
-        services.structure_follow(user=request.user, structure=structure)
+        services.follow(user=request.user, entry=structure)
         messages.success(request, _("Vous suivez %(name)s.") % {"name": structure.name})
     return redirect_back(request, structure)
 

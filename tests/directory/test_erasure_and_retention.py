@@ -182,8 +182,8 @@ def test_my_data_export_holds_follows_notifications_preferences_flags_revisions_
     theirs = _ask(committed, other, topic, title="Éclairage public la nuit")
     qa_services.topic_follow(user=member, topic=topic)
     qa_services.question_follow(user=member, question=theirs)
-    directory_services.person_follow(user=member, person=make_person(last_name="Suivie"))
-    directory_services.structure_follow(user=member, structure=make_structure(name="SIVU"))
+    directory_services.follow(user=member, entry=make_person(last_name="Suivie"))
+    directory_services.follow(user=member, entry=make_structure(name="SIVU"))
     qa_services.thread_visit_record(user=member, question=theirs, when=timezone.now())
     qa_services.post_edit(post=mine, by=member, title=mine.title, body="Texte revu.")
     qa_services.flag_create(

@@ -52,15 +52,15 @@ def test_no_follow_button_on_ones_own_entry(client, person):
 
 
 def test_an_unlisted_person_cannot_be_followed_but_can_be_unfollowed(client, member, person):
-    services.person_follow(user=member, person=person)
+    services.follow(user=member, entry=person)
     person.is_listed = False
     person.save()
     client.force_login(member)
-    services.person_unfollow(user=member, person=person)
+    services.unfollow(user=member, entry=person)
     assert client.post(f"/annuaire/personnes/{person.pk}/suivre/").status_code == 404
     assert not PersonFollow.objects.exists()
 
-    services.person_follow(user=member, person=person)
+    services.follow(user=member, entry=person)
     response = client.post(f"/annuaire/personnes/{person.pk}/suivre/", {"action": "unfollow"})
     assert response.status_code == 302 and response.url == "/annuaire/"
     assert not PersonFollow.objects.exists()
@@ -94,8 +94,8 @@ def test_visitors_are_sent_to_log_in_and_get_is_refused(client, person, structur
 def test_opening_the_page_moves_the_last_visit_of_a_follower_only(
     client, member, make_user, person, structure
 ):
-    follow = services.person_follow(user=member, person=person)
-    watched = services.structure_follow(user=member, structure=structure)
+    follow = services.follow(user=member, entry=person)
+    watched = services.follow(user=member, entry=structure)
     stranger = make_user()
     client.force_login(stranger)
     client.get(person.get_absolute_url())

@@ -755,10 +755,8 @@ def _build_data_set() -> dict:
     followed_person = Person.objects.get(user=other)
     qa_services.question_follow(user=member, question=thread)
     qa_services.topic_follow(user=member, topic=thread.topics.order_by("pk").first())
-    directory_services.person_follow(user=member, person=followed_person)
-    directory_services.structure_follow(
-        user=member, structure=Structure.objects.get(name="CC Moyen Verdon")
-    )
+    directory_services.follow(user=member, entry=followed_person)
+    directory_services.follow(user=member, entry=Structure.objects.get(name="CC Moyen Verdon"))
     qa_services.thread_visit_record(user=member, question=thread, when=thread.created_at)
     call_command("search_rebuild", verbosity=0)
 

@@ -40,12 +40,12 @@ def test_following_a_person_or_a_structure_twice_keeps_one_row(
 ):
     structure = make_structure(name="Commune de Saint-Loup")
     for _ in range(2):
-        directory_services.person_follow(user=reader, person=followed_person)
-        directory_services.structure_follow(user=reader, structure=structure)
+        directory_services.follow(user=reader, entry=followed_person)
+        directory_services.follow(user=reader, entry=structure)
     assert PersonFollow.objects.filter(user=reader).count() == 1
     assert StructureFollow.objects.filter(user=reader).count() == 1
-    directory_services.person_unfollow(user=reader, person=followed_person)
-    directory_services.structure_unfollow(user=reader, structure=structure)
+    directory_services.unfollow(user=reader, entry=followed_person)
+    directory_services.unfollow(user=reader, entry=structure)
     assert not PersonFollow.objects.exists() and not StructureFollow.objects.exists()
 
 
@@ -80,7 +80,7 @@ def test_a_followed_topic_counts_new_questions_until_its_page_is_opened(
 def test_a_followed_person_counts_their_posts_and_questions_addressed_to_them(
     client, reader, other, followed_person, make_question, make_answer
 ):
-    directory_services.person_follow(user=reader, person=followed_person)
+    directory_services.follow(user=reader, entry=followed_person)
     thread = make_question(author=followed_person.user)
     make_answer(question=thread, author=followed_person.user)
     make_question(author=other, addressed_to_person=followed_person)
@@ -98,7 +98,7 @@ def test_a_followed_structure_counts_questions_asked_from_it_and_addressed_to_it
 ):
     structure = make_structure(name="Communauté de communes du Val")
     make_position(person=make_person(user=other), structure=structure)
-    directory_services.structure_follow(user=reader, structure=structure)
+    directory_services.follow(user=reader, entry=structure)
     make_question(author=other)  # asked from the structure (the asker's position)
     make_question(author=reader, addressed_to_structure=structure)  # their own: not new
     [follow] = selectors.followed_structures(reader)
@@ -114,7 +114,7 @@ def test_deleted_threads_and_unlisted_people_are_left_out(
     reader, question, moderator, followed_person
 ):
     services.question_follow(user=reader, question=question)
-    directory_services.person_follow(user=reader, person=followed_person)
+    directory_services.follow(user=reader, entry=followed_person)
     services.post_delete(post=question, by=moderator, reason="Spam")
     followed_person.is_listed = False
     followed_person.save()
@@ -131,8 +131,8 @@ def test_the_page_lists_each_kind_with_its_new_items_and_unfollow_buttons(
     structure = make_structure(name="Syndicat des eaux du Haut-Val")
     services.question_follow(user=reader, question=question)
     services.topic_follow(user=reader, topic=topic)
-    directory_services.person_follow(user=reader, person=followed_person)
-    directory_services.structure_follow(user=reader, structure=structure)
+    directory_services.follow(user=reader, entry=followed_person)
+    directory_services.follow(user=reader, entry=structure)
     make_answer(question=question, author=other)
     client.force_login(reader)
 
@@ -173,8 +173,8 @@ def test_unfollow_buttons_work_without_javascript_and_come_back_here(
     structure = make_structure()
     services.question_follow(user=reader, question=question)
     services.topic_follow(user=reader, topic=topic)
-    directory_services.person_follow(user=reader, person=followed_person)
-    directory_services.structure_follow(user=reader, structure=structure)
+    directory_services.follow(user=reader, entry=followed_person)
+    directory_services.follow(user=reader, entry=structure)
     path, model = unfollow(
         {"question": question, "topic": topic, "person": followed_person, "structure": structure}
     )
@@ -222,8 +222,8 @@ def follow_many(reader, other, make_question, make_answer, make_topic, make_pers
             services.question_follow(user=reader, question=thread)
             make_answer(question=thread, author=other)
             services.topic_follow(user=reader, topic=make_topic())
-            directory_services.person_follow(user=reader, person=make_person())
-            directory_services.structure_follow(user=reader, structure=make_structure())
+            directory_services.follow(user=reader, entry=make_person())
+            directory_services.follow(user=reader, entry=make_structure())
 
     return build
 
