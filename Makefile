@@ -66,7 +66,7 @@ messages: $(STAMP)
 	$(MANAGE) compilemessages --ignore=.venv -v0
 
 bench: install
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 lock:
 	$(BIN)/pip freeze --exclude-editable | sed '1i # Exact versions tested together (pip freeze). Regenerate with: make lock' > requirements.lock

@@ -9,8 +9,11 @@ the data set if needed (benchmarks/generate.py), collect static files, build
 the search index if missing, start gunicorn on 127.0.0.1 (DEBUG off, a throwaway SECRET_KEY,
 the benchmark database), log a member in through the real login form, then for each page
 run a closed loop of `--concurrency` client threads for at most `--duration` seconds or
-`--max-requests` requests, and print requests/s, p50/p95/p99 latency, errors and the workers'
-resident memory. `--record` writes the table into benchmarks/README.md.
+`--max-requests` requests, and print requests/s, p50/p95/p99 latency, errors, the workers'
+CPU time per request (from `/proc/<pid>/stat`) and resident memory. Then, the server stopped,
+`cpu.py` sends each page through Django's test client in one process for the SQL queries of
+one request and its CPU time there. `--record` writes the table into benchmarks/README.md, in
+a block of its own per `--scale`.
 
 The client is plain Python (http.client, one connection per thread) and talks to the loopback
 interface only; it shares the machine's cores with the server, which the README says.
@@ -40,7 +43,6 @@ ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
 BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
-DEFAULT_DATABASE = f"sqlite:///{VAR / 'bench.sqlite3'}"
 README = Path(__file__).resolve().parent / "README.md"
 START_MARK = "<!-- bench-results:start -->"
 END_MARK = "<!-- bench-results:end -->"
@@ -48,6 +50,12 @@ INDEX_USABLE = (
     "import sys; from website.search.status import index_status; "
     "sys.exit(0 if index_status().state == 'ok' else 1)"
 )
+
+
+def default_database(scale: float) -> str:
+    """One SQLite file per data size: `generate.py` keeps whatever data set it finds."""
+    name = "bench.sqlite3" if scale == 1 else f"bench-{scale}.sqlite3"
+    return f"sqlite:///{VAR / name}"
 
 
 def server_environment(database_url: str) -> dict:
@@ -146,6 +154,17 @@ class Server:
                 pids.append(int(stat.parent.name))
         return pids
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the workers so far (`utime` and `stime` of their stat)."""
+        ticks = 0
+        for pid in self.worker_pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def worker_rss_mib(self):
         sizes = []
         for pid in self.worker_pids():
@@ -212,8 +231,11 @@ class Session:
             raise RuntimeError(f"login failed: HTTP {response.status}")
 
 
-def measure(session, paths, concurrency, duration, max_requests, warmup=10):
-    """Closed loop: each thread sends its next request when the previous one is answered."""
+def measure(session, paths, concurrency, duration, max_requests, cpu_seconds, warmup=10):
+    """Closed loop: each thread sends its next request when the previous one is answered.
+
+    `cpu_seconds()` reads the server's CPU time: its growth over the loop, divided by the
+    requests, is the CPU per request, which the machine's other load barely changes."""
     cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
     for path in paths[:warmup] * max(1, warmup // len(paths[:warmup])):
         session.request("GET", path)
@@ -221,6 +243,7 @@ def measure(session, paths, concurrency, duration, max_requests, warmup=10):
     lock = threading.Lock()
     counter = iter(range(max_requests))
     deadline = time.monotonic() + duration
+    cpu_before = cpu_seconds()
 
     def worker(offset):
         connection = http.client.HTTPConnection(HOST, session.port, timeout=30)
@@ -253,6 +276,7 @@ def measure(session, paths, concurrency, duration, max_requests, warmup=10):
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
+    cpu_used = cpu_seconds() - cpu_before
     latencies.sort()
 
     def percentile(p):
@@ -266,6 +290,7 @@ def measure(session, paths, concurrency, duration, max_requests, warmup=10):
         "p95_ms": round(percentile(0.95), 1),
         "p99_ms": round(percentile(0.99), 1),
         "mean_ms": round(statistics.fmean(latencies) * 1000, 1),
+        "cpu_ms_per_request": round(cpu_used * 1000 / max(1, len(latencies)), 1),
         "errors": len(errors),
         "error_kinds": sorted({str(e) for e in errors}),
     }
@@ -291,23 +316,36 @@ def machine():
 
 def table(results):
     lines = [
-        "| page | requests | req/s | p50 ms | p95 ms | p99 ms | errors | worker RSS MiB (max) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| page | requests | req/s | p50 ms | p95 ms | p99 ms | errors | CPU ms/request "
+        "(workers) | CPU ms (in process) | SQL queries | worker RSS MiB (max) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, result in results.items():
         lines.append(
             f"| {name} | {result['requests']} | {result['rps']} | {result['p50_ms']} | "
             f"{result['p95_ms']} | {result['p99_ms']} | {result['errors']} | "
-            f"{result['rss_max_mib']:.0f} |"
+            f"{result['cpu_ms_per_request']} | {result.get('cpu_ms', '—')} | "
+            f"{result.get('queries', '—')} | {result['rss_max_mib']:.0f} |"
         )
     return "\n".join(lines)
 
 
-def record(results, meta):
+def marks(scale: float) -> tuple[str, str]:
+    """The README block of a run: the full size's, or one per smaller `--scale`."""
+    if scale == 1:
+        return START_MARK, END_MARK
+    return (
+        f"<!-- bench-results scale {scale}:start -->",
+        f"<!-- bench-results scale {scale}:end -->",
+    )
+
+
+def record(results, meta, scale):
+    start_mark, end_mark = marks(scale)
     text = README.read_text() if README.exists() else ""
     block = "\n".join(
         [
-            START_MARK,
+            start_mark,
             f"Last run: {meta['date']} — {meta['machine']}.",
             f"Database: `{meta['database']}` ({meta['counts']}); gunicorn {meta['workers']} "
             f"sync workers; client: {meta['concurrency']} threads, ≤ {meta['duration']} s "
@@ -315,17 +353,17 @@ def record(results, meta):
             f"{meta['rss_after']} MiB. Machine load average (1 min): {meta['load']}.",
             "",
             table(results),
-            END_MARK,
+            end_mark,
         ]
     )
-    if START_MARK in text and END_MARK in text:
-        before, rest = text.split(START_MARK, 1)
-        after = rest.split(END_MARK, 1)[1]
+    if start_mark in text and end_mark in text:
+        before, rest = text.split(start_mark, 1)
+        after = rest.split(end_mark, 1)[1]
         text = before + block + after
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
     README.write_text(text)
-    (VAR / "bench-results.json").write_text(
+    (VAR / f"bench-results-{scale}.json").write_text(
         json.dumps({"meta": meta, "results": results}, indent=2)
     )
 
@@ -340,6 +378,16 @@ def relevance():
     print("$", " ".join(command), flush=True)
     subprocess.run(command, cwd=ROOT, check=False)  # noqa: S603
     print(flush=True)
+
+
+def in_process(env) -> dict:
+    """`cpu.py`: the SQL queries of one request and its CPU time in one process, per page."""
+    command = [str(BIN / "python"), "benchmarks/cpu.py", "--json"]
+    print("$", " ".join(command), flush=True)
+    output = subprocess.run(  # noqa: S603
+        command, env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
 
 
 def main(argv=None):
@@ -363,7 +411,7 @@ def main(argv=None):
     if args.relevance:
         relevance()
 
-    database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE)
+    database_url = os.environ.get("BENCH_DATABASE_URL", default_database(args.scale))
     env = server_environment(database_url)
     prepare(env, args.scale, database_url)
     samples = json.loads(generate.samples_path(database_url).read_text())
@@ -376,6 +424,7 @@ def main(argv=None):
         session.login(samples["login"]["email"], samples["login"]["password"])
         searches = [f"/recherche/?{urlencode({'q': q})}" for q in samples["searches"]]
         pages = {
+            "minimal view `/sante/` (full middleware)": ["/sante/"],
             "home `/`": ["/"],
             "question list `/questions/`": ["/questions/", "/questions/?page=2"],
             "question list, page 200": ["/questions/?page=200"],
@@ -387,12 +436,20 @@ def main(argv=None):
         }
         results = {}
         for name, paths in pages.items():
-            result = measure(session, paths, args.concurrency, args.duration, args.max_requests)
+            result = measure(
+                session,
+                paths,
+                args.concurrency,
+                args.duration,
+                args.max_requests,
+                server.cpu_seconds,
+            )
             result["rss_max_mib"] = max(server.worker_rss_mib() or [0])
             results[name] = result
             print(
                 f"{name:32} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.1f} ms  "
-                f"p95 {result['p95_ms']:7.1f} ms  errors {result['errors']} "
+                f"p95 {result['p95_ms']:7.1f} ms  CPU {result['cpu_ms_per_request']:6.1f} ms/req  "
+                f"errors {result['errors']} "
                 f"{result['error_kinds'] or ''}",
                 flush=True,
             )
@@ -400,6 +457,8 @@ def main(argv=None):
     finally:
         server.stop()
 
+    for name, cost in in_process(env).items():
+        results[name].update(cost)
     print()
     print(table(results))
     meta = {
@@ -415,7 +474,7 @@ def main(argv=None):
         "load": f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after",
     }
     if args.record:
-        record(results, meta)
+        record(results, meta, args.scale)
         print(f"\nRecorded in {README.relative_to(ROOT)}")
     return 0
 
