@@ -8,10 +8,16 @@ class WebsiteConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
+        from django_tasks.signals import task_enqueued, task_finished, task_started
 
         from website import (
             checks,  # noqa: F401 (registers the system checks)
             sessions,
         )
+        from website.observability import request_id
 
         user_logged_in.connect(sessions.stamp_at_login, dispatch_uid="entraide-session-stamp")
+        # A task's log lines carry the id of the request that enqueued it.
+        task_enqueued.connect(request_id.remember_for_task, dispatch_uid="entraide-task-rid")
+        task_started.connect(request_id.enter_task, dispatch_uid="entraide-task-rid")
+        task_finished.connect(request_id.leave_task, dispatch_uid="entraide-task-rid")

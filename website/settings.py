@@ -84,6 +84,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: the metrics time the whole chain, and every later log line has the request id.
+    "website.observability.metrics.MetricsMiddleware",
+    "website.observability.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -380,10 +383,44 @@ if not DEBUG:
 CONTENT_SECURITY_POLICY = content_security_policy(proconnect_domain=PROCONNECT_DOMAIN)
 
 # --- Logging --------------------------------------------------------------------------------
+# --- Logs, metrics, error reports (website/observability/, docs/operations.md) -------------
+# `json`: one JSON object per line (for a log collector); `text`: for a person at a console.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+# Take the proxy's `X-Request-ID` (nginx: `proxy_set_header X-Request-ID $request_id;`) as the
+# request's id. Only behind a proxy that sets it: otherwise clients would choose their ids.
+REQUEST_ID_FROM_PROXY = env.bool("REQUEST_ID_FROM_PROXY", default=False)
+# `/metriques/` answers a `Authorization: Bearer <METRICS_TOKEN>` request, or a client in one
+# of these networks; anyone else gets a 404. Empty token and no network: nobody.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
+# Error reports to a Sentry-compatible server (GlitchTip self-hosted), personal data removed.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="")
+SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="")
+if SENTRY_DSN:
+    from website.observability import error_reports
+
+    error_reports.start(SENTRY_DSN, SENTRY_ENVIRONMENT, SENTRY_RELEASE)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "website.observability.request_id.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         # Both log every task and page action at INFO: too chatty for a console.

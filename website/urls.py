@@ -15,6 +15,7 @@ from website.api.api import api as api_v1
 from website.api.api import not_found as api_not_found
 from website.cache import fail_closed_on_post
 from website.files import views as file_views
+from website.observability import metrics
 
 # The Django admin login goes through allauth (rate limits, MFA); no second login form.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -51,6 +52,7 @@ ACCOUNT_FORMS_LIMITED_BY_THE_CACHE = [
 
 urlpatterns = [
     path("sante/", views.health, name="health"),
+    path("metriques/", metrics.metrics, name="metrics"),
     # allauth's own views, answering 429 when the failed-login budget is spent.
     *(
         path(route, fail_closed_on_post(view), name=name)

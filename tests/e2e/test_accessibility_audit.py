@@ -68,6 +68,7 @@ AUDIT_TAGS = [*AXE_TAGS, "best-practice"]
 NOT_PAGES = {
     # Not HTML pages: data, feeds, fragments, health check, downloads.
     "health": "JSON health check",
+    "metrics": "Prometheus text format for the operators' scraper",
     "javascript-catalog": "JavaScript translation catalogue",
     "search:similar": "fragment inside the ask form (audited there)",
     "qa:attachment": "a file download (its list is audited on the thread page)",

@@ -647,6 +647,7 @@ ACTIONS = [
 # refuse the method); `test_a_post_to_a_read_only_route_changes_nothing` checks that claim.
 READ_ONLY_ON_POST = {
     "health": "health check",
+    "metrics": "Prometheus metrics, GET only (405)",
     "pending": "the waiting page",
     "javascript-catalog": "translation catalogue",
     "qa:question_list": "list",
