@@ -13,7 +13,15 @@ What is refused, and why:
 - encrypted PDFs (nobody but the sender could read them, and no check can look inside);
 - ZIP bombs: members are decompressed for real, stopping at a ratio and a total cap
   (`QA_ATTACHMENT_ZIP_MAX_RATIO`, `QA_ATTACHMENT_ZIP_MAX_TOTAL`), since headers can lie;
-- images above `QA_ATTACHMENT_MAX_PIXELS` (decompression bombs) and truncated images.
+- images above `QA_ATTACHMENT_MAX_PIXELS` (decompression bombs) and truncated images, and
+  the images of one post past `QA_ATTACHMENT_MAX_PIXELS_PER_POST` together (`PixelBudget`:
+  the decoding work of one request is bounded, not only that of one image);
+- files clamd finds a virus in, when `CLAMD_SOCKET` is set (`qa/antivirus.py`; refused too
+  while clamd cannot answer: fail closed).
+
+Every member of a ZIP goes through the same checks as a file sent alone (macros, encrypted
+PDF, SVG or script in a text), and its images are re-encoded too: the archive is then written
+again with the cleaned images.
 
 Images are decoded and saved again by Pillow from their pixels alone: EXIF (and its GPS
 position), comments and colour profiles do not survive. HEIC photos become JPEG, which
@@ -23,6 +31,7 @@ browsers display.
 from __future__ import annotations
 
 import io
+import logging
 import lzma
 import os
 import secrets
@@ -43,10 +52,14 @@ from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
 from directory.text import clean_text
+from qa import antivirus
+
+logger = logging.getLogger(__name__)
 
 register_heif_opener()  # HEIC photos (phones) open in Pillow; they are saved as JPEG
 
 NAME_MAX_LENGTH = 120
+FOLDER = "pieces-jointes"  # in the storage: every attachment and thumbnail, nothing else
 THUMBNAIL_SIZE = (320, 320)
 
 # Extension → the MIME type its bytes must be detected as (None: plain text, which
@@ -112,9 +125,50 @@ class CheckedFile:
         return len(self.content)
 
 
+class PixelBudget:
+    """The pixels the images of one post may still decode (`QA_ATTACHMENT_MAX_PIXELS_PER_POST`).
+
+    Each image's size is read from its header and taken from the budget before its pixels are
+    decoded, so one request never decodes more than the budget, whatever its files hold."""
+
+    def __init__(self, pixels: int | None = None):
+        self.left = settings.QA_ATTACHMENT_MAX_PIXELS_PER_POST if pixels is None else pixels
+
+    def take(self, name: str, pixels: int) -> None:
+        if pixels > self.left:
+            _refuse(
+                name,
+                _(
+                    "les images de ce message dépassent ensemble %(pixels)s millions de pixels : "
+                    "envoyez-en moins, ou réduisez-les."
+                )
+                % {"pixels": settings.QA_ATTACHMENT_MAX_PIXELS_PER_POST // 1_000_000},
+            )
+        self.left -= pixels
+
+
+class _Inflation:
+    """The bytes one uploaded file may still decompress (`QA_ATTACHMENT_ZIP_MAX_TOTAL`): an
+    archive and the Office or OpenDocument files inside it share it."""
+
+    def __init__(self):
+        self.left = settings.QA_ATTACHMENT_ZIP_MAX_TOTAL
+
+
+class Refused(ValidationError):
+    """A file refused, with the reason alone (`reason`) to quote it for an archive's member."""
+
+    def __init__(self, name: str, reason: str):
+        self.reason = reason
+        super().__init__(
+            _("Le fichier « %(name)s » est refusé : %(reason)s") % {"name": name, "reason": reason},
+            code="refused",
+        )
+
+
 def storage_name(extension: str) -> str:
     """A name nobody can guess or choose: 128 random bits, the checked extension."""
-    return f"pieces-jointes/{secrets.token_hex(16)}.{extension}"
+    return f"{FOLDER}/{secrets.token_hex(16)}.{extension}"
 
 
 def clean_name(name: str) -> str:
@@ -156,8 +210,9 @@ def check_count(files, limit: int | None = None) -> None:
         )
 
 
-def check_upload(upload) -> CheckedFile:
-    """The checked file, or a `ValidationError` naming the file and the reason."""
+def check_upload(upload, *, pixels: PixelBudget | None = None) -> CheckedFile:
+    """The checked file, or a `ValidationError` naming the file and the reason. `pixels` is
+    the budget shared by the files of one post (a fresh one for a file alone)."""
     name = clean_name(getattr(upload, "name", ""))
     extension = name.rpartition(".")[2].lower() if "." in name else ""
     limit = settings.QA_ATTACHMENT_MAX_SIZE
@@ -167,6 +222,17 @@ def check_upload(upload) -> CheckedFile:
         _refuse(name, _("il est vide."))
     upload.seek(0)
     content = upload.read(limit + 1)
+    checked = _check_content(name, extension, content, pixels or PixelBudget(), _Inflation())
+    if antivirus.is_enabled():
+        _scan(name, content)
+    return checked
+
+
+def _check_content(
+    name: str, extension: str, content: bytes, pixels: PixelBudget, inflation: _Inflation
+) -> CheckedFile:
+    """Every check but the size and the antivirus: for a file sent alone or an archive's
+    member."""
     detected = filetype.guess_mime(content[:8192])
     if detected in EXECUTABLES:
         _refuse(name, _("c'est un programme exécutable."))
@@ -185,22 +251,40 @@ def check_upload(upload) -> CheckedFile:
             % {"extension": extension},
         )
     if extension in IMAGES:
-        return _reencode_image(name, content)
+        return _reencode_image(name, content, pixels)
     if extension == "pdf":
         _check_pdf(name, content)
     elif extension == "zip":
-        _check_zip(name, content, archive=True)
+        content = _check_archive(name, content, pixels, inflation)
     else:
-        _check_zip(name, content, archive=False)
+        _inflate(name, content, inflation)
         _check_no_macros(name, content, extension)
     return CheckedFile(name, extension, SERVED_TYPE[extension], content)
 
 
+def _scan(name: str, content: bytes) -> None:
+    try:
+        signature = antivirus.scan(content)
+    except antivirus.ScanUnavailable as error:
+        logger.error("Attachment « %s » refused, not scanned: %s", name, error)
+        _refuse(
+            name,
+            _(
+                "l'analyse antivirus est momentanément indisponible. Réessayez dans quelques "
+                "minutes."
+            ),
+        )
+    if signature:
+        logger.warning("Attachment « %s » refused: clamd found %s", name, signature)
+        _refuse(
+            name,
+            _("l'antivirus y a détecté un logiciel malveillant (%(signature)s).")
+            % {"signature": signature},
+        )
+
+
 def _refuse(name: str, reason: str):
-    raise ValidationError(
-        _("Le fichier « %(name)s » est refusé : %(reason)s") % {"name": name, "reason": reason},
-        code="refused",
-    )
+    raise Refused(name, reason)
 
 
 def _not_allowed() -> str:
@@ -234,10 +318,9 @@ def _check_pdf(name: str, content: bytes) -> None:
         )
 
 
-def _check_zip(name: str, content: bytes, *, archive: bool) -> None:
-    """Decompress every member for real (headers can lie), within the caps; for a ZIP the
-    member sends, each member must itself be an accepted, non-archive type."""
-    total_cap = settings.QA_ATTACHMENT_ZIP_MAX_TOTAL
+def _members(name: str, content: bytes, inflation: _Inflation):
+    """(member, its decompressed bytes) of every file of a ZIP, decompressed for real (headers
+    can lie) within the ratio, the member count and the file's inflation budget."""
     ratio_cap = settings.QA_ATTACHMENT_ZIP_MAX_RATIO
     bomb = _("cette archive se décompresse en un volume anormal (bombe ZIP).")
     try:
@@ -245,24 +328,20 @@ def _check_zip(name: str, content: bytes, *, archive: bool) -> None:
             members = archive_file.infolist()
             if len(members) > settings.QA_ATTACHMENT_ZIP_MAX_MEMBERS:
                 _refuse(name, _("cette archive contient trop de fichiers."))
-            total = 0
             for member in members:
                 if member.flag_bits & 0x1:
                     _refuse(name, _("cette archive est protégée par un mot de passe."))
                 if member.is_dir():
                     continue
-                size = 0
-                head = b""
+                chunks, size = [], 0
                 with archive_file.open(member) as stream:
                     while chunk := stream.read(64 * 1024):
-                        if not head:
-                            head = chunk[:8192]
+                        chunks.append(chunk)
                         size += len(chunk)
-                        total += len(chunk)
-                        if total > total_cap or size > ratio_cap * max(member.compress_size, 1):
+                        inflation.left -= len(chunk)
+                        if inflation.left < 0 or size > ratio_cap * max(member.compress_size, 1):
                             _refuse(name, bomb)
-                if archive:
-                    _check_member(name, member.filename, head)
+                yield member, b"".join(chunks)
     except (
         zipfile.BadZipFile,
         zipfile.LargeZipFile,
@@ -277,21 +356,47 @@ def _check_zip(name: str, content: bytes, *, archive: bool) -> None:
         _refuse(name, _("cette archive est protégée par un mot de passe."))
 
 
-def _check_member(name: str, member_name: str, head: bytes) -> None:
-    extension = member_name.rpartition(".")[2].lower() if "." in member_name else ""
-    if extension == "zip" or extension not in ALLOWED:
-        _refuse(
-            name,
-            _("l'archive contient « %(member)s », d'un type qui n'est pas accepté.")
-            % {"member": clean_name(member_name)},
-        )
-    detected = filetype.guess_mime(head)
-    if detected in EXECUTABLES or detected != ALLOWED[extension]:
-        _refuse(
-            name,
-            _("dans l'archive, le contenu de « %(member)s » ne correspond pas à son extension.")
-            % {"member": clean_name(member_name)},
-        )
+def _inflate(name: str, content: bytes, inflation: _Inflation) -> None:
+    """An Office or OpenDocument file is a ZIP: the same caps, nothing else asked of members."""
+    for _member in _members(name, content, inflation):
+        pass
+
+
+def _check_archive(name: str, content: bytes, pixels: PixelBudget, inflation: _Inflation) -> bytes:
+    """Each member of a ZIP the member sends must be an accepted, non-archive type and pass the
+    checks of a file sent alone. Returns the bytes to store: the archive itself, or, when it
+    holds images, the archive written again with the images re-encoded (no EXIF, no GPS)."""
+    checked_members, reencoded = [], False
+    for member, data in _members(name, content, inflation):
+        member_name = clean_name(member.filename)
+        extension = member_name.rpartition(".")[2].lower() if "." in member_name else ""
+        if extension == "zip" or extension not in ALLOWED:
+            _refuse(
+                name,
+                _("l'archive contient « %(member)s », d'un type qui n'est pas accepté.")
+                % {"member": member_name},
+            )
+        try:
+            checked = _check_content(member_name, extension, data, pixels, inflation)
+        except Refused as refusal:
+            _refuse(
+                name,
+                _("dans l'archive, « %(member)s » : %(reason)s")
+                % {"member": member_name, "reason": refusal.reason},
+            )
+        arcname = member.filename
+        if checked.is_image:
+            reencoded = True
+            if checked.extension != extension:  # a HEIC photo, now a JPEG
+                arcname = f"{os.path.splitext(arcname)[0]}.{checked.extension}"
+        checked_members.append((arcname, checked.content))
+    if not reencoded:
+        return content
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive_file:
+        for arcname, data in checked_members:
+            archive_file.writestr(arcname, data)
+    return output.getvalue()
 
 
 def _check_no_macros(name: str, content: bytes, extension: str) -> None:
@@ -314,7 +419,7 @@ def _real(document: zipfile.ZipFile, lowered: str) -> str:
     return next(entry for entry in document.namelist() if entry.lower() == lowered)
 
 
-def _reencode_image(name: str, content: bytes) -> CheckedFile:
+def _reencode_image(name: str, content: bytes, pixels: PixelBudget) -> CheckedFile:
     too_big = _("l'image est trop grande (au plus %(pixels)s millions de pixels).") % {
         "pixels": settings.QA_ATTACHMENT_MAX_PIXELS // 1_000_000
     }
@@ -325,6 +430,7 @@ def _reencode_image(name: str, content: bytes) -> CheckedFile:
                 width, height = image.size
                 if width * height > settings.QA_ATTACHMENT_MAX_PIXELS:
                     _refuse(name, too_big)
+                pixels.take(name, width * height)
                 source_format = image.format
                 image.load()
                 image = ImageOps.exif_transpose(image)

@@ -1,5 +1,9 @@
 """The text inside an attached file, for search (issue 17, item 4).
 
+Also the reader of the editors' Wagtail documents (`website.pages.services.
+document_text_extract`): the CMS sits above this app, so it uses this module, with the same
+caps, rather than a copy of it.
+
 `extract_text(content, extension)` returns the plain text of a PDF (`pypdf`), a DOCX
 (`python-docx`), an OpenDocument file (ODT, ODS, ODP: the paragraphs of its `content.xml`,
 read with `zipfile` and `defusedxml`, already installed — `odfdo` and `odfpy` are not

@@ -138,9 +138,10 @@ class AttachmentsMixin(forms.Form):
         files = self.cleaned_data.get("attachments") or []
         attachments.check_count(files, self.attachments_limit())
         checked, errors = [], []
+        pixels = attachments.PixelBudget()  # the decoding work of the whole post
         for upload in files:
             try:
-                checked.append(attachments.check_upload(upload))
+                checked.append(attachments.check_upload(upload, pixels=pixels))
             except forms.ValidationError as error:
                 errors.append(error)
         if checked and not errors and self.uploader is not None:

@@ -7,8 +7,10 @@ permissions (`qa.permissions`) before calling; services keep the data consistent
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable
+from contextvars import ContextVar
 from datetime import timedelta
 from functools import partial
 
@@ -26,7 +28,7 @@ from directory.models import Person, Structure
 from directory.selectors import current_position
 from directory.text import clean_text
 from qa import permissions, signals
-from qa.attachments import CheckedFile, storage_name
+from qa.attachments import FOLDER, CheckedFile, storage_name
 from qa.extraction import READERS, extract_text
 from qa.markdown import render_inline, render_markdown
 from qa.models import (
@@ -120,46 +122,89 @@ def _first_revision(post: Post, *, author, title: str = ""):
     )
 
 
+# The files written by the posting service running now, in this thread or task (`_attach`).
+_written_files: ContextVar[list[str] | None] = ContextVar("qa_written_files", default=None)
+
+
+def _files_follow_the_transaction(service):
+    """Around an atomic posting service: when its transaction rolls back (any exception leaving
+    it, after the files were written or later in the service), the files it wrote are deleted,
+    since no row names them any more. A rollback of a transaction around the service, or a
+    process killed before the commit, leaves files no row names: `attachment_orphans_delete`
+    (`manage.py attachments_sweep`) removes those."""
+
+    @functools.wraps(service)
+    def wrapper(*args, **kwargs):
+        written: list[str] = []
+        token = _written_files.set(written)
+        try:
+            return service(*args, **kwargs)
+        except BaseException:
+            for name in written:
+                default_storage.delete(name)
+            raise
+        finally:
+            _written_files.reset(token)
+
+    return wrapper
+
+
 def _attach(post: Post, *, uploader, files: Iterable[CheckedFile]) -> list[Attachment]:
     """Store checked files (`qa.attachments.check_upload`) under random names, with their
-    rows. A failure removes the files already written, so nothing half-stored remains."""
-    written, attachments = [], []
-    try:
-        for checked in files:
-            name = default_storage.save(
-                storage_name(checked.extension), ContentFile(checked.content)
+    rows. Called inside a service wrapped by `_files_follow_the_transaction`, so a failure
+    then removes the files already written: nothing half-stored remains."""
+    written = _written_files.get()
+    if written is None:
+        raise RuntimeError("_attach runs inside a service wrapped by _files_follow_the_transaction")
+    attachments = []
+    for checked in files:
+        name = default_storage.save(storage_name(checked.extension), ContentFile(checked.content))
+        written.append(name)
+        thumbnail = ""
+        if checked.thumbnail:
+            thumbnail = default_storage.save(storage_name("jpg"), ContentFile(checked.thumbnail))
+            written.append(thumbnail)
+        attachments.append(
+            Attachment.objects.create(
+                **{post.post_kind: post},
+                file=name,
+                thumbnail=thumbnail,
+                original_name=checked.name,
+                size=checked.size,
+                content_type=checked.content_type,
+                is_image=checked.is_image,
+                width=checked.width,
+                height=checked.height,
+                uploader=uploader,
             )
-            written.append(name)
-            thumbnail = ""
-            if checked.thumbnail:
-                thumbnail = default_storage.save(
-                    storage_name("jpg"), ContentFile(checked.thumbnail)
-                )
-                written.append(thumbnail)
-            attachments.append(
-                Attachment.objects.create(
-                    **{post.post_kind: post},
-                    file=name,
-                    thumbnail=thumbnail,
-                    original_name=checked.name,
-                    size=checked.size,
-                    content_type=checked.content_type,
-                    is_image=checked.is_image,
-                    width=checked.width,
-                    height=checked.height,
-                    uploader=uploader,
-                )
-            )
-    except Exception:
-        for name in written:
-            default_storage.delete(name)
-        raise
+        )
     ids = [attachment.pk for attachment in attachments]
     if ids:  # after the commit: the extraction task reads the rows
         transaction.on_commit(
             lambda: signals.attachments_stored.send(sender=Attachment, attachment_ids=ids)
         )
     return attachments
+
+
+def attachment_orphans_delete(*, older_than: timedelta, now=None) -> int:
+    """Delete the attachment files no row names (a transaction rolled back around a posting
+    service, a process killed between the write and the commit), once older than `older_than`
+    so that a post being committed right now keeps its files. `manage.py attachments_sweep`,
+    nightly. Returns how many files went."""
+    known = set(Attachment.objects.values_list("file", flat=True))
+    known |= set(Attachment.objects.exclude(thumbnail="").values_list("thumbnail", flat=True))
+    limit = (now or timezone.now()) - older_than
+    deleted = 0
+    try:
+        _folders, names = default_storage.listdir(FOLDER)
+    except FileNotFoundError:  # nothing was ever attached
+        return 0
+    for filename in names:
+        name = f"{FOLDER}/{filename}"
+        if name not in known and default_storage.get_modified_time(name) < limit:
+            default_storage.delete(name)
+            deleted += 1
+    return deleted
 
 
 def attachment_text_extract(attachment_id: int) -> int:
@@ -184,6 +229,7 @@ def attachment_text_extract(attachment_id: int) -> int:
 # --- Posting -------------------------------------------------------------------------------
 
 
+@_files_follow_the_transaction
 @transaction.atomic
 def question_create(
     *,
@@ -244,6 +290,7 @@ def _check_still_open(post: Question | Answer, *, to_answer: bool = False) -> No
         raise PermissionDenied(gettext("Ce fil a été fermé entre-temps : rien n'a été enregistré."))
 
 
+@_files_follow_the_transaction
 @transaction.atomic
 def answer_create(
     *, question: Question, author, body: str, attachments: Iterable[CheckedFile] = ()
@@ -270,6 +317,7 @@ def answer_create(
     return answer
 
 
+@_files_follow_the_transaction
 @transaction.atomic
 def comment_create(
     *, post: Question | Answer, author, body: str, attachments: Iterable[CheckedFile] = ()

@@ -164,6 +164,77 @@ def storages_are_usable(app_configs, **kwargs):
     return errors
 
 
+SENDFILE_CHOICES = ("", "nginx", "xsendfile")
+STREAMING_SENDFILE = "wagtail.utils.sendfile_streaming_backend"
+
+
+@checks.register(ENGINES)
+def sendfile_matches_the_storage(app_configs, **kwargs):
+    """The proxy can send only files it can read on its own disk: `QA_ATTACHMENT_SENDFILE` and
+    a non-streaming `SENDFILE_BACKEND` need the local `FileSystemStorage`. With a remote
+    storage (S3-compatible) the header would name a path nobody serves: every download would
+    fail. Refused at start-up; leave them empty and Django streams from the storage."""
+    errors = []
+    if settings.QA_ATTACHMENT_SENDFILE not in SENDFILE_CHOICES:
+        errors.append(
+            checks.Error(
+                f"QA_ATTACHMENT_SENDFILE={settings.QA_ATTACHMENT_SENDFILE!r} is not one of "
+                "'' (Django streams), 'nginx' or 'xsendfile'.",
+                hint="QA_ATTACHMENT_SENDFILE in the environment (docs/operations.md).",
+                id="entraide.E005",
+            )
+        )
+    proxied = [
+        name
+        for name, value in (
+            ("QA_ATTACHMENT_SENDFILE", settings.QA_ATTACHMENT_SENDFILE),
+            ("SENDFILE_BACKEND", settings.SENDFILE_BACKEND not in ("", STREAMING_SENDFILE)),
+        )
+        if value
+    ]
+    if proxied:
+        try:
+            storage = storages.create_storage(settings.STORAGES["default"])
+        except Exception:  # noqa: BLE001 (storages_are_usable reports it)
+            return errors
+        if not isinstance(storage, FileSystemStorage):
+            errors.append(
+                checks.Error(
+                    f"{' and '.join(proxied)} hand files to the proxy, but the default storage "
+                    f"({type(storage).__name__}) is not on the local disk: the proxy cannot "
+                    "send its files.",
+                    hint="Leave them empty with a remote storage: Django then streams the "
+                    "files from the storage after the check (docs/operations.md).",
+                    id="entraide.E005",
+                )
+            )
+    return errors
+
+
+@checks.register(ENGINES)
+def clamd_socket_is_usable(app_configs, **kwargs):
+    """CLAMD_SOCKET: empty, a socket path, unix://path or tcp://host:port (qa/antivirus.py)."""
+    address = settings.CLAMD_SOCKET
+    if not address or address.startswith("/"):
+        return []
+    url = urlsplit(address)
+    try:
+        usable = (url.scheme == "unix" and bool(url.path)) or (
+            url.scheme == "tcp" and bool(url.hostname) and bool(url.port)
+        )
+    except ValueError:  # a port that is not a number
+        usable = False
+    if usable:
+        return []
+    return [
+        checks.Error(
+            f"CLAMD_SOCKET={address!r} is neither a socket path nor tcp://host:port.",
+            hint="/run/clamav/clamd.ctl, unix:///run/clamav/clamd.ctl or tcp://127.0.0.1:3310.",
+            id="entraide.E006",
+        )
+    ]
+
+
 def refuse_misconfigured_engines() -> None:
     """Raise ImproperlyConfigured listing the engines' errors (gunicorn runs no checks)."""
     errors = [message for message in checks.run_checks(tags=[ENGINES]) if message.is_serious()]

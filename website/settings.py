@@ -446,6 +446,17 @@ QA_ATTACHMENT_MAX_SIZE = env.int("QA_ATTACHMENT_MAX_SIZE", default=15 * 1024 * 1
 QA_ATTACHMENT_QUOTA = env.int("QA_ATTACHMENT_QUOTA", default=200 * 1024 * 1024)
 # Decompression bombs: an image above this many pixels is refused before it is decoded.
 QA_ATTACHMENT_MAX_PIXELS = env.int("QA_ATTACHMENT_MAX_PIXELS", default=50_000_000)
+# The decoding work of one post: the pixels of all its images together (those inside its ZIPs
+# too), counted from their headers before each is decoded (four of the largest images).
+QA_ATTACHMENT_MAX_PIXELS_PER_POST = env.int(
+    "QA_ATTACHMENT_MAX_PIXELS_PER_POST", default=200_000_000
+)
+# Antivirus (qa/antivirus.py): when set, every attachment is sent to clamd (INSTREAM) before
+# it is accepted. A Unix socket path ("/run/clamav/clamd.ctl") or "tcp://host:3310". Empty: no
+# scan. While it is set and clamd does not answer within CLAMD_TIMEOUT seconds, files are
+# refused (fail closed, logged as errors): nobody receives a file that was not scanned.
+CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")
+CLAMD_TIMEOUT = env.int("CLAMD_TIMEOUT", default=30)
 # ZIP bombs (a ZIP, or an Office/OpenDocument file, is one): members are decompressed for
 # real and refused past this total, this ratio to their compressed size, or this many members.
 QA_ATTACHMENT_ZIP_MAX_TOTAL = env.int("QA_ATTACHMENT_ZIP_MAX_TOTAL", default=100 * 1024 * 1024)
@@ -458,7 +469,8 @@ QA_ATTACHMENT_TEXT_MAX_PAGES = env.int("QA_ATTACHMENT_TEXT_MAX_PAGES", default=2
 QA_ATTACHMENT_TEXT_SECONDS = env.int("QA_ATTACHMENT_TEXT_SECONDS", default=20)
 # How the download view sends a file stored on the local disk: streamed by Django (empty), or
 # handed to the proxy after the check with SENDFILE_BACKEND's header ("nginx": X-Accel-Redirect
-# to SENDFILE_URL + the stored name; "xsendfile": X-Sendfile). Other storages always stream.
+# to SENDFILE_URL + the stored name; "xsendfile": X-Sendfile). Local storage only: with a remote
+# storage the start is refused (website/checks.py, entraide.E005) and Django streams.
 QA_ATTACHMENT_SENDFILE = env.str("QA_ATTACHMENT_SENDFILE", default="")
 # The posting forms' request bodies may carry the files: the body limit there
 # (RequestBodyLimitMiddleware) is every file at its maximum, plus 1 MB of text.

@@ -77,9 +77,9 @@ def question_ask(request):
             if "clear_template" in request.POST:
                 initial["body"] = ""
             form = forms.QuestionForm(initial=initial)
+        elif not throttle.post_allowed(request.user):  # before the files' checks cost anything
+            return _too_many(request)
         elif form.is_valid():
-            if not throttle.post_allowed(request.user):
-                return _too_many(request)
             data = form.cleaned_data
             if data["addressed_to_structure"] and not throttle.addressed_question_allowed(
                 request.user
@@ -233,11 +233,11 @@ def answer_create(request, pk):
     permissions.check_answer(request.user, question)
     if "save_draft" in request.POST:
         return drafts.answer_draft_save(request, question)
+    if not throttle.post_allowed(request.user):  # before the files' checks cost anything
+        return _too_many(request)
     form = forms.AnswerForm(request.POST, request.FILES, uploader=request.user)
     if not form.is_valid():
         return _render_thread(request, question, answer_form=form, status=400)
-    if not throttle.post_allowed(request.user):
-        return _too_many(request)
     if question.is_discussion:
         success = _("Votre réponse est publiée dans la discussion.")
     else:
@@ -268,11 +268,11 @@ def comment_create(request, post_type, pk):
     post = _get_post(post_type, pk)
     _load_question(request, post.thread.pk)
     permissions.check_comment(request.user, post)
+    if not throttle.post_allowed(request.user):  # before the files' checks cost anything
+        return _too_many(request)
     form = forms.CommentForm(request.POST, request.FILES, uploader=request.user)
     if not form.is_valid():
         return _render_thread(request, post.thread, comment_forms={post.anchor: form}, status=400)
-    if not throttle.post_allowed(request.user):
-        return _too_many(request)
     return _create_once(
         request,
         form.cleaned_data["submission_token"],

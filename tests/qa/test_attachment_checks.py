@@ -1,12 +1,14 @@
 """Attachments are checked by their content (qa/attachments.py, issue 17's bad-input list)."""
 
 import io
+import secrets
+import zipfile
 
 import pytest
 from django.core.exceptions import ValidationError
 from PIL import Image
 
-from qa.attachments import check_count, check_upload, clean_name
+from qa.attachments import PixelBudget, check_count, check_upload, clean_name
 from tests.qa.attachment_files import (
     DOCM_TYPES,
     EXE,
@@ -99,12 +101,12 @@ def test_a_zip_bomb_is_refused(settings):
 
 def test_a_zip_over_the_total_cap_is_refused_even_at_a_normal_ratio(settings):
     settings.QA_ATTACHMENT_ZIP_MAX_TOTAL = 10_000
-    content = zip_of({f"note-{n}.txt": bytes(range(256)) * 20 for n in range(5)})
+    content = zip_of({f"note-{n}.txt": secrets.token_hex(2560).encode() for n in range(5)})
     assert "bombe ZIP" in _refusal("notes.zip", content)
 
 
 def test_a_zip_holding_a_program_or_a_nested_zip_is_refused():
-    assert "ne correspond pas" in _refusal("dossier.zip", zip_of({"lisezmoi.pdf": EXE}))
+    assert "exécutable" in _refusal("dossier.zip", zip_of({"lisezmoi.pdf": EXE}))
     assert "pas accepté" in _refusal("dossier.zip", zip_of({"outil.exe": EXE}))
     assert "pas accepté" in _refusal("dossier.zip", zip_of({"sous.zip": zip_of({"a.txt": b"a"})}))
 
@@ -164,3 +166,76 @@ def test_a_name_made_only_of_dots_and_folders_gets_a_plain_name():
     assert clean_name("../..") == "fichier"
     assert clean_name("dossier\\..\\.htaccess.pdf") == "htaccess.pdf"
     assert clean_name("<script>/.txt") == "fichier.txt"
+
+
+# --- A ZIP's members get the checks of a file sent alone (review of stop 23) ---------------
+
+
+def test_a_docx_with_macros_inside_a_zip_is_refused():
+    content = zip_of({"convention.docx": office("docx", macros=True)})
+    message = _refusal("dossier.zip", content)
+    assert "« convention.docx »" in message and "macros" in message
+
+
+def test_an_odt_with_basic_macros_inside_a_zip_is_refused():
+    assert "macros" in _refusal("dossier.zip", zip_of({"cr.odt": office("odt", macros=True)}))
+
+
+def test_an_encrypted_pdf_inside_a_zip_is_refused():
+    content = zip_of({"budget.pdf": pdf(password="secret"), "lisezmoi.txt": b"bonjour"})
+    assert "mot de passe" in _refusal("dossier.zip", content)
+
+
+def test_a_script_in_a_text_file_inside_a_zip_is_refused():
+    content = zip_of({"notes.txt": b"<script>alert(1)</script>"})
+    assert "script" in _refusal("dossier.zip", content)
+
+
+def test_a_photo_inside_a_zip_loses_its_exif_and_gps():
+    content = zip_of({"photos/route.jpg": jpeg_with_gps(), "note.txt": b"la route"})
+    checked = check_upload(upload("photos.zip", content))
+    assert b"Fabricant-Secret" not in checked.content
+    with zipfile.ZipFile(io.BytesIO(checked.content)) as archive:
+        assert archive.namelist() == ["photos/route.jpg", "note.txt"]
+        assert archive.read("note.txt") == b"la route"
+        with Image.open(io.BytesIO(archive.read("photos/route.jpg"))) as photo:
+            assert photo.size == (64, 48) and not photo.getexif()
+
+
+def test_a_zip_of_office_files_shares_one_decompression_cap(settings):
+    """An archive of documents that are archives themselves: their insides count too."""
+    settings.QA_ATTACHMENT_ZIP_MAX_TOTAL = 60_000
+    output = io.BytesIO(office("docx"))
+    with zipfile.ZipFile(output, "a", zipfile.ZIP_DEFLATED) as docx:
+        docx.writestr("word/settings.xml", secrets.token_hex(25_000))
+    document = output.getvalue()
+    assert check_upload(upload("a.docx", document))
+    content = zip_of({"a.docx": document, "b.docx": document})
+    assert "bombe ZIP" in _refusal("dossier.zip", content)
+
+
+# --- The decoding work of one post is capped (review of stop 23) ---------------------------
+
+
+def test_the_images_of_one_post_share_a_pixel_budget(settings):
+    settings.QA_ATTACHMENT_MAX_PIXELS_PER_POST = 1_000_000
+    budget = PixelBudget()
+    check_upload(upload("a.jpg", jpeg_with_gps(size=(1000, 600))), pixels=budget)
+    with pytest.raises(ValidationError) as error:
+        check_upload(upload("b.jpg", jpeg_with_gps(size=(1000, 600))), pixels=budget)
+    assert "dépassent ensemble 1 millions de pixels" in error.value.messages[0]
+
+
+def test_the_pixel_budget_is_taken_before_the_image_is_decoded(settings, monkeypatch):
+    settings.QA_ATTACHMENT_MAX_PIXELS_PER_POST = 100
+    content, decoded = png(size=(20, 20)), []
+    monkeypatch.setattr(Image.Image, "load", lambda image: decoded.append(image))
+    with pytest.raises(ValidationError):
+        check_upload(upload("a.png", content))
+    assert decoded == []
+
+
+def test_images_inside_a_zip_count_in_the_pixel_budget(settings):
+    settings.QA_ATTACHMENT_MAX_PIXELS_PER_POST = 5_000
+    content = zip_of({f"p{n}.jpg": jpeg_with_gps() for n in range(3)})  # 3 × 3,072 pixels
+    assert "millions de pixels" in _refusal("photos.zip", content)

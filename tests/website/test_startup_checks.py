@@ -2,7 +2,7 @@
 
 Two stages (website/settings.py `_url_setting`, website/checks.py): a URL that cannot be
 parsed stops the settings module, naming the variable; one that parses but cannot work fails
-a system check (`entraide.E001`–`E004`), which `manage.py check`/`migrate` run and which
+a system check (`entraide.E001`–`E006`), which `manage.py check`/`migrate` run and which
 `website/wsgi.py` runs before gunicorn serves anything. Either way no request gets a 500.
 """
 
@@ -169,3 +169,58 @@ def test_a_url_that_cannot_be_parsed_stops_the_start_naming_the_variable(variabl
     result = start(["manage.py", "check"], **{variable: value})
     assert result.returncode != 0
     assert message in result.stderr
+
+
+# --- Sending files through the proxy needs files on the proxy's disk (review of stop 23) ---
+
+REMOTE_STORAGE = {"BACKEND": "django.core.files.storage.InMemoryStorage"}
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("QA_ATTACHMENT_SENDFILE", "nginx"),
+        ("QA_ATTACHMENT_SENDFILE", "xsendfile"),
+        ("SENDFILE_BACKEND", "website.files.sendfile_nginx"),
+    ],
+)
+def test_sendfile_with_a_remote_storage_fails_a_check(settings, setting, value):
+    settings.STORAGES = {**settings.STORAGES, "default": REMOTE_STORAGE}
+    setattr(settings, setting, value)
+    [error] = engine_errors()
+    assert error.startswith(f"entraide.E005: {setting} hand files to the proxy")
+    assert "InMemoryStorage" in error
+
+
+def test_a_remote_storage_streamed_by_django_passes(settings):
+    settings.STORAGES = {**settings.STORAGES, "default": REMOTE_STORAGE}
+    settings.QA_ATTACHMENT_SENDFILE = ""
+    settings.SENDFILE_BACKEND = "wagtail.utils.sendfile_streaming_backend"
+    assert engine_errors() == []
+
+
+def test_sendfile_with_the_local_storage_passes(settings):
+    settings.QA_ATTACHMENT_SENDFILE = "nginx"
+    settings.SENDFILE_BACKEND = "website.files.sendfile_nginx"
+    assert engine_errors() == []
+
+
+def test_an_unknown_attachment_sendfile_value_fails_a_check(settings):
+    settings.QA_ATTACHMENT_SENDFILE = "ngnix"
+    [error] = engine_errors()
+    assert error.startswith("entraide.E005: QA_ATTACHMENT_SENDFILE='ngnix' is not one of")
+
+
+@pytest.mark.parametrize("address", ["clamd:3310", "tcp://127.0.0.1", "tcp://h:port", "unix://"])
+def test_a_malformed_clamd_socket_fails_a_check(settings, address):
+    settings.CLAMD_SOCKET = address
+    [error] = engine_errors()
+    assert error.startswith(f"entraide.E006: CLAMD_SOCKET={address!r}")
+
+
+@pytest.mark.parametrize(
+    "address", ["", "/run/clamav/clamd.ctl", "unix:///run/clamd.ctl", "tcp://127.0.0.1:3310"]
+)
+def test_a_well_formed_clamd_socket_passes(settings, address):
+    settings.CLAMD_SOCKET = address
+    assert engine_errors() == []

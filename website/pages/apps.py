@@ -8,6 +8,8 @@ class PagesConfig(AppConfig):
     verbose_name = _("Pages du site")
 
     def ready(self):
+        from django.db.models.signals import post_save
+        from wagtail.documents import get_document_model
         from wagtail.signals import page_published
 
         from qa import extensions
@@ -15,6 +17,12 @@ class PagesConfig(AppConfig):
         from website.pages.services import on_page_published
 
         page_published.connect(on_page_published, dispatch_uid="pages_rechecks_on_publish")
+        post_save.connect(
+            _extract_text_later,
+            sender=get_document_model(),
+            weak=False,
+            dispatch_uid="pages.extract_document_text",
+        )
         extensions.register_thread_banner(banners.recheck_banner)
         extensions.use_faq_url(banners.faq_url)
         extensions.use_feed_links(feeds.feed_link)
@@ -39,3 +47,16 @@ class PagesConfig(AppConfig):
             "faqentry", models.FaqEntry, documents.faq_entry_document, select=("page", "topic")
         )
         signals.reindex_on_delete(models.FaqEntry)
+
+
+def _extract_text_later(sender, instance, update_fields=None, **kwargs):
+    """A document uploaded or replaced: its text is read for search once the save is committed
+    (`tasks.extract_document_text`; a save that does not change the file reads nothing)."""
+    from django.db import transaction
+
+    from website.pages.tasks import extract_document_text
+
+    if update_fields and set(update_fields) <= {"file_hash", "file_size"}:
+        return  # Wagtail filling in the metadata of the same file
+    document_id = instance.pk
+    transaction.on_commit(lambda: extract_document_text.enqueue(document_id))

@@ -235,6 +235,24 @@ def faq_sections(page) -> list[dict]:
 # --- Regulatory watch -----------------------------------------------------------------------
 
 
+class LinksDocuments:
+    """A page type whose `documents` (a `LinkedDocument` inline) are searched with it: the
+    search service reads `search_documents()` and keeps the text of those that every reader of
+    the page may open (website/search/documents.py, `page_document`)."""
+
+    def search_documents(self) -> list[tuple]:
+        """(document, its extracted text or "") of each linked document, in the editor's order."""
+        items = self.documents.select_related("document__collection", "document__search_text")
+        return [(item.document, _text_of(item.document)) for item in items.order_by("sort_order")]
+
+
+def _text_of(document) -> str:
+    try:
+        return document.search_text.text
+    except DocumentText.DoesNotExist:
+        return ""
+
+
 class RegulatoryKind(models.TextChoices):
     LAW = "loi", _("Loi")
     DECREE = "decret", _("Décret")
@@ -299,7 +317,7 @@ class RegulatoryIndexPage(Page):
         return {"filter_form": form, "updates": page_obj, "active_topic": active_topic}
 
 
-class RegulatoryUpdatePage(Page):
+class RegulatoryUpdatePage(LinksDocuments, Page):
     """One new text (law, decree, circular, case law) and what it changes for the members.
 
     Publishing it marks its affected questions "à revérifier" (see `services.py`).
@@ -345,6 +363,15 @@ class RegulatoryUpdatePage(Page):
         FieldPanel("audience"),
         FieldPanel("summary"),
         FieldPanel("body"),
+        InlinePanel(
+            "documents",
+            heading=_("Documents liés"),
+            label=_("document"),
+            help_text=_(
+                "Documents du centre de ressources (texte officiel, modèle de délibération…) : "
+                "la recherche trouve ce texte par les mots qu'ils contiennent."
+            ),
+        ),
         InlinePanel(
             "affected_questions",
             heading=_("Questions à revérifier"),
@@ -395,6 +422,10 @@ class RegulatoryUpdatePage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["affected"] = self.affected_threads() if is_member(request.user) else []
+        context["documents"] = list(
+            self.documents.select_related("document").order_by("sort_order")
+        )
+        context["restricted_collection_ids"] = restricted_collection_ids()
         return context
 
     def affected_threads(self) -> list:
@@ -532,7 +563,7 @@ class ResourceIndexPage(Page):
         return [{"topic": topic, "pages": pages} for topic, pages in sections.items()]
 
 
-class ResourcePage(Page):
+class ResourcePage(LinksDocuments, Page):
     """A set of documents on one topic; documents of the private collection are members-only."""
 
     topic = models.ForeignKey(
@@ -566,10 +597,9 @@ class ResourcePage(Page):
         return context
 
 
-class ResourceDocument(Orderable):
-    """A Wagtail document listed on a resource page, with a line saying what it is."""
+class LinkedDocument(Orderable):
+    """A Wagtail document listed on a page, with a line saying what it is (`LinksDocuments`)."""
 
-    page = ParentalKey(ResourcePage, on_delete=models.CASCADE, related_name="documents")
     document = models.ForeignKey(
         "wagtaildocs.Document",
         verbose_name=_("document"),
@@ -581,8 +611,50 @@ class ResourceDocument(Orderable):
     panels = [FieldPanel("document"), FieldPanel("description")]
 
     class Meta(Orderable.Meta):
+        abstract = True
         verbose_name = _("document")
         verbose_name_plural = _("documents")
+
+
+class ResourceDocument(LinkedDocument):
+    """A document of a resource page."""
+
+    page = ParentalKey(ResourcePage, on_delete=models.CASCADE, related_name="documents")
+
+    class Meta(LinkedDocument.Meta):
+        abstract = False
+
+
+class RegulatoryDocument(LinkedDocument):
+    """A resource document a regulatory update links (the official text, a model deliberation)."""
+
+    page = ParentalKey(RegulatoryUpdatePage, on_delete=models.CASCADE, related_name="documents")
+
+    class Meta(LinkedDocument.Meta):
+        abstract = False
+
+
+class DocumentText(models.Model):
+    """The text of a Wagtail document, for search (`services.document_text_extract`, read with
+    `qa.extraction` as the attachments are). Read again when the file changes (`file_hash`)."""
+
+    document = models.OneToOneField(
+        "wagtaildocs.Document",
+        verbose_name=_("document"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="search_text",
+    )
+    text = models.TextField(_("texte extrait"), blank=True)
+    file_hash = models.CharField(_("empreinte du fichier lu"), max_length=40, blank=True)
+    extracted_at = models.DateTimeField(_("lu le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("texte d'un document")
+        verbose_name_plural = _("textes des documents")
+
+    def __str__(self):
+        return str(self.document)
 
 
 # --- Editorial workflow ---------------------------------------------------------------------

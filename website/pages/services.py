@@ -1,13 +1,28 @@
-"""Writes of the CMS layer: marking threads "à revérifier" and clearing them.
+"""Writes of the CMS layer: marking threads "à revérifier" and clearing them; the text of the
+editors' documents, for search.
 
 Side effects (the signals the notifications layer listens to) run in `transaction.on_commit`.
 """
 
+import logging
+
 from django.db import transaction
 from django.utils import timezone
+from wagtail.documents import get_document_model
 
-from website.pages.models import AffectedQuestion, QuestionRecheck, RegulatoryUpdatePage
+from qa.extraction import READERS, extract_text
+from website.pages.models import (
+    AffectedQuestion,
+    DocumentText,
+    QuestionRecheck,
+    RegulatoryDocument,
+    RegulatoryUpdatePage,
+    ResourceDocument,
+)
 from website.pages.signals import question_marked_for_recheck
+from website.search import signals as search_signals
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -71,3 +86,34 @@ def on_page_published(sender, instance, **kwargs):
     """Wagtail's `page_published` receiver (connected in `apps.py`)."""
     if isinstance(instance, RegulatoryUpdatePage):
         rechecks_open_for_update(update=instance)
+
+
+def document_text_extract(document_id: int) -> int:
+    """Read a Wagtail document's text for search (`qa.extraction.extract_text`, the attachments'
+    reader and caps) into its `DocumentText`, unless this file was already read (`file_hash`);
+    then the pages that link it are indexed again. Returns the number of characters."""
+    document = get_document_model().objects.filter(pk=document_id).first()
+    if document is None:
+        return 0
+    file_hash = document.get_file_hash()  # computed and saved if Wagtail has not yet
+    known = DocumentText.objects.filter(document=document).first()
+    if known is not None and known.file_hash == file_hash:
+        return len(known.text)
+    content = b""
+    if document.file_extension.lower() in READERS:
+        try:
+            with document.file.open("rb") as stored:
+                content = stored.read()
+        except OSError:
+            logger.warning("Document %s: file missing, no text extracted", document_id)
+    text = extract_text(content, document.file_extension)
+    DocumentText.objects.update_or_create(
+        document=document,
+        defaults={"text": text, "file_hash": file_hash, "extracted_at": timezone.now()},
+    )
+    pages = [
+        *ResourceDocument.objects.filter(document=document).values_list("page_id", flat=True),
+        *RegulatoryDocument.objects.filter(document=document).values_list("page_id", flat=True),
+    ]
+    search_signals.schedule([f"page:{pk}" for pk in sorted(set(pages))])
+    return len(text)

@@ -258,7 +258,16 @@ def page_acl(page) -> tuple[str, ...] | None:
     group of each (a login restriction adds nothing to that); a shared password anywhere on
     the path: not indexed (the password is the only key). A group restriction naming no group
     lets nobody in, so only moderators find the page."""
-    restrictions = list(page.get_view_restrictions().prefetch_related("groups"))
+    return _restrictions_acl(list(page.get_view_restrictions().prefetch_related("groups")))
+
+
+def collection_acl(collection) -> tuple[str, ...] | None:
+    """Who may open the documents of a Wagtail collection: its view restrictions and its
+    ancestors', read as `page_acl` reads a page's."""
+    return _restrictions_acl(list(collection.get_view_restrictions().prefetch_related("groups")))
+
+
+def _restrictions_acl(restrictions) -> tuple[str, ...] | None:
     if not restrictions:
         return (PUBLIC,)
     if any(r.restriction_type == r.PASSWORD for r in restrictions):
@@ -291,6 +300,7 @@ def page_document(page) -> SearchDocument | None:
     )
     search_description = getattr(page, "search_description", "")
     body = "\n".join(x for x in (search_description, _page_text(page)) if x)
+    files = _page_files(page, acl)
     return SearchDocument(
         uid=f"page:{page.pk}",
         kind=PAGE_KINDS.get(page._meta.model_name, "page"),
@@ -301,7 +311,38 @@ def page_document(page) -> SearchDocument | None:
         topics=tuple(t.slug for t in topics if hasattr(t, "slug")),
         topic_names=" ".join(t.name for t in topics if hasattr(t, "name")),
         date=_aware(date),
+        files=tuple(files),
     )
+
+
+def _page_files(page, acl: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(file name, text) of the documents a page links, for the page types that declare them
+    (`search_documents()`), keeping only those every reader of the page may open: the text of a
+    members-only document is never indexed with a page visitors find."""
+    linked = getattr(page, "search_documents", None)
+    if linked is None:
+        return []
+    files = []
+    for document, text in linked():
+        if text and _open_to_all_readers(collection_acl(document.collection), acl):
+            files.append((document.filename, text))
+    return files
+
+
+def _open_to_all_readers(document_acl, page_acl) -> bool:
+    """Whether everyone who finds a page (`page_acl`) may open a document (`document_acl`).
+
+    Every principal but PUBLIC and QA_PUBLIC is held by members only, so a document for
+    members (a login restriction) suits any page that is not public. Otherwise the page must
+    ask for at least what the document asks: no principal of the page that the document does
+    not list (a stricter combination of groups is refused too: it errs on the safe side)."""
+    if document_acl is None:  # a shared password: nobody but its holders
+        return False
+    if PUBLIC in document_acl:
+        return True
+    if PUBLIC in page_acl or QA_PUBLIC in page_acl:
+        return False
+    return document_acl == (MEMBERS,) or set(page_acl) <= set(document_acl)
 
 
 def _page_topics(page) -> list:

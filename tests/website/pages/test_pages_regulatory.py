@@ -181,3 +181,32 @@ def test_the_search_index_suggests_threads_about_the_text_even_on_other_topics(
     suggestions = suggested_questions_for(update, user=editor)
     assert about_it in suggestions
     assert [q for q in suggestions if q.title.startswith("Recrutement")] == []
+
+
+def test_an_update_page_runs_the_same_queries_for_10_or_100_linked_documents(
+    client, make_update, settings, tmp_path
+):
+    """« Documents liés » (issue 17): one query for the documents, whatever their number."""
+    from django.core.files.base import ContentFile
+    from wagtail.documents import get_document_model
+
+    from website.pages.models import RegulatoryDocument
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    update = make_update()
+
+    def link(numbers):
+        for number in numbers:
+            document = get_document_model()(title=f"Annexe {number:03d}")
+            document.file.save(f"annexe-{number}.txt", ContentFile(b"Annexe."), save=False)
+            document.save()
+            RegulatoryDocument.objects.create(page=update, document=document, sort_order=number)
+
+    link(range(SMALL))
+    client.get(update.url)  # warm the per-process caches (site root, locales)
+    response, small = counted_get(client, update.url)
+    assert "Annexe 009" in response.content.decode()
+    link(range(SMALL, LARGE))
+    response, large = counted_get(client, update.url)
+    assert "Annexe 099" in response.content.decode()
+    assert large == small, queries_by_statement(client, update.url)
