@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from directory.access import gate
 from qa import forms, permissions, selectors, services
 from qa.models import Attachment
+from website.files.storage import local_path
 
 SENDFILE_HEADERS = {"nginx": "X-Accel-Redirect", "xsendfile": "X-Sendfile"}
 
@@ -98,12 +99,13 @@ def storage_section(user) -> str:
 
 
 def _send(name: str, *, content_type: str, inline: bool, filename: str) -> HttpResponse:
-    header = SENDFILE_HEADERS.get(settings.QA_ATTACHMENT_SENDFILE)
+    path = local_path(name)
+    header = SENDFILE_HEADERS.get(settings.QA_ATTACHMENT_SENDFILE) if path else None
     if header:
         # The proxy sends the bytes from its `internal` location (docs/operations.md).
         response = HttpResponse(content_type=content_type)
         target = settings.SENDFILE_URL.rstrip("/") + "/" + name
-        response[header] = target if header == "X-Accel-Redirect" else default_storage.path(name)
+        response[header] = target if header == "X-Accel-Redirect" else path
         disposition = content_disposition_header(not inline, filename)
         if disposition:
             response["Content-Disposition"] = disposition
