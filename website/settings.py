@@ -363,6 +363,9 @@ TASKS = {
         "QUEUES": ["default", "search", "email"],
     }
 }
+# A task RUNNING this long is taken for one whose worker died: `manage.py requeue_stale_tasks`
+# (cron) runs it again once. Longer than any task's run (docs/operations.md, « Several servers »).
+TASKS_STALE_AFTER_SECONDS = env.int("TASKS_STALE_AFTER_SECONDS", default=900)
 
 # --- Search ---------------------------------------------------------------------------------
 SEARCH_BACKEND = env.str("SEARCH_BACKEND", default="whoosh")
