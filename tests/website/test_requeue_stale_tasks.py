@@ -46,7 +46,12 @@ def _claimed(result, *workers, minutes_ago):
     return row
 
 
-def _run_worker():
+def _run_worker(monkeypatch):
+    """db_worker's own loop, in this test's transaction: its between-task connection check
+    would close the connection the transaction holds (PostgreSQL), so it is left out."""
+    monkeypatch.setattr(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    )
     Worker(
         queue_names=["default"],
         interval=0,
@@ -60,7 +65,7 @@ def _run_worker():
 
 
 def test_a_task_whose_worker_died_after_its_effect_runs_once_more_and_adds_nothing(
-    database_queue, member, caplog
+    database_queue, member, caplog, monkeypatch
 ):
     result = fan_out.enqueue(EVENT, {"user_id": member.pk})
     fan_out.func(EVENT, {"user_id": member.pk})  # the killed worker had done the work...
@@ -74,7 +79,7 @@ def test_a_task_whose_worker_died_after_its_effect_runs_once_more_and_adds_nothi
     assert row.status == TaskResultStatus.READY
     assert "stopped with its worker worker-a: queued again once" in caplog.text
 
-    _run_worker()
+    _run_worker(monkeypatch)
     row.refresh_from_db()
     assert row.status == TaskResultStatus.SUCCESSFUL
     assert row.worker_ids == ["worker-a", "worker-b"]
@@ -83,12 +88,12 @@ def test_a_task_whose_worker_died_after_its_effect_runs_once_more_and_adds_nothi
 
 
 def test_a_task_whose_worker_died_before_its_effect_is_done_by_the_next_worker(
-    database_queue, member
+    database_queue, member, monkeypatch
 ):
     result = fan_out.enqueue(EVENT, {"user_id": member.pk})
     _claimed(result, "worker-a", minutes_ago=30)
     call_command("requeue_stale_tasks")
-    _run_worker()
+    _run_worker(monkeypatch)
     assert DBTaskResult.objects.get(pk=result.id).status == TaskResultStatus.SUCCESSFUL
     assert Notification.objects.filter(recipient=member).count() == 1
 
