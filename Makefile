@@ -11,7 +11,7 @@ CHROMIUM := /usr/bin/chromium
 PYTEST_WORKERS ?= auto
 PYTEST := DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -n $(PYTEST_WORKERS) --timeout=900
 
-.PHONY: install demo test test-fast pytest lint check-i18n messages e2e bench lock chromium system-packages clean
+.PHONY: install demo test test-fast pytest lint check-i18n messages e2e bench lock chromium system-packages clean cluster-drill
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,12 @@ test-fast: install
 
 e2e: install
 	$(PYTEST) tests/e2e
+
+# Two gunicorn nodes behind HAProxy on engines of the drill's own (PostgreSQL, Redis, S3, SMTP),
+# on loopback, stopped at the end: docs/operations.md, « Cluster drill ». Needs Debian's
+# haproxy, redis-server and postgresql.
+cluster-drill: $(STAMP)
+	$(BIN)/python scripts/cluster_drill.py
 
 # Regenerate the translation catalogues after changing user-facing strings.
 messages: $(STAMP)

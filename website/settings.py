@@ -312,6 +312,23 @@ STORAGES = {
         )
     },
 }
+# Several servers: uploaded files in an S3-compatible bucket instead of MEDIA_ROOT
+# (django-storages). Objects are written private; the site streams them after its permission
+# check (docs/operations.md, « Several servers »).
+S3_BUCKET = env.str("S3_BUCKET", default="")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "website.files.storage.ProtectedS3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            # Empty: boto3 finds its credentials itself (AWS_* variables, instance profile).
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("S3_PREFIX", default=""),
+        },
+    }
 WAGTAILDOCS_EXTENSIONS = ["pdf", "odt", "ods", "odp", "docx", "xlsx", "pptx", "csv", "txt", "zip"]
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 # Resource centre: a clear French error above this size; members-only files redirect visitors
@@ -349,6 +366,9 @@ TASKS = {
         "QUEUES": ["default", "search", "email"],
     }
 }
+# A task RUNNING this long is taken for one whose worker died: `manage.py requeue_stale_tasks`
+# (cron) runs it again once. Longer than any task's run (docs/operations.md, « Several servers »).
+TASKS_STALE_AFTER_SECONDS = env.int("TASKS_STALE_AFTER_SECONDS", default=900)
 
 # --- Search ---------------------------------------------------------------------------------
 SEARCH_BACKEND = env.str("SEARCH_BACKEND", default="whoosh")

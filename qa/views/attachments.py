@@ -98,12 +98,16 @@ def storage_section(user) -> str:
 
 
 def _send(name: str, *, content_type: str, inline: bool, filename: str) -> HttpResponse:
-    header = SENDFILE_HEADERS.get(settings.QA_ATTACHMENT_SENDFILE)
+    try:
+        path = default_storage.path(name)
+    except NotImplementedError:
+        path = None  # an S3-compatible bucket: the proxy cannot read it, the app streams
+    header = SENDFILE_HEADERS.get(settings.QA_ATTACHMENT_SENDFILE) if path else None
     if header:
         # The proxy sends the bytes from its `internal` location (docs/operations.md).
         response = HttpResponse(content_type=content_type)
         target = settings.SENDFILE_URL.rstrip("/") + "/" + name
-        response[header] = target if header == "X-Accel-Redirect" else default_storage.path(name)
+        response[header] = target if header == "X-Accel-Redirect" else path
         disposition = content_disposition_header(not inline, filename)
         if disposition:
             response["Content-Disposition"] = disposition

@@ -1,7 +1,24 @@
-"""The default storage: files under `MEDIA_ROOT`, addresses on the checking view."""
+"""The default storages: files under `MEDIA_ROOT`, or in an S3-compatible bucket
+(`S3_BUCKET`, docs/operations.md); either way their addresses are on the checking view."""
 
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.urls import reverse
+from storages.backends.s3 import S3Storage
+
+
+def _checked_url(name) -> str:
+    if name is None:
+        raise ValueError("This file is not accessible via a URL.")
+    return reverse("protected_file", kwargs={"name": name.replace("\\", "/").lstrip("/")})
+
+
+def local_path(name: str) -> str | None:
+    """The file's path on this server's disk, or None when the storage has none (S3): the
+    proxy can only send files it can read (X-Accel-Redirect, X-Sendfile), others stream."""
+    try:
+        return default_storage.path(name)
+    except NotImplementedError:
+        return None
 
 
 class ProtectedFileSystemStorage(FileSystemStorage):
@@ -10,6 +27,18 @@ class ProtectedFileSystemStorage(FileSystemStorage):
     image or document cannot leak through a `location /media/` someone adds."""
 
     def url(self, name):
-        if name is None:
-            raise ValueError("This file is not accessible via a URL.")
-        return reverse("protected_file", kwargs={"name": name.replace("\\", "/").lstrip("/")})
+        return _checked_url(name)
+
+
+class ProtectedS3Storage(S3Storage):
+    """django-storages' S3 storage for several servers, with nothing public in the bucket:
+    every object is written with the `private` ACL, a name already taken gets a new one (as on
+    disk, never overwritten), and a file's URL is the checking view, which streams it from the
+    bucket after the permission check."""
+
+    default_acl = "private"
+    file_overwrite = False
+    querystring_auth = True
+
+    def url(self, name, parameters=None, expire=None, http_method=None):
+        return _checked_url(name)

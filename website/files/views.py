@@ -3,14 +3,15 @@
 The file must belong to a record (a Wagtail document, an original image or a rendition);
 the view applies that record's collection view restrictions (the members-only collection is
 restricted to the *Membres* group), then sends the file — streamed by Django, or handed to the
-proxy by `X-Accel-Redirect` / `X-Sendfile` (`SENDFILE_BACKEND`, docs/operations.md). A file
+proxy by `X-Accel-Redirect` / `X-Sendfile` (`SENDFILE_BACKEND`, docs/operations.md); from an
+S3-compatible bucket it is always streamed. A file
 no record owns is never served.
 """
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, SuspiciousFileOperation
 from django.core.files.storage import default_storage
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from wagtail.documents import get_document_model
@@ -19,6 +20,7 @@ from wagtail.utils import sendfile_streaming_backend
 from wagtail.utils.sendfile import sendfile
 
 from directory.access import gate
+from website.files.storage import local_path
 
 # Folders Wagtail stores into; anything else under MEDIA_ROOT is not ours to serve.
 DOCUMENTS, ORIGINAL_IMAGES, RENDITIONS = "documents/", "original_images/", "images/"
@@ -51,15 +53,23 @@ def protected_file(request, name):
         if not restriction.accept_request(request):
             raise PermissionDenied(_("Ce fichier est réservé aux membres."))
     try:
-        path = default_storage.path(name)
+        path = local_path(name)
     except SuspiciousFileOperation as error:
         raise Http404(_("Ce fichier n'existe pas.")) from error
-    options = {"attachment": is_document}
-    if not settings.SENDFILE_BACKEND:
-        options["backend"] = sendfile_streaming_backend.sendfile
-    response = sendfile(request, path, **options)
-    if response.get("Content-Encoding") == "None":
-        del response["Content-Encoding"]  # Wagtail's sendfile writes None for plain files
+    if path is None:
+        # An S3-compatible bucket: the bytes are streamed from it, nothing there is public.
+        try:
+            stream = default_storage.open(name, "rb")
+        except FileNotFoundError as error:
+            raise Http404(_("Ce fichier n'existe pas.")) from error
+        response = FileResponse(stream, as_attachment=is_document)
+    else:
+        options = {"attachment": is_document}
+        if not settings.SENDFILE_BACKEND:
+            options["backend"] = sendfile_streaming_backend.sendfile
+        response = sendfile(request, path, **options)
+        if response.get("Content-Encoding") == "None":
+            del response["Content-Encoding"]  # Wagtail's sendfile writes None for plain files
     response["Cache-Control"] = "private, no-cache" if restrictions else "public, max-age=3600"
     # A file opened on its own runs nothing, whatever it holds (an SVG, HTML in a .txt).
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
