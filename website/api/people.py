@@ -1,11 +1,12 @@
 """Reading the directory: people and structures, members only, scope `read:directory`.
 
 What a caller sees is what the directory's pages show them, through the directory's own
-selectors and form: `person_list_for` (listed entries; moderators, as on the site, also the
-unlisted ones), `person_detail_for` (an unlisted entry only to itself and moderators; an
-erased account has no entry left), and each contact field only when its owner made it
-visible to members (`Person.visible_email`, `visible_phone`). Positions are the current
-ones, in the directory's one order (`current_positions_prefetch`).
+selectors and form (`person_list_for`, `person_detail_for`, `structure_people`), with the
+rule of the directory's CSV export (`directory.views.export_csv`): an entry whose owner
+objected to the lists is left out, even for moderators (`.listed()`), since what leaves
+through the API is an export. An erased account has no entry left. Each contact field is sent
+only when its owner made it visible to members (`Person.visible_email`, `visible_phone`).
+Positions are the current ones, in the directory's one order (`current_positions_prefetch`).
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ def person_list(
     if not form.is_valid():
         raise _invalid(form)
     data = form.cleaned_data
+    # As the CSV export: entries whose owner objected are left out, even for moderators.
     people = selectors.person_list_for(
         request.user,
         selectors.PersonFilters(
@@ -116,7 +118,7 @@ def person_list(
             function=data["fonction"],
             kind=data["type"],
         ),
-    )
+    ).listed()
     page = offset_page(people, cursor=cursor, limit=limit, salt=PEOPLE_CURSOR_SALT)
     return etagged(
         request,
@@ -135,7 +137,7 @@ def person_detail(request, person_id: int):
     details its owner shows to members."""
     _read_directory(request)
     person = selectors.person_detail_for(request.user, person_id)
-    if person is None:
+    if person is None or not person.is_listed:
         raise Problem(404, "not_found", _("Cette personne n'est pas dans l'annuaire."))
     links = list(person.topic_links.all())
     data = _person(request, person)
@@ -192,7 +194,9 @@ def structure_detail(request, slug: str):
     structure = selectors.structure_list().filter(slug=slug).first()
     if structure is None:
         raise Problem(404, "not_found", _("Cette structure n'existe pas."))
-    people = list(selectors.structure_people(structure, request.user)[: settings.API_PAGE_SIZE])
+    people = list(
+        selectors.structure_people(structure, request.user).listed()[: settings.API_PAGE_SIZE]
+    )
     data = _structure(request, structure)
     data.update(
         {
