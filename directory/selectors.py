@@ -284,6 +284,11 @@ def _competences():
     return Competence.objects.select_related("structure", "topic")
 
 
+def structure_list() -> QuerySet[Structure]:
+    """Every structure, by name, with its parent: the directory shows all of them to members."""
+    return Structure.objects.select_related("parent").order_by("name", "pk")
+
+
 def structure_people(structure: Structure, viewer: User) -> QuerySet[Person]:
     people = Person.objects.all() if is_moderator(viewer) else Person.objects.listed()
     return (

@@ -229,7 +229,7 @@ def person_vcard(request, pk):
 @gate(check_view_directory)
 def structure_list(request):
     """The Pays, its CCs and their communes, then partners, syndicates and State services."""
-    structures = list(Structure.objects.select_related("parent").order_by("name"))
+    structures = list(selectors.structure_list())
     ccs = [s for s in structures if s.kind == StructureKind.CC]
     children = {}
     for structure in structures:

@@ -42,6 +42,7 @@ PYTHON = sys.executable
 HOST = "127.0.0.1"
 PASSWORD = "drill-Entraide-2026!"  # noqa: S105 (accounts of the drill's own database)
 BUCKET = "entraide-drill"
+METRICS_TOKEN = secrets.token_urlsafe(24)
 S3_KEYS = {"S3_ACCESS_KEY_ID": "drill", "S3_SECRET_ACCESS_KEY": "drill-secret"}
 LOAD_SECONDS, LOAD_RATE, KILL_AFTER = 20, 20, 6
 
@@ -115,6 +116,7 @@ class Cluster:
             "S3_REGION": "us-east-1",
             **S3_KEYS,
             "LOG_LEVEL": "ERROR",
+            "METRICS_TOKEN": METRICS_TOKEN,
         }
 
     # --- processes ------------------------------------------------------------------------
@@ -286,6 +288,21 @@ backend nodes
 
 # --- the site, as a browser uses it ---------------------------------------------------------
 
+
+def metrics(base: str) -> dict[str, float]:
+    """A node's Prometheus metrics (`/metriques/`, as Prometheus reads them), by series."""
+    response = requests.get(
+        base + "/metriques/", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=10
+    )
+    expect(response.status_code == 200, f"metrics answered {response.status_code}")
+    series = {}
+    for line in response.text.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            series[name] = float(value)
+    return series
+
+
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -415,7 +432,15 @@ class Drill:
         wait_for(found, 5, "the question in B's search results", interval=0.05)
         delay = time.monotonic() - posted
         expect(delay <= 1.0, f"found through B after {delay:.2f} s")
-        return f"found through B {delay:.2f} s after A answered"
+        # What operators watch says the same: A counted the question, the index has no lag.
+        node_a = metrics(self.c.url("a"))
+        asked = node_a.get(
+            'entraide_http_requests_total{method="POST",status="302",view="qa:question_ask"}'
+        )
+        expect(asked and asked >= 1, f"A's metrics count {asked} questions asked")
+        lag = metrics(self.c.url("b"))["entraide_search_index_lag_seconds"]
+        expect(lag == 0, f"B's metrics give a search index lag of {lag} s")
+        return f"found through B {delay:.2f} s after A answered; metrics agree"
 
     def email_once(self):
         before = Counter(self.c.sink.received)["demandeur@drill.invalid"]
@@ -435,7 +460,11 @@ class Drill:
         arrived = time.monotonic() - started
         time.sleep(3)  # both workers had time to send it again
         expect(count() == 1, f"{count()} e-mails to the asker")
-        return f"1 e-mail to the asker after {arrived:.1f} s, none more 3 s later"
+        waiting = metrics(self.c.url("a"))
+        expect(waiting["entraide_emails_pending"] == 0, "the metrics show e-mails still waiting")
+        expect(waiting["entraide_emails_failed"] == 0, "the metrics show failed e-mails")
+        expect(waiting['entraide_task_queue_depth{queue="email"}'] == 0, "e-mail tasks waiting")
+        return f"1 e-mail to the asker after {arrived:.1f} s, none more 3 s later; metrics agree"
 
     def file_shared(self):
         writer, content = PdfWriter(), io.BytesIO()

@@ -552,3 +552,7 @@ API_TOKEN_DEFAULT_DAYS = min(env.int("API_TOKEN_DEFAULT_DAYS", default=90), API_
 API_TOKEN_TOUCH_SECONDS = 60
 # Items per page of the API's lists (a client may ask for fewer, never more).
 API_PAGE_SIZE = 50
+# Requests one token may make per window (reads and writes counted together), counted in the
+# shared cache so that every worker process sees the same count (website/api/ratelimit.py).
+API_RATE_LIMIT_REQUESTS = env.int("API_RATE_LIMIT_REQUESTS", default=600)
+API_RATE_LIMIT_WINDOW_SECONDS = env.int("API_RATE_LIMIT_WINDOW_SECONDS", default=60)

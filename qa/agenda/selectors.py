@@ -35,12 +35,33 @@ def open_proposals():
     return Proposal.objects.open().with_listing_data().ranked()
 
 
+def proposals(status: str = ProposalStatus.OPEN):
+    """Proposals in one state, ranked (most supported first), with topics and authors."""
+    return Proposal.objects.filter(status=status).with_listing_data().ranked()
+
+
+def proposal_for_detail(pk: int) -> Proposal | None:
+    """One proposal (any state, as its page shows it), with its topics, author and meeting."""
+    return Proposal.objects.with_listing_data().select_related("meeting").filter(pk=pk).first()
+
+
+def meetings(*, past: bool = False):
+    """Meetings to come (soonest first) or past (latest first), each with its agenda."""
+    found = Meeting.objects.past() if past else Meeting.objects.upcoming()
+    return found.prefetch_related(_agenda_prefetch())
+
+
+def meeting_agenda(meeting: Meeting):
+    """A meeting's page: every proposal put on it but withdrawn ones, ranked."""
+    return meeting.proposals.exclude(status=ProposalStatus.WITHDRAWN).with_listing_data().ranked()
+
+
 def upcoming_meetings(limit: int = 10) -> list[Meeting]:
-    return list(Meeting.objects.upcoming().prefetch_related(_agenda_prefetch())[:limit])
+    return list(meetings()[:limit])
 
 
 def past_meetings(limit: int = 10) -> list[Meeting]:
-    return list(Meeting.objects.past().prefetch_related(_agenda_prefetch())[:limit])
+    return list(meetings(past=True)[:limit])
 
 
 def schedulable_meetings() -> list[Meeting]:

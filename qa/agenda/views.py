@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from directory.access import gate, signed_in
 from qa.agenda import permissions, selectors, services
 from qa.agenda.forms import DiscussedForm, MeetingForm, ProposalForm, ScheduleForm
-from qa.agenda.models import Meeting, Proposal, ProposalStatus
+from qa.agenda.models import Meeting, Proposal
 
 PROPOSALS_PER_PAGE = 20
 
@@ -224,5 +224,5 @@ def meeting_create(request):
 @gate(permissions.check_view_agenda)
 def meeting_detail(request, pk):
     meeting = get_object_or_404(Meeting.objects.select_related("created_by"), pk=pk)
-    agenda = meeting.proposals.exclude(status=ProposalStatus.WITHDRAWN).with_listing_data().ranked()
+    agenda = selectors.meeting_agenda(meeting)
     return render(request, "qa/agenda/meeting_detail.html", {"meeting": meeting, "agenda": agenda})

@@ -1,14 +1,23 @@
-"""Every endpoint × visitor / pending / member / moderator × scope: who gets what, and a
-refused request changes nothing."""
+"""Every endpoint × visitor / pending / member / moderator / editor × scope: who gets what,
+and a refused request changes nothing."""
 
+import datetime
 from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from qa import services as qa_services
+from qa.agenda import services as agenda_services
 from qa.models import Answer, Comment, Flag, Question, QuestionFollow, TopicFollow, Vote
 from website.api.api import api as api_v1
+from website.pages.models import (
+    HomePage,
+    RegulatoryIndexPage,
+    RegulatoryKind,
+    RegulatoryUpdatePage,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +31,7 @@ class Endpoint:
     payload: dict | None = None
     ok: int = 200
     visitor_may_read: bool = False  # without PUBLIC_READ
-    members_refused: bool = False  # the site lets only the asker or a moderator do it
+    refused_roles: tuple = ()  # roles the site itself refuses (403 `forbidden`)
 
 
 ENDPOINTS = [
@@ -34,6 +43,34 @@ ENDPOINTS = [
     # The FAQ and the regulatory watch are public pages of the site.
     Endpoint("faq", "get", "/faq", "read", visitor_may_read=True),
     Endpoint("veille", "get", "/veille", "read", visitor_may_read=True),
+    Endpoint("veille_detail", "get", "/veille/{update}", "read", visitor_may_read=True),
+    # The directory is members-only, even with PUBLIC_READ.
+    Endpoint("people", "get", "/people", "read:directory"),
+    Endpoint("person", "get", "/people/{person}", "read:directory"),
+    Endpoint("structures", "get", "/structures", "read:directory"),
+    Endpoint("structure", "get", "/structures/{structure}", "read:directory"),
+    # The agenda: members, and visitors when PUBLIC_READ.
+    Endpoint("meetings", "get", "/agenda/meetings", "read"),
+    Endpoint("meeting", "get", "/agenda/meetings/{meeting}", "read"),
+    Endpoint("proposals", "get", "/agenda/proposals", "read"),
+    Endpoint("proposal", "get", "/agenda/proposals/{proposal}", "read"),
+    # Wagtail's page permissions: editors add pages under /veille/, moderators do not.
+    Endpoint(
+        "veille_create",
+        "post",
+        "/veille",
+        "write:veille",
+        {
+            "title": "Décret sur le déneigement",
+            "kind": "decret",
+            "official_reference": "Décret n° 2026-12 du 2 décembre 2026",
+            "publication_date": "2026-12-02",
+            "topics": ["commande-publique"],
+            "summary": "Les communes délibèrent avant l'hiver.",
+        },
+        201,
+        refused_roles=("member", "moderator"),
+    ),
     Endpoint(
         "ask",
         "post",
@@ -79,7 +116,7 @@ ENDPOINTS = [
         "/answers/{answer}/accept",
         "write:posts",
         {"accepted": True},
-        members_refused=True,
+        refused_roles=("member", "editor"),
     ),
     Endpoint(
         "follow_question", "put", "/questions/{question}/follow", "write:posts", {"following": True}
@@ -129,6 +166,11 @@ def test_the_matrix_covers_every_operation_of_the_schema():
         "{answer_id}": "{answer}",
         "{comment_id}": "{comment}",
         "{topic_slug}": "{topic}",
+        "{update_id}": "{update}",
+        "{person_id}": "{person}",
+        "{slug}": "{structure}",
+        "{meeting_id}": "{meeting}",
+        "{proposal_id}": "{proposal}",
     }
     normalised = set()
     for method, path in operations:
@@ -138,27 +180,85 @@ def test_the_matrix_covers_every_operation_of_the_schema():
     assert normalised == covered
 
 
+SCOPE_SETS = (
+    ("read",),
+    ("write:posts",),
+    ("read", "write:posts"),
+    ("read:directory",),
+    ("write:veille",),
+)
+ROLES = ("pending", "member", "moderator", "editor")
+
+
+def _update(topic) -> RegulatoryUpdatePage:
+    index = RegulatoryIndexPage.objects.first()
+    if index is None:
+        index = RegulatoryIndexPage(title="Veille réglementaire", slug="veille")
+        HomePage.objects.get().add_child(instance=index)
+        index.save_revision().publish()
+    update = RegulatoryUpdatePage(
+        title="Loi sur les communes nouvelles",
+        slug="loi-communes-nouvelles",
+        kind=RegulatoryKind.LAW,
+        official_reference="Loi n° 2026-1 du 5 janvier 2026",
+        publication_date=datetime.date(2026, 1, 5),
+        summary="Ce qui change pour les fusions.",
+    )
+    update.topics = [topic]
+    index.add_child(instance=update)
+    update.save_revision().publish()
+    return update
+
+
 @pytest.fixture
-def world(make_user, make_question, make_answer, make_token, search_index, topic):
+def world(
+    make_user,
+    make_question,
+    make_answer,
+    make_token,
+    make_position,
+    search_index,
+    topic,
+):
     asker, answerer = make_user(), make_user()
     question = make_question(author=asker)
     answer = make_answer(question=question, author=answerer)
     comment = qa_services.comment_create(post=answer, author=asker, body="Merci beaucoup.")
+    position = make_position()
+    meeting = agenda_services.meeting_create(
+        created_by=make_user(roles=["Modérateurs"]),
+        title="Temps d'échange de décembre",
+        starts_at=timezone.now() + datetime.timedelta(days=10),
+        place="Salle du conseil",
+    )
+    proposal = agenda_services.proposal_create(
+        author=asker,
+        title="Mutualiser le déneigement",
+        rationale="Les petites communes n'ont pas d'engin.",
+        topics=[topic],
+    )
+    update = _update(topic)
     search_index()
     users = {
         "pending": make_user(approved_at=None),
         "member": make_user(),
         "moderator": make_user(roles=["Modérateurs"]),
+        "editor": make_user(roles=["Éditeurs"]),
     }
     tokens = {}
     for role, user in users.items():
-        for scopes in (("read",), ("write:posts",), ("read", "write:posts")):
+        for scopes in SCOPE_SETS:
             tokens[role, scopes] = make_token(user, scopes=scopes).secret
     return {
         "question": question.pk,
         "answer": answer.pk,
         "comment": comment.pk,
         "topic": topic.slug,
+        "update": update.pk,
+        "person": position.person_id,
+        "structure": position.structure.slug,
+        "meeting": meeting.pk,
+        "proposal": proposal.pk,
         "tokens": tokens,
     }
 
@@ -173,6 +273,7 @@ def _counts():
         QuestionFollow.objects.count(),
         TopicFollow.objects.count(),
         list(Question.objects.values_list("accepted_answer_id", flat=True)),
+        RegulatoryUpdatePage.objects.count(),
     )
 
 
@@ -193,16 +294,12 @@ def _expected(role, scopes, endpoint, public_read) -> tuple[int, str | None]:
         return 403, "account_not_active"
     if endpoint.scope not in scopes:
         return 403, "insufficient_scope"
-    if endpoint.members_refused and role == "member":
+    if role in endpoint.refused_roles:
         return 403, "forbidden"
     return endpoint.ok, None
 
 
-CASES = [("visitor", ())] + [
-    (role, scopes)
-    for role in ("pending", "member", "moderator")
-    for scopes in (("read",), ("write:posts",), ("read", "write:posts"))
-]
+CASES = [("visitor", ())] + [(role, scopes) for role in ROLES for scopes in SCOPE_SETS]
 
 
 @pytest.mark.parametrize("public_read", [False, True], ids=["members-only", "public-read"])
@@ -213,6 +310,7 @@ def test_each_role_and_scope_gets_what_the_site_allows(settings, api, world, end
     for role, scopes in CASES:
         cache.clear()  # posting budgets
         Flag.objects.all().delete()  # so that each role's report is a new one
+        RegulatoryUpdatePage.objects.exclude(pk=world["update"]).delete()  # drafts by API
         secret = world["tokens"][role, scopes] if role != "visitor" else None
         before = _counts()
         response = _call(api, secret, endpoint, world)

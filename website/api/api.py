@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from website.api import pages, read, write  # noqa: F401 (they add their operations to the router)
+from website.api import agenda, pages, people, read, write  # noqa: F401 (they add their operations to the router)
 from website.api.auth import CHALLENGE, TokenAuth
 from website.api.problems import Problem, from_exception, problem
 

@@ -5,7 +5,8 @@ is logged in in the same browser. So no request can ride on a session, and the A
 CSRF token. A token works only while it is neither revoked nor expired, and only for an
 account that may use the site at all: approved and active (`directory.roles.is_member`), and,
 for moderators, editors and superusers, with the two-factor authentication the site demands
-of them (`website.middleware.requires_mfa`).
+of them (`website.middleware.requires_mfa`). Each request of a token counts against its
+rate limit (`website.api.ratelimit`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ninja.security import HttpBearer
 from directory.roles import is_member
 from website.api.models import ApiToken
 from website.api.problems import Problem
+from website.api.ratelimit import count_request
 from website.api.services import TOKEN_PREFIX, token_lookup, token_touch
 from website.middleware import has_totp, requires_mfa
 
@@ -97,6 +99,7 @@ def identify(request) -> Caller:
                 "d'utiliser vos jetons."
             ),
         )
+    count_request(request, token)
     token_touch(token)
     request.user = user
     return Caller(user=user, token=token)

@@ -2,8 +2,9 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from directory.roles import is_editor
 from qa.forms import CleanCharField
-from website.api.models import Scope
+from website.api.models import EDITOR_SCOPES, Scope
 
 
 class TokenForm(forms.Form):
@@ -41,3 +42,11 @@ class TokenForm(forms.Form):
             "max_value": _("La durée ne doit pas dépasser %(limit_value)s jours (un an)."),
         },
     )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A scope is offered only to whom it opens something: `write:veille` to editors.
+        if not is_editor(user):
+            self.fields["scopes"].choices = [
+                (value, label) for value, label in Scope.choices if value not in EDITOR_SCOPES
+            ]

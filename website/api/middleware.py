@@ -1,4 +1,5 @@
-"""The two errors Django answers before the API's own handlers can: an oversized body
+"""The `RateLimit-*` headers of a counted request (`website.api.ratelimit`), and the two
+errors Django answers before the API's own handlers can: an oversized body
 (`website.middleware.RequestBodyLimitMiddleware`, which refuses it before anything reads it)
 and a method the address does not take (django-ninja's plain-text 405). Under `/api/v1/` both
 become problem documents like every other error of the API, in French or English.
@@ -24,6 +25,10 @@ class ApiProblemMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
+        counted = getattr(request, "api_rate_count", None)
+        if counted is not None:
+            for name, value in counted.headers().items():
+                response[name] = value
         if not request.path.startswith(API_PREFIX) or response.get("Content-Type") == CONTENT_TYPE:
             return response
         if response.status_code == 413:

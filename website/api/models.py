@@ -14,13 +14,23 @@ from django.utils.translation import gettext_lazy as _
 
 class Scope(models.TextChoices):
     """What a token may do. Reading needs `read`; posting, voting, accepting,
-    following and flagging need `write:posts`."""
+    following and flagging need `write:posts`; the directory needs `read:directory`;
+    drafting a regulatory update needs `write:veille` (offered to editors only)."""
 
-    READ = "read", _("Lecture : questions, réponses, sujets, recherche, FAQ, veille")
+    READ = "read", _("Lecture : questions, réponses, sujets, recherche, FAQ, veille, ordre du jour")
     WRITE_POSTS = (
         "write:posts",
         _("Écriture : poser, répondre, commenter, voter, accepter, suivre, signaler"),
     )
+    READ_DIRECTORY = "read:directory", _("Annuaire : personnes et structures")
+    WRITE_VEILLE = (
+        "write:veille",
+        _("Veille : rédiger un texte de veille soumis à la relecture d'un second éditeur"),
+    )
+
+
+# Scopes only some roles may hold: offered on the account page to those roles only.
+EDITOR_SCOPES = frozenset({Scope.WRITE_VEILLE})
 
 
 class ApiTokenQuerySet(models.QuerySet):

@@ -12,34 +12,39 @@ from typing import Literal
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Query
 from wagtail.rich_text import expand_db_html
 
+from directory.roles import is_member
 from taxonomy.models import Topic
 from website.api.auth import require_scope
+from website.api.cursors import bad_cursor, load, offset_page
 from website.api.problems import Problem
 from website.api.read import router
-from website.api.responses import etagged
-from website.api.schemas import FaqPage, RegulatoryPage
-from website.pages.models import FaqIndexPage, RegulatoryKind, RegulatoryUpdatePage, faq_items
+from website.api.responses import created, etagged
+from website.api.schemas import (
+    FaqPage,
+    RegulatoryDraft,
+    RegulatoryIn,
+    RegulatoryPage,
+    RegulatoryUpdateDetail,
+)
+from website.pages import services as page_services
+from website.pages.models import (
+    FaqIndexPage,
+    RegulatoryIndexPage,
+    RegulatoryKind,
+    RegulatoryUpdatePage,
+    faq_items,
+)
+from website.pages.permissions import check_draft_update
 
 FAQ_CURSOR_SALT = "website.api.faq-cursor"
 WATCH_CURSOR_SALT = "website.api.veille-cursor"
-
-
-def _bad_cursor() -> Problem:
-    return Problem(
-        400, "cursor_invalid", _("Ce curseur n'est pas valide : repartez de la 1re page.")
-    )
-
-
-def _load(cursor: str, salt: str):
-    try:
-        return signing.loads(cursor, salt=salt)
-    except signing.BadSignature:
-        raise _bad_cursor() from None
 
 
 def _topic(slug: str | None) -> Topic | None:
@@ -66,13 +71,7 @@ def faq_list(
     items = faq_items(page) if page else []
     if wanted:
         items = [item for item in items if item.topic == wanted]
-    start = 0
-    if cursor:
-        start = _load(cursor, FAQ_CURSOR_SALT)
-        if not isinstance(start, int) or start < 0:
-            raise _bad_cursor()
-    rows = items[start : start + limit]
-    more = start + limit < len(items)
+    page_of = offset_page(items, cursor=cursor, limit=limit, salt=FAQ_CURSOR_SALT)
     base = page.url if page else ""
     return etagged(
         request,
@@ -90,9 +89,9 @@ def faq_list(
                     ),
                     "promoted": item.is_promoted,
                 }
-                for item in rows
+                for item in page_of.rows
             ],
-            "next_cursor": signing.dumps(start + limit, salt=FAQ_CURSOR_SALT) if more else None,
+            "next_cursor": page_of.next_cursor,
         },
     )
 
@@ -123,10 +122,10 @@ def regulatory_list(
         updates = updates.filter(kind=kind)
     if cursor:
         try:
-            published, pk = _load(cursor, WATCH_CURSOR_SALT)
+            published, pk = load(cursor, WATCH_CURSOR_SALT)
             published, pk = datetime.date.fromisoformat(published), int(pk)
         except (ValueError, TypeError):
-            raise _bad_cursor() from None
+            raise bad_cursor() from None
         updates = updates.filter(
             Q(publication_date__lt=published) | Q(publication_date=published, pk__lt=pk)
         )
@@ -136,23 +135,7 @@ def regulatory_list(
     return etagged(
         request,
         {
-            "items": [
-                {
-                    "id": update.pk,
-                    "title": update.title,
-                    "url": request.build_absolute_uri(update.url),
-                    "kind": update.kind,
-                    "official_reference": update.official_reference,
-                    "official_url": update.official_url or None,
-                    "publication_date": update.publication_date,
-                    "effective_date": update.effective_date,
-                    "audience": update.audience,
-                    "topics": sorted(t.slug for t in update.topics.all()),
-                    "summary": update.summary,
-                    "body_html": expand_db_html(update.body),
-                }
-                for update in rows
-            ],
+            "items": [_regulatory(request, update) for update in rows],
             "next_cursor": (
                 signing.dumps(
                     [rows[-1].publication_date.isoformat(), rows[-1].pk], salt=WATCH_CURSOR_SALT
@@ -161,4 +144,122 @@ def regulatory_list(
                 else None
             ),
         },
+    )
+
+
+def _regulatory(request, update) -> dict:
+    return {
+        "id": update.pk,
+        "title": update.title,
+        "url": request.build_absolute_uri(update.url),
+        "kind": update.kind,
+        "official_reference": update.official_reference,
+        "official_url": update.official_url or None,
+        "publication_date": update.publication_date,
+        "effective_date": update.effective_date,
+        "audience": update.audience,
+        "topics": sorted(t.slug for t in update.topics.all()),
+        "summary": update.summary,
+        "body_html": expand_db_html(update.body),
+    }
+
+
+@router.get(
+    "/veille/{int:update_id}", response=RegulatoryUpdateDetail, summary="A regulatory update"
+)
+def regulatory_detail(request, update_id: int):
+    """One published update, as its page shows it: to members, the threads it makes
+    « à revérifier » too (the page model's own rule, `RegulatoryUpdatePage.get_context`)."""
+    require_scope(request, "read")
+    update = (
+        RegulatoryUpdatePage.objects.live()
+        .public()
+        .prefetch_related("topics")
+        .filter(pk=update_id)
+        .first()
+    )
+    if update is None:
+        raise Problem(404, "not_found", _("Ce texte de veille n'existe pas."))
+    data = _regulatory(request, update)
+    affected = update.affected_threads() if is_member(request.user) else []
+    data["affected_questions"] = [
+        {
+            "id": question.pk,
+            "title": question.title,
+            "url": request.build_absolute_uri(question.get_absolute_url()),
+        }
+        for question in affected
+    ]
+    return etagged(request, data)
+
+
+def _refused(errors: list[dict]) -> Problem:
+    return Problem(
+        422, "invalid_input", _("Certaines valeurs sont refusées : voir « errors »."), errors=errors
+    )
+
+
+@router.post(
+    "/veille",
+    response={201: RegulatoryDraft},
+    summary="Draft a regulatory update",
+    tags=["écriture"],
+)
+def regulatory_create(request, payload: RegulatoryIn):
+    """Editors (scope `write:veille`): a *draft* update, submitted to the second-editor
+    review. Nothing is published here: another editor approves it in the admin, and its
+    publication marks `affected_questions` « à revérifier »."""
+    require_scope(request, "write:veille")
+    check_draft_update(request.user, RegulatoryIndexPage.objects.first())
+    data = payload.dict()
+    slugs = data.pop("topics")
+    topics = list(Topic.objects.active().filter(slug__in=slugs))
+    errors = []
+    unknown = sorted(set(slugs) - {topic.slug for topic in topics})
+    if unknown:
+        errors.append(
+            {
+                "loc": ["body", "topics"],
+                "msg": _("Sujets inconnus : %(slugs)s.") % {"slugs": ", ".join(unknown)},
+                "type": "invalid",
+            }
+        )
+    ids = list(dict.fromkeys(data.pop("affected_questions")))
+    questions = page_services.affectable_questions(ids)
+    missing = sorted(set(ids) - {question.pk for question in questions})
+    if missing:
+        errors.append(
+            {
+                "loc": ["body", "affected_questions"],
+                "msg": _("Questions introuvables : %(ids)s.")
+                % {"ids": ", ".join(map(str, missing))},
+                "type": "invalid",
+            }
+        )
+    if errors:
+        raise _refused(errors)
+    data["body"] = data.pop("body_html")
+    try:
+        update = page_services.regulatory_update_draft(
+            author=request.user, fields=data, topics=topics, questions=questions
+        )
+    except ValidationError as error:
+        raise _refused(
+            [
+                {"loc": ["body", field], "msg": str(message), "type": "invalid"}
+                for field, messages in error.message_dict.items()
+                for message in messages
+            ]
+        ) from None
+    admin_url = request.build_absolute_uri(reverse("wagtailadmin_pages:edit", args=[update.pk]))
+    return created(
+        request,
+        {
+            "id": update.pk,
+            "title": update.title,
+            "live": update.live,
+            "in_review": update.workflow_in_progress,
+            "admin_url": admin_url,
+        },
+        location=admin_url,
     )

@@ -16,6 +16,7 @@ from qa.models import (
     TITLE_MAX_LENGTH,
     FlagReason,
 )
+from website.pages.models import Audience, RegulatoryKind
 
 
 class Input(Schema):
@@ -201,4 +202,149 @@ class RegulatoryUpdateOut(Schema):
 
 class RegulatoryPage(Schema):
     items: list[RegulatoryUpdateOut]
+    next_cursor: str | None
+
+
+class RegulatoryAffected(Schema):
+    id: int
+    title: str
+    url: str
+
+
+class RegulatoryUpdateDetail(RegulatoryUpdateOut):
+    affected_questions: list[RegulatoryAffected] = Field(
+        description="The threads this update makes « à revérifier » (members only, as on the "
+        "page; empty for visitors)."
+    )
+
+
+class RegulatoryIn(Input):
+    title: str = Field(min_length=1, max_length=255)
+    kind: Literal[tuple(RegulatoryKind.values)]  # type: ignore[valid-type]
+    official_reference: str = Field(min_length=1, max_length=255)
+    official_url: str = Field("", max_length=500)
+    # JSON has no dates: these two alone accept an ISO string ("2026-10-01").
+    publication_date: date = Field(strict=False)
+    effective_date: date | None = Field(None, strict=False)
+    topics: list[str] = Field(description="Topic slugs (at least one).", max_length=20)
+    audience: Literal[tuple(Audience.values)] = Audience.ALL.value  # type: ignore[valid-type]
+    summary: str = Field(min_length=1, max_length=1000)
+    body_html: str = Field(
+        "",
+        max_length=200_000,
+        description="Rich text (HTML); sanitised by the CMS like the admin's editor.",
+    )
+    affected_questions: list[int] = Field(
+        [],
+        max_length=200,
+        description="Ids of the threads to mark « à revérifier » once the update is published.",
+    )
+
+
+class RegulatoryDraft(Schema):
+    id: int
+    title: str
+    live: bool = Field(description="Always false: a second editor's approval publishes it.")
+    in_review: bool = Field(description="Submitted to the second-editor workflow.")
+    admin_url: str
+
+
+# --- The directory -------------------------------------------------------------------------
+
+
+class StructureRef(Schema):
+    slug: str
+    name: str
+    kind: str
+    url: str
+
+
+class PositionOut(Schema):
+    function: str
+    kind: str
+    structure: StructureRef
+    start_date: date | None
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+    url: str
+    positions: list[PositionOut] = Field(description="Current positions, latest begun first.")
+
+
+class PersonPage(Schema):
+    items: list[PersonOut]
+    next_cursor: str | None
+
+
+class PersonDetail(PersonOut):
+    bio: str
+    email: str | None = Field(description="Only when the person shows it to members.")
+    phone: str | None = Field(description="Only when the person shows it to members.")
+    expertise: list[str] = Field(description="Topic slugs.")
+    interests: list[str] = Field(description="Topic slugs.")
+
+
+class StructureOut(StructureRef):
+    parent: str | None = Field(description="The parent structure's slug.")
+
+
+class StructurePage(Schema):
+    items: list[StructureOut]
+    next_cursor: str | None
+
+
+class StructureDetail(StructureOut):
+    address: str
+    phone: str
+    website: str | None
+    population: int | None
+    children: list[StructureRef]
+    people: list[PersonOut] = Field(
+        description="The first people with a current position here (all of them, with the "
+        "member structures': /people?structure=<slug>)."
+    )
+
+
+# --- The agenda ----------------------------------------------------------------------------
+
+
+class ProposalOut(Schema):
+    id: int
+    title: str
+    url: str
+    status: str = Field(description="ouverte, programmee, debattue or retiree.")
+    author: str
+    topics: list[str]
+    support_count: int
+    created_at: datetime
+    meeting_id: int | None
+    minutes_url: str | None
+
+
+class ProposalPage(Schema):
+    items: list[ProposalOut]
+    next_cursor: str | None
+
+
+class ProposalDetail(ProposalOut):
+    rationale: str
+    supported: bool = Field(description="Whether this caller supports it.")
+
+
+class MeetingDetail(Schema):
+    id: int
+    title: str
+    kind: str
+    url: str
+    starts_at: datetime
+    place: str
+    video_url: str | None
+    description: str
+    agenda: list[ProposalOut]
+
+
+class MeetingPage(Schema):
+    items: list[MeetingDetail]
     next_cursor: str | None

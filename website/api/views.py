@@ -37,7 +37,7 @@ def token_list(request):
     Creating one needs a recent authentication (a password typed within
     `ACCOUNT_REAUTHENTICATION_TIMEOUT`): allauth keeps the POST, asks for the password (or a
     code), then replays it here, so the form is not lost. Revoking needs nothing more."""
-    form = forms.TokenForm(request.POST or None)
+    form = forms.TokenForm(request.POST or None, user=request.user)
     new_secret = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -45,7 +45,7 @@ def token_list(request):
             user=request.user, name=data["name"], scopes=data["scopes"], days=data["days"]
         )
         new_secret = new.secret
-        form = forms.TokenForm()
+        form = forms.TokenForm(user=request.user)
     tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at")
     return render(
         request,

@@ -71,3 +71,14 @@ def can_view_page(user, page) -> bool:
     if not user.is_authenticated:
         return not page.get_view_restrictions().exists()
     return user.pk in page_viewer_ids(page, [user.pk])
+
+
+def can_draft_update(user, index) -> bool:
+    """Drafting a regulatory update outside the admin (the API): whoever Wagtail lets add a
+    page under the watch page (`index`, None when there is none) — editors."""
+    return index is not None and index.permissions_for_user(user).can_add_subpage()
+
+
+def check_draft_update(user, index):
+    if not can_draft_update(user, index):
+        raise PermissionDenied(_("Vous ne pouvez pas rédiger de texte de veille."))

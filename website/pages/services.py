@@ -1,5 +1,5 @@
-"""Writes of the CMS layer: marking threads "à revérifier" and clearing them; the text of the
-editors' documents, for search.
+"""Writes of the CMS layer: drafting a regulatory update from an editor's tooling, marking
+threads "à revérifier" and clearing them; the text of the editors' documents, for search.
 
 Side effects (the signals the notifications layer listens to) run in `transaction.on_commit`.
 """
@@ -8,21 +8,67 @@ import logging
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
+from wagtail.coreutils import find_available_slug
 from wagtail.documents import get_document_model
 
 from qa.extraction import READERS, extract_text
+from qa.models import Question
 from website.pages.models import (
     AffectedQuestion,
     DocumentText,
     QuestionRecheck,
     RegulatoryDocument,
+    RegulatoryIndexPage,
     RegulatoryUpdatePage,
     ResourceDocument,
 )
+from website.pages.permissions import check_draft_update
 from website.pages.signals import question_marked_for_recheck
 from website.search import signals as search_signals
 
 logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def regulatory_update_draft(
+    *, author, fields: dict, topics, questions=(), submit: bool = True
+) -> RegulatoryUpdatePage:
+    """A draft regulatory update under the watch page, written by `author` as in the admin.
+
+    Wagtail's own page permissions decide (adding a page under `/veille/`: editors); the page
+    is validated by its model (`clean`, `full_clean`), its rich text sanitised on save, and it
+    is saved as a revision that stays unpublished. With `submit`, it enters the page's workflow
+    (the second-editor review): another editor's approval publishes it, and publication marks
+    `questions` « à revérifier » (`rechecks_open_for_update`), exactly as for a page drafted in
+    the admin. Raises `PermissionDenied`, or `ValidationError` with the model's messages.
+    """
+    index = RegulatoryIndexPage.objects.first()
+    check_draft_update(author, index)
+    update = RegulatoryUpdatePage(
+        **fields,
+        slug=find_available_slug(index, slugify(fields["title"])[:200] or "texte"),
+        owner=author,
+        live=False,
+    )
+    update.topics = list(topics)
+    update.affected_questions = [
+        AffectedQuestion(question=question, sort_order=order)
+        for order, question in enumerate(questions)
+    ]
+    index.add_child(instance=update)
+    update.save_revision(user=author, log_action=True)
+    if submit:
+        workflow = update.get_workflow()
+        if workflow is not None:
+            workflow.start(update, user=author)
+    return update
+
+
+def affectable_questions(ids) -> list[Question]:
+    """The live threads among `ids`, in the order given (an editor's chooser offers these)."""
+    found = Question.objects.alive().in_bulk(list(ids))
+    return [found[pk] for pk in ids if pk in found]
 
 
 @transaction.atomic

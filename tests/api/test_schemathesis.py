@@ -1,0 +1,106 @@
+"""schemathesis against the API's own OpenAPI schema, served by the WSGI application.
+
+Every operation of `/api/v1/openapi.json` is called with generated data, once with a
+member's token (read, write:posts, read:directory) and once with a read-only token. Checks:
+no 5xx, a documented response conforms to its schema and content type, and the read-only
+token is never accepted for anything but reading. Examples are bounded (`MAX_EXAMPLES` per
+operation) so that CI stays fast; raise it locally to fuzz longer.
+"""
+
+import datetime
+import json
+
+import pytest
+import schemathesis
+from django.core.handlers.wsgi import WSGIHandler
+from django.utils import timezone
+from hypothesis import HealthCheck, settings
+from schemathesis import checks
+from schemathesis.core.failures import Failure
+
+from qa import services as qa_services
+from website.api.api import api as api_v1
+
+pytestmark = pytest.mark.django_db
+
+MAX_EXAMPLES = 6
+SAFE = {"GET", "HEAD", "OPTIONS"}
+
+
+# The schema the site serves at /api/v1/openapi.json (django-ninja builds it from the same
+# object); the calls go to Django's WSGI application in this process, on the test database.
+schema = schemathesis.openapi.from_dict(json.loads(json.dumps(api_v1.get_openapi_schema())))
+schema.app = WSGIHandler()
+
+
+@pytest.fixture
+def member_world(make_user, make_question, make_answer, search_index, settings_for_fuzzing):
+    """A thread to act on (indexed), and a long-standing member (no new-member budget)."""
+    user = make_user(approved_at=timezone.now() - datetime.timedelta(days=400))
+    answer = make_answer(question=make_question())
+    qa_services.comment_create(post=answer, author=user, body="Merci pour la réponse.")
+    search_index()
+    return user
+
+
+@pytest.fixture
+def member_token(member_world, make_token):
+    scopes = ["read", "write:posts", "read:directory"]
+    return {"scopes": scopes, "secret": make_token(member_world, scopes=scopes).secret}
+
+
+@pytest.fixture
+def read_only_token(member_world, make_token):
+    return {"scopes": ["read"], "secret": make_token(member_world, scopes=["read"]).secret}
+
+
+@pytest.fixture
+def settings_for_fuzzing(settings):
+    # Hundreds of requests with one token in a few seconds: not what the limit is tested for.
+    settings.API_RATE_LIMIT_REQUESTS = 100_000
+
+
+def within_scope(scopes):
+    def token_stays_within_its_scope(ctx, response, case):
+        """A token without write:posts never gets a 2xx on an operation that writes."""
+        if case.method.upper() in SAFE or "write:posts" in scopes:
+            return None
+        if response.status_code < 300:
+            raise Failure(
+                operation=case.operation.label,
+                title="Token accepted beyond its scope",
+                message=f"{case.method} {case.formatted_path} answered {response.status_code}",
+                code="beyond_scope",
+            )
+        return None
+
+    return token_stays_within_its_scope
+
+
+def call_and_check(case, token):
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {token['secret']}"},
+        checks=[
+            checks.not_a_server_error,
+            checks.response_schema_conformance,
+            checks.content_type_conformance,
+            within_scope(token["scopes"]),
+        ],
+    )
+
+
+BOUNDED = settings(
+    max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck)
+)
+
+
+@schema.parametrize()
+@BOUNDED
+def test_with_a_member_token_no_operation_answers_5xx_or_off_schema(case, member_token):
+    call_and_check(case, member_token)
+
+
+@schema.parametrize()
+@BOUNDED
+def test_with_a_read_only_token_no_write_is_accepted(case, read_only_token):
+    call_and_check(case, read_only_token)
