@@ -470,6 +470,13 @@ INBOUND_MAIL_MAX_BYTES = env.int("INBOUND_MAIL_MAX_BYTES", default=10 * 1024 * 1
 INBOUND_MAIL_MAX_PER_HOUR = env.int("INBOUND_MAIL_MAX_PER_HOUR", default=30)
 # One explanatory reply at most per sender address in this many seconds (no mail loops).
 INBOUND_MAIL_REFUSAL_INTERVAL_SECONDS = 3600
+# IMAP polling (`manage.py mail_poll`): the mailbox the reply domain's mail is delivered to, as
+# `imaps://user:password@host:993/INBOX` (password percent-encoded; `imap://` only on loopback,
+# `imap://…?starttls=1` for STARTTLS). Empty: no polling.
+INBOUND_IMAP_URL = env.str("INBOUND_IMAP_URL", default="")
+# `mail_poll` without `--once` waits for new mail with IMAP IDLE, renewed after this many seconds
+# (RFC 2177: under 29 minutes); a server without IDLE is polled at this interval.
+INBOUND_IMAP_IDLE_SECONDS = env.int("INBOUND_IMAP_IDLE_SECONDS", default=25 * 60)
 # A personal feed token (notifications and questions feeds) unused this many days stops working;
 # the member renews it from the notification preferences page (docs/security.md, finding 13).
 FEED_TOKEN_MAX_IDLE_DAYS = env.int("FEED_TOKEN_MAX_IDLE_DAYS", default=180)
