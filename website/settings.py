@@ -458,6 +458,14 @@ NOTIFICATIONS_EMAIL_STALE_CLAIM_SECONDS = 15 * 60
 NOTIFICATIONS_EMAIL_TIMEOUT_SECONDS = 30
 # An unsubscribe link in an e-mail works this many days.
 NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE_DAYS = 180
+# Envelope sender (Return-Path) of the notification e-mails, where delivery status notifications
+# (bounces) come back; deliver it to `mail_listen` or the polled mailbox like the reply domain.
+# Empty: DEFAULT_FROM_EMAIL's address, and bounces are not counted.
+NOTIFICATIONS_BOUNCE_ADDRESS = env.str("NOTIFICATIONS_BOUNCE_ADDRESS", default="")
+# This many permanent failures (5.x.x) of e-mails to one member within
+# NOTIFICATIONS_BOUNCE_WINDOW_DAYS pause their e-mails until they resume them on the site.
+NOTIFICATIONS_BOUNCES_BEFORE_PAUSE = env.int("NOTIFICATIONS_BOUNCES_BEFORE_PAUSE", default=3)
+NOTIFICATIONS_BOUNCE_WINDOW_DAYS = 30
 # Reply by e-mail (docs/notifications.md): the domain of the `r+<token>@` reply addresses put in
 # Reply-To of thread notifications; empty turns the feature off (no Reply-To, no intake).
 REPLY_DOMAIN = env.str("REPLY_DOMAIN", default="")

@@ -13,6 +13,7 @@ urlpatterns = [
     path("compte/preferences/", views.preferences, name="preferences"),
     path("compte/preferences/flux/", views.feed_token_regenerate, name="feed_regenerate"),
     path("compte/preferences/reponses/", views.reply_addresses_revoke, name="reply_revoke"),
+    path("compte/preferences/courriels/reprendre/", views.emails_resume, name="emails_resume"),
     path("moderation/courriels/", inbound_views.inbound_queue, name="inbound_queue"),
     path("moderation/courriels/<int:pk>/", inbound_views.inbound_decide, name="inbound_decide"),
     path("notifications/desabonnement/<str:token>/", views.unsubscribe, name="unsubscribe"),
