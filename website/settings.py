@@ -485,8 +485,8 @@ INBOUND_IMAP_URL = env.str("INBOUND_IMAP_URL", default="")
 # `mail_poll` without `--once` waits for new mail with IMAP IDLE, renewed after this many seconds
 # (RFC 2177: under 29 minutes); a server without IDLE is polled at this interval.
 INBOUND_IMAP_IDLE_SECONDS = env.int("INBOUND_IMAP_IDLE_SECONDS", default=25 * 60)
-# The inbound webhook (django-anymail, `/courriels/entrants/mailgun/`): Mailgun's webhook signing
-# key, with which anymail checks every call's signature. Empty: the address answers 404.
+# The inbound webhook (django-anymail, `/courriels/entrants/mailgun/mime`): Mailgun's webhook
+# signing key, with which anymail checks every call's signature. Empty: the address answers 404.
 ANYMAIL = {"MAILGUN_WEBHOOK_SIGNING_KEY": env.str("MAILGUN_WEBHOOK_SIGNING_KEY", default="")}
 # A personal feed token (notifications and questions feeds) unused this many days stops working;
 # the member renews it from the notification preferences page (docs/security.md, finding 13).

@@ -15,7 +15,7 @@ from qa.models import Answer
 from website.notifications import replies
 from website.notifications.models import InboundMail, InboundStatus
 
-URL = "/courriels/entrants/mailgun/"
+URL = "/courriels/entrants/mailgun/mime"  # Mailgun posts the raw MIME to a URL ending in mime
 KEY = "cle-de-signature-des-webhooks"
 
 

@@ -16,7 +16,7 @@ urlpatterns = [
     path("compte/preferences/courriels/reprendre/", views.emails_resume, name="emails_resume"),
     path("moderation/courriels/", inbound_views.inbound_queue, name="inbound_queue"),
     path("moderation/courriels/<int:pk>/", inbound_views.inbound_decide, name="inbound_decide"),
-    path("courriels/entrants/mailgun/", webhook.mailgun_inbound, name="inbound_webhook"),
+    path("courriels/entrants/mailgun/mime", webhook.mailgun_inbound, name="inbound_webhook"),
     path("notifications/desabonnement/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("flux/notifications/<str:token>/", require_safe(views.NotificationFeed()), name="feed"),
 ]
