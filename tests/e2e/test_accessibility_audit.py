@@ -48,6 +48,7 @@ from tests.e2e.conftest import AXE_TAGS, assert_accessible
 from tests.qa.attachment_files import pdf
 from tests.security.inventory import url_patterns
 from website import views as site_views
+from website.notifications.models import EmailPause
 from website.notifications.tokens import ALL, unsubscribe_url
 from website.pages.models import (
     HomePage,
@@ -760,6 +761,10 @@ def _build_data_set() -> dict:
         user=member, structure=Structure.objects.get(name="CC Moyen Verdon")
     )
     qa_services.thread_visit_record(user=member, question=thread, when=thread.created_at)
+    # The preferences page in its fullest state: the notice of e-mails paused after bounces.
+    EmailPause.objects.create(
+        user=member, address=member.email, diagnostic="550 5.1.1 <x@example.fr>: User unknown"
+    )
     call_command("search_rebuild", verbosity=0)
 
     proposal = Proposal.objects.order_by("pk").first()
