@@ -181,9 +181,10 @@ def idle(connection: imaplib.IMAP4, *, seconds: float, stop: threading.Event) ->
     deadline = time.monotonic() + seconds
     new_mail = False
     while not new_mail and not stop.is_set() and time.monotonic() < deadline:
-        # A timeout on the socket would spoil imaplib's file object: wait with select instead.
-        readable, _w, _x = select.select([sock], [], [], 1)
-        if not readable:
+        # A timeout on the socket would spoil imaplib's file object: wait with select instead
+        # (and first look at what TLS already decrypted, which select cannot see).
+        decrypted = isinstance(sock, ssl.SSLSocket) and sock.pending()
+        if not decrypted and not select.select([sock], [], [], 1)[0]:
             continue
         line = connection.readline()
         if not line:
