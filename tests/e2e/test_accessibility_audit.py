@@ -98,6 +98,8 @@ NOT_PAGES = {
     "notifications:mark_all_read": "POST-only action",
     "notifications:feed_regenerate": "POST-only action",
     "notifications:reply_revoke": "POST-only action",
+    "notifications:emails_resume": "POST-only action",
+    "notifications:inbound_webhook": "the mail provider's POST-only webhook (no HTML)",
     "notifications:inbound_decide": "POST-only action",
     "api:token_revoke": "POST-only action",
     "directory:my_profile_create": "POST-only action",

@@ -1,6 +1,9 @@
 """IMAP polling (`manage.py mail_poll`) against a real Dovecot on loopback: the waiting replies
 are posted exactly once, even with two pollers at once, and a message that fails is not lost."""
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from email.message import EmailMessage
@@ -9,10 +12,13 @@ from email.utils import make_msgid
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from qa import services as qa_services
 from qa.models import Answer
+from tests.concurrency import file_database, in_thread
 from tests.notifications.dovecot import DOVECOT, SKIP_REASON, running_dovecot
+from tests.reliability import drill_worker
 from website.notifications import imap, intake, replies
 from website.notifications.models import InboundMail, InboundStatus
 
@@ -138,6 +144,49 @@ def test_two_pollers_at_once_post_each_reply_exactly_once(mailbox, thread, make_
     assert mailbox.count() == 0
     assert sorted(Answer.objects.values_list("body", flat=True)) == sorted(expected)
     assert InboundMail.objects.filter(status=InboundStatus.POSTED).count() == 12
+
+
+@needs_dovecot
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_poller_processes_at_once_store_each_reply_exactly_once(
+    mailbox, thread, make_user, tmp_path
+):
+    """Two `manage.py mail_poll --once` processes (cron beside the service, two hosts) on one
+    mailbox and one database, with the production task queue: each reply stored once."""
+    members = [make_user() for _ in range(4)]
+    expected = []
+    for n in range(12):
+        text = f"Réponse de deux processus {n}."
+        expected.append(text)
+        mailbox.append(reply(members[n % 4], thread, text))
+    with file_database():
+        environment = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("DJANGO_", "PYTEST"))
+        }
+        environment |= drill_worker.child_environment(
+            drill_worker.database_url(connection), str(tmp_path)
+        ) | {"INBOUND_IMAP_URL": mailbox.url, "REPLY_DOMAIN": "reponses.example.org"}
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        pollers = [
+            subprocess.Popen(  # noqa: S603 (fixed arguments)
+                [sys.executable, "manage.py", "mail_poll", "--once"],
+                env=environment,
+                cwd=root,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
+            for _ in range(2)
+        ]
+        outputs = [poller.communicate(timeout=300)[0].decode() for poller in pollers]
+        assert [poller.returncode for poller in pollers] == [0, 0], outputs
+        assert mailbox.count() == 0
+        stored = in_thread(lambda: list(InboundMail.objects.values_list("status", flat=True)))
+        assert stored == [InboundStatus.RECEIVED] * 12  # queued for the worker, once each
+        in_thread(lambda: call_command("mail_intake", "--pending"))
+        bodies = in_thread(lambda: sorted(Answer.objects.values_list("body", flat=True)))
+    assert bodies == sorted(expected)
 
 
 @needs_dovecot
