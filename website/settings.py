@@ -527,6 +527,14 @@ NOTIFICATIONS_EMAIL_STALE_CLAIM_SECONDS = 15 * 60
 NOTIFICATIONS_EMAIL_TIMEOUT_SECONDS = 30
 # An unsubscribe link in an e-mail works this many days.
 NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE_DAYS = 180
+# Envelope sender (Return-Path) of the notification e-mails, where delivery status notifications
+# (bounces) come back; deliver it to `mail_listen` or the polled mailbox like the reply domain.
+# Empty: DEFAULT_FROM_EMAIL's address, and bounces are not counted.
+NOTIFICATIONS_BOUNCE_ADDRESS = env.str("NOTIFICATIONS_BOUNCE_ADDRESS", default="")
+# This many permanent failures (5.x.x) of e-mails to one member within
+# NOTIFICATIONS_BOUNCE_WINDOW_DAYS pause their e-mails until they resume them on the site.
+NOTIFICATIONS_BOUNCES_BEFORE_PAUSE = env.int("NOTIFICATIONS_BOUNCES_BEFORE_PAUSE", default=3)
+NOTIFICATIONS_BOUNCE_WINDOW_DAYS = 30
 # Reply by e-mail (docs/notifications.md): the domain of the `r+<token>@` reply addresses put in
 # Reply-To of thread notifications; empty turns the feature off (no Reply-To, no intake).
 REPLY_DOMAIN = env.str("REPLY_DOMAIN", default="")
@@ -539,6 +547,16 @@ INBOUND_MAIL_MAX_BYTES = env.int("INBOUND_MAIL_MAX_BYTES", default=10 * 1024 * 1
 INBOUND_MAIL_MAX_PER_HOUR = env.int("INBOUND_MAIL_MAX_PER_HOUR", default=30)
 # One explanatory reply at most per sender address in this many seconds (no mail loops).
 INBOUND_MAIL_REFUSAL_INTERVAL_SECONDS = 3600
+# IMAP polling (`manage.py mail_poll`): the mailbox the reply domain's mail is delivered to, as
+# `imaps://user:password@host:993/INBOX` (password percent-encoded; `imap://` only on loopback,
+# `imap://…?starttls=1` for STARTTLS). Empty: no polling.
+INBOUND_IMAP_URL = env.str("INBOUND_IMAP_URL", default="")
+# `mail_poll` without `--once` waits for new mail with IMAP IDLE, renewed after this many seconds
+# (RFC 2177: under 29 minutes); a server without IDLE is polled at this interval.
+INBOUND_IMAP_IDLE_SECONDS = env.int("INBOUND_IMAP_IDLE_SECONDS", default=25 * 60)
+# The inbound webhook (django-anymail, `/courriels/entrants/mailgun/mime`): Mailgun's webhook
+# signing key, with which anymail checks every call's signature. Empty: the address answers 404.
+ANYMAIL = {"MAILGUN_WEBHOOK_SIGNING_KEY": env.str("MAILGUN_WEBHOOK_SIGNING_KEY", default="")}
 # A personal feed token (notifications and questions feeds) unused this many days stops working;
 # the member renews it from the notification preferences page (docs/security.md, finding 13).
 FEED_TOKEN_MAX_IDLE_DAYS = env.int("FEED_TOKEN_MAX_IDLE_DAYS", default=180)

@@ -48,6 +48,7 @@ from tests.e2e.conftest import AXE_TAGS, assert_accessible
 from tests.qa.attachment_files import pdf
 from tests.security.inventory import url_patterns
 from website import views as site_views
+from website.notifications.models import EmailPause
 from website.notifications.tokens import ALL, unsubscribe_url
 from website.pages.models import (
     HomePage,
@@ -98,6 +99,8 @@ NOT_PAGES = {
     "notifications:mark_all_read": "POST-only action",
     "notifications:feed_regenerate": "POST-only action",
     "notifications:reply_revoke": "POST-only action",
+    "notifications:emails_resume": "POST-only action",
+    "notifications:inbound_webhook": "the mail provider's POST-only webhook (no HTML)",
     "notifications:inbound_decide": "POST-only action",
     "api:token_revoke": "POST-only action",
     "directory:my_profile_create": "POST-only action",
@@ -759,6 +762,10 @@ def _build_data_set() -> dict:
     directory_services.follow(user=member, entry=followed_person)
     directory_services.follow(user=member, entry=Structure.objects.get(name="CC Moyen Verdon"))
     qa_services.thread_visit_record(user=member, question=thread, when=thread.created_at)
+    # The preferences page in its fullest state: the notice of e-mails paused after bounces.
+    EmailPause.objects.create(
+        user=member, address=member.email, diagnostic="550 5.1.1 <x@example.fr>: User unknown"
+    )
     call_command("search_rebuild", verbosity=0)
 
     proposal = Proposal.objects.order_by("pk").first()

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from website.notifications.kinds import Frequency, Kind
+from website.notifications.kinds import Frequency, Kind, email_kinds
 from website.notifications.models import FeedToken, Notification, NotificationPreference
 
 pytestmark = pytest.mark.django_db
@@ -192,7 +192,7 @@ def test_preferences_posted_for_another_user_only_change_mine(client, member, ma
     client.post("/compte/preferences/", {**_all_kinds(Frequency.NEVER), "user": other.pk})
     assert not NotificationPreference.objects.filter(user=other).exists()
     assert NotificationPreference.objects.filter(user=member, frequency="never").count() == len(
-        Kind.values
+        email_kinds()
     )
 
 

@@ -625,6 +625,14 @@ ACTIONS = [
         "notifications.ReplyKey",
     ),
     Action(
+        "resume one's e-mails paused after bounces",
+        "notifications:emails_resume",
+        lambda w: "/compte/preferences/courriels/reprendre/",
+        lambda w: {},
+        MEMBERS,
+        "notifications.EmailPause",
+    ),
+    Action(
         "discard an unprocessed e-mail",
         "notifications:inbound_decide",
         lambda w: f"/moderation/courriels/{w.inbound_mail.pk}/",
@@ -706,6 +714,8 @@ NOT_IN_MATRIX = {
     "tests/website/test_sessions.py",
     "notifications:unsubscribe": "signed-token action (RFC 8058): whoever holds the e-mailed "
     "link may unsubscribe its recipient; tests/notifications/test_unsubscribe.py",
+    "notifications:inbound_webhook": "the mail provider's signed webhook (no session): "
+    "tests/notifications/test_inbound_webhook.py",
     "wagtail_serve": "Wagtail's page serving (no page type handles a POST)",
     "proconnect_login": "ProConnect sign-in: tests/security/test_proconnect.py",
     "proconnect_callback": "ProConnect sign-in: tests/security/test_proconnect.py",

@@ -28,6 +28,9 @@ REVIEWED_CSRF_EXEMPT = {
     # RFC 8058 one-click unsubscribe: mail clients POST without cookies; the signed token in
     # the URL is the authorisation, and the only effect is to stop e-mails.
     "website.notifications.views.unsubscribe": "RFC 8058 one-click unsubscribe, signed token",
+    # The inbound mail webhook: the provider posts without cookies; anymail checks its HMAC
+    # signature (tests/notifications/test_inbound_webhook.py), and it only stores a message.
+    "website.notifications.webhook.mailgun_inbound": "provider's HMAC signature (anymail)",
     # The API (/api/v1/, django-ninja marks its views exempt): it authenticates by the bearer
     # token only and ignores the session cookie (website/api/auth.py), so a forged cross-site
     # request carries no credential; tests/api/test_tokens.py checks that a session gets 401.

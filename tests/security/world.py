@@ -52,7 +52,7 @@ from taxonomy.models import Topic
 from tests import factories
 from tests.qa import attachment_files
 from website.notifications import services as notification_services
-from website.notifications.models import InboundMail, InboundStatus, Notification
+from website.notifications.models import EmailPause, InboundMail, InboundStatus, Notification
 from website.notifications.tokens import ALL, unsubscribe_url
 from website.pages.models import (
     AffectedQuestion,
@@ -295,6 +295,8 @@ def build_world() -> World:
     )
     reset_key = f"{user_pk_to_url_str(other)}-{default_token_generator.make_token(other)}"
 
+    # The author's e-mails are paused after bounces: « Reprendre l'envoi » has work to do.
+    EmailPause.objects.create(user=author, address=author.email)
     return World(
         users={
             "visitor": None,

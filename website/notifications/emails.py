@@ -28,6 +28,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from website.notifications import bounces
 from website.notifications.models import DeliveryStatus, EmailDelivery
 from website.notifications.selectors import can_receive_email
 
@@ -120,10 +121,16 @@ def build_message(delivery: EmailDelivery) -> EmailMultiAlternatives:
         "Auto-Submitted": "auto-generated",
         "X-Auto-Response-Suppress": "All",
     }
+    envelope_sender = settings.DEFAULT_FROM_EMAIL
+    if settings.NOTIFICATIONS_BOUNCE_ADDRESS:
+        # Django sends from `from_email` and writes the `From` header from `headers`: the
+        # bounces come back to the address the intake reads (bounces.py), not to no-reply.
+        headers["From"] = settings.DEFAULT_FROM_EMAIL
+        envelope_sender = settings.NOTIFICATIONS_BOUNCE_ADDRESS
     message = EmailMultiAlternatives(
         subject=safe_header(delivery.subject, max_length=250),
         body=delivery.body_text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=envelope_sender,
         to=[delivery.recipient.email],
         reply_to=[delivery.reply_to] if delivery.reply_to else None,
         headers=headers,
@@ -150,6 +157,11 @@ def _claim(delivery_id: int, now: datetime) -> EmailDelivery | None:
         if not can_receive_email(delivery.recipient):
             delivery.status = DeliveryStatus.CANCELLED
             delivery.last_error = "Compte en attente, désactivé ou effacé : pas d'e-mail."
+            delivery.save(update_fields=["status", "last_error"])
+            return None
+        if bounces.is_paused(delivery.recipient_id):
+            delivery.status = DeliveryStatus.CANCELLED
+            delivery.last_error = "E-mails suspendus : l'adresse les refuse (bounces.py)."
             delivery.save(update_fields=["status", "last_error"])
             return None
         delivery.status = DeliveryStatus.SENDING

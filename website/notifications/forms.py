@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from website.notifications.kinds import Frequency, Kind
+from website.notifications.kinds import Frequency, email_kinds
 
 
 class PreferencesForm(forms.Form):
@@ -9,7 +9,7 @@ class PreferencesForm(forms.Form):
 
     def __init__(self, *args, initial_frequencies: dict[str, str], **kwargs):
         super().__init__(*args, **kwargs)
-        for kind in Kind:
+        for kind in email_kinds():
             self.fields[kind.value] = forms.ChoiceField(
                 label=kind.label,
                 choices=Frequency.choices,
@@ -26,4 +26,4 @@ class PreferencesForm(forms.Form):
             )
 
     def frequencies(self) -> dict[str, str]:
-        return {kind: self.cleaned_data[kind] for kind in Kind.values}
+        return {kind.value: self.cleaned_data[kind.value] for kind in email_kinds()}

@@ -38,7 +38,7 @@ from directory.budget import POSTS
 from directory.roles import is_member
 from qa import permissions, services
 from qa.models import BODY_MAX_LENGTH, COMMENT_MAX_LENGTH, Answer, Question
-from website.notifications import emails, mailtext, replies
+from website.notifications import bounces, emails, mailtext, replies
 from website.notifications.models import InboundMail, InboundStatus
 
 logger = logging.getLogger(__name__)
@@ -154,6 +154,8 @@ def process(mail: InboundMail, *, now=None) -> InboundMail:
     automatic = automatic_kind(message)
     if automatic:
         logger.info("Inbound mail %s ignored: %s from %s", mail.pk, automatic, mail.sender)
+        if automatic == "bounce":
+            bounces.record(mail, message, now=now)
         mail.status, mail.reason, mail.error = InboundStatus.IGNORED, automatic, ""
         return mail
     try:

@@ -21,6 +21,7 @@ class Kind(models.TextChoices):
     )
     MODERATION = "moderation", _("Action de modération sur mon message")
     ACCOUNT_APPROVED = "account_approved", _("Mon compte approuvé")
+    EMAILS_PAUSED = "emails_paused", _("Mes e-mails suspendus après des retours en erreur")
 
 
 class Frequency(models.TextChoices):
@@ -48,7 +49,18 @@ DEFAULT_FREQUENCY = {
     Kind.PROPOSAL_SCHEDULED: Frequency.IMMEDIATELY,
     Kind.MODERATION: Frequency.IMMEDIATELY,
     Kind.ACCOUNT_APPROVED: Frequency.IMMEDIATELY,
+    Kind.EMAILS_PAUSED: Frequency.NEVER,
 }
+
+# Told on the site only, never by e-mail, and not offered on the preferences page: the member's
+# e-mails are paused because their address bounces (`bounces.py`).
+SITE_ONLY_KINDS = frozenset({Kind.EMAILS_PAUSED})
+
+
+def email_kinds() -> list[Kind]:
+    """The kinds a member chooses an e-mail frequency for."""
+    return [kind for kind in Kind if kind not in SITE_ONLY_KINDS]
+
 
 # The sentence shown for a notification; `actor` and `title` are filled in at display time so
 # the wording follows the reader's language.
@@ -66,4 +78,8 @@ HEADLINES = {
     Kind.PROPOSAL_SCHEDULED: _("Une proposition que vous soutenez est inscrite à l'ordre du jour"),
     Kind.MODERATION: _("Un modérateur a agi sur votre message"),
     Kind.ACCOUNT_APPROVED: _("Votre compte a été approuvé : bienvenue sur Entraide"),
+    Kind.EMAILS_PAUSED: _(
+        "Nos e-mails vous reviennent en erreur : nous les avons suspendus. Vérifiez votre "
+        "adresse, puis reprenez l'envoi"
+    ),
 }

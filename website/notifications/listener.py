@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from email.utils import parseaddr
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.lmtp import LMTP
@@ -56,6 +57,9 @@ class ReplyHandler:
 def _is_genuine(address: str) -> bool:
     """A reply address whose signature holds (expired ones included: their sender gets the
     French explanation). Anything else is refused at RCPT, before a byte is stored."""
+    bounce_address = parseaddr(settings.NOTIFICATIONS_BOUNCE_ADDRESS)[1]
+    if bounce_address and address.strip("<>").lower() == bounce_address.lower():
+        return True  # delivery status notifications about our e-mails (bounces.py)
     token = replies.token_of(address)
     if token is None:
         return False

@@ -255,6 +255,8 @@ class EmailDelivery(models.Model):
                 condition=Q(status="pending"),
                 name="delivery_due_idx",
             ),
+            # A bounce names the e-mail it is about by its Message-ID (bounces.record).
+            models.Index(fields=["message_id"], name="delivery_message_id_idx"),
         ]
 
     def __str__(self):
@@ -373,3 +375,73 @@ class InboundMail(models.Model):
     @property
     def needs_moderator(self) -> bool:
         return self.status in {InboundStatus.REFUSED, InboundStatus.FAILED}
+
+
+class EmailBounce(models.Model):
+    """A delivery status notification (DSN) saying one of our e-mails to a member failed for
+    good (RFC 3464 `Action: failed`, status 5.x.x). Counted only when it names an e-mail we
+    really sent to that member (its Message-ID is in the outbox): a forged DSN pauses nobody."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("membre"),
+        on_delete=models.CASCADE,
+        related_name="email_bounces",
+    )
+    delivery = models.ForeignKey(
+        EmailDelivery,
+        verbose_name=_("e-mail refusé"),
+        on_delete=models.CASCADE,
+        related_name="bounces",
+    )
+    inbound_mail = models.ForeignKey(
+        InboundMail,
+        verbose_name=_("avis de non-remise"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="bounces",
+    )
+    address = models.CharField(_("adresse refusée"), max_length=320)
+    status = models.CharField(_("code d'état"), max_length=20)
+    diagnostic = models.CharField(_("diagnostic"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("reçu le"), default=timezone.now)
+    cleared_at = models.DateTimeField(
+        _("effacé le"),
+        null=True,
+        blank=True,
+        help_text=_("Le membre a repris l'envoi des e-mails : ce retour ne compte plus."),
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("retour en erreur")
+        verbose_name_plural = _("retours en erreur")
+        constraints = [
+            models.UniqueConstraint(fields=["delivery"], name="bounce_once_per_delivery"),
+        ]
+
+    def __str__(self):
+        return f"{self.address} {self.status}"
+
+
+class EmailPause(models.Model):
+    """The member's e-mails are paused: their address refused several of them. Every outbox
+    row is cancelled until they resume from the preferences page."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("membre"),
+        on_delete=models.CASCADE,
+        related_name="email_pause",
+    )
+    address = models.CharField(_("adresse refusée"), max_length=320)
+    diagnostic = models.CharField(_("dernier diagnostic"), max_length=500, blank=True)
+    paused_at = models.DateTimeField(_("suspendus le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("e-mails suspendus")
+        verbose_name_plural = _("e-mails suspendus")
+
+    def __str__(self):
+        return str(self.user)

@@ -95,11 +95,13 @@ def on_page_published(sender, instance, revision=None, **kwargs):
 
 
 def connect() -> None:
+    from anymail.signals import inbound
     from wagtail.signals import page_published
 
     from directory import signals as directory_signals
     from qa import signals as qa_signals
     from qa.agenda import signals as agenda_signals
+    from website.notifications import webhook
     from website.pages import signals as pages_signals
 
     pairs = [
@@ -116,6 +118,7 @@ def connect() -> None:
         (agenda_signals.proposal_scheduled, on_proposal_scheduled),
         (pages_signals.question_marked_for_recheck, on_question_marked_for_recheck),
         (page_published, on_page_published),
+        (inbound, webhook.on_inbound),
     ]
     for signal, receiver in pairs:
         signal.connect(receiver, dispatch_uid=f"notifications.{receiver.__name__}")

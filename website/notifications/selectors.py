@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 
 from website.notifications.kinds import DEFAULT_FREQUENCY, Frequency, Kind
 from website.notifications.models import (
+    EmailPause,
     InboundMail,
     InboundStatus,
     Notification,
@@ -28,6 +29,11 @@ def can_receive_email(user) -> bool:
         and user.email
         and not getattr(user, "erased_at", None)
     )
+
+
+def email_pause_for(user) -> EmailPause | None:
+    """The pause of the member's e-mails after repeated bounces, if any (bounces.py)."""
+    return EmailPause.objects.filter(user=user).first()
 
 
 def preferences_for(user) -> dict[str, str]:

@@ -12,7 +12,7 @@ from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from website.notifications import emails, replies
+from website.notifications import bounces, emails, replies
 from website.notifications.kinds import DIGEST_FREQUENCIES, Frequency, Kind
 from website.notifications.models import (
     DeliveryKind,
@@ -345,6 +345,11 @@ def feed_reader(*, token: str | None):
     if feed_token.last_used_at is None or now - feed_token.last_used_at > FEED_USE_RECORDED_EVERY:
         FeedToken.objects.filter(pk=feed_token.pk).update(last_used_at=now)
     return feed_token.user
+
+
+def emails_resume(*, user) -> bool:
+    """The member resumes their e-mails paused after repeated bounces (bounces.py)."""
+    return bounces.emails_resume(user=user)
 
 
 def reply_addresses_revoke(*, user) -> None:

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.decorators.http import require_safe
 
-from website.notifications import inbound_views, views
+from website.notifications import inbound_views, views, webhook
 
 app_name = "notifications"
 
@@ -13,8 +13,10 @@ urlpatterns = [
     path("compte/preferences/", views.preferences, name="preferences"),
     path("compte/preferences/flux/", views.feed_token_regenerate, name="feed_regenerate"),
     path("compte/preferences/reponses/", views.reply_addresses_revoke, name="reply_revoke"),
+    path("compte/preferences/courriels/reprendre/", views.emails_resume, name="emails_resume"),
     path("moderation/courriels/", inbound_views.inbound_queue, name="inbound_queue"),
     path("moderation/courriels/<int:pk>/", inbound_views.inbound_decide, name="inbound_decide"),
+    path("courriels/entrants/mailgun/mime", webhook.mailgun_inbound, name="inbound_webhook"),
     path("notifications/desabonnement/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("flux/notifications/<str:token>/", require_safe(views.NotificationFeed()), name="feed"),
 ]

@@ -145,6 +145,7 @@ def preferences(request):
             "feed_max_idle_days": settings.FEED_TOKEN_MAX_IDLE_DAYS,
             "reply_by_email": bool(settings.REPLY_DOMAIN),
             "reply_max_age_days": settings.REPLY_ADDRESS_MAX_AGE_DAYS,
+            "email_pause": selectors.email_pause_for(request.user),
         },
         status=400 if form.is_bound and not form.is_valid() else 200,
     )
@@ -163,6 +164,22 @@ def feed_token_regenerate(request):
         ),
     )
     return redirect(reverse("notifications:preferences") + "#flux")
+
+
+@require_POST
+@login_required
+def emails_resume(request):
+    """The member whose e-mails were paused after bounces (checked their address and) resumes."""
+    check_can_use_notifications(request.user)
+    if services.emails_resume(user=request.user):
+        messages.success(
+            request,
+            _(
+                "L'envoi des e-mails reprend. S'ils vous reviennent encore en erreur, nous le "
+                "suspendrons de nouveau : vérifiez votre adresse dans votre compte."
+            ),
+        )
+    return redirect("notifications:preferences")
 
 
 @require_POST
