@@ -14,6 +14,11 @@ systems may change the case of a local part) and made only of letters, digits an
   every address given before worthless.
 
 The address is the authority, not the `From` of a reply (see `inbound.py`).
+
+Each member also has one personal address to ask a question by e-mail, `q+<token>@REPLY_DOMAIN`
+(`asking.py`): `<user>-<mac>`, the same HMAC over `ask-<user>` and the same `ReplyKey` secret,
+so « Révoquer mes adresses de réponse » (or a password change) renews it too. It does not
+expire: a member keeps it in their address book.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from website.notifications.models import ReplyKey
 
 REPLY_SALT = "entraide.notifications.reply"
 PREFIX = "r+"
+ASK_PREFIX = "q+"
 ANSWER = "x"
 ON_QUESTION = "q"
 MAC_LENGTH = 20
@@ -136,15 +142,55 @@ def address_for_notification(notification, *, now: datetime | None = None) -> st
     return reply_address(user=notification.recipient, target=target, now=now)
 
 
-def token_of(address: str) -> str | None:
-    """The token of an `r+<token>@REPLY_DOMAIN` address, or None for any other address."""
+def _local_part(address: str, prefix: str) -> str | None:
     local, _at, domain = address.strip().strip("<>").rpartition("@")
     if not enabled() or domain.lower() != settings.REPLY_DOMAIN.lower():
         return None
     local = local.lower()
-    if not local.startswith(PREFIX):
+    if not local.startswith(prefix):
         return None
-    return local[len(PREFIX) :]
+    return local[len(prefix) :]
+
+
+def token_of(address: str) -> str | None:
+    """The token of an `r+<token>@REPLY_DOMAIN` address, or None for any other address."""
+    return _local_part(address, PREFIX)
+
+
+def ask_token_of(address: str) -> str | None:
+    """The token of a `q+<token>@REPLY_DOMAIN` address, or None for any other address."""
+    return _local_part(address, ASK_PREFIX)
+
+
+def is_ours(address: str) -> bool:
+    """One of our reply or ask addresses (never write to them: no mail loop)."""
+    return token_of(address) is not None or ask_token_of(address) is not None
+
+
+def ask_address(user) -> str:
+    """The member's personal address to ask a question by e-mail; empty when the feature is off."""
+    if not enabled():
+        return ""
+    payload = _b36(user.pk)
+    return (
+        f"{ASK_PREFIX}{payload}-{_mac('ask-' + payload, secret_for(user))}@{settings.REPLY_DOMAIN}"
+    )
+
+
+def read_ask_token(token: str) -> int:
+    """The member's id of a `q+` token; raises `InvalidReplyAddress` (malformed, forged,
+    revoked, unknown member)."""
+    parts = token.lower().split("-")
+    if len(parts) != 2:
+        raise InvalidReplyAddress("malformed")
+    user_part, mac = parts
+    user_id = _int36(user_part)
+    key = ReplyKey.objects.filter(user_id=user_id).values_list("secret", flat=True).first()
+    if key is None or not get_user_model().objects.filter(pk=user_id).exists():
+        raise InvalidReplyAddress("unknown member")
+    if not hmac.compare_digest(_mac("ask-" + user_part, key), mac):
+        raise InvalidReplyAddress("bad signature")
+    return user_id
 
 
 def _int36(text: str) -> int:
