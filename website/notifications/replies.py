@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import base64
 import hmac
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.utils.crypto import salted_hmac
 
 from qa.models import Answer, Comment, Question
@@ -104,9 +106,65 @@ def reply_address(*, user, target: ReplyTarget, now: datetime | None = None) -> 
     """The secret address; empty when the feature is off (no `REPLY_DOMAIN`)."""
     if not enabled():
         return ""
-    payload = "-".join([_b36(user.pk), _b36(target.question_id), target.code, _b36(_today(now))])
-    token = f"{payload}-{_mac(payload, secret_for(user))}"
-    return f"{PREFIX}{token}@{settings.REPLY_DOMAIN}"
+    return _address(user.pk, target, secret_for(user), now)
+
+
+def _address(user_id: int, target: ReplyTarget, secret: str, now: datetime | None) -> str:
+    payload = "-".join([_b36(user_id), _b36(target.question_id), target.code, _b36(_today(now))])
+    return f"{PREFIX}{payload}-{_mac(payload, secret)}@{settings.REPLY_DOMAIN}"
+
+
+_THREAD_PATH = re.compile(r"^/questions/(\d+)/")
+
+
+def digest_addresses(
+    user, notifications, questions=(), *, now: datetime | None = None
+) -> tuple[dict[int, str], dict[int, str]]:
+    """A digest's reply addresses, one per thread item: `({notification id: address},
+    {question id: address})` for its notifications and its unanswered `questions`. Same
+    targets as `target_for`, without a query per item: the thread comes from the
+    notification's link, the commented post of comment notifications from one query."""
+    if not enabled():
+        return {}, {}
+    types = ContentType.objects.get_for_models(Question, Answer, Comment)
+    thread_types = {types[Question].pk, types[Answer].pk}
+    replyable = [
+        n
+        for n in notifications
+        if n.kind not in NO_REPLY_KINDS and n.target_id is not None and _THREAD_PATH.match(n.url)
+    ]
+    comment_ids = [n.target_id for n in replyable if n.target_type_id == types[Comment].pk]
+    commented = (
+        dict(Comment.objects.filter(pk__in=comment_ids).values_list("pk", "answer_id"))
+        if comment_ids
+        else {}
+    )
+    if not replyable and not questions:
+        return {}, {}
+    secret = secret_for(user)
+    by_notification = {}
+    for notification in replyable:
+        question_id = int(_THREAD_PATH.match(notification.url)[1])
+        if notification.target_type_id in thread_types:
+            target = ReplyTarget(user_id=user.pk, question_id=question_id)
+        elif notification.target_id in commented:
+            answer_id = commented[notification.target_id]
+            target = ReplyTarget(
+                user_id=user.pk,
+                question_id=question_id,
+                comment_on_question=answer_id is None,
+                comment_on_answer_id=answer_id,
+            )
+        else:
+            continue
+        by_notification[notification.pk] = _address(user.pk, target, secret, now)
+    by_question = {
+        question.pk: _address(
+            user.pk, ReplyTarget(user_id=user.pk, question_id=question.pk), secret, now
+        )
+        for question in questions
+    }
+    return by_notification, by_question
 
 
 def target_for(notification) -> ReplyTarget | None:
