@@ -7,6 +7,9 @@ part when it starts (`AppConfig.ready()`):
 - `register_thread_banner(render)`: `render(context, question)` returns HTML shown above a
   thread (the CMS's "à revérifier" banner);
 - `use_faq_url(find)`: `find(request)` returns the address of the FAQ page, or "";
+- `register_post_notes(find)`: `find(request, question)` returns `{anchor: html}`, notes shown
+  under posts of the thread (`question`, `reponse-12`, `commentaire-7`), computed once per page
+  (notifications: the « texte cité » of a reply by e-mail, for moderators);
 - `use_feed_links(find)`: `find(request, topic=, question=)` returns the `FeedLink` of the
   Atom feed of a topic's questions, of a thread's answers, or (neither given) of all the
   questions, as the viewer may subscribe to it; or None.
@@ -16,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 _thread_banners: list[Callable] = []
+_post_notes: list[Callable] = []
 _faq_url: Callable | None = None
 _feed_links: Callable | None = None
 
@@ -34,6 +38,19 @@ def register_thread_banner(render: Callable) -> None:
 
 def thread_banners(context, question) -> list[str]:
     return [render(context, question) for render in _thread_banners]
+
+
+def register_post_notes(find: Callable) -> None:
+    if find not in _post_notes:
+        _post_notes.append(find)
+
+
+def post_notes(request, question) -> dict[str, list[str]]:
+    notes: dict[str, list[str]] = {}
+    for find in _post_notes:
+        for anchor, html in find(request, question).items():
+            notes.setdefault(anchor, []).append(html)
+    return notes
 
 
 def use_faq_url(find: Callable) -> None:

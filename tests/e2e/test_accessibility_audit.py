@@ -48,7 +48,7 @@ from tests.e2e.conftest import AXE_TAGS, assert_accessible
 from tests.qa.attachment_files import pdf
 from tests.security.inventory import url_patterns
 from website import views as site_views
-from website.notifications.models import EmailPause
+from website.notifications.models import EmailPause, InboundMail, InboundStatus
 from website.notifications.tokens import ALL, unsubscribe_url
 from website.pages.models import (
     HomePage,
@@ -102,6 +102,7 @@ NOT_PAGES = {
     "notifications:emails_resume": "POST-only action",
     "notifications:inbound_webhook": "the mail provider's POST-only webhook (no HTML)",
     "notifications:inbound_decide": "POST-only action",
+    "notifications:ask_preference": "POST-only action",
     "api:token_revoke": "POST-only action",
     "directory:my_profile_create": "POST-only action",
     "directory:account_approve": "POST-only action",
@@ -405,6 +406,12 @@ PAGES = [
     Audited("my-follows", "member", ("qa:my_follows",), go("/compte/suivis/")),
     Audited("api-tokens", "member", ("api:tokens",), go("/compte/jetons/")),
     Audited("drafts", "member", ("qa:draft_list",), go("/compte/brouillons/")),
+    Audited(
+        "ask-confirm",
+        "member",
+        ("notifications:ask_confirm",),
+        go(lambda data: data["ask_confirm"]),
+    ),
     Audited("faq-member", "member", (), go("/faq/")),
     Audited("resource-member", "member", (), go(lambda d: d["resource"])),
     Audited("account-email", "member", ("account_email",), go("/comptes/email/")),
@@ -608,6 +615,7 @@ HEADINGS = {
     "my-follows": "Mes suivis",
     "api-tokens": "Jetons d'API",
     "drafts": "Mes brouillons",
+    "ask-confirm": "Confirmer ma question envoyée par e-mail",
     "faq-member": "Foire aux questions",
     "resource-member": _heading("resource"),
     "account-email": "Adresse e-mail",
@@ -766,6 +774,15 @@ def _build_data_set() -> dict:
     EmailPause.objects.create(
         user=member, address=member.email, diagnostic="550 5.1.1 <x@example.fr>: User unknown"
     )
+    # A question the member sent by e-mail, waiting for their confirmation.
+    ask_mail = InboundMail.objects.create(
+        message_id="<audit-ask@example.fr>",
+        raw=b"Subject: Aides pour le chauffage\r\n\r\nQuelles aides existent ?\r\n",
+        status=InboundStatus.AWAITING,
+        user=member,
+        subject="Aides pour le chauffage de l'école",
+        text="Quelles aides au chauffage des bâtiments publics existent ?",
+    )
     call_command("search_rebuild", verbosity=0)
 
     proposal = Proposal.objects.order_by("pk").first()
@@ -803,6 +820,7 @@ def _build_data_set() -> dict:
         "reset_key": f"/comptes/password/reset/key/{reset_key}/",
         "confirm_key": f"/comptes/confirm-email/{EmailConfirmationHMAC(address).key}/",
         "answer_pk": answer.pk,
+        "ask_confirm": f"/compte/questions-par-courriel/{ask_mail.pk}/",
         "headings": {
             "update": update.title,
             "resource": resource.title,

@@ -633,6 +633,14 @@ ACTIONS = [
         "notifications.EmailPause",
     ),
     Action(
+        "choose to publish one's e-mailed questions without confirmation",
+        "notifications:ask_preference",
+        lambda w: "/compte/preferences/questions-par-courriel/",
+        lambda w: {"ask_without_confirmation": "on"},
+        MEMBERS,
+        "notifications.ReplyKey",
+    ),
+    Action(
         "discard an unprocessed e-mail",
         "notifications:inbound_decide",
         lambda w: f"/moderation/courriels/{w.inbound_mail.pk}/",
@@ -722,6 +730,8 @@ NOT_IN_MATRIX = {
     "api:token_revoke": "revoking one's own token (another's answers 404): "
     "tests/api/test_tokens.py",
     "api_not_found": "the API's catch-all 404, which changes nothing",
+    "notifications:ask_confirm": "publishing or abandoning one's own question sent by e-mail "
+    "(another's, or one no longer waiting, answers 404): tests/notifications/test_ask_by_email.py",
 }
 NOT_IN_MATRIX_PREFIXES = {
     "comptes/": "allauth's account pages act on the requester's own account (or sign-in): "

@@ -109,6 +109,7 @@ class World:
     reset_password: str = ""
     inbound_mail: object = None  # a reply by e-mail refused, in the moderators' list
     draft: object = None  # the member's draft of an answer on `open_question`
+    ask_mail: object = None  # the member's question sent by e-mail, awaiting confirmation
 
 
 def _index(home, model, slug, title):
@@ -349,6 +350,14 @@ def build_world() -> World:
         draft=qa_services.draft_save(
             user=author, question=open_question, body="Brouillon de réponse."
         ),
+        ask_mail=InboundMail.objects.create(
+            message_id="<world-ask@example.fr>",
+            raw=b"Subject: Aides pour le chauffage\r\n\r\nQuelles aides existent ?\r\n",
+            status=InboundStatus.AWAITING,
+            user=author,
+            subject="Aides pour le chauffage de l'école",
+            text="Quelles aides au chauffage des bâtiments publics existent ?",
+        ),
     )
 
 
@@ -448,6 +457,7 @@ FILLED = {
     "notifications:unsubscribe": lambda w: [w.unsubscribe],
     "notifications:feed": lambda w: [f"/flux/notifications/{w.feed_token}/"],
     "notifications:inbound_decide": lambda w: [f"/moderation/courriels/{w.inbound_mail.pk}/"],
+    "notifications:ask_confirm": lambda w: [f"/compte/questions-par-courriel/{w.ask_mail.pk}/"],
     "pages:regulatory_topic_feed": lambda w: [f"/flux/veille/{w.topic.slug}/"],
     "pages:questions_feed": lambda w: [
         f"/flux/questions/{w.topic.slug}/",

@@ -8,10 +8,25 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
+        from allauth.account import signals as account_signals
+
         from directory import extensions
-        from website.notifications import exports, receivers, services
+        from qa import extensions as qa_extensions
+        from website.notifications import exports, mail_notes, receivers, services
         from website.pages import feed_tokens
 
         extensions.register_account_export("notifications", exports.account_export)
         receivers.connect()
+        qa_extensions.register_post_notes(mail_notes.mail_notes)
         feed_tokens.use_feed_tokens(reader=services.feed_reader, token_for=services.feed_token_for)
+        for name in (
+            "password_changed",
+            "password_reset",
+            "password_set",
+            "email_changed",
+            "email_removed",
+        ):
+            getattr(account_signals, name).connect(
+                services.reply_addresses_revoke_on_account_change,
+                dispatch_uid=f"notifications_reply_key_on_{name}",
+            )

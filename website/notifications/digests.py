@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from website.notifications import emails, tasks
+from website.notifications import emails, replies, tasks
 from website.notifications.expertise import unanswered_in_expertise
 from website.notifications.kinds import DEFAULT_FREQUENCY, DIGEST_FREQUENCIES, Frequency, Kind
 from website.notifications.models import (
@@ -174,10 +174,27 @@ def _create_digest(
         if frequency == Frequency.DAILY
         else gettext("Votre résumé de la semaine")
     )
+    by_notification, by_question = replies.digest_addresses(
+        user, content.notifications, content.unanswered, now=now
+    )
+    for notification in content.notifications:
+        notification.reply_address = by_notification.get(notification.pk, "")
+    for question in content.unanswered:
+        question.reply_address = by_question.get(question.pk, "")
+    # A digest about one thread only answers like its notification would; several threads:
+    # each item has its own address, and a reply to the digest itself goes nowhere.
+    addresses = {*by_notification.values(), *by_question.values()}
+    items = len(content.notifications) + len(content.unanswered)
+    reply_to = (
+        addresses.pop()
+        if len(addresses) == 1 and len(by_notification) + len(by_question) == items
+        else ""
+    )
     rendered = emails.render_email(
         template="digest",
         subject=subject,
         context={
+            "reply_to": reply_to,
             "user": user,
             "frequency": frequency,
             "groups": content.groups(),
@@ -199,6 +216,7 @@ def _create_digest(
                 body_html=rendered.html,
                 unsubscribe_url=unsubscribe,
                 message_id=emails.new_message_id(),
+                reply_to=reply_to,
                 next_attempt_at=now,
             )
             Notification.objects.filter(

@@ -38,7 +38,7 @@ from directory.budget import POSTS
 from directory.roles import is_member
 from qa import permissions, services
 from qa.models import BODY_MAX_LENGTH, COMMENT_MAX_LENGTH, Answer, Question
-from website.notifications import bounces, emails, mailtext, replies
+from website.notifications import asking, bounces, emails, mailtext, replies
 from website.notifications.models import InboundMail, InboundStatus
 
 logger = logging.getLogger(__name__)
@@ -97,6 +97,14 @@ def _recipients(mail: InboundMail, message: EmailMessage) -> list[str]:
     for name in ("Delivered-To", "X-Original-To", "To", "Cc"):
         found += [address for _name, address in getaddresses([mailtext.header(message, name)])]
     return found
+
+
+def _ask_token(mail: InboundMail, message: EmailMessage) -> str | None:
+    for address in _recipients(mail, message):
+        token = replies.ask_token_of(address)
+        if token:
+            return token
+    return None
 
 
 def _token(mail: InboundMail, message: EmailMessage) -> str:
@@ -183,14 +191,10 @@ def _check_flood(mail: InboundMail, *, now) -> None:
         raise Refusal("flood", reply=False)
 
 
-def _post(mail: InboundMail, message: EmailMessage) -> None:
-    try:
-        target = replies.read_token(_token(mail, message))
-    except replies.ExpiredReplyAddress as error:
-        raise Refusal("expired") from error
-    except replies.InvalidReplyAddress as error:
-        raise Refusal("invalid_address", reply=False) from error
-    user = get_user_model().objects.filter(pk=target.user_id).first()
+def _member(mail: InboundMail, user_id: int):
+    """The member the secret address names, still allowed to post; the `From` is checked
+    only to flag a mismatch."""
+    user = get_user_model().objects.filter(pk=user_id).first()
     mail.user = user
     if user is None or not user.is_active:
         raise Refusal("inactive")
@@ -204,6 +208,38 @@ def _post(mail: InboundMail, message: EmailMessage) -> None:
             user.pk,
             mail.sender,
         )
+    return user
+
+
+def _ask(mail: InboundMail, message: EmailMessage, token: str) -> None:
+    """A message to a member's `q+` address: a question waiting for their confirmation, or
+    published at once when they chose so (`asking.py`)."""
+    try:
+        user_id = replies.read_ask_token(token)
+    except replies.InvalidReplyAddress as error:
+        raise Refusal("invalid_address", reply=False) from error
+    user = _member(mail, user_id)
+    split = mailtext.split_reply(mailtext.body_text(message))
+    mail.text, mail.quoted_text = split.text, split.quoted
+    if not split.text:
+        raise Refusal("empty_question")
+    if len(split.text) > BODY_MAX_LENGTH:
+        raise Refusal("too_long")
+    asking.ask_received(mail=mail, message=message, user=user)
+
+
+def _post(mail: InboundMail, message: EmailMessage) -> None:
+    ask_token = _ask_token(mail, message)
+    if ask_token:
+        _ask(mail, message, ask_token)
+        return
+    try:
+        target = replies.read_token(_token(mail, message))
+    except replies.ExpiredReplyAddress as error:
+        raise Refusal("expired") from error
+    except replies.InvalidReplyAddress as error:
+        raise Refusal("invalid_address", reply=False) from error
+    user = _member(mail, target.user_id)
     destination = _destination(user, target)
     split = mailtext.split_reply(mailtext.body_text(message))
     mail.text, mail.quoted_text = split.text, split.quoted
@@ -227,6 +263,7 @@ def _post(mail: InboundMail, message: EmailMessage) -> None:
         raise
     mail.status, mail.reason, mail.error = InboundStatus.POSTED, "", ""
     mail.posted_url = created.get_absolute_url()[:500]
+    mail.posted_question, mail.posted_anchor = destination.question, created.anchor
     mail.user = user
 
 
@@ -259,6 +296,10 @@ def refusal_messages() -> dict[str, str]:
             "Nous n'avons trouvé aucun texte nouveau dans votre message (seulement le texte "
             "cité). Écrivez votre réponse au-dessus de la ligne « ✂ »."
         ),
+        "empty_question": _(
+            "Votre message ne contient aucun texte : écrivez votre question dans le corps de "
+            "l'e-mail, et son titre en objet."
+        ),
         "too_long": _(
             "Votre message est trop long pour être publié ainsi. Publiez-le depuis le site."
         ),
@@ -281,7 +322,7 @@ def _reply_refusal(mail: InboundMail, message: EmailMessage, reason: str, *, now
     sender = mail.sender
     if not sender or "@" not in sender or sender.lower().startswith(BOUNCE_SENDERS):
         return
-    if replies.token_of(sender):
+    if replies.is_ours(sender):
         return  # never write to one of our own addresses
     since = now - timedelta(seconds=settings.INBOUND_MAIL_REFUSAL_INTERVAL_SECONDS)
     recently = (

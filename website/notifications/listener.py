@@ -1,10 +1,11 @@
 """The SMTP or LMTP listener a local Postfix delivers replies to (`manage.py mail_listen`).
 
-It accepts only recipients that are genuine reply addresses of `REPLY_DOMAIN`, signature
-checked (others, forged ones included, get a 550 before anything is stored, so it never
-relays), refuses messages over `INBOUND_MAIL_MAX_BYTES` (552: the sender's server keeps
-and bounces them), and answers 250 only once the raw message is stored (`intake.mail_receive`):
-a database outage gives a 451 and the sending server tries again later, so nothing is lost.
+It accepts only recipients that are genuine reply (`r+`) or ask (`q+`) addresses of
+`REPLY_DOMAIN`, signature checked (others, forged ones included, get a 550 before anything is
+stored, so it never relays), refuses messages over `INBOUND_MAIL_MAX_BYTES` (552: the
+sender's server keeps and bounces them), and answers 250 only once the raw message is stored
+(`intake.mail_receive`): a database outage gives a 451 and the sending server tries again
+later, so nothing is lost.
 Bind it to the loopback address: it has no authentication of its own.
 """
 
@@ -61,11 +62,15 @@ def _is_genuine(address: str) -> bool:
     if bounce_address and address.strip("<>").lower() == bounce_address.lower():
         return True  # delivery status notifications about our e-mails (bounces.py)
     token = replies.token_of(address)
-    if token is None:
+    ask_token = replies.ask_token_of(address)
+    if token is None and ask_token is None:
         return False
     close_old_connections()
     try:
-        replies.read_token(token)
+        if ask_token is not None:
+            replies.read_ask_token(ask_token)
+        else:
+            replies.read_token(token)
     except replies.ExpiredReplyAddress:
         return True
     except replies.InvalidReplyAddress:

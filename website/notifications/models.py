@@ -306,6 +306,13 @@ class ReplyKey(models.Model):
     )
     secret = models.CharField(_("secret"), max_length=64, default=new_reply_secret)
     renewed_at = models.DateTimeField(_("renouvelé le"), auto_now=True)
+    ask_without_confirmation = models.BooleanField(
+        _("publier sans confirmation les questions envoyées par e-mail"),
+        default=False,
+        help_text=_(
+            "Sinon, une question envoyée à l'adresse q+… attend que le membre la confirme."
+        ),
+    )
 
     class Meta:
         verbose_name = _("clé des adresses de réponse")
@@ -322,6 +329,7 @@ class InboundStatus(models.TextChoices):
     REFUSED = "refused", _("Refusé")
     FAILED = "failed", _("Erreur")
     DISCARDED = "discarded", _("Écarté par la modération")
+    AWAITING = "awaiting", _("Question en attente de confirmation")
 
 
 class InboundMail(models.Model):
@@ -357,6 +365,20 @@ class InboundMail(models.Model):
     text = models.TextField(_("texte retenu"), blank=True)
     quoted_text = models.TextField(_("texte cité"), blank=True)
     posted_url = models.CharField(_("message publié"), max_length=500, blank=True)
+    posted_question = models.ForeignKey(
+        "qa.Question",
+        verbose_name=_("discussion du message publié"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    posted_anchor = models.CharField(
+        _("ancre du message publié"),
+        max_length=40,
+        blank=True,
+        help_text=_("« question », « reponse-12 » ou « commentaire-7 » dans la discussion."),
+    )
     processed_at = models.DateTimeField(_("traité le"), null=True, blank=True)
     refusal_sent_at = models.DateTimeField(_("réponse de refus envoyée le"), null=True, blank=True)
 
@@ -367,6 +389,11 @@ class InboundMail(models.Model):
         indexes = [
             models.Index(fields=["status", "-received_at"], name="inbound_status_idx"),
             models.Index(fields=["sender", "-refusal_sent_at"], name="inbound_refusal_idx"),
+            models.Index(
+                fields=["posted_question"],
+                condition=Q(status="posted"),
+                name="inbound_posted_question_idx",
+            ),
         ]
 
     def __str__(self):

@@ -14,17 +14,24 @@ systems may change the case of a local part) and made only of letters, digits an
   every address given before worthless.
 
 The address is the authority, not the `From` of a reply (see `inbound.py`).
+
+Each member also has one personal address to ask a question by e-mail, `q+<token>@REPLY_DOMAIN`
+(`asking.py`): `<user>-<mac>`, the same HMAC over `ask-<user>` and the same `ReplyKey` secret,
+so « Révoquer mes adresses de réponse » (or a password change) renews it too. It does not
+expire: a member keeps it in their address book.
 """
 
 from __future__ import annotations
 
 import base64
 import hmac
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.utils.crypto import salted_hmac
 
 from qa.models import Answer, Comment, Question
@@ -33,6 +40,7 @@ from website.notifications.models import ReplyKey
 
 REPLY_SALT = "entraide.notifications.reply"
 PREFIX = "r+"
+ASK_PREFIX = "q+"
 ANSWER = "x"
 ON_QUESTION = "q"
 MAC_LENGTH = 20
@@ -98,9 +106,65 @@ def reply_address(*, user, target: ReplyTarget, now: datetime | None = None) -> 
     """The secret address; empty when the feature is off (no `REPLY_DOMAIN`)."""
     if not enabled():
         return ""
-    payload = "-".join([_b36(user.pk), _b36(target.question_id), target.code, _b36(_today(now))])
-    token = f"{payload}-{_mac(payload, secret_for(user))}"
-    return f"{PREFIX}{token}@{settings.REPLY_DOMAIN}"
+    return _address(user.pk, target, secret_for(user), now)
+
+
+def _address(user_id: int, target: ReplyTarget, secret: str, now: datetime | None) -> str:
+    payload = "-".join([_b36(user_id), _b36(target.question_id), target.code, _b36(_today(now))])
+    return f"{PREFIX}{payload}-{_mac(payload, secret)}@{settings.REPLY_DOMAIN}"
+
+
+_THREAD_PATH = re.compile(r"^/questions/(\d+)/")
+
+
+def digest_addresses(
+    user, notifications, questions=(), *, now: datetime | None = None
+) -> tuple[dict[int, str], dict[int, str]]:
+    """A digest's reply addresses, one per thread item: `({notification id: address},
+    {question id: address})` for its notifications and its unanswered `questions`. Same
+    targets as `target_for`, without a query per item: the thread comes from the
+    notification's link, the commented post of comment notifications from one query."""
+    if not enabled():
+        return {}, {}
+    types = ContentType.objects.get_for_models(Question, Answer, Comment)
+    thread_types = {types[Question].pk, types[Answer].pk}
+    replyable = [
+        n
+        for n in notifications
+        if n.kind not in NO_REPLY_KINDS and n.target_id is not None and _THREAD_PATH.match(n.url)
+    ]
+    comment_ids = [n.target_id for n in replyable if n.target_type_id == types[Comment].pk]
+    commented = (
+        dict(Comment.objects.filter(pk__in=comment_ids).values_list("pk", "answer_id"))
+        if comment_ids
+        else {}
+    )
+    if not replyable and not questions:
+        return {}, {}
+    secret = secret_for(user)
+    by_notification = {}
+    for notification in replyable:
+        question_id = int(_THREAD_PATH.match(notification.url)[1])
+        if notification.target_type_id in thread_types:
+            target = ReplyTarget(user_id=user.pk, question_id=question_id)
+        elif notification.target_id in commented:
+            answer_id = commented[notification.target_id]
+            target = ReplyTarget(
+                user_id=user.pk,
+                question_id=question_id,
+                comment_on_question=answer_id is None,
+                comment_on_answer_id=answer_id,
+            )
+        else:
+            continue
+        by_notification[notification.pk] = _address(user.pk, target, secret, now)
+    by_question = {
+        question.pk: _address(
+            user.pk, ReplyTarget(user_id=user.pk, question_id=question.pk), secret, now
+        )
+        for question in questions
+    }
+    return by_notification, by_question
 
 
 def target_for(notification) -> ReplyTarget | None:
@@ -136,15 +200,55 @@ def address_for_notification(notification, *, now: datetime | None = None) -> st
     return reply_address(user=notification.recipient, target=target, now=now)
 
 
-def token_of(address: str) -> str | None:
-    """The token of an `r+<token>@REPLY_DOMAIN` address, or None for any other address."""
+def _local_part(address: str, prefix: str) -> str | None:
     local, _at, domain = address.strip().strip("<>").rpartition("@")
     if not enabled() or domain.lower() != settings.REPLY_DOMAIN.lower():
         return None
     local = local.lower()
-    if not local.startswith(PREFIX):
+    if not local.startswith(prefix):
         return None
-    return local[len(PREFIX) :]
+    return local[len(prefix) :]
+
+
+def token_of(address: str) -> str | None:
+    """The token of an `r+<token>@REPLY_DOMAIN` address, or None for any other address."""
+    return _local_part(address, PREFIX)
+
+
+def ask_token_of(address: str) -> str | None:
+    """The token of a `q+<token>@REPLY_DOMAIN` address, or None for any other address."""
+    return _local_part(address, ASK_PREFIX)
+
+
+def is_ours(address: str) -> bool:
+    """One of our reply or ask addresses (never write to them: no mail loop)."""
+    return token_of(address) is not None or ask_token_of(address) is not None
+
+
+def ask_address(user) -> str:
+    """The member's personal address to ask a question by e-mail; empty when the feature is off."""
+    if not enabled():
+        return ""
+    payload = _b36(user.pk)
+    return (
+        f"{ASK_PREFIX}{payload}-{_mac('ask-' + payload, secret_for(user))}@{settings.REPLY_DOMAIN}"
+    )
+
+
+def read_ask_token(token: str) -> int:
+    """The member's id of a `q+` token; raises `InvalidReplyAddress` (malformed, forged,
+    revoked, unknown member)."""
+    parts = token.lower().split("-")
+    if len(parts) != 2:
+        raise InvalidReplyAddress("malformed")
+    user_part, mac = parts
+    user_id = _int36(user_part)
+    key = ReplyKey.objects.filter(user_id=user_id).values_list("secret", flat=True).first()
+    if key is None or not get_user_model().objects.filter(pk=user_id).exists():
+        raise InvalidReplyAddress("unknown member")
+    if not hmac.compare_digest(_mac("ask-" + user_part, key), mac):
+        raise InvalidReplyAddress("bad signature")
+    return user_id
 
 
 def _int36(text: str) -> int:

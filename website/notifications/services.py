@@ -353,5 +353,17 @@ def emails_resume(*, user) -> bool:
 
 
 def reply_addresses_revoke(*, user) -> None:
-    """Every reply address given to `user` so far stops working (the preferences page)."""
+    """Every reply address given to `user` so far, and their address to ask by e-mail, stop
+    working (the preferences page, a password change or reset, a change of e-mail address)."""
     ReplyKey.objects.update_or_create(user=user, defaults={"secret": new_reply_secret()})
+
+
+def reply_addresses_revoke_on_account_change(sender, request, user, **kwargs):
+    """Receiver of allauth's password and e-mail signals (connected in `apps`): whoever read
+    the member's mail or knew the old password may hold their addresses."""
+    reply_addresses_revoke(user=user)
+
+
+def ask_confirmation_set(*, user, skip: bool) -> None:
+    """Whether questions the member sends to their `q+` address are published at once."""
+    ReplyKey.objects.update_or_create(user=user, defaults={"ask_without_confirmation": skip})

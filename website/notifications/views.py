@@ -16,10 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from website.notifications import selectors, services
+from qa.permissions import can_ask
+from website.notifications import asking, replies, selectors, services
 from website.notifications.feeds import NotificationFeed
 from website.notifications.forms import PreferencesForm
 from website.notifications.kinds import Kind
+from website.notifications.models import ReplyKey
 from website.notifications.permissions import check_can_use_notifications
 from website.notifications.tokens import ALL, read_unsubscribe_token
 
@@ -146,9 +148,23 @@ def preferences(request):
             "reply_by_email": bool(settings.REPLY_DOMAIN),
             "reply_max_age_days": settings.REPLY_ADDRESS_MAX_AGE_DAYS,
             "email_pause": selectors.email_pause_for(request.user),
+            **_ask_by_email(request.user),
         },
         status=400 if form.is_bound and not form.is_valid() else 200,
     )
+
+
+def _ask_by_email(user) -> dict:
+    """The « Poser une question par e-mail » section (members only, when the feature is on)."""
+    if not settings.REPLY_DOMAIN or not can_ask(user):
+        return {"ask_address": ""}
+    return {
+        "ask_address": replies.ask_address(user),
+        "ask_without_confirmation": ReplyKey.objects.filter(
+            user=user, ask_without_confirmation=True
+        ).exists(),
+        "ask_awaiting": list(asking.awaiting_for(user)),
+    }
 
 
 @require_POST
