@@ -92,7 +92,9 @@ def attachments_help(count: int) -> str:
     return _(
         "Jusqu'à %(count)d fichiers de %(size)s chacun : PDF, ODT, ODS, ODP, DOCX, XLSX, "
         "PPTX, TXT, CSV, JPEG, PNG, WebP, HEIC, ou un ZIP de ces fichiers. Les photos sont "
-        "réenregistrées sans leurs métadonnées (position GPS comprise)."
+        "réenregistrées sans leurs métadonnées (position GPS comprise). Pour placer un "
+        "fichier dans le texte, écrivez ![légende](piece-jointe:1) pour le premier fichier "
+        "choisi, piece-jointe:2 pour le deuxième, etc."
     ) % {"count": count, "size": attachments.megabytes(settings.QA_ATTACHMENT_MAX_SIZE)}
 
 

@@ -555,6 +555,9 @@ class Attachment(models.Model):
     comment = models.ForeignKey(
         Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
     )
+    # The file's number in its post, from 1, never reused: what `piece-jointe:<n>` in the
+    # post's text refers to (qa.markdown).
+    number = models.PositiveSmallIntegerField(_("numéro dans le message"), default=1)
     file = models.FileField(_("fichier"), max_length=200)
     thumbnail = models.FileField(_("miniature"), max_length=200, blank=True)
     original_name = models.CharField(_("nom d'origine"), max_length=120)
@@ -585,6 +588,14 @@ class Attachment(models.Model):
             models.CheckConstraint(
                 condition=_exactly_one("question", "answer", "comment"),
                 name="qa_attachment_one_post",
+            ),
+            *(
+                models.UniqueConstraint(
+                    fields=[kind, "number"],
+                    condition=Q(**{f"{kind}__isnull": False}),
+                    name=f"qa_attachment_unique_{kind}_number",
+                )
+                for kind in ("question", "answer", "comment")
             ),
         ]
 

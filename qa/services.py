@@ -28,7 +28,7 @@ from directory.text import clean_text
 from qa import permissions, signals
 from qa.attachments import CheckedFile, storage_name
 from qa.extraction import READERS, extract_text
-from qa.markdown import render_inline, render_markdown
+from qa.markdown import attachment_numbers, render_inline, render_markdown
 from qa.models import (
     OWN_DELETE_REASON,
     Answer,
@@ -120,12 +120,32 @@ def _first_revision(post: Post, *, author, title: str = ""):
     )
 
 
+def _rendered(post: Post, body: str) -> str:
+    """The stored HTML of a post's body; its `piece-jointe:<n>` references read the post's own
+    files (one query, only when the body has such a reference)."""
+    files = post.attachments.all() if post.pk and attachment_numbers(body) else ()
+    if isinstance(post, Comment):
+        return render_inline(body, files)
+    return render_markdown(body, files)
+
+
+def _render_again(post: Post) -> None:
+    """After the post's files changed: its references may now show a file, or no longer."""
+    if attachment_numbers(post.body):
+        post.body_html = _rendered(post, post.body)
+        type(post).objects.filter(pk=post.pk).update(body_html=post.body_html)
+
+
 def _attach(post: Post, *, uploader, files: Iterable[CheckedFile]) -> list[Attachment]:
     """Store checked files (`qa.attachments.check_upload`) under random names, with their
-    rows. A failure removes the files already written, so nothing half-stored remains."""
+    rows, numbered after the post's last file (numbers are never reused). A failure removes
+    the files already written, so nothing half-stored remains."""
     written, attachments = [], []
+    last = Attachment.objects.filter(**{post.post_kind: post}).aggregate(n=Max("number"))["n"]
+    number = last or 0
     try:
         for checked in files:
+            number += 1
             name = default_storage.save(
                 storage_name(checked.extension), ContentFile(checked.content)
             )
@@ -139,6 +159,7 @@ def _attach(post: Post, *, uploader, files: Iterable[CheckedFile]) -> list[Attac
             attachments.append(
                 Attachment.objects.create(
                     **{post.post_kind: post},
+                    number=number,
                     file=name,
                     thumbnail=thumbnail,
                     original_name=checked.name,
@@ -156,6 +177,7 @@ def _attach(post: Post, *, uploader, files: Iterable[CheckedFile]) -> list[Attac
         raise
     ids = [attachment.pk for attachment in attachments]
     if ids:  # after the commit: the extraction task reads the rows
+        _render_again(post)
         transaction.on_commit(
             lambda: signals.attachments_stored.send(sender=Attachment, attachment_ids=ids)
         )
@@ -422,7 +444,7 @@ def _next_revision_number(post) -> int:
 def _apply(post: Post, *, title: str | None, body: str, now) -> list[str]:
     fields = ["body", "body_html", "updated_at"]
     post.body = body
-    post.body_html = render_inline(body) if isinstance(post, Comment) else render_markdown(body)
+    post.body_html = _rendered(post, body)
     post.updated_at = now
     if isinstance(post, Question) and title is not None:
         post.title = title
@@ -520,6 +542,7 @@ def attachment_remove(*, attachment: Attachment, by, reason: str) -> ModerationA
     )
     names = [name for name in (attachment.file.name, attachment.thumbnail.name) if name]
     attachment.delete()
+    _render_again(post)  # a reference to the file becomes plain text
     transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
     return action
 

@@ -30,7 +30,7 @@ def post_edit(request, post_type, pk):
     preview_html = None
     if request.method == "POST":
         if "preview" in request.POST:
-            preview_html = render_markdown(request.POST.get("body", ""))
+            preview_html = render_markdown(request.POST.get("body", ""), post.attachments.all())
         elif form.is_valid():
             data = form.cleaned_data
             revision = services.post_edit(
