@@ -506,6 +506,12 @@ class Revision(models.Model):
     )
     created_at = models.DateTimeField(_("le"), default=timezone.now)
     summary = models.CharField(_("résumé de la modification"), max_length=200, blank=True)
+    # The files the post had at this version (issue 17: revisions keep their attachments); the
+    # history compares two versions' sets to say which files each edit added. A file a
+    # moderator removes leaves every version (the moderation log keeps its name).
+    attachments = models.ManyToManyField(
+        "Attachment", verbose_name=_("pièces jointes"), blank=True, related_name="revisions"
+    )
 
     class Meta:
         ordering = ["number"]

@@ -51,6 +51,7 @@ from qa.models import (
     TopicFollow,
     Vote,
 )
+from qa.selectors import next_attachment_number
 from taxonomy.models import Topic
 
 Post = Question | Answer | Comment
@@ -109,8 +110,8 @@ def _visibility_changed(question: Question):
     _send(signals.question_visibility_changed, Question, question=question)
 
 
-def _first_revision(post: Post, *, author, title: str = ""):
-    Revision.objects.create(
+def _first_revision(post: Post, *, author, title: str = "", attachments=()):
+    revision = Revision.objects.create(
         **{post.post_kind: post},
         number=1,
         title=title,
@@ -118,6 +119,8 @@ def _first_revision(post: Post, *, author, title: str = ""):
         author=author,
         created_at=post.created_at,
     )
+    if attachments:
+        revision.attachments.set(attachments)
 
 
 def _rendered(post: Post, body: str) -> str:
@@ -138,11 +141,11 @@ def _render_again(post: Post) -> None:
 
 def _attach(post: Post, *, uploader, files: Iterable[CheckedFile]) -> list[Attachment]:
     """Store checked files (`qa.attachments.check_upload`) under random names, with their
-    rows, numbered after the post's last file (numbers are never reused). A failure removes
+    rows, numbered from `selectors.next_attachment_number` (numbers are never reused for
+    what a reference names). A failure removes
     the files already written, so nothing half-stored remains."""
     written, attachments = [], []
-    last = Attachment.objects.filter(**{post.post_kind: post}).aggregate(n=Max("number"))["n"]
-    number = last or 0
+    number = next_attachment_number(post) - 1
     try:
         for checked in files:
             number += 1
@@ -240,8 +243,8 @@ def question_create(
         addressed_to_structure=addressed_to_structure,
     )
     question.topics.set(list(topics))
-    _first_revision(question, author=author, title=title)
-    _attach(question, uploader=author, files=attachments)
+    files = _attach(question, uploader=author, files=attachments)
+    _first_revision(question, author=author, title=title, attachments=files)
     QuestionFollow.objects.get_or_create(user=author, question=question)
     _send(signals.question_created, Question, question=question)
     return question
@@ -285,8 +288,8 @@ def answer_create(
     Question.objects.filter(pk=question.pk).update(
         answer_count=F("answer_count") + 1, last_activity_at=now
     )
-    _first_revision(answer, author=author)
-    _attach(answer, uploader=author, files=attachments)
+    files = _attach(answer, uploader=author, files=attachments)
+    _first_revision(answer, author=author, attachments=files)
     QuestionFollow.objects.get_or_create(user=author, question=question)
     _send(signals.answer_created, Answer, answer=answer)
     return answer
@@ -308,8 +311,8 @@ def comment_create(
         updated_at=now,
     )
     _touch(post.thread, now)
-    _first_revision(comment, author=author)
-    _attach(comment, uploader=author, files=attachments)
+    files = _attach(comment, uploader=author, files=attachments)
+    _first_revision(comment, author=author, attachments=files)
     _send(signals.comment_created, Comment, comment=comment)
     return comment
 
@@ -462,10 +465,13 @@ def post_edit(
     title: str | None = None,
     topics: Iterable[Topic] | None = None,
     summary: str = "",
+    attachments: Iterable[CheckedFile] = (),
 ) -> Revision:
-    """Edit a post and store the new version; a moderator editing someone else's post is logged."""
+    """Edit a post, with the checked files the edit adds, and store the new version and the
+    files it has; a moderator editing someone else's post is logged."""
     # Lock the post row: two simultaneous edits get consecutive revision numbers.
     post = type(post).objects.select_for_update().get(pk=post.pk)
+    _attach(post, uploader=by, files=attachments)  # first: the new text may refer to them
     body = clean_text(body).strip()
     title = clean_text(title).strip() if title is not None else None
     now = timezone.now()
@@ -482,6 +488,7 @@ def post_edit(
         summary=clean_text(summary).strip()[:200],
         created_at=now,
     )
+    revision.attachments.set(post.attachments.all())
     if post.author_id != getattr(by, "pk", None):
         _log_on_post(post, by=by, kind=ModerationKind.EDIT, reason=revision.summary)
     _touch(post.thread, now)
