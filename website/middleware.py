@@ -123,7 +123,8 @@ class IncompleteBodyMiddleware:
     was receiving and returns the fields and files read so far, so a view would publish the
     post without its files. The bytes read are counted while the form is parsed here (the
     CSRF check would parse it next anyway) and compared with the announced length. Bodies
-    other than forms (JSON for the API) are read by their views and not checked.
+    other than forms, and everything under the API (CSRF-exempt, it reads `request.body`
+    itself, which a parsed form would forbid), are read by their views and not checked.
     """
 
     FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
@@ -136,7 +137,12 @@ class IncompleteBodyMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if request.method != "POST" or length <= 0 or request.content_type not in self.FORMS:
+        if (
+            request.method != "POST"
+            or length <= 0
+            or request.content_type not in self.FORMS
+            or request.path.startswith(API_PREFIX)  # reads its own body (`request.body`)
+        ):
             return self.get_response(request)
         # WSGIRequest reads its body through `_stream` (a LimitedStream of `wsgi.input`).
         counted = request._stream = _CountingStream(request._stream)
