@@ -142,8 +142,11 @@ def _render_again(post: Post) -> None:
 def _attach(post: Post, *, uploader, files: Iterable[CheckedFile]) -> list[Attachment]:
     """Store checked files (`qa.attachments.check_upload`) under random names, with their
     rows, numbered from `selectors.next_attachment_number` (numbers are never reused for
-    what a reference names). A failure removes
-    the files already written, so nothing half-stored remains."""
+    what a reference names). A failure removes the files already written, so nothing
+    half-stored remains."""
+    files = list(files)
+    if not files:
+        return []
     written, attachments = [], []
     number = next_attachment_number(post) - 1
     try:
