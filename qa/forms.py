@@ -47,6 +47,38 @@ def mention_attrs() -> dict:
     }
 
 
+def upload_attrs(limit: int, first_number: int = 1) -> dict:
+    """The attributes that give a file input drag and drop, the list of chosen files and the
+    progress of the upload (static/js/attachments.js); its words, translated here."""
+    return {
+        "data-upload": "",
+        "data-first-number": first_number,  # of the first file chosen (an edit adds to some)
+        "data-max-files": limit,
+        "data-max-size": settings.QA_ATTACHMENT_MAX_SIZE,
+        "data-max-size-label": attachments.megabytes(settings.QA_ATTACHMENT_MAX_SIZE),
+        "data-upload-drop": _("Ou glissez-déposez vos fichiers ici."),
+        "data-upload-list": _("Fichiers choisis"),
+        "data-upload-remove": _("Retirer"),
+        "data-upload-removed": _("« %(name)s » est retiré de la liste."),
+        "data-upload-added": _("Fichiers choisis : %(count)s."),
+        "data-upload-insert": _("Insérer dans le texte"),
+        "data-upload-inserted": _("Référence à « %(name)s » insérée dans le texte."),
+        "data-upload-progress": _("Envoi des fichiers : %(percent)s %%"),
+        "data-upload-saving": _("Fichiers envoyés, vérification en cours…"),
+        "data-upload-failed": _(
+            "L'envoi a été interrompu (connexion perdue ?). Rien n'a été publié et votre texte "
+            "est conservé : envoyez à nouveau."
+        ),
+        "data-upload-refused": _(
+            "Rien n'a été publié. Votre texte et vos fichiers sont conservés :"
+        ),
+        "data-upload-too-big": _("« %(name)s » dépasse %(size)s : retirez-le de la liste."),
+        "data-upload-too-many": _(
+            "Vous pouvez joindre au plus %(count)s fichiers : retirez-en de la liste."
+        ),
+    }
+
+
 def editor(*, rows: int) -> forms.Textarea:
     """A post editor: a textarea with the @mention autocomplete."""
     return forms.Textarea(attrs={"rows": rows, **mention_attrs()})
@@ -92,7 +124,9 @@ def attachments_help(count: int) -> str:
     return _(
         "Jusqu'à %(count)d fichiers de %(size)s chacun : PDF, ODT, ODS, ODP, DOCX, XLSX, "
         "PPTX, TXT, CSV, JPEG, PNG, WebP, HEIC, ou un ZIP de ces fichiers. Les photos sont "
-        "réenregistrées sans leurs métadonnées (position GPS comprise)."
+        "réenregistrées sans leurs métadonnées (position GPS comprise). Pour placer un "
+        "fichier dans le texte, écrivez ![légende](piece-jointe:1) pour le premier fichier "
+        "choisi, piece-jointe:2 pour le deuxième, etc."
     ) % {"count": count, "size": attachments.megabytes(settings.QA_ATTACHMENT_MAX_SIZE)}
 
 
@@ -126,13 +160,20 @@ class AttachmentsMixin(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, uploader=None, **kwargs):
+    def __init__(self, *args, uploader=None, attached: int = 0, first_number: int = 1, **kwargs):
         super().__init__(*args, **kwargs)
         self.uploader = uploader
+        self.attached = attached  # files the post already has (an edit adds to them)
+        if not self.attachments_limit():  # an edit of a post that has every file it may have
+            del self.fields["attachments"]
+            return
         self.fields["attachments"].help_text = attachments_help(self.attachments_limit())
+        self.fields["attachments"].widget.attrs.update(
+            upload_attrs(self.attachments_limit(), first_number)
+        )
 
     def attachments_limit(self) -> int:
-        return settings.QA_ATTACHMENTS_PER_POST
+        return max(settings.QA_ATTACHMENTS_PER_POST - self.attached, 0)
 
     def clean_attachments(self):
         files = self.cleaned_data.get("attachments") or []
@@ -263,7 +304,7 @@ class QuestionForm(AttachmentsMixin, SubmissionTokenMixin, forms.Form):
         return data
 
 
-class QuestionEditForm(forms.Form):
+class QuestionEditForm(AttachmentsMixin, forms.Form):
     title = QuestionForm.base_fields["title"]
     body = QuestionForm.base_fields["body"]
     topics = QuestionForm.base_fields["topics"]
@@ -332,7 +373,7 @@ class AnswerDraftForm(forms.Form):
     body = QuestionDraftForm.base_fields["body"]
 
 
-class PostEditForm(forms.Form):
+class PostEditForm(AttachmentsMixin, forms.Form):
     body = CleanCharField(
         label=_("Texte"),
         min_length=ANSWER_MIN_LENGTH,
@@ -368,12 +409,15 @@ class CommentForm(AttachmentsMixin, SubmissionTokenMixin, forms.Form):
     )
 
     def attachments_limit(self) -> int:
-        return settings.QA_ATTACHMENTS_PER_COMMENT
+        return max(settings.QA_ATTACHMENTS_PER_COMMENT - self.attached, 0)
 
 
-class CommentEditForm(forms.Form):
+class CommentEditForm(AttachmentsMixin, forms.Form):
     body = CommentForm.base_fields["body"]
     summary = QuestionEditForm.base_fields["summary"]
+
+    def attachments_limit(self) -> int:
+        return max(settings.QA_ATTACHMENTS_PER_COMMENT - self.attached, 0)
 
 
 class FlagForm(forms.Form):

@@ -8,6 +8,14 @@ would break the page on a phone.
 An @mention, `@[Prénom Nom](personne:42)` (docs/qa.md « @mentions »), renders as a link to the
 directory entry, named as the directory names the person; a mention of someone unlisted or
 erased renders as the plain text `@Prénom Nom`.
+
+A reference to an attachment of the same post, `![légende](piece-jointe:2)` or
+`[texte](piece-jointe:2)` (docs/qa.md « Références dans le texte »), names the post's file by
+its number (`Attachment.number`: 1 for the first file attached). In a question or an answer an
+image is embedded as its thumbnail linking to the full size; any other file, and every file in
+a comment, becomes a link. The caller passes the post's own files, so a number never reaches
+another post's file; a number the post does not have (never, or removed) renders as the plain
+text of the label.
 """
 
 import re
@@ -19,9 +27,10 @@ from markdown_it.token import Token
 
 from directory.selectors import mentionable_people
 from directory.text import clean_text  # drops control characters and bidi overrides
+from qa.attachments import THUMBNAIL_SIZE
 
 BLOCK_TAGS = {
-    "p", "br", "hr", "h3", "h4", "h5", "h6", "blockquote", "pre", "code",
+    "img", "p", "br", "hr", "h3", "h4", "h5", "h6", "blockquote", "pre", "code",
     "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td",
     "em", "strong", "del", "s", "a",
 }  # fmt: skip
@@ -31,9 +40,15 @@ ATTRIBUTES = {
     "ol": {"start"},
     "th": {"align"},
     "td": {"align"},
+    "img": {"src", "alt", "width", "height", "loading", "decoding"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
-CLASSES = {"a": {"mention"}}
+CLASSES = {"a": {"mention", "qa-inline-attachment"}, "img": {"qa-inline-image"}}
+
+# `piece-jointe:<number>`, the whole link target of a reference to one of the post's files.
+ATTACHMENT_REF_RE = re.compile(r"piece-jointe:([0-9]{1,3})")
+# The only images a post may show: thumbnails served by the checked attachment view.
+THUMBNAIL_SRC_RE = re.compile(r"/pieces-jointes/[0-9]{1,12}/miniature/")
 
 # The one mention syntax: a label (what the author sees while typing) and the entry's id (what
 # the link is made of). Names change and are shared; the id does not and is not.
@@ -108,6 +123,49 @@ def _mention_ids(tokens) -> list[int]:
     return list(ids)
 
 
+def _attachment_number(target) -> int | None:
+    match = ATTACHMENT_REF_RE.fullmatch(str(target or ""))
+    return int(match.group(1)) if match else None
+
+
+def _attachment_refs(state):
+    """Core rule: resolve `piece-jointe:<n>` links against the post's files (`env`). A link to
+    a file the post has points at the checked download view; any other reference loses its
+    link and keeps its text."""
+    files = state.env.get("attachments", {})
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        children, dropping = [], False
+        for token in block.children:
+            if token.type == "link_open" and (number := _attachment_number(token.attrGet("href"))):
+                attachment = files.get(number)
+                if attachment is None:
+                    dropping = True
+                    continue
+                token.attrs = {
+                    "href": attachment.get_absolute_url(),
+                    "class": "qa-inline-attachment",
+                }
+            elif token.type == "link_close" and dropping:
+                dropping = False
+                continue
+            elif token.type == "image" and (number := _attachment_number(token.attrGet("src"))):
+                token.meta = {"attachment": files.get(number), "reference": token.attrGet("src")}
+            children.append(token)
+        block.children = children
+
+
+def _thumbnail_size(attachment) -> tuple[int, int] | None:
+    """The thumbnail's size (the image fitted in `THUMBNAIL_SIZE`), so the page does not move
+    while it loads."""
+    if not attachment.width or not attachment.height:
+        return None
+    box_width, box_height = THUMBNAIL_SIZE
+    scale = min(box_width / attachment.width, box_height / attachment.height, 1)
+    return max(round(attachment.width * scale), 1), max(round(attachment.height * scale), 1)
+
+
 def _demote_headings(state):
     """A post's `# Title` becomes h3: the page keeps one h1 and a sane outline."""
     for token in state.tokens:
@@ -124,8 +182,29 @@ def _text(content):
 def _image_as_link(self, tokens, idx, options, env):
     token = tokens[idx]
     src = str(token.attrGet("src") or "")
-    alt = self.renderInlineAsText(token.children or [], options, env) or src
+    alt = self.renderInlineAsText(token.children or [], options, env)
+    if "reference" in (token.meta or {}):
+        return _attachment_image(token.meta["attachment"], alt or token.meta["reference"], env)
+    alt = alt or src
     return f'<a href="{escapeHtml(src)}">{escapeHtml(alt)}</a>'
+
+
+def _attachment_image(attachment, label: str, env) -> str:
+    """`![légende](piece-jointe:n)`: the image's thumbnail linking to the full size (a link
+    in a comment, or for a file that is not an image); the label alone when the post has no
+    such file."""
+    if attachment is None:
+        return escapeHtml(label)
+    url = escapeHtml(attachment.get_absolute_url())
+    size = _thumbnail_size(attachment)
+    if not attachment.is_image or env.get("inline") or size is None:
+        return f'<a href="{url}" class="qa-inline-attachment">{escapeHtml(label)}</a>'
+    return (
+        f'<a href="{url}" class="qa-inline-attachment">'
+        f'<img src="{escapeHtml(attachment.get_thumbnail_url())}" alt="{escapeHtml(label)}" '
+        f'width="{size[0]}" height="{size[1]}" loading="lazy" decoding="async" '
+        f'class="qa-inline-image"></a>'
+    )
 
 
 def _parser(*, inline_only: bool) -> MarkdownIt:
@@ -139,6 +218,7 @@ def _parser(*, inline_only: bool) -> MarkdownIt:
         )
     md.core.ruler.push("entraide_linkify", _linkify)
     md.core.ruler.push("entraide_headings", _demote_headings)
+    md.core.ruler.push("entraide_attachments", _attachment_refs)
     md.inline.ruler.before("link", "entraide_mention", _mention)
     md.add_render_rule("image", _image_as_link)
     md.add_render_rule("mention", _render_mention)
@@ -149,11 +229,19 @@ _BLOCK = _parser(inline_only=False)
 _INLINE = _parser(inline_only=True)
 
 
+def _only_thumbnails(tag: str, attribute: str, value: str) -> str | None:
+    """nh3's last word on images: an `img` may only show one of our thumbnails."""
+    if tag == "img" and attribute == "src" and not THUMBNAIL_SRC_RE.fullmatch(value):
+        return None
+    return value
+
+
 def _sanitize(html: str, tags: set[str]) -> str:
     return nh3.clean(
         html,
         tags=tags,
         attributes={tag: attrs for tag, attrs in ATTRIBUTES.items() if tag in tags},
+        attribute_filter=_only_thumbnails,
         url_schemes=URL_SCHEMES,
         allowed_classes={tag: classes for tag, classes in CLASSES.items() if tag in tags},
         link_rel="nofollow noopener noreferrer ugc",
@@ -161,8 +249,11 @@ def _sanitize(html: str, tags: set[str]) -> str:
     ).strip()
 
 
-def _render(md: MarkdownIt, text: str) -> str:
-    env: dict = {}
+def _render(md: MarkdownIt, text: str, attachments=()) -> str:
+    env: dict = {
+        "attachments": {attachment.number: attachment for attachment in attachments},
+        "inline": md is _INLINE,
+    }
     tokens = md.parse(clean_text(text), env)
     # One query when the text mentions someone, none otherwise.
     env["people"] = mentionable_people(_mention_ids(tokens))
@@ -175,14 +266,21 @@ def mentioned_ids(text: str, *, inline: bool = False) -> list[int]:
     return _mention_ids((_INLINE if inline else _BLOCK).parse(clean_text(text), {}))
 
 
-def render_markdown(text: str) -> str:
-    """The stored HTML of a question or answer body."""
-    return _sanitize(_render(_BLOCK, text), BLOCK_TAGS)
+def attachment_numbers(text: str) -> set[int]:
+    """The file numbers a body refers to (`piece-jointe:<n>`), to know whether it must be
+    rendered again when its files change."""
+    return {int(number) for number in ATTACHMENT_REF_RE.findall(text or "")}
 
 
-def render_inline(text: str) -> str:
+def render_markdown(text: str, attachments=()) -> str:
+    """The stored HTML of a question or answer body; `attachments`: the post's own files,
+    which its `piece-jointe:<n>` references may show."""
+    return _sanitize(_render(_BLOCK, text, attachments), BLOCK_TAGS)
+
+
+def render_inline(text: str, attachments=()) -> str:
     """The stored HTML of a comment: one paragraph of inline Markdown."""
-    html = _render(_INLINE, text)
+    html = _render(_INLINE, text, attachments)
     # Paragraph breaks become line breaks: a comment is one short block.
     html = re.sub(r"</p>\s*<p>", "<br>", html.strip())
     html = re.sub(r"^<p>|</p>$", "", html)

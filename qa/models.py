@@ -506,6 +506,12 @@ class Revision(models.Model):
     )
     created_at = models.DateTimeField(_("le"), default=timezone.now)
     summary = models.CharField(_("résumé de la modification"), max_length=200, blank=True)
+    # The files the post had at this version (issue 17: revisions keep their attachments); the
+    # history compares two versions' sets to say which files each edit added. A file a
+    # moderator removes leaves every version (the moderation log keeps its name).
+    attachments = models.ManyToManyField(
+        "Attachment", verbose_name=_("pièces jointes"), blank=True, related_name="revisions"
+    )
 
     class Meta:
         ordering = ["number"]
@@ -555,6 +561,9 @@ class Attachment(models.Model):
     comment = models.ForeignKey(
         Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
     )
+    # The file's number in its post, from 1, never reused: what `piece-jointe:<n>` in the
+    # post's text refers to (qa.markdown).
+    number = models.PositiveSmallIntegerField(_("numéro dans le message"), default=1)
     file = models.FileField(_("fichier"), max_length=200)
     thumbnail = models.FileField(_("miniature"), max_length=200, blank=True)
     original_name = models.CharField(_("nom d'origine"), max_length=120)
@@ -585,6 +594,14 @@ class Attachment(models.Model):
             models.CheckConstraint(
                 condition=_exactly_one("question", "answer", "comment"),
                 name="qa_attachment_one_post",
+            ),
+            *(
+                models.UniqueConstraint(
+                    fields=[kind, "number"],
+                    condition=Q(**{f"{kind}__isnull": False}),
+                    name=f"qa_attachment_unique_{kind}_number",
+                )
+                for kind in ("question", "answer", "comment")
             ),
         ]
 

@@ -28,6 +28,7 @@ from directory.models import Person, PersonFollow, Position, StructureFollow, To
 from directory.roles import is_member, is_moderator
 from directory.selectors import current_positions, current_positions_prefetch
 from qa import permissions
+from qa.markdown import attachment_numbers
 from qa.models import (
     Answer,
     Attachment,
@@ -390,8 +391,30 @@ def revisions_of(post) -> list[Revision]:
     return list(
         Revision.objects.filter(**{post.post_kind: post})
         .select_related("author")
+        .prefetch_related("attachments")
         .order_by("number")
     )
+
+
+def next_attachment_number(post) -> int:
+    """The number the post's next file gets: after its files, and after every number its
+    earlier versions refer to (`piece-jointe:<n>`), so a reference to a file a moderator
+    removed never starts showing a newer file (one query for the files, one for the texts)."""
+    if post.pk is None:
+        return 1
+    numbers = [a.number for a in Attachment.objects.filter(**{post.post_kind: post})]
+    for body in Revision.objects.filter(**{post.post_kind: post}).values_list("body", flat=True):
+        numbers.extend(attachment_numbers(body))
+    return max(numbers, default=0) + 1
+
+
+def files_added(old: Revision | None, new: Revision) -> list:
+    """The files version `new` of a post has that `old` had not (`old` None: the original,
+    whose files all came with it). Reads the prefetched `attachments` of `revisions_of`.
+    Files only come: an edit adds them, and a moderator's removal takes a file out of every
+    version (the moderation log keeps its name)."""
+    before = {a.pk for a in old.attachments.all()} if old else set()
+    return sorted((a for a in new.attachments.all() if a.pk not in before), key=lambda a: a.pk)
 
 
 @dataclass

@@ -30,7 +30,7 @@ from directory.text import clean_text
 from qa import permissions, signals
 from qa.attachments import FOLDER, CheckedFile, storage_name
 from qa.extraction import READERS, extract_text
-from qa.markdown import render_inline, render_markdown
+from qa.markdown import attachment_numbers, render_inline, render_markdown
 from qa.models import (
     OWN_DELETE_REASON,
     Answer,
@@ -53,6 +53,7 @@ from qa.models import (
     TopicFollow,
     Vote,
 )
+from qa.selectors import next_attachment_number
 from taxonomy.models import Topic
 
 Post = Question | Answer | Comment
@@ -111,8 +112,8 @@ def _visibility_changed(question: Question):
     _send(signals.question_visibility_changed, Question, question=question)
 
 
-def _first_revision(post: Post, *, author, title: str = ""):
-    Revision.objects.create(
+def _first_revision(post: Post, *, author, title: str = "", attachments=()):
+    revision = Revision.objects.create(
         **{post.post_kind: post},
         number=1,
         title=title,
@@ -120,6 +121,24 @@ def _first_revision(post: Post, *, author, title: str = ""):
         author=author,
         created_at=post.created_at,
     )
+    if attachments:
+        revision.attachments.set(attachments)
+
+
+def _rendered(post: Post, body: str) -> str:
+    """The stored HTML of a post's body; its `piece-jointe:<n>` references read the post's own
+    files (one query, only when the body has such a reference)."""
+    files = post.attachments.all() if post.pk and attachment_numbers(body) else ()
+    if isinstance(post, Comment):
+        return render_inline(body, files)
+    return render_markdown(body, files)
+
+
+def _render_again(post: Post) -> None:
+    """After the post's files changed: its references may now show a file, or no longer."""
+    if attachment_numbers(post.body):
+        post.body_html = _rendered(post, post.body)
+        type(post).objects.filter(pk=post.pk).update(body_html=post.body_html)
 
 
 # The files written by the posting service running now, in this thread or task (`_attach`).
@@ -151,13 +170,17 @@ def _files_follow_the_transaction(service):
 
 def _attach(post: Post, *, uploader, files: Iterable[CheckedFile]) -> list[Attachment]:
     """Store checked files (`qa.attachments.check_upload`) under random names, with their
-    rows. Called inside a service wrapped by `_files_follow_the_transaction`, so a failure
-    then removes the files already written: nothing half-stored remains."""
+    rows, numbered from `selectors.next_attachment_number` (numbers are never reused for
+    what a reference names). Called inside a service wrapped by
+    `_files_follow_the_transaction`, so a failure then removes the files already written:
+    nothing half-stored remains."""
     written = _written_files.get()
     if written is None:
         raise RuntimeError("_attach runs inside a service wrapped by _files_follow_the_transaction")
     attachments = []
+    number = next_attachment_number(post) - 1
     for checked in files:
+        number += 1
         name = default_storage.save(storage_name(checked.extension), ContentFile(checked.content))
         written.append(name)
         thumbnail = ""
@@ -167,6 +190,7 @@ def _attach(post: Post, *, uploader, files: Iterable[CheckedFile]) -> list[Attac
         attachments.append(
             Attachment.objects.create(
                 **{post.post_kind: post},
+                number=number,
                 file=name,
                 thumbnail=thumbnail,
                 original_name=checked.name,
@@ -180,6 +204,7 @@ def _attach(post: Post, *, uploader, files: Iterable[CheckedFile]) -> list[Attac
         )
     ids = [attachment.pk for attachment in attachments]
     if ids:  # after the commit: the extraction task reads the rows
+        _render_again(post)
         transaction.on_commit(
             lambda: signals.attachments_stored.send(sender=Attachment, attachment_ids=ids)
         )
@@ -264,8 +289,8 @@ def question_create(
         addressed_to_structure=addressed_to_structure,
     )
     question.topics.set(list(topics))
-    _first_revision(question, author=author, title=title)
-    _attach(question, uploader=author, files=attachments)
+    files = _attach(question, uploader=author, files=attachments)
+    _first_revision(question, author=author, title=title, attachments=files)
     QuestionFollow.objects.get_or_create(user=author, question=question)
     _send(signals.question_created, Question, question=question)
     return question
@@ -310,8 +335,8 @@ def answer_create(
     Question.objects.filter(pk=question.pk).update(
         answer_count=F("answer_count") + 1, last_activity_at=now
     )
-    _first_revision(answer, author=author)
-    _attach(answer, uploader=author, files=attachments)
+    files = _attach(answer, uploader=author, files=attachments)
+    _first_revision(answer, author=author, attachments=files)
     QuestionFollow.objects.get_or_create(user=author, question=question)
     _send(signals.answer_created, Answer, answer=answer)
     return answer
@@ -334,8 +359,8 @@ def comment_create(
         updated_at=now,
     )
     _touch(post.thread, now)
-    _first_revision(comment, author=author)
-    _attach(comment, uploader=author, files=attachments)
+    files = _attach(comment, uploader=author, files=attachments)
+    _first_revision(comment, author=author, attachments=files)
     _send(signals.comment_created, Comment, comment=comment)
     return comment
 
@@ -470,7 +495,7 @@ def _next_revision_number(post) -> int:
 def _apply(post: Post, *, title: str | None, body: str, now) -> list[str]:
     fields = ["body", "body_html", "updated_at"]
     post.body = body
-    post.body_html = render_inline(body) if isinstance(post, Comment) else render_markdown(body)
+    post.body_html = _rendered(post, body)
     post.updated_at = now
     if isinstance(post, Question) and title is not None:
         post.title = title
@@ -479,6 +504,7 @@ def _apply(post: Post, *, title: str | None, body: str, now) -> list[str]:
     return fields
 
 
+@_files_follow_the_transaction
 @transaction.atomic
 def post_edit(
     *,
@@ -488,10 +514,13 @@ def post_edit(
     title: str | None = None,
     topics: Iterable[Topic] | None = None,
     summary: str = "",
+    attachments: Iterable[CheckedFile] = (),
 ) -> Revision:
-    """Edit a post and store the new version; a moderator editing someone else's post is logged."""
+    """Edit a post, with the checked files the edit adds, and store the new version and the
+    files it has; a moderator editing someone else's post is logged."""
     # Lock the post row: two simultaneous edits get consecutive revision numbers.
     post = type(post).objects.select_for_update().get(pk=post.pk)
+    _attach(post, uploader=by, files=attachments)  # first: the new text may refer to them
     body = clean_text(body).strip()
     title = clean_text(title).strip() if title is not None else None
     now = timezone.now()
@@ -508,6 +537,7 @@ def post_edit(
         summary=clean_text(summary).strip()[:200],
         created_at=now,
     )
+    revision.attachments.set(post.attachments.all())
     if post.author_id != getattr(by, "pk", None):
         _log_on_post(post, by=by, kind=ModerationKind.EDIT, reason=revision.summary)
     _touch(post.thread, now)
@@ -568,6 +598,7 @@ def attachment_remove(*, attachment: Attachment, by, reason: str) -> ModerationA
     )
     names = [name for name in (attachment.file.name, attachment.thumbnail.name) if name]
     attachment.delete()
+    _render_again(post)  # a reference to the file becomes plain text
     transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
     return action
 

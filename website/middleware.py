@@ -1,13 +1,17 @@
+import logging
 import re
 
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from directory.roles import EDITORS, MODERATORS, is_member, role_names
+
+logger = logging.getLogger(__name__)
 
 # The API ignores the session (a token, or a visitor): its own gate refuses the tokens of
 # pending accounts and of staff without two-factor authentication (website/api/auth.py).
@@ -109,6 +113,89 @@ class RequestBodyLimitMiddleware:
         if length > limit:
             return render(request, "413.html", {"max_size": limit}, status=413)
         return self.get_response(request)
+
+
+class IncompleteBodyMiddleware:
+    """Refuse with 400 a form whose body stopped before its `Content-Length` (a connection cut
+    halfway through an upload), before any view sees it.
+
+    Django's form parsers do not notice a short body: the multipart parser drops the file it
+    was receiving and returns the fields and files read so far, so a view would publish the
+    post without its files. The bytes read are counted while the form is parsed here (the
+    CSRF check would parse it next anyway) and compared with the announced length. Bodies
+    other than forms, and everything under the API (CSRF-exempt, it reads `request.body`
+    itself, which a parsed form would forbid), are read by their views and not checked.
+    """
+
+    FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if (
+            request.method != "POST"
+            or length <= 0
+            or request.content_type not in self.FORMS
+            or request.path.startswith(API_PREFIX)  # reads its own body (`request.body`)
+        ):
+            return self.get_response(request)
+        # WSGIRequest reads its body through `_stream` (a LimitedStream of `wsgi.input`).
+        counted = request._stream = _CountingStream(request._stream)
+        try:
+            request.POST  # noqa: B018 (parse the form now, counting what is read)
+        except OSError:  # UnreadablePostError: the connection failed while reading
+            counted.failed = True
+        if counted.failed or counted.count < length:
+            logger.warning(
+                "Form body cut: %s of %s bytes received on %s", counted.count, length, request.path
+            )
+            return render(request, "website/incomplete_body.html", status=400)
+        return self.get_response(request)
+
+
+class UploadRedirectMiddleware:
+    """A form sent by static/js/attachments.js (header `X-Entraide-Upload`, to show the upload's
+    progress) gets its redirect as 204 with `X-Entraide-Location`: the script then opens that
+    page itself. A browser request following the redirect would take the page's flash message
+    (« Votre réponse est publiée. ») before the member sees it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.headers.get("X-Entraide-Upload") and response.status_code in (301, 302, 303):
+            redirect_response = HttpResponse(status=204)
+            redirect_response["X-Entraide-Location"] = response["Location"]
+            for cookie in response.cookies.values():
+                redirect_response.cookies[cookie.key] = cookie
+            return redirect_response
+        return response
+
+
+class _CountingStream:
+    def __init__(self, stream):
+        self._stream = stream
+        self.count = 0
+        self.failed = False
+
+    def read(self, *args, **kwargs):
+        data = self._stream.read(*args, **kwargs)
+        self.count += len(data)
+        return data
+
+    def readline(self, *args, **kwargs):
+        line = self._stream.readline(*args, **kwargs)
+        self.count += len(line)
+        return line
+
+    def __getattr__(self, name):  # close() and the rest: the wrapped stream's
+        return getattr(self._stream, name)
 
 
 def _attachment_limit(request) -> int:

@@ -101,6 +101,10 @@ MIDDLEWARE = [
     "website.api.middleware.ApiProblemMiddleware",
     # Before any view or the CSRF check reads the body (its __call__ runs before process_view).
     "website.middleware.RequestBodyLimitMiddleware",
+    # A form body cut halfway (an interrupted upload) gets 400 before any view reads it.
+    "website.middleware.IncompleteBodyMiddleware",
+    # The attachments script's upload: its redirect as 204 + X-Entraide-Location.
+    "website.middleware.UploadRedirectMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "website.middleware.AccountGateMiddleware",
@@ -494,10 +498,14 @@ QA_ATTACHMENT_TEXT_SECONDS = env.int("QA_ATTACHMENT_TEXT_SECONDS", default=20)
 QA_ATTACHMENT_SENDFILE = env.str("QA_ATTACHMENT_SENDFILE", default="")
 # The posting forms' request bodies may carry the files: the body limit there
 # (RequestBodyLimitMiddleware) is every file at its maximum, plus 1 MB of text.
-ATTACHMENT_BODY_PATH_PATTERN = r"^/(questions/poser|questions/\d+/repondre)/$"
+ATTACHMENT_BODY_PATH_PATTERN = (
+    r"^/(questions/poser|questions/\d+/repondre|(questions|reponses)/\d+/modifier)/$"
+)
 ATTACHMENT_BODY_MAX_SIZE = QA_ATTACHMENTS_PER_POST * QA_ATTACHMENT_MAX_SIZE + 1024 * 1024
 # The comment forms carry fewer files, so a smaller body (46 MB by default).
-COMMENT_ATTACHMENT_BODY_PATH_PATTERN = r"^/(questions|reponses)/\d+/commenter/$"
+COMMENT_ATTACHMENT_BODY_PATH_PATTERN = (
+    r"^/((questions|reponses)/\d+/commenter|commentaires/\d+/modifier)/$"
+)
 COMMENT_ATTACHMENT_BODY_MAX_SIZE = QA_ATTACHMENTS_PER_COMMENT * QA_ATTACHMENT_MAX_SIZE + 1024 * 1024
 
 # Unread markers (docs/qa.md): a member's last visit of a thread is kept this many days, then

@@ -100,6 +100,12 @@ def comment_attachments_help():
 
 
 @register.simple_tag
+def comment_upload_attrs():
+    """The drag-and-drop attributes of a comment's file input (written by hand)."""
+    return flatatt(forms.upload_attrs(settings.QA_ATTACHMENTS_PER_COMMENT))
+
+
+@register.simple_tag
 def mention_attrs():
     """The @mention autocomplete's attributes, for textareas written by hand (comments)."""
     return flatatt(forms.mention_attrs())

@@ -26,11 +26,19 @@ def post_edit(request, post_type, pk):
         form_class, initial = forms.PostEditForm, {"body": post.body}
     else:
         form_class, initial = forms.CommentEditForm, {"body": post.body}
-    form = form_class(request.POST or None, initial=initial)
+    attached = list(post.attachments.all())
+    form = form_class(
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        uploader=request.user,
+        attached=len(attached),
+        first_number=selectors.next_attachment_number(post),
+    )
     preview_html = None
     if request.method == "POST":
         if "preview" in request.POST:
-            preview_html = render_markdown(request.POST.get("body", ""))
+            preview_html = render_markdown(request.POST.get("body", ""), attached)
         elif form.is_valid():
             data = form.cleaned_data
             revision = services.post_edit(
@@ -40,6 +48,7 @@ def post_edit(request, post_type, pk):
                 title=data.get("title"),
                 topics=data.get("topics"),
                 summary=data.get("summary", ""),
+                attachments=data.get("attachments", ()),
             )
             messages.success(request, _("La modification est enregistrée."))
             _warn_mention_cap(request, post, body=revision.body)
@@ -47,7 +56,13 @@ def post_edit(request, post_type, pk):
     return render(
         request,
         "qa/post_edit.html",
-        {"form": form, "post": post, "preview_html": preview_html, "post_type": post_type},
+        {
+            "form": form,
+            "post": post,
+            "preview_html": preview_html,
+            "post_type": post_type,
+            "attached": attached,
+        },
     )
 
 
@@ -67,9 +82,14 @@ def revisions(request, post_type, pk):
 
     new_n = number("a", latest)
     old_n = number("de", max(1, new_n - 1))
-    diff = None
+    diff = files = None
+    previous = None
+    for version in versions:  # each version: the files it added
+        version.files_added = selectors.files_added(previous, version)
+        previous = version
     if versions:
         diff = selectors.revision_diff(by_number[old_n], by_number[new_n])
+        files = selectors.files_added(by_number[old_n], by_number[new_n])
     return render(
         request,
         "qa/revisions.html",
@@ -80,6 +100,7 @@ def revisions(request, post_type, pk):
             "old": by_number.get(old_n),
             "new": by_number.get(new_n),
             "diff": diff,
+            "files": files,
             "latest": latest,
         },
     )

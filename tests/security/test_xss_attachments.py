@@ -34,12 +34,13 @@ def test_attachment_names_never_become_markup(client, member, make_topic):
     Attachment.objects.bulk_create(
         Attachment(
             answer=answer,
+            number=len(cleaned) + index,
             file=stored,
             original_name=payload[:120],
             size=5,
             content_type="text/plain; charset=utf-8",
         )
-        for payload in payloads()
+        for index, payload in enumerate(payloads(), start=1)
     )
     client.force_login(member)
     response = client.get(question.get_absolute_url())
