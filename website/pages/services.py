@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from website.pages.models import AffectedQuestion, QuestionRecheck, RegulatoryUpdatePage
-from website.pages.signals import question_marked_for_recheck
+from website.pages.signals import question_marked_for_recheck, rechecks_recorded
 
 
 @transaction.atomic
@@ -48,6 +48,8 @@ def rechecks_open_for_update(*, update: RegulatoryUpdatePage) -> list[QuestionRe
             )
 
     transaction.on_commit(announce)
+    if created:
+        rechecks_recorded.send(sender=QuestionRecheck, rechecks=created)
     return created
 
 
