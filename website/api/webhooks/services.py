@@ -26,15 +26,6 @@ def endpoint_create(*, endpoint: WebhookEndpoint) -> NewSecret:
     return NewSecret(endpoint=endpoint, secret=secret)
 
 
-@transaction.atomic
-def endpoint_secret_renew(*, endpoint: WebhookEndpoint) -> NewSecret:
-    """A new secret (the old one leaked, or was lost); the old one stops signing at once."""
-    secret = new_secret()
-    endpoint.secret_encrypted = encrypt_secret(secret)
-    endpoint.save(update_fields=["secret_encrypted"])
-    return NewSecret(endpoint=endpoint, secret=secret)
-
-
 def endpoint_enable(*, endpoint: WebhookEndpoint) -> None:
     """Switch an endpoint back on (its receiver was mended): the failure count starts over."""
     endpoint.is_active = True
