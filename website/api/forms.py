@@ -3,7 +3,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from qa.forms import CleanCharField
-from website.api.models import Scope
+from website.api.models import MEMBER_SCOPES, Scope
 
 
 class TokenForm(forms.Form):
@@ -18,7 +18,7 @@ class TokenForm(forms.Form):
     )
     scopes = forms.MultipleChoiceField(
         label=_("Droits"),
-        choices=Scope.choices,
+        choices=[(scope.value, scope.label) for scope in MEMBER_SCOPES],
         widget=forms.CheckboxSelectMultiple,
         initial=[Scope.READ],
         help_text=_("Donnez seulement ce dont le script a besoin."),

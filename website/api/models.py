@@ -17,13 +17,25 @@ from django.utils.translation import gettext_lazy as _
 
 class Scope(models.TextChoices):
     """What a token may do. Reading needs `read`; posting, voting, accepting,
-    following and flagging need `write:posts`."""
+    following and flagging need `write:posts`. Without `admin:staff`, the token of a moderator,
+    an editor or a superuser acts as a plain member's: their role needs two-factor
+    authentication on the site, which a token does not carry."""
 
     READ = "read", _("Lecture : questions, réponses, sujets, recherche, FAQ, veille")
     WRITE_POSTS = (
         "write:posts",
         _("Écriture : poser, répondre, commenter, voter, accepter, suivre, signaler"),
     )
+    ADMIN_STAFF = (
+        "admin:staff",
+        _("Administration : agir avec son rôle de modérateur, d'éditeur ou de superutilisateur"),
+    )
+
+
+# What a member picks on the account page; `admin:*` scopes are given by a superuser only
+# (`services.token_admin_grant`, in the Django admin).
+MEMBER_SCOPES = [Scope.READ, Scope.WRITE_POSTS]
+ADMIN_SCOPES = [Scope.ADMIN_STAFF]
 
 
 class ApiTokenQuerySet(models.QuerySet):
@@ -51,6 +63,18 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(_("expire le"))
     last_used_at = models.DateTimeField(_("dernière utilisation"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+    # Who gave an `admin:*` scope, and when (a superuser, in the Django admin).
+    admin_granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("droit d'administration donné par"),
+    )
+    admin_granted_at = models.DateTimeField(
+        _("droit d'administration donné le"), null=True, blank=True
+    )
 
     objects = ApiTokenQuerySet.as_manager()
 
