@@ -65,6 +65,11 @@ def _send(signal, sender, **kwargs):
     transaction.on_commit(partial(signal.send, sender=sender, **kwargs))
 
 
+def _record(event: str, instance) -> None:
+    """Announce `event` inside the current transaction (`signals.event_recorded`)."""
+    signals.event_recorded.send(sender=type(instance), event=event, instance=instance)
+
+
 # Words used by the per-question action URLs: a slug never takes one of them.
 RESERVED_SLUGS = {
     "repondre", "meme-probleme", "suivre", "moderer", "fermer", "rouvrir", "doublon",
@@ -293,6 +298,7 @@ def question_create(
     _first_revision(question, author=author, title=title, attachments=files)
     QuestionFollow.objects.get_or_create(user=author, question=question)
     _send(signals.question_created, Question, question=question)
+    _record("question_created", question)
     return question
 
 
@@ -457,6 +463,7 @@ def answer_accept(*, answer: Answer, by) -> Answer:
     question.accepted_answer = answer
     _faq_needs_review(FaqPromotion.objects.filter(question=question).exclude(answer=answer))
     _send(signals.answer_accepted, Answer, answer=answer, by=by)
+    _record("answer_accepted", answer)
     return answer
 
 
@@ -475,6 +482,7 @@ def answer_validate(*, answer: Answer, by) -> Answer:
     answer.validated_by, answer.validated_at = by, now
     _touch(answer.question, now)
     _send(signals.answer_validated, Answer, answer=answer, by=by)
+    _record("answer_validated", answer)
     return answer
 
 

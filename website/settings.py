@@ -582,3 +582,18 @@ API_PAGE_SIZE = 50
 # shared cache so that every worker process sees the same count (website/api/ratelimit.py).
 API_RATE_LIMIT_REQUESTS = env.int("API_RATE_LIMIT_REQUESTS", default=600)
 API_RATE_LIMIT_WINDOW_SECONDS = env.int("API_RATE_LIMIT_WINDOW_SECONDS", default=60)
+# Webhooks (docs/api.md). A failed delivery is retried with exponential back-off (1, 2, 4…
+# minutes, at most 6 hours apart) and abandoned after API_WEBHOOKS_MAX_ATTEMPTS tries; an
+# endpoint failing API_WEBHOOKS_DISABLE_AFTER_FAILURES tries in a row is switched off and its
+# owner told by e-mail.
+API_WEBHOOKS_TIMEOUT_SECONDS = env.int("API_WEBHOOKS_TIMEOUT_SECONDS", default=10)
+API_WEBHOOKS_MAX_ATTEMPTS = env.int("API_WEBHOOKS_MAX_ATTEMPTS", default=10)
+API_WEBHOOKS_RETRY_DELAY_SECONDS = 60
+API_WEBHOOKS_RETRY_MAX_DELAY_SECONDS = 6 * 3600
+API_WEBHOOKS_DISABLE_AFTER_FAILURES = env.int("API_WEBHOOKS_DISABLE_AFTER_FAILURES", default=20)
+# A worker that claimed a delivery and died: after this long another worker may send it.
+API_WEBHOOKS_STALE_CLAIM_SECONDS = 5 * 60
+# The SSRF guard: plain http only in development; loopback receivers only where a test
+# suite switches this on (tests/api/test_webhooks.py). Never in production.
+API_WEBHOOKS_ALLOW_HTTP = DEBUG
+API_WEBHOOKS_ALLOW_LOOPBACK = False

@@ -176,15 +176,75 @@ def test_a_logged_in_session_gives_no_access_to_the_api(client, member):
     assert response.status_code == 401
 
 
-def test_a_moderators_token_needs_two_factor_authentication_when_the_site_does(
-    settings, moderator, make_token, api
+def test_a_moderators_admin_token_needs_two_factor_authentication_when_the_site_does(
+    settings, moderator, make_user, make_token, api
 ):
     new = make_token(moderator)
     settings.MFA_REQUIRED_FOR_STAFF = True
+    # Without admin:staff the token acts as a plain member's: no second factor needed.
+    assert api(new.secret).get("/topics").status_code == 200
+    services.token_admin_grant(token=new.token, by=make_user(is_superuser=True))
     response = api(new.secret).get("/topics")
     assert response.status_code == 403 and response.json()["code"] == "mfa_required"
     settings.MFA_REQUIRED_FOR_STAFF = False
     assert api(new.secret).get("/topics").status_code == 200
+
+
+def test_only_a_superuser_gives_admin_staff_and_it_is_recorded(moderator, make_user, make_token):
+    from django.core.exceptions import PermissionDenied
+
+    new = make_token(moderator)
+    with pytest.raises(PermissionDenied):
+        services.token_admin_grant(token=new.token, by=moderator)
+    superuser = make_user(is_superuser=True)
+    token = services.token_admin_grant(token=new.token, by=superuser)
+    token.refresh_from_db()
+    assert "admin:staff" in token.scopes
+    assert token.admin_granted_by == superuser and token.admin_granted_at is not None
+    services.token_revoke(token=token)
+    with pytest.raises(ValueError):
+        services.token_admin_grant(token=token, by=superuser)
+
+
+def test_the_account_page_does_not_offer_admin_staff(client, moderator):
+    sign_in(client, moderator)
+    page = client.get("/compte/jetons/").content.decode()
+    assert "admin:staff" not in page
+    response = client.post(
+        "/compte/jetons/", {"name": "Moi", "scopes": ["admin:staff"], "days": "30"}
+    )
+    assert response.status_code == 400
+    assert "Ce droit n&#x27;existe pas." in response.content.decode()
+
+
+def test_a_staff_token_without_admin_staff_acts_as_a_plain_member(
+    moderator, make_user, make_token, api, make_question, make_answer
+):
+    """A moderator's token without admin:staff cannot accept another member's answer (a
+    moderator's power); with it, it can."""
+    answer = make_answer(question=make_question())
+    new = make_token(moderator)
+    response = api(new.secret).put(f"/answers/{answer.pk}/accept", {"accepted": True})
+    assert response.status_code == 403
+    services.token_admin_grant(token=new.token, by=make_user(is_superuser=True))
+    response = api(new.secret).put(f"/answers/{answer.pk}/accept", {"accepted": True})
+    assert response.status_code == 200
+
+
+def test_superusers_give_admin_staff_in_the_django_admin(client, moderator, make_user, make_token):
+    new = make_token(moderator)
+    form = {"action": "grant_admin_staff", "_selected_action": [new.token.pk]}
+    client.force_login(moderator)
+    client.post("/django-admin/api/apitoken/", form)
+    new.token.refresh_from_db()
+    assert "admin:staff" not in new.token.scopes
+    superuser = make_user(is_superuser=True, is_staff=True)
+    client.force_login(superuser)
+    assert client.get("/django-admin/api/apitoken/").status_code == 200
+    response = client.post("/django-admin/api/apitoken/", form)
+    assert response.status_code == 302
+    new.token.refresh_from_db()
+    assert "admin:staff" in new.token.scopes and new.token.admin_granted_by == superuser
 
 
 def test_the_service_refuses_a_token_longer_than_a_year_or_without_scope(member):

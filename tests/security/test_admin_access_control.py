@@ -32,10 +32,13 @@ from wagtail.images import get_image_model
 from wagtail.models import Collection, Page
 
 from directory.models import Competence
+from website.api.models import WebhookEndpoint
+from website.api.webhooks import services as webhook_services
 from website.pages.models import ContentPage, HomePage
 
 ROLES = ["visitor", "pending", "member", "expert", "moderator", "editor", "superuser"]
 PRIVATE_COLLECTION = "Documents réservés aux membres"
+PUBLIC_HOOK = "https://93.184.215.14/hooks/entraide"  # a public address: no DNS, SSRF guard passes
 
 WATCHED = [
     "wagtailcore.Page",
@@ -54,6 +57,7 @@ WATCHED = [
     "directory.Competence",
     "taxonomy.Topic",
     "auth.Group",
+    "api.WebhookEndpoint",
 ]
 
 
@@ -168,7 +172,14 @@ def world(make_user, make_topic, make_structure):
         topic=topic,
         target=make_user(email="compte.cible@example.org"),
         group=Group.objects.get(name="Éditeurs"),
-        extra={"loose_topic": make_topic(name="Sujet isolé", slug="sujet-isole")},
+        extra={
+            "loose_topic": make_topic(name="Sujet isolé", slug="sujet-isole"),
+            "webhook": webhook_services.endpoint_create(
+                endpoint=WebhookEndpoint(
+                    name="Intranet", url=PUBLIC_HOOK, events=["question.created"], owner=superuser
+                )
+            ).endpoint,
+        },
     )
 
 
@@ -357,6 +368,25 @@ ACTIONS = [
     Action(
         "delete a competence",
         lambda w: f"/admin/competences/delete/{w.competence.pk}/",
+        lambda w: {},
+        MODERATORS,
+    ),
+    # --- Webhooks (website/api/wagtail_hooks.py) ---------------------------------------------
+    Action(
+        "register a webhook",
+        lambda w: "/admin/webhooks/new/",
+        lambda w: {"name": "Site de la mairie", "url": PUBLIC_HOOK, "events": ["answer.accepted"]},
+        MODERATORS,
+    ),
+    Action(
+        "edit a webhook",
+        lambda w: f"/admin/webhooks/edit/{w.extra['webhook'].pk}/",
+        lambda w: {"name": "Intranet renommé", "url": PUBLIC_HOOK, "events": ["answer.accepted"]},
+        MODERATORS,
+    ),
+    Action(
+        "delete a webhook",
+        lambda w: f"/admin/webhooks/delete/{w.extra['webhook'].pk}/",
         lambda w: {},
         MODERATORS,
     ),

@@ -3,14 +3,17 @@
 The API never looks at the session cookie: a request without a token is a visitor's, whoever
 is logged in in the same browser. So no request can ride on a session, and the API needs no
 CSRF token. A token works only while it is neither revoked nor expired, and only for an
-account that may use the site at all: approved and active (`directory.roles.is_member`), and,
-for moderators, editors and superusers, with the two-factor authentication the site demands
-of them (`website.middleware.requires_mfa`). Each request of a token counts against its
-rate limit (`website.api.ratelimit`).
+account that may use the site at all: approved and active (`directory.roles.is_member`). The
+token of a moderator, an editor or a superuser acts as a plain member's unless it carries
+`admin:staff` (given by a superuser only), or, for an editor's editing role alone,
+`write:veille`; with either, the account must have the two-factor authentication the site
+demands of these roles (`website.middleware.requires_mfa`). Each request of a token counts
+against its rate limit (`website.api.ratelimit`).
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -18,8 +21,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 
-from directory.roles import is_member
-from website.api.models import ApiToken
+from directory.roles import EDITORS, MODERATORS, is_member, role_names
+from website.api.models import ApiToken, Scope
 from website.api.problems import Problem
 from website.api.ratelimit import count_request
 from website.api.services import TOKEN_PREFIX, token_lookup, token_touch
@@ -90,19 +93,42 @@ def identify(request) -> Caller:
             "account_not_active",
             _("Ce compte est en attente de validation ou désactivé : ses jetons ne servent pas."),
         )
-    if settings.MFA_REQUIRED_FOR_STAFF and requires_mfa(user) and not has_totp(user):
-        raise Problem(
-            403,
-            "mfa_required",
-            _(
-                "Votre rôle demande la double authentification : activez-la sur le site avant "
-                "d'utiliser vos jetons."
-            ),
-        )
+    if requires_mfa(user):
+        acts_as_staff = Scope.ADMIN_STAFF in token.scopes
+        drafts_veille = Scope.WRITE_VEILLE in token.scopes
+        if (acts_as_staff or drafts_veille) and settings.MFA_REQUIRED_FOR_STAFF:
+            if not has_totp(user):
+                raise Problem(
+                    403,
+                    "mfa_required",
+                    _(
+                        "Votre rôle demande la double authentification : activez-la sur le site "
+                        "avant d'utiliser un jeton d'administration."
+                    ),
+                )
+        if not acts_as_staff:
+            user = as_plain_member(user, keep_editor=drafts_veille)
     count_request(request, token)
     token_touch(token)
     request.user = user
     return Caller(user=user, token=token)
+
+
+def _not_saved(*args, **kwargs):
+    raise RuntimeError("An account seen through a token without admin:staff is never saved.")
+
+
+def as_plain_member(user, *, keep_editor: bool = False):
+    """The account as a token without `admin:staff` acts: its own roles but moderator and
+    editor (editor kept for a `write:veille` token), and not a superuser. This copy is in
+    memory only (and refuses `save()`); the role predicates (`directory.roles`) read the
+    cached role names it carries."""
+    member = copy.copy(user)
+    member.is_superuser = False
+    member.is_staff = False
+    member._role_names = role_names(user) - ({MODERATORS} if keep_editor else {MODERATORS, EDITORS})
+    member.save = _not_saved
+    return member
 
 
 class TokenAuth(HttpBearer):

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from directory.roles import is_editor
 from qa.forms import CleanCharField
-from website.api.models import EDITOR_SCOPES, Scope
+from website.api.models import EDITOR_SCOPES, MEMBER_SCOPES, Scope
 
 
 class TokenForm(forms.Form):
@@ -19,7 +19,7 @@ class TokenForm(forms.Form):
     )
     scopes = forms.MultipleChoiceField(
         label=_("Droits"),
-        choices=Scope.choices,
+        choices=[(scope.value, scope.label) for scope in MEMBER_SCOPES],
         widget=forms.CheckboxSelectMultiple,
         initial=[Scope.READ],
         help_text=_("Donnez seulement ce dont le script a besoin."),
@@ -46,7 +46,9 @@ class TokenForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         # A scope is offered only to whom it opens something: `write:veille` to editors.
-        if not is_editor(user):
-            self.fields["scopes"].choices = [
-                (value, label) for value, label in Scope.choices if value not in EDITOR_SCOPES
-            ]
+        editor = is_editor(user)
+        self.fields["scopes"].choices = [
+            (scope.value, scope.label)
+            for scope in MEMBER_SCOPES
+            if editor or scope not in EDITOR_SCOPES
+        ]

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from website.api.models import ApiToken, Scope
+from website.api.models import MEMBER_SCOPES, ApiToken, Scope
 
 TOKEN_PREFIX = "ent_"  # noqa: S105 (a marker that makes leaked tokens easy to scan for)
 PREFIX_SHOWN = 10  # "ent_" and six characters: enough to tell one's tokens apart
@@ -40,9 +41,9 @@ def token_create(*, user, name: str, scopes: list[str], days: int) -> NewToken:
     """A new token for `user`, valid `days` days (1 to `API_TOKEN_MAX_DAYS`)."""
     if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
         raise ValueError("A token lasts from one day to API_TOKEN_MAX_DAYS.")
-    unknown = set(scopes) - set(Scope.values)
+    unknown = set(scopes) - set(MEMBER_SCOPES)
     if unknown or not scopes:
-        raise ValueError(f"Unknown or no scopes: {sorted(unknown)}")
+        raise ValueError(f"Unknown, administrative or no scopes: {sorted(unknown)}")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = timezone.now()
     token = ApiToken.objects.create(
@@ -55,6 +56,26 @@ def token_create(*, user, name: str, scopes: list[str], days: int) -> NewToken:
         expires_at=now + timedelta(days=days),
     )
     return NewToken(token=token, secret=secret)
+
+
+@transaction.atomic
+def token_admin_grant(*, token: ApiToken, by) -> ApiToken:
+    """Add `admin:staff` to a usable token; only a superuser gives it, and it is recorded.
+
+    With it, the token of a moderator, an editor or a superuser acts with their role, and
+    `website.api.auth.identify` then demands the two-factor authentication the site asks of
+    them."""
+    if not (by.is_authenticated and by.is_active and by.is_superuser):
+        raise PermissionDenied("Only a superuser gives an admin scope.")
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if not token.is_usable:
+        raise ValueError("A revoked or expired token gets no new scope.")
+    if Scope.ADMIN_STAFF not in token.scopes:
+        token.scopes = sorted({*token.scopes, Scope.ADMIN_STAFF})
+        token.admin_granted_by = by
+        token.admin_granted_at = timezone.now()
+        token.save(update_fields=["scopes", "admin_granted_by", "admin_granted_at"])
+    return token
 
 
 def token_revoke(*, token: ApiToken) -> ApiToken:

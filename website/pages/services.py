@@ -24,7 +24,7 @@ from website.pages.models import (
     ResourceDocument,
 )
 from website.pages.permissions import check_draft_update
-from website.pages.signals import question_marked_for_recheck
+from website.pages.signals import question_marked_for_recheck, rechecks_recorded
 from website.search import signals as search_signals
 
 logger = logging.getLogger(__name__)
@@ -109,6 +109,8 @@ def rechecks_open_for_update(*, update: RegulatoryUpdatePage) -> list[QuestionRe
             )
 
     transaction.on_commit(announce)
+    if created:
+        rechecks_recorded.send(sender=QuestionRecheck, rechecks=created)
     return created
 
 

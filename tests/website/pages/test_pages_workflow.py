@@ -293,6 +293,10 @@ def _new_update_form(topic):
         "comments-INITIAL_FORMS": "0",
         "comments-MIN_NUM_FORMS": "0",
         "comments-MAX_NUM_FORMS": "1000",
+        "documents-TOTAL_FORMS": "0",
+        "documents-INITIAL_FORMS": "0",
+        "documents-MIN_NUM_FORMS": "0",
+        "documents-MAX_NUM_FORMS": "1000",
         "action-submit": "true",
     }
 

@@ -1,0 +1,154 @@
+"""Webhooks in the Wagtail admin, for moderators (issue 21: « Moderators register endpoints »).
+
+« Webhooks » lists the endpoints; registering one checks its address with the SSRF guard and
+answers its secret once, on a page of its own (never in a message, which would be stored in
+the session). « Envois de webhooks » is each endpoint's delivery log, read-only. The
+permissions are given to the *Modérateurs* group after every `migrate` (`website/api/apps.py`).
+"""
+
+from django import forms
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.views import generic
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+
+from website.api.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from website.api.webhooks import services, ssrf
+
+
+class WebhookEndpointForm(WagtailAdminModelForm):
+    url = forms.URLField(
+        label=_("Adresse"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=WebhookEndpoint._meta.get_field("url").help_text,
+        error_messages={"invalid": _("Saisissez une adresse web complète (https://…).")},
+    )
+    events = forms.MultipleChoiceField(
+        label=_("Événements"),
+        choices=WebhookEvent.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": _("Choisissez au moins un événement."),
+            "invalid_choice": _("Cet événement n'existe pas."),
+        },
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["name", "url", "events", "is_active"]
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        try:
+            ssrf.resolve(url)
+        except ssrf.UnsafeAddress as refusal:
+            raise forms.ValidationError(str(refusal)) from None
+        return url
+
+    def save(self, commit=True):
+        endpoint = super().save(commit=False)
+        if "is_active" in self.changed_data and endpoint.is_active:
+            services.endpoint_enable(endpoint=endpoint)
+        if commit:
+            endpoint.save()
+        return endpoint
+
+
+class WebhookCreateView(generic.CreateView):
+    def save_instance(self):
+        endpoint = self.form.save(commit=False)
+        endpoint.owner = self.request.user
+        self.new = services.endpoint_create(endpoint=endpoint)
+        return self.new.endpoint
+
+    def save_action(self):
+        response = render(
+            self.request,
+            "api/webhook_secret.html",
+            {
+                "endpoint": self.new.endpoint,
+                "secret": self.new.secret,
+                "page_title": _("Secret du webhook"),
+                "header_icon": "link",
+                "index_url": reverse(self.index_url_name),
+            },
+        )
+        add_never_cache_headers(response)
+        return response
+
+
+class WebhookEndpointViewSet(ModelViewSet):
+    model = WebhookEndpoint
+    icon = "link"
+    menu_label = _("Webhooks")
+    form_fields = ["name", "url", "events", "is_active"]
+    list_display = ["name", "url", "is_active", "consecutive_failures", "disabled_reason"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "url"]
+    search_backend_name = None
+    add_view_class = WebhookCreateView
+    copy_view_enabled = False
+    inspect_view_enabled = False
+
+    def get_form_class(self, for_update=False):
+        return WebhookEndpointForm
+
+
+class DeliveryIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        return WebhookDelivery.objects.select_related("endpoint")
+
+
+class WebhookDeliveryViewSet(ModelViewSet):
+    """The delivery log: what was sent where, how many tries, the last answer or error."""
+
+    model = WebhookDelivery
+    index_view_class = DeliveryIndexView
+    ordering = ["-created_at", "-pk"]
+    icon = "list-ul"
+    menu_label = _("Envois de webhooks")
+    list_display = [
+        "endpoint",
+        "event",
+        "status",
+        "attempts",
+        "created_at",
+        "delivered_at",
+        "last_status_code",
+        "last_error",
+    ]
+    list_filter = ["endpoint", "status", "event"]
+    form_fields = []
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        "endpoint",
+        "event_id",
+        "event",
+        "status",
+        "attempts",
+        "created_at",
+        "next_attempt_at",
+        "delivered_at",
+        "last_status_code",
+        "last_error",
+        "body",
+    ]
+    copy_view_enabled = False
+    search_backend_name = None
+
+
+class WebhookViewSetGroup(ModelViewSetGroup):
+    menu_label = _("Webhooks")
+    menu_icon = "link"
+    menu_order = 810
+    items = (WebhookEndpointViewSet("webhooks"), WebhookDeliveryViewSet("envois-webhooks"))
+
+
+@hooks.register("register_admin_viewset")
+def register_webhook_viewsets():
+    return WebhookViewSetGroup()
