@@ -20,6 +20,7 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db import connection
 from wagtail.documents import get_document_model
@@ -27,8 +28,10 @@ from wagtail.models import Site
 
 from directory.models import User
 from qa import services as qa_services
-from qa.models import Answer, Question, Vote
+from qa.attachments import check_upload
+from qa.models import Answer, Attachment, Question, Vote
 from tests.factories import TEST_PASSWORD
+from tests.qa.attachment_files import jpeg_with_gps, pdf, upload
 from website.management.commands.backup import row_counts
 from website.pages.models import ContentPage
 from website.search import services as search_service
@@ -355,3 +358,42 @@ def test_a_wrong_or_missing_key_is_refused_in_french_and_nothing_changes(
     settings.BACKUP_ENCRYPTION_KEY = ""
     refused(archive, "BACKUP_ENCRYPTION_KEY")
     assert User.objects.filter(email="apres.la.sauvegarde@example.org").exists()
+
+
+def test_attachments_and_their_extracted_text_come_back_with_their_post(
+    isolated_files, make_user, make_topic, client
+):
+    """Issue 17: backup and restore include the members' attachments (files, thumbnails,
+    the text read from them) and the download view serves them again."""
+    author = make_user(email="piece.jointe@example.org")
+    question = qa_services.question_create(
+        author=author,
+        title="Modèle de convention de groupement de commandes",
+        body="Voici la convention que nous avons signée.",
+        topics=[make_topic(name="Achats")],
+        attachments=[
+            check_upload(upload("convention.pdf", pdf())),
+            check_upload(upload("route.jpg", jpeg_with_gps())),
+        ],
+    )
+    document, photo = question.attachments.order_by("number")
+    stored = {
+        name: default_storage.open(name).read()
+        for name in (document.file.name, photo.file.name, photo.thumbnail.name)
+    }
+    archive = back_up(isolated_files)
+
+    wipe(isolated_files)
+    assert not any(default_storage.exists(name) for name in stored)
+
+    restore(archive)
+    for name, content in stored.items():
+        assert default_storage.open(name).read() == content
+    restored = Attachment.objects.get(pk=document.pk)
+    assert restored.original_name == "convention.pdf"
+    assert restored.extracted_text == document.extracted_text
+    client.force_login(User.objects.get(email="piece.jointe@example.org"))
+    response = client.get(restored.get_absolute_url())
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert body == stored[document.file.name]
