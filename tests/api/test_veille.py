@@ -187,3 +187,22 @@ def test_the_token_page_shows_the_new_scopes(client, make_user):
     client.force_login(make_user(roles=["Éditeurs"]))
     page = client.get(reverse("api:tokens")).content.decode()
     assert 'value="write:veille"' in page and 'value="read:directory"' in page
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/veille/273424636524699286765568",
+        "/questions/273424636524699286765568",
+        "/people/99999999999999999999",
+        "/agenda/meetings/99999999999999999999",
+    ],
+)
+def test_an_id_past_the_databases_integers_is_not_found_not_a_crash(
+    api, make_token, make_user, path
+):
+    """schemathesis found it: SQLite refuses a number past 64 bits (OverflowError, a 500)."""
+    member = api(make_token(make_user(), scopes=["read", "read:directory"]).secret)
+    response = member.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"

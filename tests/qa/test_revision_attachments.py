@@ -116,7 +116,7 @@ def test_an_edit_cannot_go_past_the_files_a_comment_may_carry(client, member, qu
     )
     assert "Vous pouvez joindre au plus 1 fichiers" in response.content.decode()
     assert comment.attachments.count() == 2
-    services._attach(comment, uploader=member, files=_files("c.png"))
+    services.post_edit(post=comment, by=member, body="Trois photos.", attachments=_files("c.png"))
     page = client.get(f"/commentaires/{comment.pk}/modifier/").content.decode()
     assert 'type="file"' not in page  # full: no file field at all
 

@@ -89,7 +89,7 @@ def meeting_list(
 
 
 @router.get(
-    "/agenda/meetings/{int:meeting_id}", response=MeetingDetail, summary="A meeting", tags=AGENDA
+    "/agenda/meetings/{rowid:meeting_id}", response=MeetingDetail, summary="A meeting", tags=AGENDA
 )
 def meeting_detail(request, meeting_id: int):
     """A meeting and its agenda as its page shows it (every proposal on it but withdrawn ones)."""
@@ -122,7 +122,7 @@ def proposal_list(
 
 
 @router.get(
-    "/agenda/proposals/{int:proposal_id}",
+    "/agenda/proposals/{rowid:proposal_id}",
     response=ProposalDetail,
     summary="An agenda proposal",
     tags=AGENDA,

@@ -13,7 +13,14 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from website.api import agenda, pages, people, read, write  # noqa: F401 (they add their operations to the router)
+from website.api import (  # noqa: F401 (the converter registers itself; the others add their operations to the router)
+    agenda,
+    converters,
+    pages,
+    people,
+    read,
+    write,
+)
 from website.api.auth import CHALLENGE, TokenAuth
 from website.api.problems import Problem, from_exception, problem
 

@@ -165,7 +165,7 @@ def _regulatory(request, update) -> dict:
 
 
 @router.get(
-    "/veille/{int:update_id}", response=RegulatoryUpdateDetail, summary="A regulatory update"
+    "/veille/{rowid:update_id}", response=RegulatoryUpdateDetail, summary="A regulatory update"
 )
 def regulatory_detail(request, update_id: int):
     """One published update, as its page shows it: to members, the threads it makes

@@ -130,7 +130,10 @@ def person_list(
 
 
 @router.get(
-    "/people/{int:person_id}", response=PersonDetail, summary="Directory: a person", tags=DIRECTORY
+    "/people/{rowid:person_id}",
+    response=PersonDetail,
+    summary="Directory: a person",
+    tags=DIRECTORY,
 )
 def person_detail(request, person_id: int):
     """One entry as its page shows it: positions, expertise and interests, and the contact

@@ -132,7 +132,7 @@ def load_question(request, pk: int) -> Question:
     return question
 
 
-@router.get("/questions/{int:question_id}", response=QuestionDetail, summary="A thread")
+@router.get("/questions/{rowid:question_id}", response=QuestionDetail, summary="A thread")
 def question_detail(request, question_id: int):
     """The question with its answers (accepted, validated, then by score) and comments."""
     _read(request)

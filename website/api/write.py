@@ -113,7 +113,7 @@ def question_ask(request, payload: QuestionIn):
 
 
 @router.post(
-    "/questions/{int:question_id}/answers", response={201: Created}, summary="Answer", tags=WRITE
+    "/questions/{rowid:question_id}/answers", response={201: Created}, summary="Answer", tags=WRITE
 )
 def answer_create(request, question_id: int, payload: AnswerIn):
     _write(request)
@@ -135,7 +135,7 @@ def _comment(request, post, payload: CommentIn):
 
 
 @router.post(
-    "/questions/{int:question_id}/comments",
+    "/questions/{rowid:question_id}/comments",
     response={201: Created},
     summary="Comment on a question",
     tags=WRITE,
@@ -146,7 +146,7 @@ def question_comment(request, question_id: int, payload: CommentIn):
 
 
 @router.post(
-    "/answers/{int:answer_id}/comments",
+    "/answers/{rowid:answer_id}/comments",
     response={201: Created},
     summary="Comment on an answer",
     tags=WRITE,
@@ -169,7 +169,10 @@ def _vote(request, post, payload: VoteIn):
 
 
 @router.put(
-    "/questions/{int:question_id}/vote", response=VoteOut, summary="Vote on a question", tags=WRITE
+    "/questions/{rowid:question_id}/vote",
+    response=VoteOut,
+    summary="Vote on a question",
+    tags=WRITE,
 )
 def question_vote(request, question_id: int, payload: VoteIn):
     """Sets your vote (idempotent): +1, −1, or 0 to withdraw it."""
@@ -178,7 +181,7 @@ def question_vote(request, question_id: int, payload: VoteIn):
 
 
 @router.put(
-    "/answers/{int:answer_id}/vote", response=VoteOut, summary="Vote on an answer", tags=WRITE
+    "/answers/{rowid:answer_id}/vote", response=VoteOut, summary="Vote on an answer", tags=WRITE
 )
 def answer_vote(request, answer_id: int, payload: VoteIn):
     """Sets your vote (idempotent): +1, −1, or 0 to withdraw it."""
@@ -188,7 +191,7 @@ def answer_vote(request, answer_id: int, payload: VoteIn):
 
 
 @router.put(
-    "/answers/{int:answer_id}/accept", response=AcceptOut, summary="Accept an answer", tags=WRITE
+    "/answers/{rowid:answer_id}/accept", response=AcceptOut, summary="Accept an answer", tags=WRITE
 )
 def answer_accept(request, answer_id: int, payload: AcceptIn):
     """The asker (or a moderator) marks the answer that solved a question (idempotent);
@@ -207,7 +210,7 @@ def answer_accept(request, answer_id: int, payload: AcceptIn):
 
 
 @router.put(
-    "/questions/{int:question_id}/follow",
+    "/questions/{rowid:question_id}/follow",
     response=FollowOut,
     summary="Follow a question",
     tags=WRITE,
@@ -260,7 +263,7 @@ FLAG_RESPONSES = {200: FlagOut, 201: FlagOut}
 
 
 @router.post(
-    "/questions/{int:question_id}/flags",
+    "/questions/{rowid:question_id}/flags",
     response=FLAG_RESPONSES,
     summary="Report a question",
     tags=WRITE,
@@ -272,7 +275,7 @@ def question_flag(request, question_id: int, payload: FlagIn):
 
 
 @router.post(
-    "/answers/{int:answer_id}/flags",
+    "/answers/{rowid:answer_id}/flags",
     response=FLAG_RESPONSES,
     summary="Report an answer",
     tags=WRITE,
@@ -285,7 +288,7 @@ def answer_flag(request, answer_id: int, payload: FlagIn):
 
 
 @router.post(
-    "/comments/{int:comment_id}/flags",
+    "/comments/{rowid:comment_id}/flags",
     response=FLAG_RESPONSES,
     summary="Report a comment",
     tags=WRITE,
