@@ -198,8 +198,12 @@ def test_metrics_count_requests_by_view_and_read_queues_emails_and_index_lag(cli
     assert float(lag.rsplit(" ", 1)[1]) >= 0
     assert "entraide_emails_pending 2.0" in text
     assert "entraide_emails_failed 1.0" in text
-    # Paths hold ids: never a label.
+    # Paths hold ids: never a label; nor an invented method.
     assert "/sante/" not in text
+    client.generic("BREW", "/sante/")
+    text = client.get("/metriques/", headers=bearer).content.decode()
+    assert "BREW" not in text
+    assert 'entraide_http_requests_total{method="other",' in text
 
 
 # --- Error reports ---------------------------------------------------------------------------
