@@ -7,11 +7,10 @@ immediate backend is used. Safe to run beside workers: each row is claimed befor
 """
 
 from django.core.management.base import BaseCommand
-from django.db.models import Q
-from django.utils import timezone
 
-from website.api.models import DeliveryStatus, WebhookDelivery
+from website.api.models import WebhookDelivery
 from website.api.webhooks.delivery import deliver, stale_claim_delay
+from website.outbox import send_due
 
 
 class Command(BaseCommand):
@@ -21,20 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=500)
 
     def handle(self, *args, limit=500, **options):
-        now = timezone.now()
-        due = Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now) | Q(
-            # a worker that died mid-send left its claim behind
-            status=DeliveryStatus.SENDING,
-            claimed_at__lt=now - stale_claim_delay(),
+        count, summary = send_due(
+            WebhookDelivery, deliver, stale_after=stale_claim_delay(), limit=limit
         )
-        ids = list(
-            WebhookDelivery.objects.filter(due)
-            .order_by("next_attempt_at", "pk")
-            .values_list("pk", flat=True)[:limit]
-        )
-        outcomes: dict[str, int] = {}
-        for delivery_id in ids:
-            status = deliver(delivery_id).status
-            outcomes[status] = outcomes.get(status, 0) + 1
-        summary = ", ".join(f"{count} {status}" for status, count in sorted(outcomes.items()))
-        self.stdout.write(f"{len(ids)} webhook(s) à envoyer : {summary or 'rien à faire'}.")
+        self.stdout.write(f"{count} webhook(s) à envoyer : {summary or 'rien à faire'}.")

@@ -6,11 +6,10 @@ used. Safe to run at the same time as workers: each row is claimed before sendin
 """
 
 from django.core.management.base import BaseCommand
-from django.db.models import Q
-from django.utils import timezone
 
 from website.notifications.emails import deliver, stale_claim_delay
-from website.notifications.models import DeliveryStatus, EmailDelivery
+from website.notifications.models import EmailDelivery
+from website.outbox import send_due
 
 
 class Command(BaseCommand):
@@ -20,22 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=500)
 
     def handle(self, *args, limit=500, **options):
-        now = timezone.now()
-        due = Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now) | Q(
-            # a worker that died mid-send left its claim behind
-            status=DeliveryStatus.SENDING,
-            claimed_at__lt=now - stale_claim_delay(),
+        count, summary = send_due(
+            EmailDelivery, deliver, stale_after=stale_claim_delay(), limit=limit
         )
-        ids = list(
-            EmailDelivery.objects.filter(due)
-            .order_by("next_attempt_at", "pk")
-            .values_list("pk", flat=True)[:limit]
-        )
-        outcomes: dict[str, int] = {}
-        for delivery_id in ids:
-            # The clock of each try, not of the run's start: a run through an outage can
-            # last long, and a claim or a retry dated back would look stale or due at once.
-            status = deliver(delivery_id).status
-            outcomes[status] = outcomes.get(status, 0) + 1
-        summary = ", ".join(f"{count} {status}" for status, count in sorted(outcomes.items()))
-        self.stdout.write(f"{len(ids)} e-mail(s) à réessayer : {summary or 'rien à faire'}.")
+        self.stdout.write(f"{count} e-mail(s) à réessayer : {summary or 'rien à faire'}.")
