@@ -12,7 +12,9 @@ import json
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
@@ -58,6 +60,14 @@ def read_only_token(member_world, make_token):
 def settings_for_fuzzing(settings):
     # Hundreds of requests with one token in a few seconds: not what the limit is tested for.
     settings.API_RATE_LIMIT_REQUESTS = 100_000
+    # The WSGI handler closes the database connection at each request's start and end, as a
+    # server should; inside the test's transaction that would close it under the test (on
+    # PostgreSQL: "the connection is closed"). Django's own test client unhooks it the same way.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 def within_scope(scopes):
