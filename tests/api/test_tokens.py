@@ -355,3 +355,22 @@ def test_a_password_reset_revokes_every_token(client, member, make_token, mailou
     new.token.refresh_from_db()
     assert new.token.revoked_at is not None
     assert api(new.secret).get("/topics").json()["code"] == "token_revoked"
+
+
+def test_an_editors_veille_token_keeps_the_editing_role_alone_and_needs_two_factors(
+    settings, make_user, make_token, api
+):
+    """Merged rule of `admin:staff` and `write:veille`: a `write:veille` token acts with its
+    editor's editing role only (not as a moderator), so it needs the second factor too."""
+    from directory.roles import is_editor, is_moderator
+    from website.api.auth import as_plain_member
+
+    editor = make_user(roles=["Éditeurs", "Modérateurs"])
+    acting = as_plain_member(editor, keep_editor=True)
+    assert is_editor(acting) and not is_moderator(acting) and not acting.is_superuser
+    new = make_token(editor, scopes=["read", "write:veille"])
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    response = api(new.secret).get("/topics")
+    assert response.status_code == 403 and response.json()["code"] == "mfa_required"
+    reader = make_token(editor, scopes=["read"])
+    assert api(reader.secret).get("/topics").status_code == 200
