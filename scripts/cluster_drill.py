@@ -178,6 +178,7 @@ class Cluster:
             "SEARCH_INDEX_DIR": str(work / "recherche"),
             "MEDIA_ROOT": str(work / "media"),
             "STATIC_ROOT": str(work / "static"),
+            "PROMETHEUS_MULTIPROC_DIR": str(work / "metrics"),
         }
 
     # --- the engines and the nodes --------------------------------------------------------
@@ -224,6 +225,8 @@ class Cluster:
         self.s3.create_bucket(Bucket=BUCKET)
 
     def start_node(self, node: str) -> None:
+        # The production guide's multiprocess metrics: every worker's counters in one folder.
+        (self.folder / node / "metrics").mkdir(parents=True, exist_ok=True)
         self.start(
             f"node-{node}",
             [PYTHON, "-m", "gunicorn", "website.wsgi", "--bind", f"{HOST}:{self.ports[node]}"]
