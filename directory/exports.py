@@ -22,39 +22,54 @@ CSV_HEADER = [
 FORMULA_PREFIXES = frozenset("=+-@\t\r\n＝＋－＠")
 
 
-def _safe(value: str) -> str:
-    """Neutralise spreadsheet formulas (CSV injection): such a cell gets a leading apostrophe."""
+def spreadsheet_safe(value) -> str:
+    """Neutralise spreadsheet formulas (CSV injection): such a cell gets a leading apostrophe.
+
+    Numbers pass unchanged: a negative count is data, not a formula.
+    """
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
     value = str(value or "")
     return "'" + value if value[:1] in FORMULA_PREFIXES else value
+
+
+def csv_document(header, rows) -> str:
+    """A CSV that opens as-is in French spreadsheets: BOM, semicolons, CRLF, every cell safe.
+
+    The one way the site writes a CSV for people to open (directory, coordination views).
+    """
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([spreadsheet_safe(cell) for cell in header])
+    for row in rows:
+        writer.writerow([spreadsheet_safe(cell) for cell in row])
+    return buffer.getvalue()
 
 
 def people_csv(people) -> str:
     """One line per current position (a person without position gets one line).
 
     Contact details appear only when the person made them visible to members.
-    Semicolon-separated with a BOM: it opens as-is in French spreadsheets and
     `import_directory` reads it back.
     """
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
+    rows = []
     for person in people:
         positions = getattr(person, "current_positions", None) or [None]
         for position in positions:
-            writer.writerow(
+            rows.append(
                 [
-                    _safe(person.first_name),
-                    _safe(person.last_name),
-                    _safe(position.structure.name if position else ""),
-                    _safe(position.function if position else ""),
+                    person.first_name,
+                    person.last_name,
+                    position.structure.name if position else "",
+                    position.function if position else "",
                     position.get_kind_display() if position else "",
-                    _safe(person.visible_email),
-                    _safe(person.visible_phone),
+                    person.visible_email,
+                    person.visible_phone,
                     "oui" if person.is_listed else "non",
                 ]
             )
-    return buffer.getvalue()
+    return csv_document(CSV_HEADER, rows)
 
 
 def _escape(value: str) -> str:
