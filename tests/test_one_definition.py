@@ -87,3 +87,9 @@ def test_current_positions_have_one_query_and_one_order():
 
 def test_the_index_status_is_computed_once():
     assert _defining("index_status") == {"website/search/status.py"}
+
+
+def test_a_stored_file_has_one_local_path_helper():
+    # The attachments' view and the Wagtail files' view both hand files to the proxy.
+    assert _defining("local_path") == {"qa/storage.py"}
+    assert _files_containing(r"default_storage\.path\(") == {"qa/storage.py"}

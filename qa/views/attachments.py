@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from directory.access import gate
 from qa import forms, permissions, selectors, services
 from qa.models import Attachment
+from qa.storage import local_path
 
 SENDFILE_HEADERS = {"nginx": "X-Accel-Redirect", "xsendfile": "X-Sendfile"}
 
@@ -98,10 +99,7 @@ def storage_section(user) -> str:
 
 
 def _send(name: str, *, content_type: str, inline: bool, filename: str) -> HttpResponse:
-    try:
-        path = default_storage.path(name)
-    except NotImplementedError:
-        path = None  # an S3-compatible bucket: the proxy cannot read it, the app streams
+    path = local_path(name)  # None from an S3-compatible bucket: the app streams
     header = SENDFILE_HEADERS.get(settings.QA_ATTACHMENT_SENDFILE) if path else None
     if header:
         # The proxy sends the bytes from its `internal` location (docs/operations.md).

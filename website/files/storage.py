@@ -1,7 +1,7 @@
 """The default storages: files under `MEDIA_ROOT`, or in an S3-compatible bucket
 (`S3_BUCKET`, docs/operations.md); either way their addresses are on the checking view."""
 
-from django.core.files.storage import FileSystemStorage, default_storage
+from django.core.files.storage import FileSystemStorage
 from django.urls import reverse
 from storages.backends.s3 import S3Storage
 
@@ -10,15 +10,6 @@ def _checked_url(name) -> str:
     if name is None:
         raise ValueError("This file is not accessible via a URL.")
     return reverse("protected_file", kwargs={"name": name.replace("\\", "/").lstrip("/")})
-
-
-def local_path(name: str) -> str | None:
-    """The file's path on this server's disk, or None when the storage has none (S3): the
-    proxy can only send files it can read (X-Accel-Redirect, X-Sendfile), others stream."""
-    try:
-        return default_storage.path(name)
-    except NotImplementedError:
-        return None
 
 
 class ProtectedFileSystemStorage(FileSystemStorage):

@@ -20,7 +20,7 @@ from wagtail.utils import sendfile_streaming_backend
 from wagtail.utils.sendfile import sendfile
 
 from directory.access import gate
-from website.files.storage import local_path
+from qa.storage import local_path
 
 # Folders Wagtail stores into; anything else under MEDIA_ROOT is not ours to serve.
 DOCUMENTS, ORIGINAL_IMAGES, RENDITIONS = "documents/", "original_images/", "images/"
