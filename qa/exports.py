@@ -28,6 +28,7 @@ def _attachments(user) -> list[dict]:
             "message": POST_KINDS[attachment.post.post_kind],
             "fil": attachment.post.thread.title,
             "message_supprime": attachment.post.deleted_at is not None,
+            "retiree_du_message_le": _when(attachment.removed_at),
             "adresse": attachment.get_absolute_url(),
         }
         for attachment in rows

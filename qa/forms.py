@@ -151,6 +151,24 @@ def _over_quota(uploader, size: int) -> list[forms.ValidationError]:
     ]
 
 
+def _remove_field(removable) -> forms.MultipleChoiceField:
+    """The post's files as checkboxes, for an edit to remove some of them."""
+    return forms.MultipleChoiceField(
+        label=_("Retirer des fichiers (facultatif)"),
+        help_text=_(
+            "Cochez les fichiers à retirer du message. Les versions précédentes les gardent "
+            "dans l'historique."
+        ),
+        choices=[
+            (str(attachment.pk), f"{attachment.original_name} (piece-jointe:{attachment.number})")
+            for attachment in removable
+        ],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        error_messages={"invalid_choice": _("Ce fichier n'est pas joint à ce message.")},
+    )
+
+
 class AttachmentsMixin(forms.Form):
     """The attachments of a new post: each checked by its content (`qa.attachments`); the
     cleaned value is the list of `CheckedFile` the service stores. Bind with `request.FILES`."""
@@ -160,10 +178,24 @@ class AttachmentsMixin(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, uploader=None, attached: int = 0, first_number: int = 1, **kwargs):
+    def __init__(
+        self,
+        *args,
+        uploader=None,
+        attached: int = 0,
+        first_number: int = 1,
+        removable=(),
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.uploader = uploader
         self.attached = attached  # files the post already has (an edit adds to them)
+        self.removable = {str(attachment.pk): attachment for attachment in removable}
+        if self.removable:  # an edit: the post's files, to remove; cleaned before new files
+            fields = list(self.fields.items())
+            at = next(i for i, (name, _field) in enumerate(fields) if name == "attachments")
+            fields.insert(at, ("remove", _remove_field(removable)))
+            self.fields = dict(fields)
         if not self.attachments_limit():  # an edit of a post that has every file it may have
             del self.fields["attachments"]
             return
@@ -175,9 +207,13 @@ class AttachmentsMixin(forms.Form):
     def attachments_limit(self) -> int:
         return max(settings.QA_ATTACHMENTS_PER_POST - self.attached, 0)
 
+    def clean_remove(self) -> list:
+        return [self.removable[pk] for pk in self.cleaned_data.get("remove") or []]
+
     def clean_attachments(self):
         files = self.cleaned_data.get("attachments") or []
-        attachments.check_count(files, self.attachments_limit())
+        freed = len(self.cleaned_data.get("remove") or [])  # files this edit removes
+        attachments.check_count(files, self.attachments_limit() + freed)
         checked, errors = [], []
         pixels = attachments.PixelBudget()  # the decoding work of the whole post
         for upload in files:

@@ -547,6 +547,13 @@ class Revision(models.Model):
         return self.question or self.answer or self.comment
 
 
+class AttachmentQuerySet(models.QuerySet):
+    def current(self):
+        """The files the post has now: not those an edit removed (`removed_at`), which only
+        its earlier versions keep."""
+        return self.filter(removed_at__isnull=True)
+
+
 class Attachment(models.Model):
     """A file attached to a question, answer or comment (exactly one), checked by its content
     (`qa/attachments.py`) and stored under a random name; served only by the view that checks
@@ -585,6 +592,13 @@ class Attachment(models.Model):
     # thread; `text_extracted_at` empty: not extracted yet (`search_check --repair` does it).
     extracted_text = models.TextField(_("texte extrait"), blank=True, default="")
     text_extracted_at = models.DateTimeField(_("texte extrait le"), null=True, blank=True)
+    # Set when an edit of the post removed the file (`services.post_edit(remove=…)`): the
+    # post no longer shows it, members can no longer download it, and the earlier versions
+    # that had it keep it (moderators open it from the history). Still stored, still counted
+    # in the uploader's space; a moderator's `attachment_remove` deletes it for good.
+    removed_at = models.DateTimeField(_("retirée du message le"), null=True, blank=True)
+
+    objects = AttachmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["pk"]

@@ -87,6 +87,14 @@ def can_view_post(user, post) -> bool:
     return can_view_question(user, _thread(post)) and (_post_alive(post) or is_moderator(user))
 
 
+def can_download_attachment(user, attachment) -> bool:
+    """A file is opened where its post is seen; a file an edit removed from its post only by
+    moderators (from the history, which keeps it)."""
+    return can_view_post(user, attachment.post) and (
+        attachment.removed_at is None or is_moderator(user)
+    )
+
+
 # --- Posting -------------------------------------------------------------------------------
 
 
@@ -281,6 +289,12 @@ def check_view_post(user, post):
     check_view_question(user, _thread(post))
     if not can_view_post(user, post):
         raise Refused(_("Ce message a été supprimé par la modération."))
+
+
+def check_download_attachment(user, attachment):
+    check_view_post(user, attachment.post)
+    if not can_download_attachment(user, attachment):
+        raise Refused(_("Ce fichier a été retiré de son message."))
 
 
 def check_ask(user):

@@ -267,11 +267,15 @@ def _attach_files(question, answers, comments):
     by_answer: dict[int, list[Attachment]] = {}
     by_comment: dict[int, list[Attachment]] = {}
     question.thread_attachments = []
-    for attachment in Attachment.objects.filter(
-        Q(question=question)
-        | Q(answer__in=[answer.pk for answer in answers])
-        | Q(comment__in=[comment.pk for comment in comments])
-    ).order_by("pk"):
+    for attachment in (
+        Attachment.objects.current()
+        .filter(
+            Q(question=question)
+            | Q(answer__in=[answer.pk for answer in answers])
+            | Q(comment__in=[comment.pk for comment in comments])
+        )
+        .order_by("pk")
+    ):
         if attachment.question_id:
             question.thread_attachments.append(attachment)
         elif attachment.answer_id:
@@ -411,10 +415,19 @@ def next_attachment_number(post) -> int:
 def files_added(old: Revision | None, new: Revision) -> list:
     """The files version `new` of a post has that `old` had not (`old` None: the original,
     whose files all came with it). Reads the prefetched `attachments` of `revisions_of`.
-    Files only come: an edit adds them, and a moderator's removal takes a file out of every
-    version (the moderation log keeps its name)."""
+    A moderator's removal takes a file out of every version (the moderation log keeps its
+    name); an edit's removal does not (`files_removed`)."""
     before = {a.pk for a in old.attachments.all()} if old else set()
     return sorted((a for a in new.attachments.all() if a.pk not in before), key=lambda a: a.pk)
+
+
+def files_removed(old: Revision | None, new: Revision) -> list:
+    """The files version `old` had that version `new` no longer has: an edit removed them
+    (`services.post_edit(remove=…)`). Reads the prefetched `attachments` of `revisions_of`."""
+    if old is None:
+        return []
+    after = {a.pk for a in new.attachments.all()}
+    return sorted((a for a in old.attachments.all() if a.pk not in after), key=lambda a: a.pk)
 
 
 @dataclass

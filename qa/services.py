@@ -133,7 +133,7 @@ def _first_revision(post: Post, *, author, title: str = "", attachments=()):
 def _rendered(post: Post, body: str) -> str:
     """The stored HTML of a post's body; its `piece-jointe:<n>` references read the post's own
     files (one query, only when the body has such a reference)."""
-    files = post.attachments.all() if post.pk and attachment_numbers(body) else ()
+    files = post.attachments.current() if post.pk and attachment_numbers(body) else ()
     if isinstance(post, Comment):
         return render_inline(body, files)
     return render_markdown(body, files)
@@ -523,15 +523,22 @@ def post_edit(
     topics: Iterable[Topic] | None = None,
     summary: str = "",
     attachments: Iterable[CheckedFile] = (),
+    remove: Iterable[Attachment] = (),
 ) -> Revision:
-    """Edit a post, with the checked files the edit adds, and store the new version and the
-    files it has; a moderator editing someone else's post is logged."""
+    """Edit a post, with the checked files the edit adds and the post's files it removes, and
+    store the new version and the files it has; a moderator editing someone else's post is
+    logged. A removed file leaves the post (`Attachment.removed_at`) but not the earlier
+    versions, which keep it: it stays stored until a moderator removes it for good
+    (`attachment_remove`)."""
     # Lock the post row: two simultaneous edits get consecutive revision numbers.
     post = type(post).objects.select_for_update().get(pk=post.pk)
-    _attach(post, uploader=by, files=attachments)  # first: the new text may refer to them
+    now = timezone.now()
+    removed = [attachment.pk for attachment in remove]
+    if removed:  # first, as the new files: the new text's references read what the post has
+        post.attachments.current().filter(pk__in=removed).update(removed_at=now)
+    _attach(post, uploader=by, files=attachments)
     body = clean_text(body).strip()
     title = clean_text(title).strip() if title is not None else None
-    now = timezone.now()
     fields = _apply(post, title=title, body=body, now=now)
     post.save(update_fields=fields)
     if isinstance(post, Question) and topics is not None:
@@ -545,7 +552,7 @@ def post_edit(
         summary=clean_text(summary).strip()[:200],
         created_at=now,
     )
-    revision.attachments.set(post.attachments.all())
+    revision.attachments.set(post.attachments.current())
     if post.author_id != getattr(by, "pk", None):
         _log_on_post(post, by=by, kind=ModerationKind.EDIT, reason=revision.summary)
     _touch(post.thread, now)
@@ -561,8 +568,11 @@ def post_edit(
 
 @transaction.atomic
 def post_rollback(*, post: Post, revision: Revision, by, reason: str = "") -> Revision:
-    """Moderators restore an earlier version; it becomes a new version (history never shrinks)."""
+    """Moderators restore an earlier version; it becomes a new version (history never shrinks).
+    The files an edit removed since that version come back; files added since stay (a rollback
+    never takes a file away: `attachment_remove` does, with a reason)."""
     summary = reason or f"Retour à la version {revision.number}"
+    revision.attachments.filter(removed_at__isnull=False).update(removed_at=None)
     new = post_edit(
         post=post,
         by=by,

@@ -1,7 +1,8 @@
 """Downloading an attachment: the one way to its bytes, after the post's visibility check.
 
-The reader must be allowed to see the post it hangs on (`permissions.check_view_post`: members,
-visitors only when `PUBLIC_READ` opens reading, deleted posts for moderators only). Every
+The reader must be allowed to see the post it hangs on (`permissions.check_download_attachment`:
+members, visitors only when `PUBLIC_READ` opens reading, deleted posts and files an edit removed
+from their post for moderators only). Every
 response carries `nosniff` and `Content-Security-Policy: sandbox`, so a file opened on its own
 runs nothing; only checked images are shown inline, everything else is a download.
 
@@ -36,7 +37,7 @@ def _load(request, pk) -> Attachment:
         ),
         pk=pk,
     )
-    permissions.check_view_post(request.user, attachment.post)
+    permissions.check_download_attachment(request.user, attachment)
     return attachment
 
 

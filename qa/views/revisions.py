@@ -26,7 +26,7 @@ def post_edit(request, post_type, pk):
         form_class, initial = forms.PostEditForm, {"body": post.body}
     else:
         form_class, initial = forms.CommentEditForm, {"body": post.body}
-    attached = list(post.attachments.all())
+    attached = list(post.attachments.current())
     form = form_class(
         request.POST or None,
         request.FILES or None,
@@ -34,6 +34,7 @@ def post_edit(request, post_type, pk):
         uploader=request.user,
         attached=len(attached),
         first_number=selectors.next_attachment_number(post),
+        removable=attached,
     )
     preview_html = None
     if request.method == "POST":
@@ -49,6 +50,7 @@ def post_edit(request, post_type, pk):
                 topics=data.get("topics"),
                 summary=data.get("summary", ""),
                 attachments=data.get("attachments", ()),
+                remove=data.get("remove", ()),
             )
             messages.success(request, _("La modification est enregistrée."))
             _warn_mention_cap(request, post, body=revision.body)
@@ -84,12 +86,15 @@ def revisions(request, post_type, pk):
     old_n = number("de", max(1, new_n - 1))
     diff = files = None
     previous = None
-    for version in versions:  # each version: the files it added
+    for version in versions:  # each version: the files it added and removed
         version.files_added = selectors.files_added(previous, version)
+        version.files_removed = selectors.files_removed(previous, version)
         previous = version
+    files_gone = None
     if versions:
         diff = selectors.revision_diff(by_number[old_n], by_number[new_n])
         files = selectors.files_added(by_number[old_n], by_number[new_n])
+        files_gone = selectors.files_removed(by_number[old_n], by_number[new_n])
     return render(
         request,
         "qa/revisions.html",
@@ -101,6 +106,7 @@ def revisions(request, post_type, pk):
             "new": by_number.get(new_n),
             "diff": diff,
             "files": files,
+            "files_gone": files_gone,
             "latest": latest,
         },
     )

@@ -54,6 +54,7 @@ def test_the_export_lists_my_attachments_only(client, member, question, attached
         "message": "réponse",
         "fil": question.title,
         "message_supprime": False,
+        "retiree_du_message_le": None,
         "adresse": answer.attachments.get().get_absolute_url(),
     }
     assert (photo["nom"], photo["message"], photo["message_supprime"]) == (

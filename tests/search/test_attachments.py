@@ -97,6 +97,19 @@ def test_a_deleted_answers_files_leave_search(
     assert len(hits(search_backend, member, "hydrocurage")) == 1  # the question's file stays
 
 
+def test_a_file_an_edit_removed_leaves_search(
+    search_backend, thread, member, moderator, django_capture_on_commit_callbacks
+):
+    _question, answer = thread
+    odt = answer.attachments.get(original_name="deliberation.odt")
+    with django_capture_on_commit_callbacks(execute=True):
+        qa_services.post_edit(post=answer, by=member, body=answer.body, remove=[odt])
+
+    assert hits(search_backend, member, "quinquennale") == []
+    assert hits(search_backend, moderator, "quinquennale") == []
+    assert len(hits(search_backend, member, "glyphosate")) == 1  # the answer's other file
+
+
 def test_a_deleted_threads_files_are_found_by_moderators_only(
     search_backend, thread, member, moderator, django_capture_on_commit_callbacks
 ):

@@ -63,7 +63,7 @@ def _post_excerpt(post) -> str:
     (members-only, served after the download view's check)."""
     from qa.attachments import count_label
 
-    files = count_label(post.attachments.count())
+    files = count_label(post.attachments.current().count())
     excerpt = _plain_excerpt(post.body)
     return f"{excerpt} — {files}" if files else excerpt
 

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -37,6 +37,8 @@ from website.pages.models import RegulatoryUpdatePage
 from website.pages.permissions import can_read_questions_feed
 
 FEED_ITEMS = 30
+# The files a post has now (not those an edit removed, `qa.models.Attachment.removed_at`).
+CURRENT_FILES = Count("attachments", filter=Q(attachments__removed_at__isnull=True))
 SAFE = ("GET", "HEAD")
 
 
@@ -149,7 +151,7 @@ class AllQuestionsFeed(_QuestionsFeed):
     def items(self, obj):
         return (
             Question.objects.alive()
-            .annotate(attachment_count=Count("attachments"))
+            .annotate(attachment_count=CURRENT_FILES)
             .order_by("-created_at", "-pk")[:FEED_ITEMS]
         )
 
@@ -168,7 +170,7 @@ class TopicQuestionsFeed(_QuestionsFeed):
         return (
             Question.objects.alive()
             .filter(pk__in=Question.objects.filter(topics=obj).values("pk"))
-            .annotate(attachment_count=Count("attachments"))
+            .annotate(attachment_count=CURRENT_FILES)
             .order_by("-created_at")[:FEED_ITEMS]
         )
 
@@ -194,7 +196,7 @@ class ThreadFeed(_QuestionsFeed):
             Answer.objects.alive()
             .filter(question=obj)
             .select_related("question")
-            .annotate(attachment_count=Count("attachments"))
+            .annotate(attachment_count=CURRENT_FILES)
             .order_by("-created_at", "-pk")[:FEED_ITEMS]
         )
 

@@ -132,6 +132,7 @@ def _thread_files(question_ids) -> dict[int, list[tuple[str, str]]]:
             comment__deleted_at__isnull=True,
             comment__answer__deleted_at__isnull=True,
         )
+        .filter(removed_at__isnull=True)  # a file an edit removed leaves the index
         .exclude(extracted_text="")
         .order_by("pk")
         .values_list(
