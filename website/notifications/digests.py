@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from website.notifications import emails, replies, tasks
 from website.notifications.expertise import unanswered_in_expertise
 from website.notifications.kinds import DEFAULT_FREQUENCY, DIGEST_FREQUENCIES, Frequency, Kind
+from website.notifications.mail_files import attach_mail_files
 from website.notifications.models import (
     DeliveryKind,
     EmailDelivery,
@@ -177,6 +178,7 @@ def _create_digest(
     by_notification, by_question = replies.digest_addresses(
         user, content.notifications, content.unanswered, now=now
     )
+    attach_mail_files(content.notifications)
     for notification in content.notifications:
         notification.reply_address = by_notification.get(notification.pk, "")
     for question in content.unanswered:

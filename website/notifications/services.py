@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from website.notifications import bounces, emails, replies
 from website.notifications.kinds import DIGEST_FREQUENCIES, Frequency, Kind
+from website.notifications.mail_files import attach_mail_files
 from website.notifications.models import (
     DeliveryKind,
     DeliveryStatus,
@@ -143,6 +144,7 @@ def schedule_immediate_emails(*, notifications: Sequence[Notification]) -> list[
 
 
 def _render_immediate(notification: Notification, unsubscribe: str, reply_to: str = ""):
+    attach_mail_files([notification])
     return emails.render_email(
         template="notification",
         subject=notification.title,
