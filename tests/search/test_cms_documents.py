@@ -150,3 +150,44 @@ def test_the_update_page_lists_its_documents(client, upload_document, update_wit
     assert f'href="{document.url}"' in html and "Décret n° 2026-12" in html
     assert "Modèle interne" in html and "réservé aux membres" in html
     assert f'href="{private.url}"' not in html
+
+
+def test_search_check_repairs_a_documents_missing_and_outdated_text(
+    search_backend, update_with, visitor, django_capture_on_commit_callbacks
+):
+    """A document whose extraction task was lost, then one whose file was replaced while the
+    task was lost: `search_check` reports both, `--repair` reads them and re-indexes the page."""
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    from website.search import services
+
+    document = get_document_model()(title="Décret", collection=Collection.get_first_root_node())
+    document.file.save("decret.pdf", ContentFile(DECREE), save=False)
+    with django_capture_on_commit_callbacks(execute=False):  # the task is lost
+        document.save()
+    update = update_with(document)
+    assert not DocumentText.objects.filter(document=document).exists()
+    assert hits(search_backend, visitor, "ombrieres") == []
+
+    output = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("search_check", stdout=output)
+    assert f"CMS documents without current extracted text: 1 ({document.pk})" in output.getvalue()
+    output = io.StringIO()
+    call_command("search_check", "--repair", stdout=output)
+    assert "text extracted from 1 documents" in output.getvalue()
+    assert [hit.uid for hit in hits(search_backend, visitor, "ombrieres")] == [f"page:{update.pk}"]
+    call_command("search_check", stdout=io.StringIO())  # clean now: no error
+
+    with django_capture_on_commit_callbacks(execute=False):  # replaced, the task lost again
+        document.file.save("modele.odt", ContentFile(MODEL), save=False)
+        document.file_hash = ""
+        document.save()
+    assert services.check().unread == {"documents": [document.pk]}
+    call_command("search_check", "--repair", stdout=io.StringIO())
+    assert "fauchage raisonne" in DocumentText.objects.get(document=document).text
+    assert hits(search_backend, visitor, "ombrieres") == []
+    assert [hit.uid for hit in hits(search_backend, visitor, "raisonne")] == [f"page:{update.pk}"]
+    assert services.check().clean

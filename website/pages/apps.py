@@ -47,6 +47,15 @@ class PagesConfig(AppConfig):
             "faqentry", models.FaqEntry, documents.faq_entry_document, select=("page", "topic")
         )
         signals.reindex_on_delete(models.FaqEntry)
+        from website.pages import selectors, services
+        from website.search import services as search_services
+
+        search_services.register_text_source(
+            "documents",
+            label="CMS documents without current extracted text",
+            pending=selectors.documents_without_current_text,
+            extract=services.document_text_extract,
+        )
 
 
 def _extract_text_later(sender, instance, update_fields=None, **kwargs):

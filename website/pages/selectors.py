@@ -7,6 +7,9 @@ by a module it imports that does not import it back (`dashboard.py`, `suggestion
 Every function runs a fixed number of queries whatever the amount of data (tests bound them).
 """
 
+from django.db.models import F, Q
+from wagtail.documents import get_document_model
+
 from website.pages.models import QuestionRecheck
 from website.pages.permissions import can_view_page
 
@@ -40,3 +43,17 @@ def rechecks_for_question(question, user) -> dict:
 
 def _updates(rows) -> dict:
     return {row.update_id: row.update for row in rows}
+
+
+def documents_without_current_text() -> list[int]:
+    """The Wagtail documents whose text for search is missing (a lost task, a document older
+    than the extraction) or was read from another file than the current one (`file_hash`
+    differs: the file was replaced while the task was lost). One query; `search_check`
+    reports them and `--repair` reads them (`services.document_text_extract`)."""
+    return list(
+        get_document_model()
+        .objects.annotate(text_hash=F("search_text__file_hash"))
+        .filter(Q(text_hash__isnull=True) | ~Q(text_hash=F("file_hash")))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )

@@ -1,5 +1,6 @@
 """The search service: what views, tasks and commands call. Backends stay behind it."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from django.core.cache import cache
@@ -191,6 +192,25 @@ def rebuild() -> int:
     return count
 
 
+@dataclass(frozen=True)
+class TextSource:
+    """Files whose text an upper app extracts for search (the CMS's documents): `pending()`
+    returns the ids whose stored text is missing or out of date, `extract(id)` reads one."""
+
+    label: str
+    pending: Callable[[], list[int]]
+    extract: Callable[[int], object]
+
+
+# Registered by the apps that own the files (`register_text_source`); search names none of
+# their models. The attachments of the Q&A, a lower layer, are checked directly.
+TEXT_SOURCES: dict[str, TextSource] = {}
+
+
+def register_text_source(name: str, *, label: str, pending, extract) -> None:
+    TEXT_SOURCES[name] = TextSource(label=label, pending=pending, extract=extract)
+
+
 @dataclass
 class CheckReport:
     missing: list[str]
@@ -200,11 +220,17 @@ class CheckReport:
     repaired: list[str] = field(default_factory=list)
     # Attachments whose text was never extracted (a lost task, files posted before issue 17).
     unextracted: list[int] = field(default_factory=list)
+    # Per registered text source (`TEXT_SOURCES`): the ids whose text is missing or outdated.
+    unread: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def clean(self) -> bool:
         return self.state == "ok" and not (
-            self.missing or self.extra or self.stale or self.unextracted
+            self.missing
+            or self.extra
+            or self.stale
+            or self.unextracted
+            or any(self.unread.values())
         )
 
 
@@ -227,6 +253,15 @@ def check(*, repair: bool = False) -> CheckReport:
             qa_services.attachment_text_extract(attachment_id)
         repaired.append(f"text extracted from {len(unextracted)} attachment(s)")
         unextracted = qa_selectors.attachments_without_text()
+    unread = {}
+    for name, source in TEXT_SOURCES.items():
+        pending = source.pending()
+        if repair and pending:
+            for pk in pending:
+                source.extract(pk)
+            repaired.append(f"text extracted from {len(pending)} {name}")
+            pending = source.pending()
+        unread[name] = pending
     expected = {doc.uid: doc.fingerprint() for doc in documents.all_documents()}
     indexed = {entry.uid: entry.fingerprint for entry in backend.entries()}
     missing = sorted(set(expected) - set(indexed))
@@ -239,6 +274,7 @@ def check(*, repair: bool = False) -> CheckReport:
         state=state,
         repaired=repaired,
         unextracted=unextracted,
+        unread=unread,
     )
     if repair and (missing or extra or stale):
         indexed_count, removed = sync(missing + stale + extra)

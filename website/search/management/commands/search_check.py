@@ -15,7 +15,7 @@ class Command(BaseCommand):
             "--repair",
             action="store_true",
             help="Clean crash leftovers, rebuild a missing index, extract the text of attachments "
-            "never read, re-index what differs.",
+            "never read and of CMS documents never read or changed since, re-index what differs.",
         )
 
     def handle(self, *args, repair=False, **options):
@@ -28,6 +28,10 @@ class Command(BaseCommand):
             ("extra", report.extra),
             ("stale", report.stale),
             ("attachments without extracted text", [str(pk) for pk in report.unextracted]),
+            *(
+                (services.TEXT_SOURCES[name].label, [str(pk) for pk in pks])
+                for name, pks in report.unread.items()
+            ),
         ):
             shown = ", ".join(uids[:SHOWN]) + (" …" if len(uids) > SHOWN else "")
             self.stdout.write(f"{label}: {len(uids)}" + (f" ({shown})" if uids else ""))
