@@ -1,11 +1,13 @@
 """Attachments in the browser (issue 17): a member attaches a PDF and a photo to an answer
 through the real form, sees them under the answer (the photo as a thumbnail), and downloads
-the PDF. axe on the thread with its attachments."""
+the PDF; then removes the photo by editing the answer (the edit form's checkbox), and the
+thread lists the PDF alone. axe on the thread with its attachments and on the edit form."""
 
 import pytest
 from playwright.sync_api import expect
 
 from qa import services
+from qa.models import Answer
 from tests.e2e.conftest import login
 from tests.factories import TEST_PASSWORD
 from tests.qa.attachment_files import jpeg_with_gps, pdf
@@ -55,3 +57,14 @@ def test_a_member_attaches_a_pdf_and_a_photo_to_an_answer(new_page, axe, make_us
     assert download.value.suggested_filename == "délibération-voirie.pdf"
     with open(download.value.path(), "rb") as downloaded:
         assert downloaded.read(5) == b"%PDF-"
+
+    # The author removes the photo through the edit form; the PDF stays.
+    answer = Answer.objects.get(question=question)
+    page.goto(f"/reponses/{answer.pk}/modifier/")
+    page.get_by_label("chantier.jpg (piece-jointe:2)").check()
+    axe(page)
+    page.get_by_role("button", name="Enregistrer la modification").click()
+    expect(page.locator("body")).to_contain_text("La modification est enregistrée.")
+    remaining = page.get_by_role("list", name="1 pièce jointe")
+    expect(remaining).to_contain_text("délibération-voirie.pdf")
+    expect(remaining).not_to_contain_text("chantier.jpg")
