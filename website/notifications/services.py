@@ -128,7 +128,7 @@ def schedule_immediate_emails(*, notifications: Sequence[Notification]) -> list[
     Each row is attached to its notification (`notification.email_delivery`); the caller queues
     the sends (`tasks.queue_immediate_emails`), so this module never imports the tasks.
     """
-    deliveries = []
+    deliveries, wanted = [], []
     by_kind: dict[str, list[Notification]] = {}
     for notification in notifications:
         by_kind.setdefault(notification.kind, []).append(notification)
@@ -139,12 +139,16 @@ def schedule_immediate_emails(*, notifications: Sequence[Notification]) -> list[
                 continue
             if not can_receive_email(notification.recipient):
                 continue
-            deliveries.append(_immediate_delivery(notification))
+            wanted.append(notification)
+    attach_mail_files(wanted)  # the posts' files: one query for every e-mail
+    for notification in wanted:
+        deliveries.append(_immediate_delivery(notification))
     return deliveries
 
 
 def _render_immediate(notification: Notification, unsubscribe: str, reply_to: str = ""):
-    attach_mail_files([notification])
+    if not hasattr(notification, "mail_files"):  # read already for a whole fan-out
+        attach_mail_files([notification])
     return emails.render_email(
         template="notification",
         subject=notification.title,
