@@ -8,7 +8,8 @@ token of a moderator, an editor or a superuser acts as a plain member's unless i
 `admin:staff` (given by a superuser only), or, for an editor's editing role alone,
 `write:veille`; with either, the account must have the two-factor authentication the site
 demands of these roles (`website.middleware.requires_mfa`). Each request of a token counts
-against its rate limit (`website.api.ratelimit`).
+against its rate limit, and each request without one against its client address's
+(`website.api.ratelimit`).
 
 A structure's service token (`ApiToken.structure`, made by a moderator in the Wagtail admin)
 reads as a plain member and nothing more: no role of its owner (not even expert), no scope
@@ -29,7 +30,7 @@ from ninja.security import HttpBearer
 from directory.roles import EDITORS, MEMBERS, MODERATORS, is_member, is_moderator, role_names
 from website.api.models import SERVICE_SCOPES, ApiToken, Scope
 from website.api.problems import Problem
-from website.api.ratelimit import count_request
+from website.api.ratelimit import count_anonymous_request, count_request
 from website.api.services import TOKEN_PREFIX, token_lookup, token_touch
 from website.middleware import has_totp, requires_mfa
 
@@ -75,6 +76,7 @@ def identify(request) -> Caller:
     _refuse_token_in_query(request)
     header = request.headers.get("Authorization", "")
     if not header:
+        count_anonymous_request(request)
         request.user = AnonymousUser()
         return Caller(user=request.user, token=None)
     scheme, _space, secret = header.partition(" ")
