@@ -176,7 +176,7 @@ class WebhookEndpoint(models.Model):
 
     The secret is kept encrypted (`directory.mfa.encrypt_secret`): signing needs it in clear,
     so it cannot be a digest like the tokens'. It is shown once, when the endpoint is
-    registered (website/api/wagtail_hooks.py)."""
+    registered or its secret renewed (website/api/wagtail_hooks.py)."""
 
     name = models.CharField(_("nom"), max_length=100)
     url = models.URLField(
@@ -196,6 +196,15 @@ class WebhookEndpoint(models.Model):
         help_text=_("Les envois ne contiennent que ce que cette personne peut voir."),
     )
     secret_encrypted = models.TextField(editable=False)
+    # After a renewal, the replaced secret still signs deliveries (beside the new one) until
+    # `previous_secret_until`, so that the receiver can switch without losing one.
+    previous_secret_encrypted = models.TextField(blank=True, editable=False)
+    previous_secret_until = models.DateTimeField(
+        _("ancien secret accepté jusqu'au"), null=True, blank=True, editable=False
+    )
+    secret_renewed_at = models.DateTimeField(
+        _("secret renouvelé le"), null=True, blank=True, editable=False
+    )
     is_active = models.BooleanField(_("actif"), default=True)
     consecutive_failures = models.PositiveIntegerField(
         _("échecs consécutifs"), default=0, editable=False

@@ -10,14 +10,19 @@ once, like a secret). The permissions are given to the *Modérateurs* group afte
 
 from django import forms
 from django.conf import settings
-from django.shortcuts import render
-from django.urls import reverse
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.views import generic
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.admin.widgets.button import Button
+from wagtail.permission_policies import ModelPermissionPolicy
 
 from website.api import services as token_services
 from website.api.models import (
@@ -93,6 +98,62 @@ class WebhookCreateView(generic.CreateView):
         return response
 
 
+class WebhookEditView(generic.EditView):
+    renew_secret_url_name = None
+
+    @property
+    def header_more_buttons(self):
+        buttons = super().header_more_buttons
+        if self.user_has_permission("change"):
+            url = reverse(self.renew_secret_url_name, args=[self.object.pk])
+            buttons.append(Button(_("Renouveler le secret"), url=url, icon_name="key"))
+        return buttons
+
+
+class WebhookSecretRenewView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView):
+    """GET asks to confirm; POST renews the secret and answers it once, on the secret's
+    page (`no-store`). The replaced secret keeps signing for the grace period."""
+
+    model = WebhookEndpoint
+    permission_policy = ModelPermissionPolicy(WebhookEndpoint)
+    permission_required = "change"
+    index_url_name = None
+    edit_url_name = None
+    header_icon = "key"
+    page_title = _("Renouveler le secret")
+    template_name = "api/webhook_secret_renew.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.endpoint = get_object_or_404(WebhookEndpoint, pk=kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            endpoint=self.endpoint,
+            grace_hours=settings.API_WEBHOOKS_SECRET_GRACE_HOURS,
+            edit_url=reverse(self.edit_url_name, args=[self.endpoint.pk]),
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        new = services.endpoint_secret_renew(endpoint=self.endpoint)
+        response = render(
+            request,
+            "api/webhook_secret.html",
+            {
+                "endpoint": new.endpoint,
+                "secret": new.secret,
+                "renewed": True,
+                "grace_hours": settings.API_WEBHOOKS_SECRET_GRACE_HOURS,
+                "page_title": _("Secret du webhook"),
+                "header_icon": "link",
+                "index_url": reverse(self.index_url_name),
+            },
+        )
+        add_never_cache_headers(response)
+        return response
+
+
 class WebhookEndpointViewSet(ModelViewSet):
     model = WebhookEndpoint
     icon = "link"
@@ -103,11 +164,27 @@ class WebhookEndpointViewSet(ModelViewSet):
     search_fields = ["name", "url"]
     search_backend_name = None
     add_view_class = WebhookCreateView
+    edit_view_class = WebhookEditView
     copy_view_enabled = False
     inspect_view_enabled = False
 
     def get_form_class(self, for_update=False):
         return WebhookEndpointForm
+
+    def get_edit_view_kwargs(self, **kwargs):
+        return super().get_edit_view_kwargs(
+            renew_secret_url_name=self.get_url_name("renew_secret"), **kwargs
+        )
+
+    @property
+    def renew_secret_view(self):
+        return self.construct_view(WebhookSecretRenewView)
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("secret/<int:pk>/", self.renew_secret_view, name="renew_secret"),
+        ]
 
 
 class DeliveryIndexView(generic.IndexView):
