@@ -582,12 +582,19 @@ API_PAGE_SIZE = 50
 # shared cache so that every worker process sees the same count (website/api/ratelimit.py).
 API_RATE_LIMIT_REQUESTS = env.int("API_RATE_LIMIT_REQUESTS", default=600)
 API_RATE_LIMIT_WINDOW_SECONDS = env.int("API_RATE_LIMIT_WINDOW_SECONDS", default=60)
+# Requests without a token (visitors, e.g. with PUBLIC_READ) per window and per client address
+# (an IPv6 client's /64), in the same shared cache and window; the address is allauth's
+# (ALLAUTH_TRUSTED_PROXY_COUNT / ALLAUTH_TRUSTED_CLIENT_IP_HEADER behind a proxy).
+API_ANONYMOUS_RATE_LIMIT_REQUESTS = env.int("API_ANONYMOUS_RATE_LIMIT_REQUESTS", default=120)
 # Webhooks (docs/api.md). A failed delivery is retried with exponential back-off (1, 2, 4…
 # minutes, at most 6 hours apart) and abandoned after API_WEBHOOKS_MAX_ATTEMPTS tries; an
 # endpoint failing API_WEBHOOKS_DISABLE_AFTER_FAILURES tries in a row is switched off and its
 # owner told by e-mail.
 API_WEBHOOKS_TIMEOUT_SECONDS = env.int("API_WEBHOOKS_TIMEOUT_SECONDS", default=10)
 API_WEBHOOKS_MAX_ATTEMPTS = env.int("API_WEBHOOKS_MAX_ATTEMPTS", default=10)
+# After a webhook's secret is renewed, deliveries are signed with the old secret too for this
+# many hours, so that the receiver can switch without refusing one (docs/api.md).
+API_WEBHOOKS_SECRET_GRACE_HOURS = env.int("API_WEBHOOKS_SECRET_GRACE_HOURS", default=24)
 API_WEBHOOKS_RETRY_DELAY_SECONDS = 60
 API_WEBHOOKS_RETRY_MAX_DELAY_SECONDS = 6 * 3600
 API_WEBHOOKS_DISABLE_AFTER_FAILURES = env.int("API_WEBHOOKS_DISABLE_AFTER_FAILURES", default=20)

@@ -46,6 +46,54 @@ def test_a_token_gets_429_once_its_window_is_spent_and_another_token_does_not(
 
 
 @pytest.mark.django_db
+def test_requests_without_a_token_are_limited_per_client_address(
+    api, make_user, make_token, settings
+):
+    settings.PUBLIC_READ = True
+    settings.API_ANONYMOUS_RATE_LIMIT_REQUESTS = 3
+    settings.API_RATE_LIMIT_REQUESTS = 100
+    visitor = api(REMOTE_ADDR="203.0.113.7")
+
+    # An address a client writes itself (X-Forwarded-For) is not believed without a proxy.
+    answers = [visitor.get("/topics", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}") for n in range(4)]
+
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert [a["RateLimit-Remaining"] for a in answers[:3]] == ["2", "1", "0"]
+    assert answers[0]["RateLimit-Limit"] == "3"
+    refused = answers[3]
+    assert refused["Content-Type"] == "application/problem+json"
+    assert refused.json()["code"] == "rate_limited" and refused.json()["status"] == 429
+    assert 1 <= int(refused["Retry-After"]) <= settings.API_RATE_LIMIT_WINDOW_SECONDS
+    assert refused.json()["detail"].startswith("Votre adresse a fait plus de 3 requêtes sans jeton")
+    english = visitor.get("/topics", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.status_code == 429
+    assert english.json()["detail"].startswith(
+        "Your address made more than 3 requests without a token"
+    )
+    # Another address, and a token from the same address, are counted apart.
+    assert api(REMOTE_ADDR="203.0.113.8").get("/topics").status_code == 200
+    token = make_token(make_user(), scopes=["read"]).secret
+    assert api(token, REMOTE_ADDR="203.0.113.7").get("/topics").status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_ipv6_client_is_counted_with_its_slash_64_and_a_trusted_proxy_is_read(api, settings):
+    settings.PUBLIC_READ = True
+    settings.API_ANONYMOUS_RATE_LIMIT_REQUESTS = 2
+    assert api(REMOTE_ADDR="2001:db8:1:2::a").get("/topics").status_code == 200
+    assert api(REMOTE_ADDR="2001:db8:1:2::b").get("/topics").status_code == 200
+    assert api(REMOTE_ADDR="2001:db8:1:2:ffff::c").get("/topics").status_code == 429
+    assert api(REMOTE_ADDR="2001:db8:1:3::a").get("/topics").status_code == 200
+    # Behind one trusted proxy, the client is the last X-Forwarded-For entry.
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    proxy = api(REMOTE_ADDR="10.0.0.2")
+    for _ in range(2):
+        assert proxy.get("/topics", HTTP_X_FORWARDED_FOR="203.0.113.9").status_code == 200
+    assert proxy.get("/topics", HTTP_X_FORWARDED_FOR="203.0.113.9").status_code == 429
+    assert proxy.get("/topics", HTTP_X_FORWARDED_FOR="203.0.113.10").status_code == 200
+
+
+@pytest.mark.django_db
 def test_while_redis_is_down_reads_are_served_with_a_log_line_and_writes_get_503(
     own_redis, api, make_user, make_token, make_question, caplog
 ):

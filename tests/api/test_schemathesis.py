@@ -5,6 +5,11 @@ member's token (read, write:posts, read:directory) and once with a read-only tok
 no 5xx, a documented response conforms to its schema and content type, and the read-only
 token is never accepted for anything but reading. Examples are bounded (`MAX_EXAMPLES` per
 operation) so that CI stays fast; raise it locally to fuzz longer.
+
+The stateful run follows the schema's OpenAPI links (`website/api/write.py`: the id a `201`
+creates feeds the operations that read, answer, comment, follow, vote and accept it), so a
+scenario is create → read → update: ask, read the thread, answer it, accept or vote the
+answer. It is bounded too (`STATEFUL_EXAMPLES` scenarios of at most `STATEFUL_STEPS` calls).
 """
 
 import datetime
@@ -26,6 +31,8 @@ from website.api.api import api as api_v1
 pytestmark = pytest.mark.django_db
 
 MAX_EXAMPLES = 6
+STATEFUL_EXAMPLES = 8
+STATEFUL_STEPS = 5
 SAFE = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -114,3 +121,65 @@ def test_with_a_member_token_no_operation_answers_5xx_or_off_schema(case, member
 @BOUNDED
 def test_with_a_read_only_token_no_write_is_accepted(case, read_only_token):
     call_and_check(case, read_only_token)
+
+
+STATEFUL = settings(
+    max_examples=STATEFUL_EXAMPLES,
+    stateful_step_count=STATEFUL_STEPS,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+def test_the_stateful_run_creates_reads_and_updates_through_the_links(member_token, topic):
+    """Statefully, with a member's token: every step answers no 5xx and conforms to the
+    schema; a question created is then read, answered and updated through its links."""
+    calls = []
+    texts = iter(range(1, 10_000))
+
+    class Scenario(schema.as_state_machine()):
+        def before_call(self, case):
+            # Generated titles and topics are almost never valid (the stateless tests fuzz
+            # them); the scenarios need posts that exist, so the creating calls get real text.
+            number = next(texts)
+            if case.operation.label == "POST /api/v1/questions":
+                case.body = {
+                    "title": f"Comment mutualiser le déneigement, cas n° {number} ?",
+                    "body": "Nous voudrions partager une saleuse entre trois communes.",
+                    "topics": [topic.slug],
+                    "kind": "question",
+                }
+            elif case.operation.label == "POST /api/v1/questions/{question_id}/answers":
+                case.body = {"body": f"Une convention de mutualisation suffit (réponse {number})."}
+
+        def get_call_kwargs(self, case):
+            return {"headers": {"Authorization": f"Bearer {member_token['secret']}"}}
+
+        def after_call(self, response, case):
+            calls.append((case.operation.label, dict(case.path_parameters or {}), response))
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(
+                response,
+                checks=[
+                    checks.not_a_server_error,
+                    checks.response_schema_conformance,
+                    checks.content_type_conformance,
+                ],
+                transport_kwargs=kwargs,
+            )
+
+    Scenario.run(settings=STATEFUL)
+
+    created = {
+        response.json()["id"]
+        for label, _params, response in calls
+        if label == "POST /api/v1/questions" and response.status_code == 201
+    }
+    assert created, "the run never created a question"
+    followed = [
+        (label, response.status_code)
+        for label, params, response in calls
+        if params.get("question_id") in created
+    ]
+    assert any(status < 300 for _label, status in followed), followed

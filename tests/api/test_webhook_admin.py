@@ -119,3 +119,47 @@ def test_the_webhook_lists_cost_the_same_queries_at_two_sizes(client, moderator,
     grow(LARGE)
     _response, large = counted_get(client, path)
     assert large == small
+
+
+def test_a_moderator_renews_the_secret_in_place_and_sees_it_once(client, moderator, loopback):
+    client.force_login(moderator)
+    first = client.post("/admin/webhooks/new/", _form())
+    old = re.search(r'id="webhook-secret">(whsec_[\w-]+)<', first.content.decode())[1]
+    endpoint = WebhookEndpoint.objects.get()
+    renew = f"/admin/webhooks/secret/{endpoint.pk}/"
+    assert renew in client.get(f"/admin/webhooks/edit/{endpoint.pk}/").content.decode()
+    confirm = client.get(renew)
+    assert confirm.status_code == 200
+    assert "aussi la signature de l'ancien secret" in confirm.content.decode()
+    assert decrypt_secret(WebhookEndpoint.objects.get().secret_encrypted) == old  # GET: nothing
+
+    response = client.post(renew)
+
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    page = response.content.decode()
+    new = re.search(r'id="webhook-secret">(whsec_[\w-]+)<', page)[1]
+    assert new != old and "est renouvelé" in page and "24 heures" in page
+    endpoint.refresh_from_db()
+    assert decrypt_secret(endpoint.secret_encrypted) == new
+    assert decrypt_secret(endpoint.previous_secret_encrypted) == old
+    assert endpoint.url == "http://127.0.0.1:9/hooks" and endpoint.is_active  # same webhook
+    for shown in ("/admin/webhooks/", f"/admin/webhooks/edit/{endpoint.pk}/", renew):
+        assert new not in client.get(shown).content.decode()
+
+
+@pytest.mark.parametrize("role", [None, "Éditeurs", "Experts"])
+def test_only_moderators_renew_a_secret(client, make_user, moderator, role):
+    endpoint = services.endpoint_create(
+        endpoint=WebhookEndpoint(
+            name="Intranet",
+            url="https://hooks.example.org/",
+            events=["question.created"],
+            owner=moderator,
+        )
+    ).endpoint
+    client.force_login(make_user(roles=[role] if role else []))
+    for method in (client.get, client.post):
+        assert method(f"/admin/webhooks/secret/{endpoint.pk}/").status_code in (302, 403)
+    assert WebhookEndpoint.objects.get().secret_encrypted == endpoint.secret_encrypted
+    assert WebhookEndpoint.objects.get().previous_secret_encrypted == ""

@@ -100,3 +100,23 @@ def test_the_documented_check_refuses_an_old_timestamp(doc_receiver):
         assert namespace["verify"](headers, body) is accepted
     headers["Entraide-Webhook-Timestamp"] = str(int(time.time()))
     assert namespace["verify"](headers, body) is False  # signature of another timestamp
+
+
+def test_the_documented_receiver_keeps_its_old_secret_through_a_renewal(
+    doc_receiver, moderator, make_question
+):
+    """During the grace period the receiver still holding the old secret accepts deliveries
+    (they carry both signatures); after it, it refuses them until it takes the new one."""
+    _namespace, secret, url = doc_receiver
+    endpoint = _endpoint(moderator, url, secret=secret)
+    services.endpoint_secret_renew(endpoint=endpoint)
+    make_question()
+    row = WebhookDelivery.objects.get()
+    assert delivery.deliver(row.pk).status == DeliveryStatus.DELIVERED
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(previous_secret_until=None)
+    WebhookDelivery.objects.all().delete()
+    make_question(title="Une autre question après le délai")
+    row = WebhookDelivery.objects.get()
+    assert delivery.deliver(row.pk).status == DeliveryStatus.PENDING
+    row.refresh_from_db()
+    assert row.last_status_code == 401

@@ -334,3 +334,53 @@ def test_the_secret_is_stored_encrypted(make_endpoint):
     assert secret.startswith("whsec_")
     assert secret not in endpoint.secret_encrypted
     assert decrypt_secret(endpoint.secret_encrypted) == secret
+
+
+def test_a_renewed_secret_signs_beside_the_old_one_until_the_grace_period_ends(
+    make_endpoint, receiver, make_question, settings
+):
+    settings.API_WEBHOOKS_SECRET_GRACE_HOURS = 24
+    endpoint, old = make_endpoint()
+    new = services.endpoint_secret_renew(endpoint=endpoint)
+    assert new.secret.startswith("whsec_") and new.secret != old
+    endpoint.refresh_from_db()
+    assert decrypt_secret(endpoint.secret_encrypted) == new.secret
+    assert new.secret not in endpoint.secret_encrypted  # kept encrypted, the old one too
+    assert decrypt_secret(endpoint.previous_secret_encrypted) == old
+    assert old not in endpoint.previous_secret_encrypted
+    grace = endpoint.previous_secret_until - endpoint.secret_renewed_at
+    assert grace == timedelta(hours=24)
+
+    make_question()
+    delivery.deliver(WebhookDelivery.objects.get().pk)
+    request = receiver.requests[-1]
+    assert request["headers"]["Entraide-Webhook-Signature"].split(" ") == [
+        _expected_signature(new.secret, request),
+        _expected_signature(old, request),
+    ]
+
+    # Once the grace period is over, the new secret alone signs.
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+        previous_secret_until=timezone.now() - timedelta(seconds=1)
+    )
+    WebhookDelivery.objects.all().delete()
+    make_question(title="Une seconde question après le délai")
+    delivery.deliver(WebhookDelivery.objects.get().pk)
+    request = receiver.requests[-1]
+    assert request["headers"]["Entraide-Webhook-Signature"] == _expected_signature(
+        new.secret, request
+    )
+
+
+def test_renewing_twice_keeps_only_the_secret_just_replaced(make_endpoint, receiver, make_question):
+    endpoint, first = make_endpoint()
+    second = services.endpoint_secret_renew(endpoint=endpoint).secret
+    third = services.endpoint_secret_renew(endpoint=endpoint).secret
+    endpoint.refresh_from_db()
+    assert services.signing_secrets(endpoint) == [third, second]
+    make_question()
+    delivery.deliver(WebhookDelivery.objects.get().pk)
+    request = receiver.requests[-1]
+    assert (
+        _expected_signature(first, request) not in request["headers"]["Entraide-Webhook-Signature"]
+    )

@@ -32,6 +32,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Collection, Page
 
 from directory.models import Competence
+from website.api import services as api_services
 from website.api.models import WebhookEndpoint
 from website.api.webhooks import services as webhook_services
 from website.pages.models import ContentPage, HomePage
@@ -58,6 +59,7 @@ WATCHED = [
     "taxonomy.Topic",
     "auth.Group",
     "api.WebhookEndpoint",
+    "api.ApiToken",
 ]
 
 
@@ -174,6 +176,9 @@ def world(make_user, make_topic, make_structure):
         group=Group.objects.get(name="Éditeurs"),
         extra={
             "loose_topic": make_topic(name="Sujet isolé", slug="sujet-isole"),
+            "service_token": api_services.service_token_create(
+                by=superuser, structure=structure, name="Intranet", scopes=["read"], days=30
+            ).token,
             "webhook": webhook_services.endpoint_create(
                 endpoint=WebhookEndpoint(
                     name="Intranet", url=PUBLIC_HOOK, events=["question.created"], owner=superuser
@@ -388,6 +393,25 @@ ACTIONS = [
         "delete a webhook",
         lambda w: f"/admin/webhooks/delete/{w.extra['webhook'].pk}/",
         lambda w: {},
+        MODERATORS,
+    ),
+    Action(
+        "renew a webhook's secret",
+        lambda w: f"/admin/webhooks/secret/{w.extra['webhook'].pk}/",
+        lambda w: {},
+        MODERATORS,
+    ),
+    # --- Service tokens of a structure (website/api/wagtail_hooks.py) -----------------------
+    Action(
+        "create a structure's service token",
+        lambda w: "/admin/jetons-de-service/new/",
+        lambda w: {"structure": w.structure.pk, "name": "Site", "scopes": ["read"], "days": "30"},
+        MODERATORS,
+    ),
+    Action(
+        "revoke a structure's service token",
+        lambda w: f"/admin/jetons-de-service/edit/{w.extra['service_token'].pk}/",
+        lambda w: {"name": "Intranet", "revoke": "on"},
         MODERATORS,
     ),
     Action(

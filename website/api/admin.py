@@ -15,15 +15,16 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "name",
         "prefix",
         "user",
+        "structure",
         "scopes",
         "expires_at",
         "last_used_at",
         "revoked_at",
         "admin_granted_by",
     ]
-    list_filter = ["revoked_at"]
+    list_filter = ["revoked_at", ("structure", admin.EmptyFieldListFilter)]
     search_fields = ["name", "prefix", "user__email"]
-    list_select_related = ["user", "admin_granted_by"]
+    list_select_related = ["user", "structure", "admin_granted_by"]
     readonly_fields = [field.name for field in ApiToken._meta.fields if field.name != "key_hash"]
     exclude = ["key_hash"]
     actions = ["grant_admin_staff", "revoke"]

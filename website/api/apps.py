@@ -2,8 +2,12 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
-# What the Modérateurs group may do in the Wagtail admin's « Webhooks » menu.
+# What the Modérateurs group may do in the Wagtail admin's « Webhooks » menu, and with the
+# structures' service tokens (create, list, rename or revoke; never delete).
 MODERATOR_PERMISSIONS = [
+    "add_servicetoken",
+    "change_servicetoken",
+    "view_servicetoken",
     "add_webhookendpoint",
     "change_webhookendpoint",
     "delete_webhookendpoint",

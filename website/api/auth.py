@@ -8,7 +8,13 @@ token of a moderator, an editor or a superuser acts as a plain member's unless i
 `admin:staff` (given by a superuser only), or, for an editor's editing role alone,
 `write:veille`; with either, the account must have the two-factor authentication the site
 demands of these roles (`website.middleware.requires_mfa`). Each request of a token counts
-against its rate limit (`website.api.ratelimit`).
+against its rate limit, and each request without one against its client address's
+(`website.api.ratelimit`).
+
+A structure's service token (`ApiToken.structure`, made by a moderator in the Wagtail admin)
+reads as a plain member and nothing more: no role of its owner (not even expert), no scope
+but `SERVICE_SCOPES`, never `admin:staff`; it works only while its owner is an active,
+approved moderator.
 """
 
 from __future__ import annotations
@@ -21,10 +27,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 
-from directory.roles import EDITORS, MODERATORS, is_member, role_names
-from website.api.models import ApiToken, Scope
+from directory.roles import EDITORS, MEMBERS, MODERATORS, is_member, is_moderator, role_names
+from website.api.models import SERVICE_SCOPES, ApiToken, Scope
 from website.api.problems import Problem
-from website.api.ratelimit import count_request
+from website.api.ratelimit import count_anonymous_request, count_request
 from website.api.services import TOKEN_PREFIX, token_lookup, token_touch
 from website.middleware import has_totp, requires_mfa
 
@@ -70,6 +76,7 @@ def identify(request) -> Caller:
     _refuse_token_in_query(request)
     header = request.headers.get("Authorization", "")
     if not header:
+        count_anonymous_request(request)
         request.user = AnonymousUser()
         return Caller(user=request.user, token=None)
     scheme, _space, secret = header.partition(" ")
@@ -93,7 +100,18 @@ def identify(request) -> Caller:
             "account_not_active",
             _("Ce compte est en attente de validation ou désactivé : ses jetons ne servent pas."),
         )
-    if requires_mfa(user):
+    if token.is_service:
+        if not is_moderator(user):
+            raise Problem(
+                403,
+                "service_token_owner_not_moderator",
+                _(
+                    "Le modérateur qui a créé ce jeton de service ne l'est plus : un autre "
+                    "modérateur doit en créer un nouveau pour cette structure."
+                ),
+            )
+        user = as_plain_member(user, service=True)
+    elif requires_mfa(user):
         acts_as_staff = Scope.ADMIN_STAFF in token.scopes
         drafts_veille = Scope.WRITE_VEILLE in token.scopes
         if (acts_as_staff or drafts_veille) and settings.MFA_REQUIRED_FOR_STAFF:
@@ -118,15 +136,19 @@ def _not_saved(*args, **kwargs):
     raise RuntimeError("An account seen through a token without admin:staff is never saved.")
 
 
-def as_plain_member(user, *, keep_editor: bool = False):
+def as_plain_member(user, *, keep_editor: bool = False, service: bool = False):
     """The account as a token without `admin:staff` acts: its own roles but moderator and
-    editor (editor kept for a `write:veille` token), and not a superuser. This copy is in
-    memory only (and refuses `save()`); the role predicates (`directory.roles`) read the
-    cached role names it carries."""
+    editor (editor kept for a `write:veille` token), and not a superuser; for a service
+    token, no role at all but member's. This copy is in memory only (and refuses `save()`);
+    the role predicates (`directory.roles`) read the cached role names it carries."""
     member = copy.copy(user)
     member.is_superuser = False
     member.is_staff = False
-    member._role_names = role_names(user) - ({MODERATORS} if keep_editor else {MODERATORS, EDITORS})
+    if service:
+        member._role_names = role_names(user) & {MEMBERS}
+    else:
+        dropped = {MODERATORS} if keep_editor else {MODERATORS, EDITORS}
+        member._role_names = role_names(user) - dropped
     member.save = _not_saved
     return member
 
@@ -155,7 +177,10 @@ def require_scope(request, scope: str) -> None:
             _("Cette opération demande un jeton personnel."),
             headers=CHALLENGE,
         )
-    if scope not in caller.token.scopes:
+    allowed = caller.token.scopes
+    if caller.token.is_service:
+        allowed = [s for s in allowed if s in SERVICE_SCOPES]
+    if scope not in allowed:
         raise Problem(
             403,
             "insufficient_scope",

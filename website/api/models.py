@@ -43,6 +43,10 @@ class Scope(models.TextChoices):
 # `admin:*` scopes are given by a superuser only (`services.token_admin_grant`, in the Django
 # admin).
 MEMBER_SCOPES = [Scope.READ, Scope.WRITE_POSTS, Scope.READ_DIRECTORY, Scope.WRITE_VEILLE]
+# What a structure's service token may carry (docs/api.md, "Service tokens"): reading only.
+# Not the directory (members' contact details would leave for readers who are not members),
+# never a write (a post would be signed by the moderator who made the token).
+SERVICE_SCOPES = [Scope.READ]
 EDITOR_SCOPES = frozenset({Scope.WRITE_VEILLE})
 ADMIN_SCOPES = [Scope.ADMIN_STAFF]
 
@@ -53,9 +57,17 @@ class ApiTokenQuerySet(models.QuerySet):
         now = now or timezone.now()
         return self.filter(revoked_at__isnull=True, expires_at__gt=now)
 
+    def personal(self):
+        return self.filter(structure__isnull=True)
+
+    def service(self):
+        return self.filter(structure__isnull=False)
+
 
 class ApiToken(models.Model):
-    """A member's personal token. Only the SHA-256 digest of the secret is stored."""
+    """A member's personal token, or a structure's service token (`structure` set; `user` is
+    the moderator who made it, and the token reads as a plain member, never with a role).
+    Only the SHA-256 digest of the secret is stored."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -84,6 +96,16 @@ class ApiToken(models.Model):
     admin_granted_at = models.DateTimeField(
         _("droit d'administration donné le"), null=True, blank=True
     )
+    # A service token: the structure it serves (its intranet, its website). `user` is then
+    # the moderator who made it (docs/api.md, "Service tokens for a structure").
+    structure = models.ForeignKey(
+        "directory.Structure",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="service_tokens",
+        verbose_name=_("structure"),
+    )
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -93,6 +115,11 @@ class ApiToken(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(expires_at__gt=F("created_at")), name="api_token_expires_after_creation"
+            ),
+            # A service token never carries an administrative scope.
+            models.CheckConstraint(
+                condition=Q(structure__isnull=True) | Q(admin_granted_at__isnull=True),
+                name="api_service_token_never_admin",
             ),
         ]
         indexes = [models.Index(fields=["user", "-created_at"], name="api_token_user_created")]
@@ -107,6 +134,27 @@ class ApiToken(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.revoked_at is None and not self.is_expired
+
+    @property
+    def is_service(self) -> bool:
+        return self.structure_id is not None
+
+
+class ServiceTokenManager(models.Manager.from_queryset(ApiTokenQuerySet)):
+    def get_queryset(self):
+        return super().get_queryset().service()
+
+
+class ServiceToken(ApiToken):
+    """The service tokens alone, for the Wagtail admin's « Jetons de service » (moderators);
+    a proxy, so that the admin's permissions are their own and not the personal tokens'."""
+
+    objects = ServiceTokenManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("jeton de service")
+        verbose_name_plural = _("jetons de service")
 
 
 class WebhookEvent(models.TextChoices):
@@ -128,7 +176,7 @@ class WebhookEndpoint(models.Model):
 
     The secret is kept encrypted (`directory.mfa.encrypt_secret`): signing needs it in clear,
     so it cannot be a digest like the tokens'. It is shown once, when the endpoint is
-    registered (website/api/wagtail_hooks.py)."""
+    registered or its secret renewed (website/api/wagtail_hooks.py)."""
 
     name = models.CharField(_("nom"), max_length=100)
     url = models.URLField(
@@ -148,6 +196,15 @@ class WebhookEndpoint(models.Model):
         help_text=_("Les envois ne contiennent que ce que cette personne peut voir."),
     )
     secret_encrypted = models.TextField(editable=False)
+    # After a renewal, the replaced secret still signs deliveries (beside the new one) until
+    # `previous_secret_until`, so that the receiver can switch without losing one.
+    previous_secret_encrypted = models.TextField(blank=True, editable=False)
+    previous_secret_until = models.DateTimeField(
+        _("ancien secret accepté jusqu'au"), null=True, blank=True, editable=False
+    )
+    secret_renewed_at = models.DateTimeField(
+        _("secret renouvelé le"), null=True, blank=True, editable=False
+    )
     is_active = models.BooleanField(_("actif"), default=True)
     consecutive_failures = models.PositiveIntegerField(
         _("échecs consécutifs"), default=0, editable=False

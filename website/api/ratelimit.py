@@ -1,5 +1,8 @@
 """Requests per token: `API_RATE_LIMIT_REQUESTS` per window of `API_RATE_LIMIT_WINDOW_SECONDS`,
 counted in the shared cache, so the limit is one for all worker processes and servers.
+Requests without a token: `API_ANONYMOUS_RATE_LIMIT_REQUESTS` per window and per client
+address (allauth's `get_client_ip`, which knows the trusted proxies; an IPv6 address counts
+with its whole /64, which one client usually holds).
 
 A window is fixed (it starts on a multiple of its length); its counter is created with `add`
 and counted with `incr`. On Redis (production) `incr` is Redis's atomic INCR: two processes
@@ -15,12 +18,15 @@ and no token writes without its limit).
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
 from dataclasses import dataclass
 
+from allauth.account.adapter import get_adapter
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.utils.translation import gettext as _
 
 from website.api.problems import Problem
@@ -45,12 +51,11 @@ class Count:
         }
 
 
-def _count(token_id: int) -> Count:
-    limit = settings.API_RATE_LIMIT_REQUESTS
+def _count(bucket: str, limit: int) -> Count:
     window = settings.API_RATE_LIMIT_WINDOW_SECONDS
     now = time.time()
     number = int(now // window)
-    key = f"api:rate:{token_id}:{number}"
+    key = f"api:rate:{bucket}:{number}"
     # The counter outlives its window a little, so that it never expires while counted.
     cache.add(key, 0, window + 5)
     try:
@@ -63,25 +68,66 @@ def _count(token_id: int) -> Count:
     return Count(limit=limit, remaining=limit - used, reset=reset)
 
 
+def client_bucket(request) -> str:
+    """The client's address as counted: an IPv4 address, or an IPv6 address's /64."""
+    try:
+        address = ipaddress.ip_address(get_adapter(request).get_client_ip(request))
+    except (PermissionDenied, ImproperlyConfigured, ValueError):
+        return "unknown"  # no address, or fewer X-Forwarded-For entries than trusted proxies
+    if address.version == 6:
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
 def count_request(request, token) -> Count | None:
     """Count one request of `token`; raise 429 when its window is spent. None when the cache
     is unreachable and the request is a read (served uncounted). The count is kept on the
     request (`api_rate_count`): `ApiProblemMiddleware` adds its `RateLimit-*` headers."""
+    return _counted(
+        request,
+        bucket=str(token.pk),
+        limit=settings.API_RATE_LIMIT_REQUESTS,
+        who=f"token {token.pk}",
+        refusal=_(
+            "Ce jeton a fait plus de %(limit)d requêtes en %(seconds)d secondes : "
+            "réessayez dans %(reset)d secondes."
+        ),
+    )
+
+
+def count_anonymous_request(request) -> Count | None:
+    """Count one request without a token against its client address, as `count_request`."""
+    bucket = client_bucket(request)
+    return _counted(
+        request,
+        bucket=f"anon:{bucket}",
+        limit=settings.API_ANONYMOUS_RATE_LIMIT_REQUESTS,
+        who=f"address {bucket}",
+        refusal=_(
+            "Votre adresse a fait plus de %(limit)d requêtes sans jeton en %(seconds)d "
+            "secondes : réessayez dans %(reset)d secondes, ou utilisez un jeton personnel."
+        ),
+    )
+
+
+def _counted(request, *, bucket: str, limit: int, who: str, refusal: str) -> Count | None:
     try:
         with cache_required():
-            counted = _count(token.pk)
+            counted = _count(bucket, limit)
     except CacheUnavailable:
         if request.method in SAFE_METHODS:
             logger.warning(
-                "Cache unreachable: API read %s by token %s served without its rate limit",
+                "Cache unreachable: API read %s by %s served without its rate limit",
                 request.path,
-                token.pk,
+                who,
             )
             return None
         logger.error(
-            "Cache unreachable: API write %s by token %s refused with 503 (fails closed)",
+            "Cache unreachable: API write %s by %s refused with 503 (fails closed)",
             request.path,
-            token.pk,
+            who,
         )
         raise Problem(
             503,
@@ -93,10 +139,7 @@ def count_request(request, token) -> Count | None:
         raise Problem(
             429,
             "rate_limited",
-            _(
-                "Ce jeton a fait plus de %(limit)d requêtes en %(seconds)d secondes : "
-                "réessayez dans %(reset)d secondes."
-            )
+            refusal
             % {
                 "limit": counted.limit,
                 "seconds": settings.API_RATE_LIMIT_WINDOW_SECONDS,

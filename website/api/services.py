@@ -18,7 +18,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from website.api.models import MEMBER_SCOPES, ApiToken, Scope
+from directory.roles import is_moderator
+from website.api.models import MEMBER_SCOPES, SERVICE_SCOPES, ApiToken, Scope
 
 TOKEN_PREFIX = "ent_"  # noqa: S105 (a marker that makes leaked tokens easy to scan for)
 PREFIX_SHOWN = 10  # "ent_" and six characters: enough to tell one's tokens apart
@@ -41,13 +42,32 @@ def token_create(*, user, name: str, scopes: list[str], days: int) -> NewToken:
     """A new token for `user`, valid `days` days (1 to `API_TOKEN_MAX_DAYS`)."""
     if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
         raise ValueError("A token lasts from one day to API_TOKEN_MAX_DAYS.")
-    unknown = set(scopes) - set(MEMBER_SCOPES)
+    return _create(user=user, name=name, scopes=scopes, days=days, allowed=MEMBER_SCOPES)
+
+
+@transaction.atomic
+def service_token_create(*, by, structure, name: str, scopes: list[str], days: int) -> NewToken:
+    """A service token for `structure`, made by the moderator `by` (its owner): it reads as
+    a plain member (`website.api.auth`), with `SERVICE_SCOPES` only, and works while `by`
+    is an active moderator."""
+    if not is_moderator(by):
+        raise PermissionDenied("Only a moderator makes a structure's service token.")
+    return _create(
+        user=by, name=name, scopes=scopes, days=days, allowed=SERVICE_SCOPES, structure=structure
+    )
+
+
+def _create(*, user, name, scopes, days, allowed, structure=None) -> NewToken:
+    if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
+        raise ValueError("A token lasts from one day to API_TOKEN_MAX_DAYS.")
+    unknown = set(scopes) - set(allowed)
     if unknown or not scopes:
         raise ValueError(f"Unknown, administrative or no scopes: {sorted(unknown)}")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = timezone.now()
     token = ApiToken.objects.create(
         user=user,
+        structure=structure,
         name=name,
         prefix=secret[:PREFIX_SHOWN],
         key_hash=digest(secret),
@@ -70,6 +90,8 @@ def token_admin_grant(*, token: ApiToken, by) -> ApiToken:
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     if not token.is_usable:
         raise ValueError("A revoked or expired token gets no new scope.")
+    if token.is_service:
+        raise ValueError("A structure's service token never gets an admin scope.")
     if Scope.ADMIN_STAFF not in token.scopes:
         token.scopes = sorted({*token.scopes, Scope.ADMIN_STAFF})
         token.admin_granted_by = by
@@ -90,7 +112,8 @@ def token_revoke(*, token: ApiToken) -> ApiToken:
 
 def tokens_revoke_all(*, user) -> int:
     """Revoke every token of `user` still usable (a password change or reset: whoever knew
-    the old password may have made tokens). Returns how many were revoked."""
+    the old password may have made tokens), the service tokens this moderator made
+    included. Returns how many were revoked."""
     return ApiToken.objects.filter(user=user).usable().update(revoked_at=timezone.now())
 
 
@@ -112,4 +135,6 @@ def token_lookup(secret: str) -> ApiToken | None:
     """The token row for a presented secret (revoked or expired included), with its user."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
         return None
-    return ApiToken.objects.select_related("user").filter(key_hash=digest(secret)).first()
+    return (
+        ApiToken.objects.select_related("user", "structure").filter(key_hash=digest(secret)).first()
+    )

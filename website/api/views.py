@@ -46,7 +46,8 @@ def token_list(request):
         )
         new_secret = new.secret
         form = forms.TokenForm(user=request.user)
-    tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at")
+    # A moderator's service tokens are the structures' and are managed in the admin.
+    tokens = ApiToken.objects.personal().filter(user=request.user).order_by("-created_at")
     return render(
         request,
         "api/tokens.html",
@@ -58,7 +59,7 @@ def token_list(request):
 @require_POST
 @gate(check_member)
 def token_revoke(request, pk):
-    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    token = get_object_or_404(ApiToken.objects.personal(), pk=pk, user=request.user)
     services.token_revoke(token=token)
     messages.success(request, _("Le jeton « %(name)s » est révoqué.") % {"name": token.name})
     return redirect("api:tokens")

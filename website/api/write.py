@@ -39,6 +39,38 @@ from website.api.schemas import (
 WRITE = ["écriture"]
 
 
+def _links(**targets: tuple[str, str, str]) -> dict:
+    """OpenAPI links of a `201` answer: the id it creates feeds these operations (`name=
+    (operationId, parameter, expression)`). They describe the create → read → update flows
+    to clients and drive schemathesis's stateful run (tests/api/test_schemathesis.py). The
+    key is the integer 201, as ninja writes the status codes."""
+    return {
+        "responses": {
+            201: {
+                "links": {
+                    name: {"operationId": operation, "parameters": {parameter: expression}}
+                    for name, (operation, parameter, expression) in targets.items()
+                }
+            }
+        }
+    }
+
+
+CREATED_ID = "$response.body#/id"
+QUESTION_LINKS = _links(
+    ReadQuestion=("website_api_read_question_detail", "question_id", CREATED_ID),
+    AnswerQuestion=("website_api_write_answer_create", "question_id", CREATED_ID),
+    CommentQuestion=("website_api_write_question_comment", "question_id", CREATED_ID),
+    FollowQuestion=("website_api_write_question_follow", "question_id", CREATED_ID),
+)
+ANSWER_LINKS = _links(
+    ReadQuestion=("website_api_read_question_detail", "question_id", "$request.path.question_id"),
+    AcceptAnswer=("website_api_write_answer_accept", "answer_id", CREATED_ID),
+    CommentAnswer=("website_api_write_answer_comment", "answer_id", CREATED_ID),
+    VoteAnswer=("website_api_write_answer_vote", "answer_id", CREATED_ID),
+)
+
+
 def _write(request) -> None:
     require_scope(request, "write:posts")
 
@@ -75,7 +107,13 @@ def _created(request, post) -> object:
     return created(request, {"id": post.pk, "url": url}, location=url)
 
 
-@router.post("/questions", response={201: Created}, summary="Ask", tags=WRITE)
+@router.post(
+    "/questions",
+    response={201: Created},
+    summary="Ask",
+    tags=WRITE,
+    openapi_extra=QUESTION_LINKS,
+)
 def question_ask(request, payload: QuestionIn):
     _write(request)
     permissions.check_ask(request.user)
@@ -113,7 +151,11 @@ def question_ask(request, payload: QuestionIn):
 
 
 @router.post(
-    "/questions/{rowid:question_id}/answers", response={201: Created}, summary="Answer", tags=WRITE
+    "/questions/{rowid:question_id}/answers",
+    response={201: Created},
+    summary="Answer",
+    tags=WRITE,
+    openapi_extra=ANSWER_LINKS,
 )
 def answer_create(request, question_id: int, payload: AnswerIn):
     _write(request)

@@ -23,10 +23,10 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from directory.mfa import decrypt_secret
 from directory.roles import is_moderator
 from website.api.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from website.api.webhooks import ssrf
+from website.api.webhooks.services import signing_secrets
 from website.api.webhooks.signature import sign
 
 logger = logging.getLogger(__name__)
@@ -87,7 +87,10 @@ def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
         return row
 
 
-def request_headers(row: WebhookDelivery, body: bytes, secret: str) -> dict[str, str]:
+def request_headers(row: WebhookDelivery, body: bytes, secrets: list[str]) -> dict[str, str]:
+    """The headers of one attempt. The signature is one `sha256=…` per secret, separated by
+    a space: the current secret's first, then during a renewal's grace period the replaced
+    one's (docs/api.md, "Renewing the secret")."""
     timestamp = int(time.time())
     return {
         "Content-Type": "application/json; charset=utf-8",
@@ -95,14 +98,14 @@ def request_headers(row: WebhookDelivery, body: bytes, secret: str) -> dict[str,
         "Entraide-Webhook-Id": str(row.event_id),
         "Entraide-Webhook-Event": row.event,
         "Entraide-Webhook-Timestamp": str(timestamp),
-        "Entraide-Webhook-Signature": sign(secret, timestamp, body),
+        "Entraide-Webhook-Signature": " ".join(sign(s, timestamp, body) for s in secrets),
     }
 
 
 def _attempt(row: WebhookDelivery) -> tuple[int | None, str]:
     """POST the row; `(status code, "")` on a 2xx, else `(status code or None, error)`."""
     body = row.body.encode()
-    headers = request_headers(row, body, decrypt_secret(row.endpoint.secret_encrypted))
+    headers = request_headers(row, body, signing_secrets(row.endpoint))
     try:
         answer = ssrf.post(
             row.endpoint.url, body, headers, timeout=settings.API_WEBHOOKS_TIMEOUT_SECONDS
