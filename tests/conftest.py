@@ -5,6 +5,7 @@ import hashlib
 import os
 import sqlite3
 import sys
+import sysconfig
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
@@ -92,14 +93,17 @@ def django_db_modify_db_settings(django_db_modify_db_settings):
         _migrated_database_from_cache(connection)
 
 
-# Whatever `migrate` reads: the migrations, the code they import, the settings, the versions
-# of the installed packages. Anything else changing leaves the migrated database as it was.
+# Whatever `migrate` reads: the migrations, the code they import, the settings, the installed
+# packages and their versions. Anything else changing leaves the migrated database as it was.
 _CACHE_KEY_PARTS = ("requirements.lock", "pyproject.toml", "tests/settings.py")
 _CACHE_KEY_SKIPPED = {".venv", "var", "tests", "node_modules", ".git", "static", "locale"}
 
 
 def _migrations_key(base: Path) -> str:
     digest = hashlib.sha256(f"{sys.version} {sqlite3.sqlite_version}".encode())
+    # Each installed package's name and version are in its `.dist-info` folder's name.
+    for folder in sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}):
+        digest.update("\n".join(sorted(os.listdir(folder))).encode())
     paths = [base / part for part in _CACHE_KEY_PARTS]
     for root, dirs, files in os.walk(base):
         dirs[:] = sorted(d for d in dirs if d not in _CACHE_KEY_SKIPPED and d != "__pycache__")
