@@ -1,7 +1,14 @@
 """Shared fixtures: callables that build objects from keyword arguments."""
 
+import fcntl
+import hashlib
+import os
 import sqlite3
+import sys
+import sysconfig
 from collections.abc import Callable
+from contextlib import closing
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -77,6 +84,94 @@ def make_position(db):
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    """SQLite: the migrated test database comes from a file kept under var/test-db/, made by
+    the first worker that needs it (`_migrated_database_from_cache`)."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite" and os.environ.get("ENTRAIDE_TEST_DB_CACHE", "1") != "0":
+        _migrated_database_from_cache(connection)
+
+
+# Whatever `migrate` reads: the migrations, the code they import, the settings, the installed
+# packages and their versions. Anything else changing leaves the migrated database as it was.
+_CACHE_KEY_PARTS = ("requirements.lock", "pyproject.toml", "tests/settings.py")
+_CACHE_KEY_SKIPPED = {".venv", "var", "tests", "node_modules", ".git", "static", "locale"}
+
+
+def _migrations_key(base: Path) -> str:
+    digest = hashlib.sha256(f"{sys.version} {sqlite3.sqlite_version}".encode())
+    # Each installed package's name and version are in its `.dist-info` folder's name.
+    for folder in sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}):
+        digest.update("\n".join(sorted(os.listdir(folder))).encode())
+    paths = [base / part for part in _CACHE_KEY_PARTS]
+    for root, dirs, files in os.walk(base):
+        dirs[:] = sorted(d for d in dirs if d not in _CACHE_KEY_SKIPPED and d != "__pycache__")
+        paths.extend(Path(root) / name for name in sorted(files) if name.endswith(".py"))
+    for path in paths:
+        digest.update(str(path.relative_to(base)).encode() + b"\0")
+        digest.update(path.read_bytes() if path.exists() else b"-")
+    return digest.hexdigest()[:20]
+
+
+def _migrated_database_from_cache(connection) -> None:
+    """Run `migrate` once per change of what it reads, not once per worker and run.
+
+    The first worker to set up its in-memory test database holds a lock, migrates as Django
+    does, and saves the database (SQLite's backup API) and its serialized copy under
+    var/test-db/, named by a hash of every Python file outside tests/, the settings and the
+    locked package versions (`_migrations_key`); the other workers, and later runs, wait for
+    the lock and copy the file in (about 0.1 s instead of 40 s of CPU). Set
+    ENTRAIDE_TEST_DB_CACHE=0 to migrate in every worker as before.
+    """
+    creation = connection.creation
+    if not creation.is_in_memory_db(creation._get_test_db_name()):
+        return
+    base = Path(settings.BASE_DIR)
+    folder = base / "var" / "test-db"
+    folder.mkdir(parents=True, exist_ok=True)
+    key = _migrations_key(base)
+    database, serialized = folder / f"{key}.sqlite3", folder / f"{key}.json"
+    create_test_db, serialize_db = creation.create_test_db, creation.serialize_db_to_string
+    saved: dict[str, str] = {}
+
+    def cached_create_test_db(verbosity=1, autoclobber=False, serialize=True, keepdb=False):
+        with open(folder / "lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (database.exists() and serialized.exists()):
+                name = create_test_db(verbosity, autoclobber, serialize, keepdb)
+                saved["contents"] = serialize_db()
+                for old in folder.glob("*.sqlite3"):
+                    old.unlink()
+                for old in folder.glob("*.json"):
+                    old.unlink()
+                partial = folder / f"{key}.partial"
+                partial.unlink(missing_ok=True)
+                with closing(sqlite3.connect(partial)) as copy:
+                    connection.connection.backup(copy)
+                partial.rename(database)
+                serialized.write_text(saved["contents"])
+                return name
+            name = creation._get_test_db_name()
+            creation._create_test_db(verbosity, autoclobber, keepdb)
+            connection.close()
+            settings.DATABASES[connection.alias]["NAME"] = name
+            connection.settings_dict["NAME"] = name
+            connection.ensure_connection()
+            with closing(sqlite3.connect(database)) as copy:
+                copy.backup(connection.connection)
+            saved["contents"] = serialized.read_text()
+            return name
+
+    def cached_serialization():
+        _uncache(connection)
+        return saved["contents"]
+
+    creation.create_test_db = cached_create_test_db
+    creation.serialize_db_to_string = cached_serialization
+
+
+@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """pytest-django's test databases, plus a snapshot of the migrated one.
 
@@ -87,6 +182,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """
     from django.db import connection
 
+    _uncache(connection)
     with django_db_blocker.unblock():
         if connection.vendor == "sqlite" and connection.is_in_memory_db():
             connection.ensure_connection()
@@ -102,6 +198,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
         close()
     _CLOSE_AT_EXIT.clear()
     _SNAPSHOTS.clear()
+
+
+def _uncache(connection) -> None:
+    """Once the test database is set up, the tests' own calls migrate and serialize for real."""
+    for name in ("create_test_db", "serialize_db_to_string"):
+        connection.creation.__dict__.pop(name, None)
 
 
 _SNAPSHOTS: dict[str, Callable[[], None]] = {}

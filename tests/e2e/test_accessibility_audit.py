@@ -9,7 +9,9 @@ for their own pages; a few key pages again at a phone's width (375 px).
 `PAGES` names the URLs each entry covers; `test_every_front_end_page_is_audited` compares it
 with the URL conf (tests/security/inventory.py) and with the Wagtail page types, so a new page
 cannot escape the audit. The data set (the demo content, plus what the demo lacks) is built
-once for the module and each role logs in once: one browser context per role.
+once for the module and each role logs in once: one browser context per role, and one tab in
+it that every test of the role navigates to its page (a warm tab costs Chromium a third of a
+new one's first page).
 """
 
 from __future__ import annotations
@@ -214,8 +216,11 @@ def _rendered(handler):
             f"**{url}",
             lambda route: route.fulfill(body=html, status=status, content_type="text/html"),
         )
-        page.goto(url)
-        page.unroute(f"**{url}")
+        try:
+            page.goto(url)
+        finally:
+            # The tab serves the next tests: the made-up address must not outlive this one.
+            page.unroute(f"**{url}")
 
     return open_page
 
@@ -890,19 +895,23 @@ def _live_server_helper():
 
 
 def _context(browser, live_server, data, role, viewport=None):
+    """The role's browser context, logged in, with the one tab every test of the role reuses
+    (`_open`): a tab that stays open keeps its renderer process warm, so that a page costs
+    Chromium about a third of what a new tab's first page does (docs/architecture.md, « Test
+    suite times »). Every test still loads its page anew: a navigation is a new document."""
     context = browser.new_context(
         base_url=live_server.url,
         locale="fr-FR",
         viewport=viewport or {"width": 1280, "height": 900},
     )
     context.set_default_timeout(10_000)
+    page = context.new_page()
     user = data["accounts"].get(role)
     if user is not None:
-        page = context.new_page()
         page.goto("/comptes/login/")
         page.get_by_label("E-mail").fill(user.email)
         page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
-        # Wait for the answer to each form before reading the URL or closing the tab (which
+        # Wait for the answer to each form before reading the URL or reusing the tab (which
         # could cancel the login before the session cookie is set).
         with page.expect_navigation():
             page.get_by_role("button", name="Connexion").click()
@@ -913,7 +922,8 @@ def _context(browser, live_server, data, role, viewport=None):
                 page.locator("main button[type=submit]").first.click()
         assert "/comptes/login/" not in page.url, f"{role} could not log in"
         assert "/authenticate/" not in page.url, f"{role}: second factor refused"
-        page.close()
+    _watch(page)
+    context.audit_page = page
     return context
 
 
@@ -921,11 +931,12 @@ class Problems(list):
     """Script dialogs and CSP violations seen while auditing a page."""
 
 
-def _open(context):
-    """A page of the role's context; `page.statuses` collects the HTTP status of every
-    document the tab loads (redirects included), the last one being the page audited."""
-    page = context.new_page()
+def _watch(page):
+    """From now on, `page.statuses` collects the HTTP status of every document the tab loads
+    (redirects included), the last one being the page audited, and `page.problems` the script
+    dialogs and CSP violations; `_open` empties both for each test."""
     page.statuses = []
+    page.problems = Problems()
     page.on(
         "response",
         lambda response: (
@@ -934,13 +945,25 @@ def _open(context):
             and page.statuses.append(response.status)
         ),
     )
-    problems = Problems()
-    page.on("dialog", lambda dialog: (problems.append(dialog.message), dialog.dismiss()))
+    page.on("dialog", lambda dialog: (page.problems.append(dialog.message), dialog.dismiss()))
     page.on(
         "console",
-        lambda message: "Content Security Policy" in message.text and problems.append(message.text),
+        lambda message: (
+            "Content Security Policy" in message.text and page.problems.append(message.text)
+        ),
     )
-    return page, problems
+
+
+def _open(context):
+    """The role's tab (a new one if the last test crashed it), with nothing seen yet: every
+    test then navigates it to its own page."""
+    page = context.audit_page
+    if page.is_closed():
+        page = context.audit_page = context.new_page()
+        _watch(page)
+    page.statuses = []
+    page.problems = Problems()
+    return page, page.problems
 
 
 # --- The tests -----------------------------------------------------------------------------------
@@ -949,45 +972,39 @@ def _open(context):
 @pytest.mark.parametrize("entry", PAGES, ids=[entry.id for entry in PAGES])
 def test_page_passes_axe(audit, entry):
     page, problems = _open(audit["contexts"][entry.role])
-    try:
-        entry.open(page, audit["data"])
-        # The page meant, not a login form, an error or a redirect elsewhere.
-        assert page.statuses and page.statuses[-1] == STATUS.get(entry.id, 200), (
-            f"{page.url}: HTTP {page.statuses}"
+    entry.open(page, audit["data"])
+    # The page meant, not a login form, an error or a redirect elsewhere.
+    assert page.statuses and page.statuses[-1] == STATUS.get(entry.id, 200), (
+        f"{page.url}: HTTP {page.statuses}"
+    )
+    heading = HEADINGS[entry.id]
+    heading = heading(audit["data"]) if callable(heading) else heading
+    assert page.locator("h1").first.inner_text().strip() == heading, page.url
+    if entry.role not in ("visitor", "totp-login"):
+        assert "/comptes/login/" not in page.url and "/authenticate/" not in page.url, page.url
+    if entry.id.endswith("-error"):
+        assert page.locator(".errorlist, .form-errors").count(), f"{page.url}: no error shown"
+    assert_accessible(page, tags=AUDIT_TAGS)
+    assert page.locator("h1").count() == 1, f"{page.url}: one h1 per page"
+    assert page.evaluate("document.documentElement.lang") == "fr"
+    # RGAA 8.6: the title names the page (a word of its heading), then the site.
+    title = page.title()
+    assert title.endswith(" — Entraide"), f"{page.url}: title {title!r}"
+    if entry.id not in TITLE_NOT_FROM_HEADING:
+        assert _words(title.removesuffix(" — Entraide")) & _words(heading), (
+            f"{page.url}: title {title!r} does not name the page {heading!r}"
         )
-        heading = HEADINGS[entry.id]
-        heading = heading(audit["data"]) if callable(heading) else heading
-        assert page.locator("h1").first.inner_text().strip() == heading, page.url
-        if entry.role not in ("visitor", "totp-login"):
-            assert "/comptes/login/" not in page.url and "/authenticate/" not in page.url, page.url
-        if entry.id.endswith("-error"):
-            assert page.locator(".errorlist, .form-errors").count(), f"{page.url}: no error shown"
-        assert_accessible(page, tags=AUDIT_TAGS)
-        assert page.locator("h1").count() == 1, f"{page.url}: one h1 per page"
-        assert page.evaluate("document.documentElement.lang") == "fr"
-        # RGAA 8.6: the title names the page (a word of its heading), then the site.
-        title = page.title()
-        assert title.endswith(" — Entraide"), f"{page.url}: title {title!r}"
-        if entry.id not in TITLE_NOT_FROM_HEADING:
-            assert _words(title.removesuffix(" — Entraide")) & _words(heading), (
-                f"{page.url}: title {title!r} does not name the page {heading!r}"
-            )
-        assert not problems, problems
-    finally:
-        page.close()
+    assert not problems, problems
 
 
 @pytest.mark.parametrize(("role", "path"), PHONE_PAGES, ids=[f"{r}:{p}" for r, p in PHONE_PAGES])
 def test_key_pages_pass_axe_on_a_phone(audit, role, path):
     page, problems = _open(audit["contexts"][f"phone-{role}"])
-    try:
-        page.goto(audit["data"].get(path, path))
-        assert_accessible(page, tags=AUDIT_TAGS)
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= PHONE["width"], f"{page.url}: {width} px wide, scrolls sideways"
-        assert not problems, problems
-    finally:
-        page.close()
+    page.goto(audit["data"].get(path, path))
+    assert_accessible(page, tags=AUDIT_TAGS)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{page.url}: {width} px wide, scrolls sideways"
+    assert not problems, problems
 
 
 # --- RGAA criteria that axe cannot judge (issue 20, item 13; docs/accessibility.md) -----------
@@ -1106,11 +1123,8 @@ def _open_sample(audit, entry_id, context_key=None):
 def test_sample_reflows_without_scrolling_sideways_or_cutting_text(audit, entry_id, width):
     """RGAA 10.11 (reflow at 320 px) and 10.4 (text at 200 %: 1,280 px zoomed is 640 px)."""
     page = _open_sample(audit, entry_id, f"{width}-{_ENTRIES[entry_id].role}")
-    try:
-        seen = page.evaluate(_CUT_OR_OUT_OF_THE_WINDOW)
-        assert seen["scroll"] <= width and not seen["found"], f"{page.url} at {width} px: {seen}"
-    finally:
-        page.close()
+    seen = page.evaluate(_CUT_OR_OUT_OF_THE_WINDOW)
+    assert seen["scroll"] <= width and not seen["found"], f"{page.url} at {width} px: {seen}"
 
 
 @pytest.mark.parametrize("entry_id", RGAA_SAMPLE)
@@ -1119,18 +1133,15 @@ def test_sample_keeps_its_text_with_wider_text_spacing(audit, entry_id):
     and on a phone."""
     for context_key in (_ENTRIES[entry_id].role, f"320-{_ENTRIES[entry_id].role}"):
         page = _open_sample(audit, entry_id, context_key)
-        try:
-            # A constructed style sheet, as a user's extension adds it (the CSP refuses <style>).
-            page.evaluate(
-                "css => { const sheet = new CSSStyleSheet(); sheet.replaceSync(css);"
-                " document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet]; }",
-                _TEXT_SPACING,
-            )
-            seen = page.evaluate(_CUT_OR_OUT_OF_THE_WINDOW)
-            width = page.viewport_size["width"]
-            assert seen["scroll"] <= width and not seen["found"], f"{page.url}: {seen}"
-        finally:
-            page.close()
+        # A constructed style sheet, as a user's extension adds it (the CSP refuses <style>).
+        page.evaluate(
+            "css => { const sheet = new CSSStyleSheet(); sheet.replaceSync(css);"
+            " document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet]; }",
+            _TEXT_SPACING,
+        )
+        seen = page.evaluate(_CUT_OR_OUT_OF_THE_WINDOW)
+        width = page.viewport_size["width"]
+        assert seen["scroll"] <= width and not seen["found"], f"{page.url}: {seen}"
 
 
 @pytest.mark.parametrize("entry_id", RGAA_SAMPLE)
@@ -1139,22 +1150,19 @@ def test_sample_shows_the_focus_on_every_control_in_reading_order(audit, entry_i
     RGAA 12.8: the tab order is the document's; RGAA 6.1 / WCAG 2.5.3: a control's visible text
     is part of its accessible name."""
     page = _open_sample(audit, entry_id)
-    try:
-        assert page.evaluate(_LABEL_NOT_IN_NAME) == [], page.url
-        assert page.evaluate(_POSITIVE_TABINDEX) == 0, f"{page.url}: a positive tabindex"
-        seen = []
-        for _ in range(60):
-            page.keyboard.press("Tab")
-            focused = page.evaluate(_FOCUSED)
-            if focused is None or (seen and focused["what"] == seen[0]["what"]):
-                break
-            seen.append(focused)
-            assert focused["visible"] and focused["inside"], f"{page.url}: {focused}"
-            assert focused["shown"], f"{page.url}: no visible focus on {focused['what']}"
-            assert focused["inOrder"], f"{page.url}: {focused['what']} out of the reading order"
-        assert len(seen) >= 3, f"{page.url}: the keyboard reaches {len(seen)} controls"
-    finally:
-        page.close()
+    assert page.evaluate(_LABEL_NOT_IN_NAME) == [], page.url
+    assert page.evaluate(_POSITIVE_TABINDEX) == 0, f"{page.url}: a positive tabindex"
+    seen = []
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(_FOCUSED)
+        if focused is None or (seen and focused["what"] == seen[0]["what"]):
+            break
+        seen.append(focused)
+        assert focused["visible"] and focused["inside"], f"{page.url}: {focused}"
+        assert focused["shown"], f"{page.url}: no visible focus on {focused['what']}"
+        assert focused["inOrder"], f"{page.url}: {focused['what']} out of the reading order"
+    assert len(seen) >= 3, f"{page.url}: the keyboard reaches {len(seen)} controls"
 
 
 @pytest.mark.parametrize("entry_id", [each for each in RGAA_SAMPLE if each.endswith("-error")])
@@ -1162,12 +1170,9 @@ def test_form_errors_are_announced_and_tied_to_their_fields(audit, entry_id):
     """RGAA 11.10: a summary announced at once (role alert), and every field in error marked
     invalid with its message in its description."""
     page = _open_sample(audit, entry_id)
-    try:
-        expect(page.locator("main [role=alert]").first).not_to_be_empty()
-        for error in page.evaluate(_FIELD_ERRORS):
-            assert error["described"] and error["invalid"], f"{page.url}: {error}"
-    finally:
-        page.close()
+    expect(page.locator("main [role=alert]").first).not_to_be_empty()
+    for error in page.evaluate(_FIELD_ERRORS):
+        assert error["described"] and error["invalid"], f"{page.url}: {error}"
 
 
 def test_every_front_end_page_is_audited():
