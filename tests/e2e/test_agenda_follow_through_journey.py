@@ -13,6 +13,8 @@ from wagtail.models import Site
 from qa.agenda import services as agenda_services
 from tests.e2e.conftest import login
 from tests.factories import TEST_PASSWORD
+from website.notifications.kinds import Kind
+from website.notifications.models import Notification
 from website.pages.models import ContentPage
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -93,7 +95,9 @@ def test_a_supporter_is_told_the_subject_was_discussed_and_opens_the_minutes(
     page.goto("/notifications/")
     expect(page.locator("body")).to_contain_text("Une proposition que vous soutenez a été débattue")
     axe(page)
-    page.get_by_role("link", name=TITLE).click()
+    # Two notifications for the subject: scheduled, then discussed; open the latter.
+    discussed = Notification.objects.get(recipient=supporter, kind=Kind.PROPOSAL_DISCUSSED)
+    page.locator(f"#notification-{discussed.pk}").get_by_role("link", name=TITLE).click()
     page.wait_for_url(re.compile(rf"/ordre-du-jour/{proposal.pk}/$"))
     axe(page)
     page.get_by_role("link", name="Lire le compte rendu").click()
