@@ -13,6 +13,8 @@ part when it starts (`AppConfig.ready()`):
 - `use_feed_links(find)`: `find(request, topic=, question=)` returns the `FeedLink` of the
   Atom feed of a topic's questions, of a thread's answers, or (neither given) of all the
   questions, as the viewer may subscribe to it; or None.
+- `use_meeting_feed_links(find)`: `find(request)` returns the `FeedLink`s of the agenda's
+  meetings (the Atom feed and the iCalendar subscription), as the viewer may subscribe to them.
 """
 
 from collections.abc import Callable
@@ -22,6 +24,7 @@ _thread_banners: list[Callable] = []
 _post_notes: list[Callable] = []
 _faq_url: Callable | None = None
 _feed_links: Callable | None = None
+_meeting_feed_links: Callable | None = None
 
 
 @dataclass(frozen=True)
@@ -71,3 +74,14 @@ def feed_link(request, *, topic=None, question=None) -> FeedLink | None:
     if _feed_links is None:
         return None
     return _feed_links(request, topic=topic, question=question)
+
+
+def use_meeting_feed_links(find: Callable) -> None:
+    global _meeting_feed_links
+    _meeting_feed_links = find
+
+
+def meeting_feed_links(request) -> list[FeedLink]:
+    if _meeting_feed_links is None:
+        return []
+    return _meeting_feed_links(request)

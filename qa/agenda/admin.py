@@ -1,15 +1,15 @@
 from django.contrib import admin
 
-from qa.agenda.models import Meeting, Proposal, Support
+from qa.agenda.models import Meeting, Proposal, ProposalComment, Support
 
 
 @admin.register(Meeting)
 class MeetingAdmin(admin.ModelAdmin):
-    list_display = ["title", "kind", "starts_at", "place"]
+    list_display = ["title", "structure", "kind", "starts_at", "place", "cancelled_at"]
     list_filter = ["kind"]
     search_fields = ["title", "place"]
     date_hierarchy = "starts_at"
-    raw_id_fields = ["created_by"]
+    raw_id_fields = ["created_by", "cancelled_by", "structure"]
 
 
 @admin.register(Proposal)
@@ -19,7 +19,7 @@ class ProposalAdmin(admin.ModelAdmin):
     list_display = ["title", "status", "support_count", "meeting", "created_at"]
     list_filter = ["status", "topics"]
     search_fields = ["title", "rationale"]
-    raw_id_fields = ["author", "scheduled_by", "meeting"]
+    raw_id_fields = ["author", "scheduled_by", "meeting", "minutes_document", "minutes_page"]
     readonly_fields = ["support_count", "status", "scheduled_at", "discussed_at"]
 
 
@@ -27,3 +27,10 @@ class ProposalAdmin(admin.ModelAdmin):
 class SupportAdmin(admin.ModelAdmin):
     list_display = ["proposal", "user", "created_at"]
     raw_id_fields = ["proposal", "user"]
+
+
+@admin.register(ProposalComment)
+class ProposalCommentAdmin(admin.ModelAdmin):
+    list_display = ["proposal", "author", "created_at"]
+    search_fields = ["body"]
+    raw_id_fields = ["proposal", "author"]

@@ -7,6 +7,7 @@ import datetime
 
 from django.utils import timezone
 
+from directory.models import Structure, StructureKind
 from directory.roles import MODERATORS
 from qa.agenda.models import Meeting, MeetingKind, Proposal, ProposalStatus, Support
 
@@ -87,6 +88,11 @@ def load(topics, users) -> list[Proposal]:
     moderator = next(
         (user for user in users if user.groups.filter(name=MODERATORS).exists()), users[0]
     )
+    # Exchange sessions are the Pays'; councils are a CC's.
+    hosts = {
+        MeetingKind.EXCHANGE: Structure.objects.filter(kind=StructureKind.PAYS).first(),
+        MeetingKind.COUNCIL: Structure.objects.filter(kind=StructureKind.CC).first(),
+    }
     meetings = []
     for title, kind, days, place, video_url, description in MEETINGS:
         meeting, _ = Meeting.objects.get_or_create(
@@ -98,6 +104,7 @@ def load(topics, users) -> list[Proposal]:
                 "video_url": video_url,
                 "description": description,
                 "created_by": moderator,
+                "structure": hosts.get(kind),
             },
         )
         meetings.append(meeting)
@@ -119,6 +126,7 @@ def load(topics, users) -> list[Proposal]:
                 "scheduled_by": moderator if meeting else None,
                 "discussed_at": meeting.starts_at if status == ProposalStatus.DISCUSSED else None,
                 "minutes_url": minutes,
+                "minutes_published_at": meeting.starts_at if minutes else None,
                 "created_at": now - datetime.timedelta(days=60 - number * 7),
             },
         )

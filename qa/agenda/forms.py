@@ -3,7 +3,9 @@ from django.core.validators import URLValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from directory.models import Structure
 from qa.agenda.models import (
+    COMMENT_MAX_LENGTH,
     MAX_TOPICS,
     RATIONALE_MAX_LENGTH,
     TITLE_MAX_LENGTH,
@@ -70,6 +72,15 @@ class MeetingForm(forms.Form):
         help_text=_("Par exemple : « Temps d'échange de printemps des élus du Moyen Verdon »."),
         error_messages={"required": _("Donnez un intitulé à la réunion.")},
     )
+    structure = forms.ModelChoiceField(
+        label=_("Structure"),
+        queryset=Structure.objects.order_by("name"),
+        help_text=_("La structure dont c'est le conseil, le bureau ou la commission."),
+        error_messages={
+            "required": _("Choisissez la structure qui réunit ce conseil ou ce comité."),
+            "invalid_choice": _("Cette structure n'existe pas."),
+        },
+    )
     kind = forms.ChoiceField(label=_("Type de réunion"), choices=MeetingKind.choices)
     starts_at = forms.DateTimeField(
         label=_("Date et heure"),
@@ -128,10 +139,48 @@ class ScheduleForm(forms.Form):
         self.fields["meeting"].queryset = Meeting.objects.upcoming()
 
 
+MINUTES_HELP = _(
+    "Adresse d'un document ou d'une page du site, ou d'un compte rendu publié ailleurs (https://…)."
+)
+
+
 class DiscussedForm(forms.Form):
+    minutes_url = WebURLField(
+        label=_("Lien vers le compte rendu (facultatif)"),
+        max_length=500,
+        assume_scheme="https",
+        required=False,
+        help_text=_(
+            "Vous pourrez aussi le publier plus tard. Adresse d'un document ou d'une page du "
+            "site, ou d'un compte rendu publié ailleurs (https://…)."
+        ),
+    )
+
+
+class MinutesForm(forms.Form):
     minutes_url = WebURLField(
         label=_("Lien vers le compte rendu"),
         max_length=500,
         assume_scheme="https",
+        help_text=MINUTES_HELP,
         error_messages={"required": _("Indiquez le lien vers le compte rendu.")},
+    )
+
+
+class MeetingCancelForm(forms.Form):
+    reason = CleanCharField(
+        label=_("Motif de l'annulation (facultatif)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Les sujets inscrits reviennent parmi les propositions ouvertes."),
+    )
+
+
+class ProposalCommentForm(forms.Form):
+    body = CleanCharField(
+        label=_("Votre commentaire"),
+        max_length=COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Écrivez votre commentaire.")},
     )

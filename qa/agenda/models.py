@@ -28,11 +28,16 @@ class MeetingKind(models.TextChoices):
 
 
 class MeetingQuerySet(models.QuerySet):
+    def held(self):
+        """Meetings not cancelled."""
+        return self.filter(cancelled_at__isnull=True)
+
     def upcoming(self, now=None):
-        return self.filter(starts_at__gte=now or timezone.now()).order_by("starts_at")
+        """Meetings to come and not cancelled, soonest first."""
+        return self.held().filter(starts_at__gte=now or timezone.now()).order_by("starts_at")
 
     def past(self, now=None):
-        return self.filter(starts_at__lt=now or timezone.now()).order_by("-starts_at")
+        return self.held().filter(starts_at__lt=now or timezone.now()).order_by("-starts_at")
 
 
 class Meeting(models.Model):
@@ -49,6 +54,26 @@ class Meeting(models.Model):
     place = models.CharField(_("lieu"), max_length=200, blank=True)
     video_url = models.URLField(_("lien de visioconférence"), max_length=500, blank=True)
     description = models.TextField(_("description"), max_length=RATIONALE_MAX_LENGTH, blank=True)
+    structure = models.ForeignKey(
+        "directory.Structure",
+        verbose_name=_("structure"),
+        help_text=_("La structure dont c'est le conseil, le bureau ou la commission."),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="meetings",
+    )
+    cancelled_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("annulée par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    cancellation_reason = models.CharField(_("motif de l'annulation"), max_length=500, blank=True)
+    updated_at = models.DateTimeField(_("modifiée le"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("créée par"),
@@ -80,9 +105,16 @@ class Meeting(models.Model):
     def get_absolute_url(self):
         return reverse("agenda:meeting_detail", kwargs={"pk": self.pk})
 
+    def get_calendar_url(self):
+        return reverse("agenda:meeting_calendar", kwargs={"pk": self.pk})
+
     @property
     def is_past(self):
         return self.starts_at < timezone.now()
+
+    @property
+    def is_cancelled(self):
+        return self.cancelled_at is not None
 
 
 class ProposalStatus(models.TextChoices):
@@ -105,7 +137,9 @@ class ProposalQuerySet(models.QuerySet):
         return self.order_by("-support_count", "created_at", "pk")
 
     def with_listing_data(self):
-        return self.select_related("author").prefetch_related("topics")
+        return self.select_related("author", "minutes_document", "minutes_page").prefetch_related(
+            "topics"
+        )
 
 
 class Proposal(models.Model):
@@ -151,6 +185,26 @@ class Proposal(models.Model):
     )
     discussed_at = models.DateTimeField(_("débattu le"), null=True, blank=True)
     minutes_url = models.URLField(_("lien vers le compte rendu"), max_length=500, blank=True)
+    # Minutes kept on the site are linked to the row, so that renaming or moving them keeps
+    # the link (see `qa/agenda/minutes.py`); `minutes_url` is for minutes published elsewhere.
+    minutes_document = models.ForeignKey(
+        "wagtaildocs.Document",
+        verbose_name=_("document du compte rendu"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    minutes_page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("page du compte rendu"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    minutes_published_at = models.DateTimeField(_("compte rendu publié le"), null=True, blank=True)
+    edited_at = models.DateTimeField(_("modifiée le"), null=True, blank=True)
 
     objects = ProposalQuerySet.as_manager()
 
@@ -170,9 +224,16 @@ class Proposal(models.Model):
                 condition=Q(status__in=["ouverte", "retiree"]) | Q(meeting__isnull=False),
                 name="proposal_scheduled_has_meeting",
             ),
+            # Minutes belong to a debate: only a discussed proposal has them (they may come
+            # after the meeting, so a discussed proposal may have none yet).
             models.CheckConstraint(
-                condition=~Q(status="debattue") | ~Q(minutes_url=""),
-                name="proposal_discussed_has_minutes",
+                condition=Q(status="debattue")
+                | (
+                    Q(minutes_url="")
+                    & Q(minutes_document__isnull=True)
+                    & Q(minutes_page__isnull=True)
+                ),
+                name="proposal_minutes_only_when_discussed",
             ),
         ]
         indexes = [
@@ -190,6 +251,19 @@ class Proposal(models.Model):
     @property
     def is_supportable(self):
         return self.status in SUPPORTABLE_STATUSES
+
+    @property
+    def minutes_link(self) -> str:
+        """Where the minutes are read: the site's document or page, else the outside link."""
+        if self.minutes_document_id and self.minutes_document:
+            return self.minutes_document.url
+        if self.minutes_page_id and self.minutes_page:
+            return self.minutes_page.url or ""
+        return self.minutes_url
+
+    @property
+    def has_minutes(self) -> bool:
+        return bool(self.minutes_url or self.minutes_document_id or self.minutes_page_id)
 
 
 class Support(models.Model):
@@ -210,3 +284,29 @@ class Support(models.Model):
 
     def __str__(self):
         return f"{self.user} → {self.proposal}"
+
+
+COMMENT_MAX_LENGTH = 2000
+
+
+class ProposalComment(models.Model):
+    """A member's remark on a proposal (plain text, shown escaped)."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("auteur"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="agenda_comments",
+    )
+    body = models.TextField(_("commentaire"), max_length=COMMENT_MAX_LENGTH)
+    created_at = models.DateTimeField(_("écrit le"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("commentaire sur une proposition")
+        verbose_name_plural = _("commentaires sur les propositions")
+
+    def __str__(self):
+        return f"{self.author} → {self.proposal}"

@@ -37,8 +37,30 @@ def can_withdraw_proposal(user, proposal) -> bool:
     )
 
 
+def can_edit_proposal(user, proposal) -> bool:
+    """Its author edits a proposal until it is scheduled (then the agenda is public)."""
+    return (
+        proposal.status == ProposalStatus.OPEN
+        and is_member(user)
+        and is_proposal_author(user, proposal)
+    )
+
+
+def can_comment_proposal(user, proposal) -> bool:
+    return is_member(user) and proposal.status != ProposalStatus.WITHDRAWN
+
+
 def can_manage_meetings(user) -> bool:
     return is_moderator(user)
+
+
+def can_change_meeting(user, meeting) -> bool:
+    """Moderators edit or cancel a meeting to come that is not cancelled."""
+    return is_moderator(user) and not meeting.is_cancelled and not meeting.is_past
+
+
+def can_publish_minutes(user, proposal) -> bool:
+    return is_moderator(user) and proposal.status == ProposalStatus.DISCUSSED
 
 
 def can_schedule(user, proposal) -> bool:
@@ -89,3 +111,22 @@ def check_schedule(user, proposal):
 def check_mark_discussed(user, proposal):
     if not can_mark_discussed(user, proposal):
         raise PermissionDenied(_("Vous ne pouvez pas marquer cette proposition comme débattue."))
+
+
+def check_edit_proposal(user, proposal):
+    if not can_edit_proposal(user, proposal):
+        if is_proposal_author(user, proposal) and proposal.status != ProposalStatus.OPEN:
+            raise PermissionDenied(
+                _("Cette proposition est inscrite à l'ordre du jour : elle ne peut plus changer.")
+            )
+        raise PermissionDenied(_("Seul l'auteur d'une proposition peut la modifier."))
+
+
+def check_comment_proposal(user, proposal):
+    if not can_comment_proposal(user, proposal):
+        raise PermissionDenied(_("Vous ne pouvez pas commenter cette proposition."))
+
+
+def check_publish_minutes(user, proposal):
+    if not can_publish_minutes(user, proposal):
+        raise PermissionDenied(_("Vous ne pouvez pas publier le compte rendu de ce sujet."))

@@ -5,7 +5,7 @@
 
 from django.db.models import Prefetch
 
-from qa.agenda.models import Meeting, Proposal, ProposalStatus, Support
+from qa.agenda.models import Meeting, Proposal, ProposalComment, ProposalStatus, Support
 
 
 def _agenda_prefetch():
@@ -48,7 +48,7 @@ def proposal_for_detail(pk: int) -> Proposal | None:
 def meetings(*, past: bool = False):
     """Meetings to come (soonest first) or past (latest first), each with its agenda."""
     found = Meeting.objects.past() if past else Meeting.objects.upcoming()
-    return found.prefetch_related(_agenda_prefetch())
+    return found.select_related("structure").prefetch_related(_agenda_prefetch())
 
 
 def meeting_agenda(meeting: Meeting):
@@ -88,3 +88,25 @@ def supporters(proposal, limit: int = 50):
         .select_related("user")
         .order_by("created_at")[:limit]
     ]
+
+
+def proposal_comments(proposal) -> list[ProposalComment]:
+    """A proposal's comments, oldest first, with their authors."""
+    return list(ProposalComment.objects.filter(proposal=proposal).select_related("author"))
+
+
+def scheduled_for(user, limit: int = 10) -> list[Proposal]:
+    """« Vos sujets à l'ordre du jour »: the viewer's proposals and the ones they support that
+    are on a meeting to come, soonest meeting first (two queries: proposals with their
+    meetings, then their topics)."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        Proposal.objects.filter(
+            status=ProposalStatus.SCHEDULED,
+            meeting__cancelled_at__isnull=True,
+            supports__user=user,
+        )
+        .select_related("meeting", "meeting__structure")
+        .order_by("meeting__starts_at", "-support_count", "pk")[:limit]
+    )

@@ -1,4 +1,5 @@
-"""Writes of the agenda: propose, support, withdraw, create meetings, schedule, mark discussed.
+"""Writes of the agenda: propose, edit, comment, support, withdraw; create, edit and cancel
+meetings; schedule, mark discussed, publish the minutes.
 
 Every function takes keyword-only arguments, runs in one transaction and sends its signals
 only after the commit. Permissions are checked by the callers (views, commands) with
@@ -14,15 +15,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from directory.budget import PROPOSALS
-from qa.agenda import signals
+from qa.agenda import minutes, signals
 from qa.agenda.models import (
     MAX_TOPICS,
     SUPPORTABLE_STATUSES,
     Meeting,
     Proposal,
+    ProposalComment,
     ProposalStatus,
     Support,
 )
+
+
+def _announce(signal, proposal, **kwargs):
+    """Send `signal` once the transaction commits (never for a rolled-back change)."""
+    transaction.on_commit(lambda: signal.send(sender=Proposal, proposal=proposal, **kwargs))
+
+
+def _changed(proposal):
+    _announce(signals.proposal_changed, proposal)
 
 
 class RateLimited(Exception):
@@ -58,13 +69,18 @@ def proposal_quota(*, user):
         raise
 
 
-def proposal_create(*, author, title: str, rationale: str, topics) -> Proposal:
-    """Create an open proposal; its author supports it from the start."""
+def _check_topics(topics) -> list:
     topics = list(topics)
     if not 1 <= len(topics) <= MAX_TOPICS:
         raise ValidationError(
             {"topics": _("Choisissez entre 1 et %(max)d thèmes.") % {"max": MAX_TOPICS}}
         )
+    return topics
+
+
+def proposal_create(*, author, title: str, rationale: str, topics) -> Proposal:
+    """Create an open proposal; its author supports it from the start."""
+    topics = _check_topics(topics)
     proposal = Proposal(author=author, title=title.strip(), rationale=rationale.strip())
     # The unique constraint is checked by the database itself (a double click races).
     proposal.full_clean(exclude=["topics", "support_count", "status"], validate_constraints=False)
@@ -74,11 +90,61 @@ def proposal_create(*, author, title: str, rationale: str, topics) -> Proposal:
             proposal.save()
             proposal.topics.set(topics)
             Support.objects.create(proposal=proposal, user=author)
+            _changed(proposal)
     except IntegrityError as error:
         raise ValidationError(
             {"title": _("Vous avez déjà proposé ce sujet : il est dans la liste.")}
         ) from error
     return proposal
+
+
+def proposal_update(*, proposal: Proposal, by, title: str, rationale: str, topics) -> Proposal:
+    """Edit an open proposal (its author does, until a moderator schedules it).
+
+    The UPDATE is conditional on the proposal still being open: a moderator scheduling it at
+    the same moment wins, and the author is told rather than silently changing a subject
+    already on an agenda.
+    """
+    topics = _check_topics(topics)
+    candidate = Proposal(
+        pk=proposal.pk, author=proposal.author, title=title.strip(), rationale=rationale.strip()
+    )
+    candidate.full_clean(
+        exclude=["topics", "support_count", "status", "created_at"],
+        validate_unique=False,  # the row exists; the title's uniqueness is the database's
+        validate_constraints=False,
+    )
+    try:
+        with transaction.atomic():
+            updated = Proposal.objects.filter(pk=proposal.pk, status=ProposalStatus.OPEN).update(
+                title=candidate.title, rationale=candidate.rationale, edited_at=timezone.now()
+            )
+            if not updated:
+                raise ValidationError(
+                    _(
+                        "Cette proposition est déjà inscrite à l'ordre du jour ou n'est plus "
+                        "ouverte : elle ne peut plus être modifiée."
+                    )
+                )
+            proposal.topics.set(topics)
+            _changed(proposal)
+    except IntegrityError as error:
+        raise ValidationError(
+            {"title": _("Vous avez déjà proposé un sujet avec ce titre.")}
+        ) from error
+    proposal.refresh_from_db()
+    return proposal
+
+
+@transaction.atomic
+def proposal_comment_create(*, proposal: Proposal, author, body: str) -> ProposalComment:
+    """Comment on a proposal that is not withdrawn."""
+    if proposal.status == ProposalStatus.WITHDRAWN:
+        raise ValidationError(_("Cette proposition est retirée : on ne peut plus la commenter."))
+    comment = ProposalComment(proposal=proposal, author=author, body=body.strip())
+    comment.full_clean()
+    comment.save()
+    return comment
 
 
 @transaction.atomic
@@ -123,6 +189,7 @@ def _transition(proposal: Proposal, allowed: tuple, **changes) -> None:
 @transaction.atomic
 def proposal_withdraw(*, proposal: Proposal, by) -> Proposal:
     _transition(proposal, (ProposalStatus.OPEN,), status=ProposalStatus.WITHDRAWN)
+    _changed(proposal)
     return proposal
 
 
@@ -136,7 +203,9 @@ def meeting_create(
     place: str = "",
     video_url: str = "",
     description: str = "",
+    structure=None,
 ) -> Meeting:
+    _check_to_come(starts_at)
     meeting = Meeting(
         created_by=created_by,
         title=title.strip(),
@@ -145,17 +214,85 @@ def meeting_create(
         place=place.strip(),
         video_url=video_url.strip(),
         description=description.strip(),
+        structure=structure,
     )
     meeting.full_clean()
     meeting.save()
     return meeting
 
 
+def _check_to_come(starts_at) -> None:
+    if starts_at < timezone.now():
+        raise ValidationError({"starts_at": _("La date de la réunion doit être à venir.")})
+
+
+def _check_changeable(meeting: Meeting) -> None:
+    """Only a meeting to come and not cancelled may be edited or cancelled."""
+    if meeting.is_cancelled:
+        raise ValidationError(_("Cette réunion est déjà annulée."))
+    if meeting.is_past:
+        raise ValidationError(_("Cette réunion a déjà eu lieu : elle ne peut plus être changée."))
+
+
+@transaction.atomic
+def meeting_update(
+    *,
+    meeting: Meeting,
+    by,
+    title: str,
+    starts_at,
+    kind: str,
+    place: str = "",
+    video_url: str = "",
+    description: str = "",
+    structure=None,
+) -> Meeting:
+    """Edit a meeting to come; its new date must be to come too."""
+    current = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    _check_changeable(current)
+    _check_to_come(starts_at)
+    current.title = title.strip()
+    current.kind = kind
+    current.starts_at = starts_at
+    current.place = place.strip()
+    current.video_url = video_url.strip()
+    current.description = description.strip()
+    current.structure = structure
+    current.updated_at = timezone.now()
+    current.full_clean()
+    current.save()
+    return current
+
+
+@transaction.atomic
+def meeting_cancel(*, meeting: Meeting, by, reason: str = "") -> Meeting:
+    """Cancel a meeting to come. The subjects on its agenda go back to the open proposals,
+    with their support, so that a moderator can put them on another meeting."""
+    current = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    _check_changeable(current)
+    current.cancelled_at = timezone.now()
+    current.cancelled_by = by
+    current.cancellation_reason = reason.strip()
+    current.full_clean()
+    current.save(update_fields=["cancelled_at", "cancelled_by", "cancellation_reason"])
+    returned = list(current.proposals.filter(status=ProposalStatus.SCHEDULED))
+    Proposal.objects.filter(pk__in=[p.pk for p in returned]).update(
+        status=ProposalStatus.OPEN, meeting=None, scheduled_at=None, scheduled_by=None
+    )
+    for proposal in returned:
+        _changed(proposal)
+    return current
+
+
 @transaction.atomic
 def proposal_schedule(*, proposal: Proposal, meeting: Meeting, by) -> Proposal:
     """Put the proposal on the meeting's agenda (or move it to another meeting)."""
+    # Read again under lock: a moderator may have just cancelled or moved it.
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.is_past:
         raise ValidationError({"meeting": _("Cette réunion a déjà eu lieu.")})
+    if meeting.is_cancelled:
+        raise ValidationError({"meeting": _("Cette réunion est annulée.")})
     _transition(
         proposal,
         (ProposalStatus.OPEN, ProposalStatus.SCHEDULED),
@@ -164,25 +301,43 @@ def proposal_schedule(*, proposal: Proposal, meeting: Meeting, by) -> Proposal:
         scheduled_at=timezone.now(),
         scheduled_by=by,
     )
-    transaction.on_commit(
-        lambda: signals.proposal_scheduled.send(
-            sender=Proposal, proposal=proposal, meeting=meeting, scheduled_by=by
-        )
-    )
+    _announce(signals.proposal_scheduled, proposal, meeting=meeting, scheduled_by=by)
+    _changed(proposal)
     return proposal
 
 
 @transaction.atomic
-def proposal_mark_discussed(*, proposal: Proposal, minutes_url: str, by) -> Proposal:
-    """Record that the meeting debated the proposal, with the link to its minutes."""
-    minutes_url = minutes_url.strip()
-    if not minutes_url:
+def proposal_mark_discussed(
+    *, proposal: Proposal, by, minutes_url: str = "", host: str = ""
+) -> Proposal:
+    """Record that the meeting debated the proposal; its minutes may come now or later.
+
+    `minutes_url` naming one of the site's documents or pages links the proposal to that row
+    (`qa.agenda.minutes`); `host` is the host the moderator used (their request's).
+    """
+    now = timezone.now()
+    changes = {"status": ProposalStatus.DISCUSSED, "discussed_at": now}
+    if minutes_url.strip():
+        changes |= minutes.resolve(minutes_url, host=host).as_fields()
+        changes["minutes_published_at"] = now
+    _transition(proposal, (ProposalStatus.SCHEDULED,), **changes)
+    _announce(signals.proposal_discussed, proposal, by=by)
+    _changed(proposal)
+    return proposal
+
+
+@transaction.atomic
+def proposal_minutes_publish(
+    *, proposal: Proposal, by, minutes_url: str, host: str = ""
+) -> Proposal:
+    """Publish (or replace) the minutes of a discussed proposal; its people are told."""
+    if not minutes_url.strip():
         raise ValidationError({"minutes_url": _("Indiquez le lien vers le compte rendu.")})
     _transition(
         proposal,
-        (ProposalStatus.SCHEDULED,),
-        status=ProposalStatus.DISCUSSED,
-        discussed_at=timezone.now(),
-        minutes_url=minutes_url,
+        (ProposalStatus.DISCUSSED,),
+        minutes_published_at=timezone.now(),
+        **minutes.resolve(minutes_url, host=host).as_fields(),
     )
+    _announce(signals.proposal_minutes_published, proposal, by=by)
     return proposal

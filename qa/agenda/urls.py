@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.decorators.http import require_safe
 
 from qa.agenda import views
 
@@ -21,6 +22,20 @@ urlpatterns = [
         views.proposal_mark_discussed,
         name="proposal_mark_discussed",
     ),
+    path(
+        "ordre-du-jour/<int:pk>/compte-rendu/",
+        views.proposal_minutes_publish,
+        name="proposal_minutes_publish",
+    ),
+    path("ordre-du-jour/<int:pk>/modifier/", views.proposal_update, name="proposal_update"),
+    path("ordre-du-jour/<int:pk>/commenter/", views.proposal_comment, name="proposal_comment"),
     path("ordre-du-jour/reunions/nouvelle/", views.meeting_create, name="meeting_create"),
     path("ordre-du-jour/reunions/<int:pk>/", views.meeting_detail, name="meeting_detail"),
+    path("ordre-du-jour/reunions/<int:pk>/modifier/", views.meeting_update, name="meeting_update"),
+    path("ordre-du-jour/reunions/<int:pk>/annuler/", views.meeting_cancel, name="meeting_cancel"),
+    path(
+        "ordre-du-jour/reunions/<int:pk>/reunion.ics",
+        require_safe(views.meeting_calendar),
+        name="meeting_calendar",
+    ),
 ]

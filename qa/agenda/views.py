@@ -7,14 +7,24 @@ the button's partial, and a plain redirect otherwise (everything works without J
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from directory.access import gate, signed_in
-from qa.agenda import permissions, selectors, services
-from qa.agenda.forms import DiscussedForm, MeetingForm, ProposalForm, ScheduleForm
+from qa import extensions
+from qa.agenda import ical, permissions, selectors, services
+from qa.agenda.forms import (
+    DiscussedForm,
+    MeetingCancelForm,
+    MeetingForm,
+    MinutesForm,
+    ProposalCommentForm,
+    ProposalForm,
+    ScheduleForm,
+)
 from qa.agenda.models import Meeting, Proposal
 
 PROPOSALS_PER_PAGE = 20
@@ -51,6 +61,7 @@ def agenda_index(request):
             "past": selectors.past_meetings(),
             "can_propose": permissions.can_propose(request.user),
             "can_manage_meetings": permissions.can_manage_meetings(request.user),
+            "meeting_feeds": extensions.meeting_feed_links(request),
         },
     )
 
@@ -89,16 +100,34 @@ def proposal_detail(request, pk):
     return _render_detail(request, proposal)
 
 
-def _render_detail(request, proposal, schedule_form=None, discussed_form=None, status=200):
+def _render_detail(
+    request,
+    proposal,
+    schedule_form=None,
+    discussed_form=None,
+    minutes_form=None,
+    comment_form=None,
+    status=200,
+):
     user = request.user
     context = {
         "proposal": proposal,
         "supported": selectors.supported_ids(user, [proposal]),
         "supporters": selectors.supporters(proposal),
+        "comments": selectors.proposal_comments(proposal),
         "can_withdraw": permissions.can_withdraw_proposal(user, proposal),
         "can_schedule": permissions.can_schedule(user, proposal),
         "can_mark_discussed": permissions.can_mark_discussed(user, proposal),
+        "can_publish_minutes": permissions.can_publish_minutes(user, proposal),
+        "can_edit": permissions.can_edit_proposal(user, proposal),
+        "can_comment": permissions.can_comment_proposal(user, proposal),
     }
+    if context["can_comment"]:
+        context["comment_form"] = comment_form or ProposalCommentForm()
+    if context["can_publish_minutes"]:
+        context["minutes_form"] = minutes_form or MinutesForm(
+            initial={"minutes_url": proposal.minutes_link}
+        )
     if context["can_schedule"]:
         context["schedule_form"] = schedule_form or ScheduleForm(
             initial={"meeting": proposal.meeting_id}
@@ -195,7 +224,10 @@ def proposal_mark_discussed(request, pk):
     if form.is_valid():
         try:
             services.proposal_mark_discussed(
-                proposal=proposal, minutes_url=form.cleaned_data["minutes_url"], by=request.user
+                proposal=proposal,
+                minutes_url=form.cleaned_data["minutes_url"],
+                by=request.user,
+                host=request.get_host(),
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -203,6 +235,80 @@ def proposal_mark_discussed(request, pk):
             messages.success(request, _("La proposition est marquée comme débattue."))
             return redirect(proposal)
     return _render_detail(request, proposal, discussed_form=form, status=400)
+
+
+@gate(signed_in)
+@require_POST
+def proposal_minutes_publish(request, pk):
+    """A moderator publishes (or replaces) the minutes of a discussed subject."""
+    proposal = get_object_or_404(
+        Proposal.objects.with_listing_data().select_related("meeting"), pk=pk
+    )
+    permissions.check_publish_minutes(request.user, proposal)
+    form = MinutesForm(request.POST)
+    if form.is_valid():
+        try:
+            services.proposal_minutes_publish(
+                proposal=proposal,
+                minutes_url=form.cleaned_data["minutes_url"],
+                by=request.user,
+                host=request.get_host(),
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Le compte rendu est publié."))
+            return redirect(proposal)
+    return _render_detail(request, proposal, minutes_form=form, status=400)
+
+
+@gate(signed_in)
+def proposal_update(request, pk):
+    """Its author edits an open proposal (not once it is on an agenda)."""
+    proposal = get_object_or_404(Proposal.objects.with_listing_data(), pk=pk)
+    permissions.check_edit_proposal(request.user, proposal)
+    initial = {
+        "title": proposal.title,
+        "rationale": proposal.rationale,
+        "topics": list(proposal.topics.all()),
+    }
+    form = ProposalForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.proposal_update(proposal=proposal, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Votre proposition est modifiée."))
+            return redirect(proposal)
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "qa/agenda/proposal_form.html",
+        {"form": form, "proposal": proposal},
+        status=status,
+    )
+
+
+@gate(signed_in)
+@require_POST
+def proposal_comment(request, pk):
+    proposal = get_object_or_404(
+        Proposal.objects.with_listing_data().select_related("meeting"), pk=pk
+    )
+    permissions.check_comment_proposal(request.user, proposal)
+    form = ProposalCommentForm(request.POST)
+    if form.is_valid():
+        try:
+            comment = services.proposal_comment_create(
+                proposal=proposal, author=request.user, body=form.cleaned_data["body"]
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Votre commentaire est publié."))
+            return redirect(f"{proposal.get_absolute_url()}#commentaire-{comment.pk}")
+    return _render_detail(request, proposal, comment_form=form, status=400)
 
 
 @gate(permissions.check_manage_meetings)
@@ -221,8 +327,99 @@ def meeting_create(request):
     return render(request, "qa/agenda/meeting_form.html", {"form": form}, status=status)
 
 
+def _meeting_initial(meeting):
+    return {
+        "title": meeting.title,
+        "structure": meeting.structure_id,
+        "kind": meeting.kind,
+        "starts_at": meeting.starts_at,
+        "place": meeting.place,
+        "video_url": meeting.video_url,
+        "description": meeting.description,
+    }
+
+
+@gate(permissions.check_manage_meetings)
+def meeting_update(request, pk):
+    """Moderators edit a meeting to come; a past or cancelled one is refused on the form."""
+    meeting = get_object_or_404(Meeting, pk=pk)
+    form = MeetingForm(request.POST or None, initial=_meeting_initial(meeting))
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting = services.meeting_update(meeting=meeting, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("La réunion est modifiée."))
+            return redirect(meeting)
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "qa/agenda/meeting_form.html",
+        {"form": form, "meeting": meeting, "blocked": _blocked(meeting)},
+        status=status,
+    )
+
+
+def _blocked(meeting) -> str:
+    if meeting.is_cancelled:
+        return _("Cette réunion est déjà annulée.")
+    if meeting.is_past:
+        return _("Cette réunion a déjà eu lieu : elle ne peut plus être changée.")
+    return ""
+
+
+@gate(permissions.check_manage_meetings)
+def meeting_cancel(request, pk):
+    """Moderators cancel a meeting to come; its subjects go back to the open proposals."""
+    meeting = get_object_or_404(Meeting, pk=pk)
+    form = MeetingCancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_cancel(
+                meeting=meeting, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("La réunion est annulée."))
+            return redirect(meeting)
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "qa/agenda/meeting_cancel.html",
+        {"form": form, "meeting": meeting, "blocked": _blocked(meeting)},
+        status=status,
+    )
+
+
 @gate(permissions.check_view_agenda)
 def meeting_detail(request, pk):
-    meeting = get_object_or_404(Meeting.objects.select_related("created_by"), pk=pk)
+    meeting = get_object_or_404(
+        Meeting.objects.select_related("created_by", "structure", "cancelled_by"), pk=pk
+    )
     agenda = selectors.meeting_agenda(meeting)
-    return render(request, "qa/agenda/meeting_detail.html", {"meeting": meeting, "agenda": agenda})
+    return render(
+        request,
+        "qa/agenda/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "agenda": agenda,
+            "can_change": permissions.can_change_meeting(request.user, meeting),
+        },
+    )
+
+
+@gate(permissions.check_view_agenda)
+def meeting_calendar(request, pk):
+    """One meeting as an .ics file, to add to one's calendar."""
+    meeting = get_object_or_404(Meeting.objects.select_related("structure"), pk=pk)
+    body = ical.calendar(
+        [meeting],
+        base_url=request.build_absolute_uri("/").rstrip("/"),
+        host=request.get_host().split(":")[0],
+        name=meeting.title,
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="reunion-{meeting.pk}.ics"'
+    return response

@@ -43,6 +43,7 @@ from directory import services as directory_services
 from directory.demo import DEMO_DOMAIN, DEMO_PASSWORD
 from directory.models import Person, Structure, User
 from qa import services as qa_services
+from qa.agenda import services as agenda_services
 from qa.agenda.models import Meeting, Proposal
 from qa.attachments import check_upload
 from qa.models import Question, QuestionKind
@@ -139,6 +140,11 @@ NOT_PAGES = {
     "agenda:proposal_withdraw": "POST-only action",
     "agenda:proposal_schedule": "POST-only action",
     "agenda:proposal_mark_discussed": "POST-only action",
+    "agenda:proposal_minutes_publish": "POST-only action (its errors render the proposal page)",
+    "agenda:proposal_comment": "POST-only action (its errors render the proposal page)",
+    "agenda:meeting_calendar": "an .ics download",
+    "pages:meetings_feed": "Atom feed",
+    "pages:meetings_calendar": "iCalendar subscription",
     "pages:recheck_clear": "POST-only action",
     # Redirects to a page audited here.
     "qa:answer_redirect": "redirects to the thread",
@@ -406,6 +412,12 @@ PAGES = [
         _submit("/ordre-du-jour/proposer/"),
     ),
     Audited("meeting", "member", ("agenda:meeting_detail",), go(lambda d: d["meeting"])),
+    Audited(
+        "proposal-edit",
+        "member",
+        ("agenda:proposal_update",),
+        go(lambda d: d["proposal_edit"]),
+    ),
     Audited("notifications", "member", ("notifications:list",), go("/notifications/")),
     Audited("preferences", "member", ("notifications:preferences",), go("/compte/preferences/")),
     Audited("my-follows", "member", ("qa:my_follows",), go("/compte/suivis/")),
@@ -517,6 +529,15 @@ PAGES = [
         ("agenda:meeting_create",),
         _submit("/ordre-du-jour/reunions/nouvelle/"),
     ),
+    Audited(
+        "meeting-edit", "moderator", ("agenda:meeting_update",), go(lambda d: d["meeting_edit"])
+    ),
+    Audited(
+        "meeting-cancel",
+        "moderator",
+        ("agenda:meeting_cancel",),
+        go(lambda d: d["meeting_cancel"]),
+    ),
     Audited("rechecks", "moderator", ("pages:recheck_list",), go("/veille/a-reverifier/")),
     Audited("thread-moderator", "moderator", (), go(lambda d: d["thread"])),
     # Editors.
@@ -615,6 +636,9 @@ HEADINGS = {
     "proposal": _heading("proposal"),
     "proposal-form-error": "Proposer un sujet pour l'ordre du jour",
     "meeting": _heading("meeting"),
+    "proposal-edit": "Modifier votre proposition",
+    "meeting-edit": "Modifier la réunion",
+    "meeting-cancel": _heading("meeting-cancel"),
     "notifications": "Notifications",
     "preferences": "Préférences de notification",
     "my-follows": "Mes suivis",
@@ -791,6 +815,13 @@ def _build_data_set() -> dict:
     call_command("search_rebuild", verbosity=0)
 
     proposal = Proposal.objects.order_by("pk").first()
+    own_proposal = agenda_services.proposal_create(
+        author=member,
+        title="Un calendrier commun des manifestations",
+        rationale="Éviter que deux fêtes tombent le même jour.",
+        topics=[thread.topics.order_by("pk").first()],
+    )
+    first_meeting = Meeting.objects.order_by("pk").first()
     update = RegulatoryUpdatePage.objects.live().order_by("pk").first()
     resource = ResourcePage.objects.live().order_by("pk").first()
     return {
@@ -818,6 +849,9 @@ def _build_data_set() -> dict:
         "structure": Structure.objects.get(name="CC Moyen Verdon").get_absolute_url(),
         "proposal": proposal.get_absolute_url(),
         "meeting": Meeting.objects.order_by("pk").first().get_absolute_url(),
+        "proposal_edit": f"/ordre-du-jour/{own_proposal.pk}/modifier/",
+        "meeting_edit": f"/ordre-du-jour/reunions/{first_meeting.pk}/modifier/",
+        "meeting_cancel": f"/ordre-du-jour/reunions/{first_meeting.pk}/annuler/",
         "update": update.url,
         "resource": resource.url,
         "import": f"/annuaire/import/{batch.pk}/",
@@ -837,6 +871,7 @@ def _build_data_set() -> dict:
             "structure": "CC Moyen Verdon",
             "proposal": proposal.title,
             "meeting": Meeting.objects.order_by("pk").first().title,
+            "meeting-cancel": f"Annuler la réunion « {first_meeting.title} »",
             "import": f"Import de « {batch.filename} »",
         },
     }

@@ -19,9 +19,10 @@ TITLE = "Mutualiser l'instruction des permis de construire"
 
 
 def test_a_subject_goes_from_proposal_to_discussed_with_minutes(
-    new_page, axe, make_user, make_topic
+    new_page, axe, make_user, make_topic, make_structure
 ):
     cache.clear()
+    make_structure(name="Communauté de communes Alpes Provence Verdon")
     make_topic(name="Urbanisme")
     make_topic(name="Finances")
     proposer = make_user(email="proposeuse@example.org", first_name="Aude", last_name="Proposeuse")
@@ -77,6 +78,9 @@ def test_a_subject_goes_from_proposal_to_discussed_with_minutes(
     mod.wait_for_url("**/ordre-du-jour/reunions/nouvelle/")
     axe(mod)
     mod.get_by_label("Intitulé").fill("Conseil communautaire de janvier")
+    mod.get_by_label("Structure").select_option(
+        label="Communauté de communes Alpes Provence Verdon"
+    )
     mod.get_by_label("Type de réunion").select_option(label="Conseil communautaire")
     starts = (timezone.localtime() + datetime.timedelta(days=14)).strftime("%Y-%m-%dT18:30")
     mod.get_by_label("Date et heure").fill(starts)
@@ -96,8 +100,9 @@ def test_a_subject_goes_from_proposal_to_discussed_with_minutes(
     expect(mod.locator("body")).to_contain_text("est inscrite à l'ordre du jour")
     axe(mod)
 
+    mod.get_by_label("Lien vers le compte rendu").fill("javascript:alert(1)")
     mod.get_by_role("button", name="Marquer comme débattue").click()
-    expect(mod.locator("body")).to_contain_text("Indiquez le lien vers le compte rendu.")
+    expect(mod.locator("body")).to_contain_text("Saisissez une adresse web")
     axe(mod)
     mod.get_by_label("Lien vers le compte rendu").fill("https://www.example.org/cr-janvier.pdf")
     mod.get_by_role("button", name="Marquer comme débattue").click()

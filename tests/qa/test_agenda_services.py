@@ -137,7 +137,30 @@ def test_marking_discussed_needs_a_scheduled_proposal_and_records_the_minutes(
         )
     assert proposal.status == ProposalStatus.DISCUSSED
     assert proposal.minutes_url == "https://example.org/cr.pdf"
+    assert proposal.minutes_link == "https://example.org/cr.pdf"
     assert proposal.discussed_at is not None
+    assert proposal.minutes_published_at is not None
+
+
+def test_minutes_may_come_after_the_debate_but_only_for_a_discussed_proposal(
+    member, moderator, make_topic
+):
+    proposal = propose(member, [make_topic()])
+    with pytest.raises(ValidationError):
+        services.proposal_minutes_publish(
+            proposal=proposal, minutes_url="https://example.org/cr.pdf", by=moderator
+        )
+    services.proposal_schedule(proposal=proposal, meeting=meeting(moderator), by=moderator)
+    services.proposal_mark_discussed(proposal=proposal, by=moderator)
+    assert proposal.status == ProposalStatus.DISCUSSED
+    assert not proposal.has_minutes
+    with pytest.raises(ValidationError) as error:
+        services.proposal_minutes_publish(proposal=proposal, minutes_url=" ", by=moderator)
+    assert "Indiquez le lien vers le compte rendu." in str(error.value)
+    services.proposal_minutes_publish(
+        proposal=proposal, minutes_url="https://example.org/cr.pdf", by=moderator
+    )
+    assert proposal.minutes_link == "https://example.org/cr.pdf"
 
 
 def test_a_past_meeting_cannot_take_new_subjects(member, moderator, make_topic):

@@ -110,6 +110,7 @@ class World:
     inbound_mail: object = None  # a reply by e-mail refused, in the moderators' list
     draft: object = None  # the member's draft of an answer on `open_question`
     ask_mail: object = None  # the member's question sent by e-mail, awaiting confirmation
+    discussed: object = None  # an agenda proposal of the other member, discussed, no minutes
 
 
 def _index(home, model, slug, title):
@@ -260,6 +261,14 @@ def build_world() -> World:
     )
     agenda_services.proposal_schedule(proposal=scheduled, meeting=meeting, by=moderator)
     agenda_services.proposal_support(proposal=proposal, user=other)
+    discussed = agenda_services.proposal_create(
+        author=other,
+        title="Un assistant de prévention partagé",
+        rationale="Les petites communes n'en ont pas.",
+        topics=[topic],
+    )
+    agenda_services.proposal_schedule(proposal=discussed, meeting=meeting, by=moderator)
+    agenda_services.proposal_mark_discussed(proposal=discussed, by=moderator)
 
     batch = directory_services.directory_import_upload(
         filename="participants.csv",
@@ -341,6 +350,7 @@ def build_world() -> World:
         attachments=attachments,
         confirm_email=f"/comptes/confirm-email/{EmailConfirmationHMAC(address).key}/",
         reset_password=f"/comptes/password/reset/key/{reset_key}/",
+        discussed=discussed,
         inbound_mail=InboundMail.objects.create(
             message_id="<world@example.fr>",
             raw=b"Subject: Re: x\r\n\r\nOui.\r\n",
@@ -452,6 +462,17 @@ FILLED = {
     "agenda:proposal_schedule": lambda w: [f"/ordre-du-jour/{w.proposal.pk}/inscrire/"],
     "agenda:proposal_mark_discussed": lambda w: [f"/ordre-du-jour/{w.scheduled.pk}/debattue/"],
     "agenda:meeting_detail": lambda w: [w.meeting.get_absolute_url()],
+    "agenda:meeting_update": lambda w: [f"/ordre-du-jour/reunions/{w.meeting.pk}/modifier/"],
+    "agenda:meeting_cancel": lambda w: [f"/ordre-du-jour/reunions/{w.meeting.pk}/annuler/"],
+    "agenda:meeting_calendar": lambda w: [w.meeting.get_calendar_url()],
+    "agenda:proposal_update": lambda w: [f"/ordre-du-jour/{w.proposal.pk}/modifier/"],
+    "agenda:proposal_comment": lambda w: [f"/ordre-du-jour/{w.proposal.pk}/commenter/"],
+    "agenda:proposal_minutes_publish": lambda w: [f"/ordre-du-jour/{w.discussed.pk}/compte-rendu/"],
+    "pages:meetings_feed": lambda w: ["/flux/reunions/", f"/flux/reunions/?jeton={w.feed_token}"],
+    "pages:meetings_calendar": lambda w: [
+        "/flux/reunions.ics",
+        f"/flux/reunions.ics?jeton={w.feed_token}",
+    ],
     "notifications:mark_read": lambda w: [f"/notifications/{w.notification.pk}/lue/"],
     "notifications:open": lambda w: [f"/notifications/{w.notification.pk}/ouvrir/"],
     "notifications:unsubscribe": lambda w: [w.unsubscribe],

@@ -49,7 +49,7 @@ def _proposal(request, proposal) -> dict:
         "support_count": proposal.support_count,
         "created_at": proposal.created_at,
         "meeting_id": proposal.meeting_id,
-        "minutes_url": proposal.minutes_url or None,
+        "minutes_url": proposal.minutes_link or None,
     }
 
 

@@ -357,6 +357,63 @@ def proposal_scheduled(payload: dict) -> list:
     )
 
 
+def _proposal_people(proposal) -> list[int]:
+    """Who hears about a proposal: its author and its supporters."""
+    return [proposal.author_id, *proposal.supports.values_list("user_id", flat=True)]
+
+
+def _proposal(proposal_id):
+    from qa.agenda.models import Proposal, ProposalStatus
+
+    return (
+        Proposal.objects.with_listing_data()
+        .select_related("meeting")
+        .filter(pk=proposal_id, status=ProposalStatus.DISCUSSED)
+        .first()
+    )
+
+
+@handler("proposal_discussed")
+def proposal_discussed(payload: dict) -> list:
+    proposal = _proposal(payload["proposal_id"])
+    if proposal is None:
+        return []
+    topics = sorted(proposal.topics.all(), key=lambda topic: topic.name)
+    if proposal.has_minutes:
+        excerpt = gettext("Débattue lors de : %(meeting)s. Le compte rendu est en ligne.")
+    else:
+        excerpt = gettext("Débattue lors de : %(meeting)s. Le compte rendu sera publié plus tard.")
+    return notify(
+        event_key=f"proposal_discussed:{proposal.pk}",
+        audiences=[Audience(Kind.PROPOSAL_DISCUSSED, _proposal_people(proposal))],
+        actor=payload.get("by_id"),
+        title=proposal.title,
+        excerpt=excerpt % {"meeting": proposal.meeting.title},
+        url=proposal.get_absolute_url(),
+        topic=topics[0] if topics else None,
+        target=proposal,
+    )
+
+
+@handler("proposal_minutes_published")
+def proposal_minutes_published(payload: dict) -> list:
+    proposal = _proposal(payload["proposal_id"])
+    if proposal is None or not proposal.has_minutes:
+        return []
+    topics = sorted(proposal.topics.all(), key=lambda topic: topic.name)
+    return notify(
+        event_key=f"proposal_minutes:{proposal.pk}:{payload.get('published_at', '')}",
+        audiences=[Audience(Kind.PROPOSAL_MINUTES, _proposal_people(proposal))],
+        actor=payload.get("by_id"),
+        title=proposal.title,
+        excerpt=gettext("Le compte rendu de « %(meeting)s » est publié.")
+        % {"meeting": proposal.meeting.title},
+        url=proposal.get_absolute_url(),
+        topic=topics[0] if topics else None,
+        target=proposal,
+    )
+
+
 # --- CMS: regulatory watch -----------------------------------------------------------------
 
 

@@ -19,6 +19,14 @@ class Kind(models.TextChoices):
         "proposal_scheduled",
         _("Proposition que je soutiens inscrite à l'ordre du jour"),
     )
+    PROPOSAL_DISCUSSED = (
+        "proposal_discussed",
+        _("Proposition que je soutiens débattue en réunion"),
+    )
+    PROPOSAL_MINUTES = (
+        "proposal_minutes",
+        _("Compte rendu publié d'une proposition que je soutiens"),
+    )
     MODERATION = "moderation", _("Action de modération sur mon message")
     ACCOUNT_APPROVED = "account_approved", _("Mon compte approuvé")
     EMAILS_PAUSED = "emails_paused", _("Mes e-mails suspendus après des retours en erreur")
@@ -47,6 +55,8 @@ DEFAULT_FREQUENCY = {
     Kind.REGULATORY_UPDATE: Frequency.WEEKLY,
     Kind.RECHECK: Frequency.IMMEDIATELY,
     Kind.PROPOSAL_SCHEDULED: Frequency.IMMEDIATELY,
+    Kind.PROPOSAL_DISCUSSED: Frequency.IMMEDIATELY,
+    Kind.PROPOSAL_MINUTES: Frequency.IMMEDIATELY,
     Kind.MODERATION: Frequency.IMMEDIATELY,
     Kind.ACCOUNT_APPROVED: Frequency.IMMEDIATELY,
     Kind.EMAILS_PAUSED: Frequency.NEVER,
@@ -76,6 +86,8 @@ HEADLINES = {
     Kind.REGULATORY_UPDATE: _("Nouvelle veille réglementaire dans vos sujets"),
     Kind.RECHECK: _("Un fil auquel vous avez répondu est à revérifier"),
     Kind.PROPOSAL_SCHEDULED: _("Une proposition que vous soutenez est inscrite à l'ordre du jour"),
+    Kind.PROPOSAL_DISCUSSED: _("Une proposition que vous soutenez a été débattue"),
+    Kind.PROPOSAL_MINUTES: _("Le compte rendu d'une proposition que vous soutenez est publié"),
     Kind.MODERATION: _("Un modérateur a agi sur votre message"),
     Kind.ACCOUNT_APPROVED: _("Votre compte a été approuvé : bienvenue sur Entraide"),
     Kind.EMAILS_PAUSED: _(

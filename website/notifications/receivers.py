@@ -76,6 +76,22 @@ def on_proposal_scheduled(sender, proposal, meeting, scheduled_by=None, **kwargs
     )
 
 
+def on_proposal_discussed(sender, proposal, by=None, **kwargs):
+    enqueue_fan_out("proposal_discussed", {"proposal_id": proposal.pk, "by_id": _pk(by)})
+
+
+def on_proposal_minutes_published(sender, proposal, by=None, **kwargs):
+    enqueue_fan_out(
+        "proposal_minutes_published",
+        {
+            "proposal_id": proposal.pk,
+            "by_id": _pk(by),
+            # One notification per publication: a replaced minutes is news again.
+            "published_at": proposal.minutes_published_at.isoformat(),
+        },
+    )
+
+
 def on_question_marked_for_recheck(sender, question, update, recheck, **kwargs):
     enqueue_fan_out(
         "question_marked_for_recheck",
@@ -116,6 +132,8 @@ def connect() -> None:
         (qa_signals.moderation_action, on_moderation_action),
         (qa_signals.post_deleted, on_post_deleted),
         (agenda_signals.proposal_scheduled, on_proposal_scheduled),
+        (agenda_signals.proposal_discussed, on_proposal_discussed),
+        (agenda_signals.proposal_minutes_published, on_proposal_minutes_published),
         (pages_signals.question_marked_for_recheck, on_question_marked_for_recheck),
         (page_published, on_page_published),
         (inbound, webhook.on_inbound),

@@ -26,6 +26,7 @@ class PagesConfig(AppConfig):
         extensions.register_thread_banner(banners.recheck_banner)
         extensions.use_faq_url(banners.faq_url)
         extensions.use_feed_links(feeds.feed_link)
+        extensions.use_meeting_feed_links(feeds.meeting_feed_links)
         self._register_search_kinds()
 
     def _register_search_kinds(self):

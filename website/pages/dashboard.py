@@ -8,7 +8,7 @@ import it).
 from directory.models import Person, Position, TopicInterest
 from directory.roles import is_member
 from qa import selectors as qa_selectors
-from qa.agenda.selectors import next_meeting, top_proposals
+from qa.agenda.selectors import next_meeting, scheduled_for, top_proposals
 from qa.models import Question
 
 DASHBOARD_LIMIT = 5
@@ -61,6 +61,7 @@ def home_dashboard_for(user, *, updates, pending_rechecks) -> dict:
             ).select_related("question", "update")[:DASHBOARD_LIMIT]
         )
     meeting, proposals = next_meeting(), top_proposals(3)
+    my_agenda = scheduled_for(user, limit=DASHBOARD_LIMIT)
     recent = list(threads.order_by("-last_activity_at")[:DASHBOARD_LIMIT])
     # « Nouveau » on the threads with answers or comments since the member's last visit.
     qa_selectors.mark_unread_rows([*addressed, *recent], user)
@@ -71,6 +72,7 @@ def home_dashboard_for(user, *, updates, pending_rechecks) -> dict:
         "updates": list(latest[:DASHBOARD_LIMIT]),
         "meeting": meeting,
         "proposals": proposals,
+        "my_agenda": my_agenda,
         "recent": recent,
         "has_topics": bool(interest_ids),
     }

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +26,8 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from directory.roles import is_member
+from qa.agenda import ical
+from qa.agenda.permissions import can_view_agenda
 from qa.attachments import count_label
 from qa.extensions import FeedLink
 from qa.models import Answer, Question
@@ -230,3 +232,104 @@ def feed_link(request, *, topic=None, question=None) -> FeedLink:
         if token is not None and not token.is_expired():
             url = f"{url}?{urlencode({'jeton': token.token})}"
     return FeedLink(url=url, title=title, label=label)
+
+
+# --- The agenda's meetings ------------------------------------------------------------------
+
+
+def _agenda_reader(request):
+    """Who reads a meetings feed: the personal token's member, else the session's user;
+    refused as the questions feeds are when neither may read the agenda."""
+    token_reader = user_from_feed_token(request.GET.get("jeton"))
+    reader = token_reader or request.user
+    if not can_view_agenda(reader):
+        raise PermissionDenied(
+            _(
+                "Ce flux est réservé aux membres : utilisez le lien personnel de la page "
+                "Flux (un lien renouvelé ou inutilisé depuis longtemps ne fonctionne plus)."
+            )
+        )
+    return token_reader
+
+
+def _private(response, token_reader):
+    if token_reader is not None:
+        response["Cache-Control"] = "private, no-store"
+        response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+class MeetingsFeed(Feed):
+    """`/flux/reunions/`: the agenda's meetings, newest announced first (cancelled ones
+    say so in their title)."""
+
+    feed_type = XmlSafeAtom1Feed
+
+    def __call__(self, request, *args, **kwargs):
+        token_reader = _agenda_reader(request)
+        return _private(super().__call__(request, *args, **kwargs), token_reader)
+
+    def title(self, obj):
+        return _("Entraide — réunions de l'ordre du jour")
+
+    def link(self, obj):
+        return reverse("agenda:index")
+
+    def items(self, obj):
+        return ical.calendar_meetings().order_by("-created_at", "-pk")[:FEED_ITEMS]
+
+    def item_title(self, item):
+        when = date_format(timezone.localtime(item.starts_at), "DATETIME_FORMAT")
+        if item.is_cancelled:
+            return _("Annulée : %(title)s (%(date)s)") % {"title": item.title, "date": when}
+        return f"{item.title} ({when})"
+
+    def item_description(self, item):
+        parts = [item.structure.name if item.structure_id else "", item.place, item.description]
+        return " — ".join(part for part in parts if part)
+
+    def item_link(self, item):
+        return item.get_absolute_url()
+
+    def item_pubdate(self, item):
+        return item.created_at
+
+    def item_updateddate(self, item):
+        return item.cancelled_at or item.updated_at or item.created_at
+
+
+def meetings_calendar(request):
+    """`/flux/reunions.ics`: the iCalendar subscription of the agenda's meetings (the last 90
+    days and those to come; cancelled ones marked cancelled)."""
+    token_reader = _agenda_reader(request)
+    body = ical.calendar(
+        ical.calendar_meetings(),
+        base_url=request.build_absolute_uri("/").rstrip("/"),
+        host=request.get_host().split(":")[0],
+        name=_("Entraide — réunions"),
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="reunions.ics"'
+    return _private(response, token_reader)
+
+
+def meeting_feed_links(request) -> list[FeedLink]:
+    """The agenda's subscriptions (`qa.extensions.meeting_feed_links`), with the member's
+    personal token when the agenda is members-only (as `feed_link`)."""
+    suffix = ""
+    if not settings.PUBLIC_READ and is_member(request.user) and request.method in SAFE:
+        token = feed_tokens.feed_token_for(request.user)
+        if token is not None and not token.is_expired():
+            suffix = f"?{urlencode({'jeton': token.token})}"
+    return [
+        FeedLink(
+            url=reverse("pages:meetings_calendar") + suffix,
+            title=_("Réunions (iCalendar)"),
+            label=_("S'abonner au calendrier des réunions (iCalendar)"),
+        ),
+        FeedLink(
+            url=reverse("pages:meetings_feed") + suffix,
+            title=_("Réunions (Atom)"),
+            label=_("Flux Atom des réunions"),
+        ),
+    ]

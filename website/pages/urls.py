@@ -22,6 +22,8 @@ urlpatterns = [
         require_safe(feeds.TopicQuestionsFeed()),
         name="questions_feed",
     ),
+    path("flux/reunions/", require_safe(feeds.MeetingsFeed()), name="meetings_feed"),
+    path("flux/reunions.ics", require_safe(feeds.meetings_calendar), name="meetings_calendar"),
     path("veille/a-reverifier/", views.recheck_list, name="recheck_list"),
     path("veille/a-reverifier/<int:pk>/revalider/", views.recheck_clear, name="recheck_clear"),
 ]

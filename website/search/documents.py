@@ -382,6 +382,28 @@ def faq_entry_document(entry) -> SearchDocument | None:
     )
 
 
+def proposal_document(proposal) -> SearchDocument | None:
+    """An agenda proposal, readable as the agenda is (members, and visitors when the site opens
+    reading); a withdrawn one leaves the index."""
+    if proposal.status == "retiree":
+        return None
+    topics = getattr(proposal, "search_topics", None)
+    if topics is None:
+        topics = list(proposal.topics.all())
+    return SearchDocument(
+        uid=f"proposal:{proposal.pk}",
+        kind="proposal",
+        title=proposal.title,
+        url=proposal.get_absolute_url(),
+        acl=(MEMBERS, QA_PUBLIC),
+        body=proposal.rationale[:MAX_BODY_CHARS],
+        topics=tuple(t.slug for t in topics),
+        topic_names=" ".join(t.name for t in topics),
+        date=_aware(proposal.created_at),
+        extra=proposal.status,
+    )
+
+
 # --- Registry ---------------------------------------------------------------------------------
 
 
@@ -408,6 +430,7 @@ SOURCES = {
     "person": Source("person", "directory.Person", person_document),
     "structure": Source("structure", "directory.Structure", structure_document),
     "page": Source("page", "wagtailcore.Page", page_document),
+    "proposal": Source("proposal", "agenda.Proposal", proposal_document),
 }
 
 
@@ -458,6 +481,13 @@ def _prefetches(kind: str) -> tuple:
         )
     if kind == "structure":
         return ("competences__topic",)
+    if kind == "proposal":
+        topic = apps.get_model("taxonomy.Topic")
+        return (
+            Prefetch(
+                "topics", queryset=topic.objects.only("slug", "name"), to_attr="search_topics"
+            ),
+        )
     return ()
 
 

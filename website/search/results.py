@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 KIND_LABELS = {
     "question": _("Questions"),
     "discussion": _("Discussions"),
+    "proposal": _("Sujets d'ordre du jour"),
     "faq": _("FAQ"),
     "veille": _("Veille réglementaire"),
     "resource": _("Ressources"),

@@ -16,6 +16,8 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from directory.models import Competence, Person, Position, Structure, TopicInterest
 from qa import signals as qa_signals
+from qa.agenda import signals as agenda_signals
+from qa.agenda.models import Proposal
 from qa.models import Answer, Attachment, Comment, Question
 from taxonomy.models import Topic
 
@@ -202,6 +204,13 @@ def _page_moved(sender, instance, **kwargs):
         schedule(_page_and_descendants(page))
 
 
+# --- Agenda ------------------------------------------------------------------------------------
+
+
+def _proposal_changed(sender, proposal, **kwargs):
+    schedule([f"proposal:{proposal.pk}"])
+
+
 def connect():
     post_save.connect(_question_saved, sender=Question, dispatch_uid="search-save-question")
     post_delete.connect(_question_saved, sender=Question, dispatch_uid="search-del-question")
@@ -217,6 +226,15 @@ def connect():
     )
     qa_signals.question_visibility_changed.connect(
         _question_visibility_changed, dispatch_uid="search-question-visibility"
+    )
+    agenda_signals.proposal_changed.connect(
+        _proposal_changed, dispatch_uid="search-proposal-changed"
+    )
+    post_delete.connect(
+        lambda sender, instance, **kwargs: schedule([f"proposal:{instance.pk}"]),
+        sender=Proposal,
+        weak=False,
+        dispatch_uid="search-del-proposal",
     )
     post_save.connect(_person_saved, sender=Person, dispatch_uid="search-save-person")
     post_delete.connect(_person_saved, sender=Person, dispatch_uid="search-del-person")
