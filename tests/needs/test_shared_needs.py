@@ -194,6 +194,8 @@ def test_the_trend_counts_each_month_of_the_last_twelve(world):
         ("sujet=%3Dcmd", "Ce sujet n'existe pas"),
         ("periode=999", "Cette période n'est pas proposée"),
         ("periode=%00", "Cette période n'est pas proposée"),
+        ("cc=%00", "Le caractère nul"),
+        ("sujet=" + "x" * 5000, "Ce sujet n'existe pas"),
     ],
 )
 def test_bad_filter_values_get_a_clear_french_message(client, member, query, message):
