@@ -25,8 +25,9 @@ LAYER_RANK = {"taxonomy": 0, "directory": 1, "qa": 2, "website": 3}
 
 # Inside the top layer, the sub-packages have an order of their own.
 FORBIDDEN_INSIDE_WEBSITE = {
-    "website.search": ("website.pages", "website.notifications"),
-    "website.pages": ("website.notifications",),
+    "website.search": ("website.pages", "website.notifications", "website.needs"),
+    "website.pages": ("website.notifications", "website.needs"),
+    "website.notifications": ("website.needs",),
 }
 
 # App label → layer, for the model-label check (`"qa.Question"`, `"regulatoryupdatepage"`).
@@ -39,6 +40,7 @@ APP_LABEL_LAYER = {
     "search": "website",
     "notifications": "website",
     "proconnect": "website",
+    "needs": "website",
 }
 
 # Template folder → layer. The folders at the root of templates/ (base.html, the error pages),
@@ -52,6 +54,7 @@ TEMPLATE_FOLDER_LAYER = {
     "search": "website",
     "notifications": "website",
     "email": "website",
+    "needs": "website",
     "website": "website",
 }
 

@@ -81,6 +81,7 @@ NOT_PAGES = {
     "it in tests/e2e/test_person_chooser_journey.py",
     "qa:preview": "POST-only fragment inside the ask form (audited there)",
     "directory:export_csv": "CSV download",
+    "needs:export_csv": "CSV download",
     "directory:my_data": "JSON download",
     "directory:person_vcard": "vCard download",
     "directory:mention_search": "JSON of the editors' @mention autocomplete; axe runs on its "
@@ -404,6 +405,8 @@ PAGES = [
     Audited("search-no-result", "member", (), go("/recherche/?q=zzzzqqqq")),
     Audited("search-empty", "member", (), go("/recherche/")),
     Audited("agenda", "member", ("agenda:index",), go("/ordre-du-jour/")),
+    Audited("shared-needs", "member", ("needs:index",), go("/besoins-partages/")),
+    Audited("shared-needs-bad-filter", "member", (), go("/besoins-partages/?periode=999")),
     Audited("proposal", "member", ("agenda:proposal_detail",), go(lambda d: d["proposal"])),
     Audited(
         "proposal-form-error",
@@ -633,6 +636,8 @@ HEADINGS = {
     "search-no-result": "Recherche",
     "search-empty": "Recherche",
     "agenda": "Ordre du jour",
+    "shared-needs": "Besoins partagés",
+    "shared-needs-bad-filter": "Besoins partagés",
     "proposal": _heading("proposal"),
     "proposal-form-error": "Proposer un sujet pour l'ordre du jour",
     "meeting": _heading("meeting"),
@@ -705,6 +710,7 @@ STATUS = {
     "403": 403,
     "proposal-form-error": 400,  # forms showing their errors answer 400
     "meeting-form-error": 400,
+    "shared-needs-bad-filter": 400,
 }
 
 

@@ -738,6 +738,8 @@ READ_ONLY_ON_POST = {
     "agenda:proposal_detail": "proposal page",
     "agenda:meeting_detail": "meeting page",
     "agenda:meeting_calendar": "an .ics download (GET only)",
+    "needs:index": "shared-needs page (GET only: a POST is refused, 405)",
+    "needs:export_csv": "download (GET only: a POST is refused, 405)",
     "directory:person_list": "list",
     "directory:person_detail": "entry page",
     "directory:mention_search": "GET only: the @mention autocomplete's JSON",
