@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "website.notifications",
     "website.proconnect",
     "website.api",
+    "website.steering",
     # django-ninja: listed so that its Swagger page uses its bundled static files, not a CDN.
     "ninja",
     # Wagtail

@@ -104,5 +104,6 @@ urlpatterns = [
     path("", include("website.search.urls")),
     path("", include("website.notifications.urls")),
     path("", include("website.pages.urls")),
+    path("", include("website.steering.urls")),
     path("", include(wagtail_urls)),
 ]

@@ -8,6 +8,10 @@ class Kind(models.TextChoices):
     QUESTION_IN_TOPIC = "question_in_topic", _("Nouvelle question dans un sujet que je suis")
     QUESTION_ADDRESSED = "question_addressed", _("Question adressée à moi ou à ma structure")
     QUESTION_ROUTED = "question_routed", _("Question de mon domaine d'expertise")
+    QUESTION_ESCALATED = (
+        "question_escalated",
+        _("Ma question sans réponse relayée à d'autres experts"),
+    )
     MENTION = "mention", _("Quand on me mentionne")
     ANSWER = "answer", _("Réponse à une question que je suis ou que j'ai posée")
     COMMENT = "comment", _("Commentaire sur un message que je suis ou que j'ai écrit")
@@ -39,6 +43,7 @@ DEFAULT_FREQUENCY = {
     Kind.QUESTION_IN_TOPIC: Frequency.DAILY,
     Kind.QUESTION_ADDRESSED: Frequency.IMMEDIATELY,
     Kind.QUESTION_ROUTED: Frequency.IMMEDIATELY,
+    Kind.QUESTION_ESCALATED: Frequency.IMMEDIATELY,
     Kind.MENTION: Frequency.IMMEDIATELY,
     Kind.ANSWER: Frequency.IMMEDIATELY,
     Kind.COMMENT: Frequency.DAILY,
@@ -68,6 +73,9 @@ HEADLINES = {
     Kind.QUESTION_IN_TOPIC: _("%(actor)s a posé une question dans un sujet que vous suivez"),
     Kind.QUESTION_ADDRESSED: _("%(actor)s vous adresse une question"),
     Kind.QUESTION_ROUTED: _("Une question de votre domaine d'expertise attend une réponse"),
+    Kind.QUESTION_ESCALATED: _(
+        "Votre question sans réponse a été relayée à d'autres experts par %(actor)s"
+    ),
     Kind.MENTION: _("%(actor)s vous a mentionné"),
     Kind.ANSWER: _("%(actor)s a répondu"),
     Kind.COMMENT: _("%(actor)s a commenté"),
