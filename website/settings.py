@@ -136,6 +136,7 @@ TEMPLATES = [
                 "website.context_processors.site",
                 "website.context_processors.session_expiry",
                 "website.notifications.context_processors.unread",
+                "website.steering.context_processors.moderation_badges",
             ],
         },
     },

@@ -25,6 +25,8 @@ class Kind(models.TextChoices):
     )
     MODERATION = "moderation", _("Action de modération sur mon message")
     ACCOUNT_APPROVED = "account_approved", _("Mon compte approuvé")
+    FLAG_CREATED = "flag_created", _("Nouveau signalement à traiter (modérateurs)")
+    ACCOUNT_PENDING = "account_pending", _("Nouveau compte à valider (modérateurs)")
     EMAILS_PAUSED = "emails_paused", _("Mes e-mails suspendus après des retours en erreur")
 
 
@@ -54,6 +56,8 @@ DEFAULT_FREQUENCY = {
     Kind.PROPOSAL_SCHEDULED: Frequency.IMMEDIATELY,
     Kind.MODERATION: Frequency.IMMEDIATELY,
     Kind.ACCOUNT_APPROVED: Frequency.IMMEDIATELY,
+    Kind.FLAG_CREATED: Frequency.IMMEDIATELY,
+    Kind.ACCOUNT_PENDING: Frequency.IMMEDIATELY,
     Kind.EMAILS_PAUSED: Frequency.NEVER,
 }
 
@@ -62,9 +66,19 @@ DEFAULT_FREQUENCY = {
 SITE_ONLY_KINDS = frozenset({Kind.EMAILS_PAUSED})
 
 
-def email_kinds() -> list[Kind]:
-    """The kinds a member chooses an e-mail frequency for."""
-    return [kind for kind in Kind if kind not in SITE_ONLY_KINDS]
+# Sent to moderators only (`directory.selectors.moderator_accounts`): offered on the
+# preferences page to moderators only.
+MODERATOR_KINDS = frozenset({Kind.FLAG_CREATED, Kind.ACCOUNT_PENDING})
+
+
+def email_kinds(*, moderator: bool = True) -> list[Kind]:
+    """The kinds a member chooses an e-mail frequency for (without the moderators' own
+    kinds for anyone else)."""
+    return [
+        kind
+        for kind in Kind
+        if kind not in SITE_ONLY_KINDS and (moderator or kind not in MODERATOR_KINDS)
+    ]
 
 
 # The sentence shown for a notification; `actor` and `title` are filled in at display time so
@@ -86,6 +100,8 @@ HEADLINES = {
     Kind.PROPOSAL_SCHEDULED: _("Une proposition que vous soutenez est inscrite à l'ordre du jour"),
     Kind.MODERATION: _("Un modérateur a agi sur votre message"),
     Kind.ACCOUNT_APPROVED: _("Votre compte a été approuvé : bienvenue sur Entraide"),
+    Kind.FLAG_CREATED: _("Un message a été signalé : un signalement attend les modérateurs"),
+    Kind.ACCOUNT_PENDING: _("Un nouveau compte attend la validation d'un modérateur"),
     Kind.EMAILS_PAUSED: _(
         "Nos e-mails vous reviennent en erreur : nous les avons suspendus. Vérifiez votre "
         "adresse, puis reprenez l'envoi"

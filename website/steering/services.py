@@ -58,9 +58,13 @@ def next_circle(question: Question) -> list[Person]:
 @transaction.atomic
 def question_escalate(*, question: Question, by) -> Escalation:
     """Ask the next circle of experts; the asker is told who. Refused (ValidationError with a
-    French message) when the question is closed, deleted, answered, or nobody is left."""
+    French message) when the question is closed, locked, deleted, answered, or nobody is left."""
     question = Question.objects.select_for_update().get(pk=question.pk)
-    if question.deleted_at is not None or question.closed_at is not None:
+    if (
+        question.deleted_at is not None
+        or question.closed_at is not None
+        or question.locked_at is not None
+    ):
         raise ValidationError(_("Cette question est fermée : elle ne peut plus être relancée."))
     if question.answer_count or question.accepted_answer_id:
         raise ValidationError(_("Cette question a déjà reçu une réponse."))

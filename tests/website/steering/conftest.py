@@ -27,7 +27,8 @@ def committed(django_capture_on_commit_callbacks):
 @pytest.fixture
 def ask(committed, make_topic):
     """`ask(author, topics=[...], days_ago=0, structure=None)`: a question through the service,
-    its on-commit signals run (routing to experts), then dated `days_ago`."""
+    its on-commit signals run (routing to experts), then dated `days_ago` (and, when given,
+    its asker's structure set afterwards: the first routing did not know it)."""
 
     def _ask(author, *, topics=None, days_ago=0, structure=None, title=None):
         with committed():
@@ -38,9 +39,10 @@ def ask(committed, make_topic):
                 topics=topics or [make_topic()],
             )
         created = timezone.now() - timedelta(days=days_ago)
-        Question.objects.filter(pk=question.pk).update(
-            created_at=created, author_structure=structure
-        )
+        fields = {"created_at": created}
+        if structure is not None:
+            fields["author_structure"] = structure
+        Question.objects.filter(pk=question.pk).update(**fields)
         question.refresh_from_db()
         return question
 
