@@ -472,6 +472,10 @@ FILLED = {
     ],
     "pages:recheck_clear": lambda w: [f"/veille/a-reverifier/{w.recheck.pk}/revalider/"],
     "steering:question_escalate": lambda w: [f"/pilotage/questions/{w.waiting.pk}/relancer/"],
+    "steering:export_csv": lambda w: [
+        f"/pilotage/export/{table}.csv"
+        for table in ("sujets", "territoires", "delais", "experts", "communes", "sans-reponse")
+    ],
     "wagtail_serve": lambda w: [page.url for page in w.pages],
     "wagtailcore_authenticate_with_password": lambda w: [
         f"/_util/authenticate_with_password/{r.pk}/{r.page_id}/"
