@@ -1,6 +1,7 @@
-"""The four roles and the named predicates every layer uses to check them.
+"""The five roles and the named predicates every layer uses to check them.
 
-Groups are created by a data migration (`directory/migrations/0002_roles.py`); what each
+Groups are created by data migrations (`directory/migrations/0002_roles.py`, and
+`0006_coordinators_group.py` for the coordinators); what each
 role may do on objects is written once, here and in `qa/permissions.py`, and used by views,
 templates (through the `roles` template tags) and commands alike.
 """
@@ -11,13 +12,15 @@ MEMBERS = "Membres"
 EXPERTS = "Experts"
 MODERATORS = "Modérateurs"
 EDITORS = "Éditeurs"
-ALL_ROLES = (MEMBERS, EXPERTS, MODERATORS, EDITORS)
+COORDINATORS = "Coordinateurs"
+ALL_ROLES = (MEMBERS, EXPERTS, MODERATORS, EDITORS, COORDINATORS)
 
 ROLE_DESCRIPTIONS = {
     MEMBERS: _("pose des questions, répond, commente, vote, suit des sujets, propose des sujets"),
     EXPERTS: _("reçoit les questions de ses sujets et peut valider une réponse"),
     MODERATORS: _("approuve les comptes, modère, ferme, fusionne, promeut en FAQ"),
     EDITORS: _("publie la veille réglementaire, la FAQ et les ressources"),
+    COORDINATORS: _("suit le tableau de pilotage et relance les questions sans réponse"),
 }
 
 
@@ -47,3 +50,14 @@ def is_editor(user) -> bool:
 
 def is_expert(user) -> bool:
     return is_member(user) and EXPERTS in role_names(user)
+
+
+def is_coordinator(user) -> bool:
+    """In the « Coordinateurs » group (the Pays' staff, the CCs' general managers)."""
+    return is_member(user) and COORDINATORS in role_names(user)
+
+
+def can_steer(user) -> bool:
+    """May open the coordinator's dashboard (/pilotage/) and route questions again:
+    moderators and coordinators."""
+    return is_moderator(user) or is_coordinator(user)

@@ -35,7 +35,7 @@ from directory.models import (
     TopicInterest,
     User,
 )
-from directory.roles import is_moderator
+from directory.roles import MODERATORS, is_moderator
 from directory.text import key
 
 INACTIVE_AFTER = datetime.timedelta(days=730)
@@ -488,3 +488,13 @@ def who_handles(text: str, viewer: User, *, limit: int = 5) -> list[Handler]:
         if obj is not None:
             handlers.append(Handler(kind=kind, object=obj))
     return handlers
+
+
+def moderator_accounts() -> QuerySet[User]:
+    """Active, approved accounts of the moderators (and superusers): who is told about a new
+    flag or a new pending account."""
+    return (
+        User.objects.filter(is_active=True, approved_at__isnull=False)
+        .filter(Q(is_superuser=True) | Q(groups__name=MODERATORS))
+        .distinct()
+    )

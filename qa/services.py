@@ -639,9 +639,11 @@ def flag_create(*, post: Post, reporter, reason: str, text: str = "") -> Flag:
         existing.reason, existing.text = reason, text
         existing.save(update_fields=["reason", "text"])
         return existing
-    return Flag.objects.create(
+    flag = Flag.objects.create(
         reporter=reporter, reason=reason, text=text, **{post.post_kind: post}
     )
+    _send(signals.flag_created, Flag, flag=flag)
+    return flag
 
 
 @transaction.atomic

@@ -27,6 +27,9 @@ answer_validated = Signal()
 post_deleted = Signal()
 # kwargs: action (ModerationAction)
 moderation_action = Signal()
+
+# kwargs: flag (a new report; a report updated by its author is not new)
+flag_created = Signal()
 # kwargs: question (the post is visible again or was hidden: search must re-index or drop it)
 question_visibility_changed = Signal()
 # kwargs: attachment_ids (files stored with a committed post; qa's app config enqueues the

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "website.proconnect",
     "website.api",
     "website.needs",
+    "website.steering",
     # django-ninja: listed so that its Swagger page uses its bundled static files, not a CDN.
     "ninja",
     # Wagtail
@@ -136,6 +137,7 @@ TEMPLATES = [
                 "website.context_processors.site",
                 "website.context_processors.session_expiry",
                 "website.notifications.context_processors.unread",
+                "website.steering.context_processors.moderation_badges",
             ],
         },
     },

@@ -105,5 +105,6 @@ urlpatterns = [
     path("", include("website.notifications.urls")),
     path("", include("website.pages.urls")),
     path("", include("website.needs.urls")),
+    path("", include("website.steering.urls")),
     path("", include(wagtail_urls)),
 ]

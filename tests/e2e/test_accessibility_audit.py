@@ -82,6 +82,9 @@ NOT_PAGES = {
     "qa:preview": "POST-only fragment inside the ask form (audited there)",
     "directory:export_csv": "CSV download",
     "needs:export_csv": "CSV download",
+    "steering:export_csv": "CSV downloads of the dashboard's tables",
+    "steering:question_escalate": "POST-only action (its button is audited on "
+    "/pilotage/sans-reponse/)",
     "directory:my_data": "JSON download",
     "directory:person_vcard": "vCard download",
     "directory:mention_search": "JSON of the editors' @mention autocomplete; axe runs on its "
@@ -542,6 +545,13 @@ PAGES = [
         go(lambda d: d["meeting_cancel"]),
     ),
     Audited("rechecks", "moderator", ("pages:recheck_list",), go("/veille/a-reverifier/")),
+    Audited("steering-dashboard", "moderator", ("steering:dashboard",), go("/pilotage/")),
+    Audited(
+        "steering-unanswered",
+        "moderator",
+        ("steering:unanswered",),
+        go("/pilotage/sans-reponse/"),
+    ),
     Audited("thread-moderator", "moderator", (), go(lambda d: d["thread"])),
     # Editors.
     Audited("home-editor", "editor", (), go("/")),
@@ -680,6 +690,8 @@ HEADINGS = {
     "import-detail": _heading("import"),
     "meeting-form-error": "Créer une réunion",
     "rechecks": "Questions à revérifier",
+    "steering-dashboard": "Tableau de pilotage",
+    "steering-unanswered": "Questions sans réponse depuis plus de 7 jours",
     "thread-moderator": _heading("thread"),
     "home-editor": "Entraide",
     "watch-update-editor": _heading("update"),

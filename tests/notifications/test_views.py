@@ -192,7 +192,7 @@ def test_preferences_posted_for_another_user_only_change_mine(client, member, ma
     client.post("/compte/preferences/", {**_all_kinds(Frequency.NEVER), "user": other.pk})
     assert not NotificationPreference.objects.filter(user=other).exists()
     assert NotificationPreference.objects.filter(user=member, frequency="never").count() == len(
-        email_kinds()
+        email_kinds(moderator=False)
     )
 
 

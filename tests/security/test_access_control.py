@@ -699,6 +699,16 @@ ACTIONS = [
         MODERATORS,
         "notifications.InboundMail",
     ),
+    # The coordinator's dashboard (coordinators, not a matrix role, are tested in
+    # tests/website/steering/test_access.py).
+    Action(
+        "route an unanswered question to more experts",
+        "steering:question_escalate",
+        lambda w: f"/pilotage/questions/{w.waiting.pk}/relancer/",
+        lambda w: {},
+        MODERATORS,
+        "steering.Escalation",
+    ),
     Action(
         "create a personal API token",
         "api:tokens",
@@ -770,6 +780,9 @@ READ_ONLY_ON_POST = {
     "pages:meetings_feed": "Atom feed (GET only)",
     "pages:meetings_calendar": "iCalendar subscription (GET only)",
     "pages:recheck_list": "moderators' list",
+    "steering:dashboard": "the coordinator's dashboard (GET only, 405)",
+    "steering:unanswered": "the coordinator's list of unanswered questions (GET only, 405)",
+    "steering:export_csv": "download (GET only, 405)",
 }
 # POST routes outside the matrix, each with its reason.
 NOT_IN_MATRIX = {

@@ -84,6 +84,7 @@ class World:
     answer_comment: Comment  # on the accepted answer
     open_question: Question  # the other member's, with an answer by the member, not accepted
     open_answer: Answer  # the member's answer on `open_question`
+    waiting: Question  # the member's, open and unanswered: a coordinator may route it again
     closed: Question
     locked: Question
     faq_question: Question  # the other member's, in the FAQ with its accepted answer
@@ -223,6 +224,7 @@ def build_world() -> World:
     open_answer = qa_services.answer_create(
         question=open_question, author=author, body="La procédure adaptée, sous 40 000 euros."
     )
+    waiting = ask(author, "Qui fournit le sel de déneigement le moins cher ?")
     closed = ask(author, "Faut-il délibérer pour adhérer à une centrale d'achat ?")
     qa_services.question_close(question=closed, by=moderator, reason="off_topic")
     locked = ask(author, "Peut-on payer un fournisseur par carte ?")
@@ -328,6 +330,7 @@ def build_world() -> World:
         answer_comment=answer_comment,
         open_question=open_question,
         open_answer=open_answer,
+        waiting=waiting,
         closed=closed,
         locked=locked,
         faq_question=faq_question,
@@ -489,6 +492,11 @@ FILLED = {
         f"/flux/fils/{w.question.pk}/?jeton={w.feed_token}",
     ],
     "pages:recheck_clear": lambda w: [f"/veille/a-reverifier/{w.recheck.pk}/revalider/"],
+    "steering:question_escalate": lambda w: [f"/pilotage/questions/{w.waiting.pk}/relancer/"],
+    "steering:export_csv": lambda w: [
+        f"/pilotage/export/{table}.csv"
+        for table in ("sujets", "territoires", "delais", "experts", "communes", "sans-reponse")
+    ],
     "wagtail_serve": lambda w: [page.url for page in w.pages],
     "wagtailcore_authenticate_with_password": lambda w: [
         f"/_util/authenticate_with_password/{r.pk}/{r.page_id}/"

@@ -294,6 +294,60 @@ def answer_validated(payload: dict) -> list:
     )
 
 
+# --- For the moderators ----------------------------------------------------------------------
+
+
+@handler("flag_created")
+def flag_created(payload: dict) -> list:
+    """Each new report, to every moderator (their « Nouveau signalement » preference)."""
+    from django.urls import reverse
+
+    from directory.selectors import moderator_accounts
+    from qa.models import Flag
+
+    flag = (
+        Flag.objects.open()
+        .select_related(
+            "reporter", "question", "answer__question", "comment__question", "comment__answer"
+        )
+        .filter(pk=payload["flag_id"])
+        .first()
+    )
+    if flag is None:
+        return []
+    return notify(
+        event_key=f"flag:{flag.pk}",
+        audiences=[Audience(Kind.FLAG_CREATED, moderator_accounts().values_list("pk", flat=True))],
+        actor=flag.reporter,
+        title=flag.post.thread.title,
+        excerpt=f"{flag.get_reason_display()} — {flag.text}".strip(" —"),
+        url=reverse("qa:flag_queue"),
+    )
+
+
+@handler("account_pending")
+def account_pending(payload: dict) -> list:
+    """An account entered the approval queue (address verified, not approved yet)."""
+    from django.urls import reverse
+
+    from directory.selectors import moderator_accounts, pending_accounts
+
+    user = pending_accounts().filter(pk=payload["user_id"]).first()
+    if user is None:
+        return []
+    details = ", ".join(part for part in (user.signup_structure, user.signup_function) if part)
+    return notify(
+        event_key=f"account_pending:{user.pk}",
+        audiences=[
+            Audience(Kind.ACCOUNT_PENDING, moderator_accounts().values_list("pk", flat=True))
+        ],
+        actor_name=user.get_full_name() or user.email,
+        title=user.get_full_name() or user.email,
+        excerpt=details,
+        url=reverse("directory:pending_accounts"),
+    )
+
+
 @handler("moderation_action")
 def moderation_action(payload: dict) -> list:
     from qa.models import ModerationAction

@@ -7,9 +7,12 @@ from website.notifications.kinds import Frequency, email_kinds
 class PreferencesForm(forms.Form):
     """One radio group per kind of notification: how often an e-mail is wanted."""
 
-    def __init__(self, *args, initial_frequencies: dict[str, str], **kwargs):
+    def __init__(
+        self, *args, initial_frequencies: dict[str, str], moderator: bool = False, **kwargs
+    ):
         super().__init__(*args, **kwargs)
-        for kind in email_kinds():
+        self.kinds = email_kinds(moderator=moderator)
+        for kind in self.kinds:
             self.fields[kind.value] = forms.ChoiceField(
                 label=kind.label,
                 choices=Frequency.choices,
@@ -26,4 +29,4 @@ class PreferencesForm(forms.Form):
             )
 
     def frequencies(self) -> dict[str, str]:
-        return {kind.value: self.cleaned_data[kind.value] for kind in email_kinds()}
+        return {kind.value: self.cleaned_data[kind.value] for kind in self.kinds}

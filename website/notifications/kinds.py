@@ -8,6 +8,10 @@ class Kind(models.TextChoices):
     QUESTION_IN_TOPIC = "question_in_topic", _("Nouvelle question dans un sujet que je suis")
     QUESTION_ADDRESSED = "question_addressed", _("Question adressée à moi ou à ma structure")
     QUESTION_ROUTED = "question_routed", _("Question de mon domaine d'expertise")
+    QUESTION_ESCALATED = (
+        "question_escalated",
+        _("Ma question sans réponse relayée à d'autres experts"),
+    )
     MENTION = "mention", _("Quand on me mentionne")
     ANSWER = "answer", _("Réponse à une question que je suis ou que j'ai posée")
     COMMENT = "comment", _("Commentaire sur un message que je suis ou que j'ai écrit")
@@ -29,6 +33,8 @@ class Kind(models.TextChoices):
     )
     MODERATION = "moderation", _("Action de modération sur mon message")
     ACCOUNT_APPROVED = "account_approved", _("Mon compte approuvé")
+    FLAG_CREATED = "flag_created", _("Nouveau signalement à traiter (modérateurs)")
+    ACCOUNT_PENDING = "account_pending", _("Nouveau compte à valider (modérateurs)")
     EMAILS_PAUSED = "emails_paused", _("Mes e-mails suspendus après des retours en erreur")
 
 
@@ -47,6 +53,7 @@ DEFAULT_FREQUENCY = {
     Kind.QUESTION_IN_TOPIC: Frequency.DAILY,
     Kind.QUESTION_ADDRESSED: Frequency.IMMEDIATELY,
     Kind.QUESTION_ROUTED: Frequency.IMMEDIATELY,
+    Kind.QUESTION_ESCALATED: Frequency.IMMEDIATELY,
     Kind.MENTION: Frequency.IMMEDIATELY,
     Kind.ANSWER: Frequency.IMMEDIATELY,
     Kind.COMMENT: Frequency.DAILY,
@@ -59,6 +66,8 @@ DEFAULT_FREQUENCY = {
     Kind.PROPOSAL_MINUTES: Frequency.IMMEDIATELY,
     Kind.MODERATION: Frequency.IMMEDIATELY,
     Kind.ACCOUNT_APPROVED: Frequency.IMMEDIATELY,
+    Kind.FLAG_CREATED: Frequency.IMMEDIATELY,
+    Kind.ACCOUNT_PENDING: Frequency.IMMEDIATELY,
     Kind.EMAILS_PAUSED: Frequency.NEVER,
 }
 
@@ -67,9 +76,19 @@ DEFAULT_FREQUENCY = {
 SITE_ONLY_KINDS = frozenset({Kind.EMAILS_PAUSED})
 
 
-def email_kinds() -> list[Kind]:
-    """The kinds a member chooses an e-mail frequency for."""
-    return [kind for kind in Kind if kind not in SITE_ONLY_KINDS]
+# Sent to moderators only (`directory.selectors.moderator_accounts`): offered on the
+# preferences page to moderators only.
+MODERATOR_KINDS = frozenset({Kind.FLAG_CREATED, Kind.ACCOUNT_PENDING})
+
+
+def email_kinds(*, moderator: bool = True) -> list[Kind]:
+    """The kinds a member chooses an e-mail frequency for (without the moderators' own
+    kinds for anyone else)."""
+    return [
+        kind
+        for kind in Kind
+        if kind not in SITE_ONLY_KINDS and (moderator or kind not in MODERATOR_KINDS)
+    ]
 
 
 # The sentence shown for a notification; `actor` and `title` are filled in at display time so
@@ -78,6 +97,9 @@ HEADLINES = {
     Kind.QUESTION_IN_TOPIC: _("%(actor)s a posé une question dans un sujet que vous suivez"),
     Kind.QUESTION_ADDRESSED: _("%(actor)s vous adresse une question"),
     Kind.QUESTION_ROUTED: _("Une question de votre domaine d'expertise attend une réponse"),
+    Kind.QUESTION_ESCALATED: _(
+        "Votre question sans réponse a été relayée à d'autres experts par %(actor)s"
+    ),
     Kind.MENTION: _("%(actor)s vous a mentionné"),
     Kind.ANSWER: _("%(actor)s a répondu"),
     Kind.COMMENT: _("%(actor)s a commenté"),
@@ -90,6 +112,8 @@ HEADLINES = {
     Kind.PROPOSAL_MINUTES: _("Le compte rendu d'une proposition que vous soutenez est publié"),
     Kind.MODERATION: _("Un modérateur a agi sur votre message"),
     Kind.ACCOUNT_APPROVED: _("Votre compte a été approuvé : bienvenue sur Entraide"),
+    Kind.FLAG_CREATED: _("Un message a été signalé : un signalement attend les modérateurs"),
+    Kind.ACCOUNT_PENDING: _("Un nouveau compte attend la validation d'un modérateur"),
     Kind.EMAILS_PAUSED: _(
         "Nos e-mails vous reviennent en erreur : nous les avons suspendus. Vérifiez votre "
         "adresse, puis reprenez l'envoi"

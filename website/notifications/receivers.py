@@ -44,6 +44,18 @@ def on_answer_validated(sender, answer, by=None, **kwargs):
     enqueue_fan_out("answer_validated", {"answer_id": answer.pk, "by_id": _pk(by)})
 
 
+def on_flag_created(sender, flag, **kwargs):
+    enqueue_fan_out("flag_created", {"flag_id": flag.pk})
+
+
+def on_account_maybe_pending(sender, request=None, user=None, email_address=None, **kwargs):
+    """allauth's `user_signed_up` (an address already verified, ProConnect) and
+    `email_confirmed` (a sign-up's address just verified): the account may have entered the
+    moderators' queue; the handler checks it did."""
+    user_id = user.pk if user is not None else email_address.user_id
+    transaction.on_commit(lambda: enqueue_fan_out("account_pending", {"user_id": user_id}))
+
+
 def on_moderation_action(sender, action, **kwargs):
     enqueue_fan_out("moderation_action", {"action_id": action.pk})
 
@@ -111,6 +123,7 @@ def on_page_published(sender, instance, revision=None, **kwargs):
 
 
 def connect() -> None:
+    from allauth.account import signals as account_signals
     from anymail.signals import inbound
     from wagtail.signals import page_published
 
@@ -130,6 +143,9 @@ def connect() -> None:
         (qa_signals.answer_accepted, on_answer_accepted),
         (qa_signals.answer_validated, on_answer_validated),
         (qa_signals.moderation_action, on_moderation_action),
+        (qa_signals.flag_created, on_flag_created),
+        (account_signals.user_signed_up, on_account_maybe_pending),
+        (account_signals.email_confirmed, on_account_maybe_pending),
         (qa_signals.post_deleted, on_post_deleted),
         (agenda_signals.proposal_scheduled, on_proposal_scheduled),
         (agenda_signals.proposal_discussed, on_proposal_discussed),

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from directory.roles import is_moderator
 from qa.permissions import can_ask
 from website.notifications import asking, replies, selectors, services
 from website.notifications.feeds import NotificationFeed
@@ -126,6 +127,7 @@ def preferences(request):
     form = PreferencesForm(
         request.POST if request.method == "POST" else None,
         initial_frequencies=selectors.preferences_for(request.user),
+        moderator=is_moderator(request.user),
         label_suffix="",
     )
     if request.method == "POST":

@@ -10,6 +10,7 @@ register.filter("is_member", roles.is_member)
 register.filter("is_moderator", roles.is_moderator)
 register.filter("is_editor", roles.is_editor)
 register.filter("is_expert", roles.is_expert)
+register.filter("can_steer", roles.can_steer)
 
 
 @register.simple_tag(takes_context=True)
