@@ -137,6 +137,8 @@ NOT_VISITED = {
     "admin/^.*/$": "Wagtail admin's catch-all 404 (any unknown admin address)",
     "api_not_found": "the API's catch-all 404 (any unknown address under /api/v1/)",
     "api:token_revoke": "POST only (405 on GET): tests/api/test_tokens.py",
+    "notifications:inbound_webhook_provider": "POST only (405 on GET), 404 for a provider "
+    "not turned on: tests/notifications/test_inbound_webhook_providers.py",
 }
 
 
