@@ -567,7 +567,16 @@ INBOUND_IMAP_URL = env.str("INBOUND_IMAP_URL", default="")
 INBOUND_IMAP_IDLE_SECONDS = env.int("INBOUND_IMAP_IDLE_SECONDS", default=25 * 60)
 # The inbound webhook (django-anymail, `/courriels/entrants/mailgun/mime`): Mailgun's webhook
 # signing key, with which anymail checks every call's signature. Empty: the address answers 404.
-ANYMAIL = {"MAILGUN_WEBHOOK_SIGNING_KEY": env.str("MAILGUN_WEBHOOK_SIGNING_KEY", default="")}
+ANYMAIL = {
+    "MAILGUN_WEBHOOK_SIGNING_KEY": env.str("MAILGUN_WEBHOOK_SIGNING_KEY", default=""),
+    # Brevo's inbound calls name their attachments; anymail fetches them with this API key.
+    "BREVO_API_KEY": env.str("BREVO_API_KEY", default=""),
+}
+# The other inbound webhooks (`/courriels/entrants/<provider>/`: postmark, sendgrid, brevo),
+# each on when named here, and only with INBOUND_WEBHOOK_SECRET, the HTTP basic-auth
+# `user:password` the provider's calls carry (these providers sign nothing). Else 404.
+INBOUND_WEBHOOK_PROVIDERS = env.list("INBOUND_WEBHOOK_PROVIDERS", default=[])
+INBOUND_WEBHOOK_SECRET = env.str("INBOUND_WEBHOOK_SECRET", default="")
 # A personal feed token (notifications and questions feeds) unused this many days stops working;
 # the member renews it from the notification preferences page (docs/security.md, finding 13).
 FEED_TOKEN_MAX_IDLE_DAYS = env.int("FEED_TOKEN_MAX_IDLE_DAYS", default=180)

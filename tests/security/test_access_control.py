@@ -793,6 +793,8 @@ NOT_IN_MATRIX = {
     "link may unsubscribe its recipient; tests/notifications/test_unsubscribe.py",
     "notifications:inbound_webhook": "the mail provider's signed webhook (no session): "
     "tests/notifications/test_inbound_webhook.py",
+    "notifications:inbound_webhook_provider": "the mail providers' webhooks, HTTP basic auth "
+    "(no session): tests/notifications/test_inbound_webhook_providers.py",
     "wagtail_serve": "Wagtail's page serving (no page type handles a POST)",
     "proconnect_login": "ProConnect sign-in: tests/security/test_proconnect.py",
     "proconnect_callback": "ProConnect sign-in: tests/security/test_proconnect.py",

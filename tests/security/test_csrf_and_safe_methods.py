@@ -31,6 +31,9 @@ REVIEWED_CSRF_EXEMPT = {
     # The inbound mail webhook: the provider posts without cookies; anymail checks its HMAC
     # signature (tests/notifications/test_inbound_webhook.py), and it only stores a message.
     "website.notifications.webhook.mailgun_inbound": "provider's HMAC signature (anymail)",
+    # Postmark, SendGrid, Brevo sign nothing: HTTP basic auth (anymail, constant time) is
+    # the credential (tests/notifications/test_inbound_webhook_providers.py).
+    "website.notifications.webhook.provider_inbound": "provider's HTTP basic auth (anymail)",
     # The API (/api/v1/, django-ninja marks its views exempt): it authenticates by the bearer
     # token only and ignores the session cookie (website/api/auth.py), so a forged cross-site
     # request carries no credential; tests/api/test_tokens.py checks that a session gets 401.
@@ -134,6 +137,8 @@ NOT_VISITED = {
     "admin/^.*/$": "Wagtail admin's catch-all 404 (any unknown admin address)",
     "api_not_found": "the API's catch-all 404 (any unknown address under /api/v1/)",
     "api:token_revoke": "POST only (405 on GET): tests/api/test_tokens.py",
+    "notifications:inbound_webhook_provider": "POST only (405 on GET), 404 for a provider "
+    "not turned on: tests/notifications/test_inbound_webhook_providers.py",
 }
 
 

@@ -21,7 +21,7 @@ def ask_confirm(request, pk):
     """The e-mailed question, editable like the ask form; similar threads first. Only its
     author sees it, and only while it waits (else 404)."""
     mail = get_object_or_404(InboundMail, pk=pk, user=request.user, status=InboundStatus.AWAITING)
-    files = asking.checked_files(mail)
+    files = asking.ask_files(mail)
     if request.method == "POST":
         if request.POST.get("decision") == "discard":
             asking.ask_discard(mail=mail)

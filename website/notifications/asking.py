@@ -4,7 +4,7 @@
 signature or quoted history, then calls `ask_received`:
 
 - the subject is the title, the body the text, the mail's attachments go through the same
-  content checks as the ask form's (`qa.attachments.check_upload`);
+  content checks as the ask form's (`mailfiles.checked_files`);
 - topics are suggested from the text (`suggest_topics`);
 - the message waits, « en attente de confirmation » (`InboundStatus.AWAITING`), and the member
   gets an acknowledgement e-mail: the similar threads already on the site first, then one link
@@ -23,11 +23,10 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from dataclasses import dataclass
 from email.message import EmailMessage
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -35,11 +34,11 @@ from django.utils.translation import gettext as _
 
 from directory.budget import POSTS
 from directory.text import fold
-from qa import attachments, services
+from qa import services
 from qa.forms import QuestionForm
 from qa.models import TITLE_MAX_LENGTH, Question, QuestionKind
 from taxonomy.models import Topic
-from website.notifications import emails, mailtext, tasks
+from website.notifications import emails, mailfiles, mailtext, tasks
 from website.notifications.models import (
     DeliveryKind,
     EmailDelivery,
@@ -62,50 +61,12 @@ def title_from_subject(subject: str) -> str:
     return _REPLY_PREFIX.sub("", subject or "").strip()[:TITLE_MAX_LENGTH]
 
 
-def mail_files(message: EmailMessage) -> list[SimpleUploadedFile]:
-    """The files attached to the message, as uploads for the ask form's checks."""
-    files = []
-    for part in message.iter_attachments():
-        name = part.get_filename() or _("piece-jointe")
-        try:
-            content = part.get_payload(decode=True) or b""
-        except Exception:  # a broken part is one refused file, not a lost message
-            content = b""
-        files.append(SimpleUploadedFile(name, content, part.get_content_type()))
-    return files
-
-
-@dataclass(frozen=True)
-class MailFile:
-    name: str
-    checked: attachments.CheckedFile | None
-    refusal: str  # "" when accepted
-
-
-def checked_files(mail: InboundMail) -> list[MailFile]:
-    """Each attachment of the stored message, accepted or refused with the form's message."""
-    message = mailtext.parse(bytes(mail.raw))
-    if not message.is_multipart():
-        return []
-    uploads = mail_files(message)
-    try:
-        attachments.check_count(uploads)
-    except ValidationError as error:
-        return [
-            MailFile(name=upload.name, checked=None, refusal=error.messages[0])
-            for upload in uploads
-        ]
-    results = []
-    for upload in uploads:
-        try:
-            results.append(
-                MailFile(name=upload.name, checked=attachments.check_upload(upload), refusal="")
-            )
-        except ValidationError as error:
-            results.append(
-                MailFile(name=upload.name, checked=None, refusal=" ".join(error.messages))
-            )
-    return results
+def ask_files(mail: InboundMail) -> list[mailfiles.MailFile]:
+    """Each attachment of the stored message, accepted or refused (`mailfiles.checked_files`,
+    the ask form's checks, `QA_ATTACHMENTS_PER_POST` files at most)."""
+    return mailfiles.checked_files(
+        mailtext.parse(bytes(mail.raw)), limit=settings.QA_ATTACHMENTS_PER_POST, uploader=mail.user
+    )
 
 
 def suggest_topics(user, *, title: str, text: str) -> list[Topic]:
@@ -148,7 +109,7 @@ def ask_received(*, mail: InboundMail, message: EmailMessage, user) -> None:
     if _wants_no_confirmation(user):
         data = {**initial, "topics": [topic.pk for topic in initial["topics"]]}
         form = question_form(data=data)
-        files = checked_files(mail)
+        files = ask_files(mail)
         if form.is_valid() and not any(file.refusal for file in files):
             try:
                 question = ask_publish(mail=mail, user=user, form=form, files=files)
@@ -165,7 +126,9 @@ def _wants_no_confirmation(user) -> bool:
     return ReplyKey.objects.filter(user=user, ask_without_confirmation=True).exists()
 
 
-def ask_publish(*, mail: InboundMail, user, form: QuestionForm, files: list[MailFile]) -> Question:
+def ask_publish(
+    *, mail: InboundMail, user, form: QuestionForm, files: list[mailfiles.MailFile]
+) -> Question:
     """Publish an e-mailed question with the accepted files; the caller holds the row lock.
     Raises `ValidationError` when the member's posting budget is spent."""
     slot = POSTS.take(user)
@@ -184,7 +147,7 @@ def ask_publish(*, mail: InboundMail, user, form: QuestionForm, files: list[Mail
             body=data["body"],
             topics=data["topics"],
             kind=data["kind"],
-            attachments=[file.checked for file in files if file.checked is not None],
+            attachments=mailfiles.accepted(files),
         )
     except Exception:
         slot.give_back()
@@ -236,7 +199,7 @@ def _acknowledge(mail, user, *, initial, similar, question) -> None:
             ],
             "question_link": emails.absolute_url(question.get_absolute_url()) if question else "",
             "confirm_link": emails.absolute_url(confirm_path),
-            "files": checked_files(mail),
+            "files": ask_files(mail),
             "unsubscribe_url": unsubscribe,
             "preferences_url": emails.absolute_url("/compte/preferences/#questions-par-courriel"),
         },

@@ -31,6 +31,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage as OutgoingEmail
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -38,8 +39,9 @@ from directory.budget import POSTS
 from directory.roles import is_member
 from qa import permissions, services
 from qa.models import BODY_MAX_LENGTH, COMMENT_MAX_LENGTH, Answer, Question
-from website.notifications import asking, bounces, emails, mailtext, replies
-from website.notifications.models import InboundMail, InboundStatus
+from website.notifications import asking, bounces, emails, mailfiles, mailtext, replies, tasks
+from website.notifications.models import DeliveryKind, EmailDelivery, InboundMail, InboundStatus
+from website.notifications.tokens import unsubscribe_url
 
 logger = logging.getLogger(__name__)
 
@@ -251,20 +253,80 @@ def _post(mail: InboundMail, message: EmailMessage) -> None:
     slot = POSTS.take(user)
     if slot is None:
         raise Refusal("rate_limited")
+    files = mailfiles.checked_files(
+        message,
+        limit=(
+            settings.QA_ATTACHMENTS_PER_POST
+            if destination.post is None
+            else settings.QA_ATTACHMENTS_PER_COMMENT
+        ),
+        uploader=user,
+    )
     try:
         if destination.post is None:
             created = services.answer_create(
-                question=destination.question, author=user, body=split.text
+                question=destination.question,
+                author=user,
+                body=split.text,
+                attachments=mailfiles.accepted(files),
             )
         else:
-            created = services.comment_create(post=destination.post, author=user, body=split.text)
+            created = services.comment_create(
+                post=destination.post,
+                author=user,
+                body=split.text,
+                attachments=mailfiles.accepted(files),
+            )
     except Exception:
         slot.give_back()
         raise
     mail.status, mail.reason, mail.error = InboundStatus.POSTED, "", ""
+    refused = mailfiles.refused(files)
+    if refused:
+        # Published all the same; the member learns which files were left out, and why.
+        mail.reason = "files_refused"
+        mail.error = "\n".join(file.refusal for file in refused)[:2000]
+        _tell_files_refused(mail, user, created, refused)
     mail.posted_url = created.get_absolute_url()[:500]
     mail.posted_question, mail.posted_anchor = destination.question, created.anchor
     mail.user = user
+
+
+def _tell_files_refused(mail: InboundMail, user, created, refused: list) -> None:
+    """One e-mail to the member (their account's address, not the `From`): the message is
+    published, without these files, each with its reason. Through the outbox, once per
+    message whatever the retries."""
+    if not user.email:
+        return
+    unsubscribe = unsubscribe_url(user_id=user.pk, scope="all")
+    rendered = emails.render_email(
+        template="files_refused",
+        subject=_("Pièces jointes refusées : %(subject)s")
+        % {"subject": mail.subject or _("(sans objet)")},
+        context={
+            "user": user,
+            "mail_subject": mail.subject,
+            "post_link": emails.absolute_url(created.get_absolute_url()),
+            "refused": refused,
+            "unsubscribe_url": unsubscribe,
+            "preferences_url": emails.absolute_url("/compte/preferences/"),
+        },
+    )
+    delivery, is_new = EmailDelivery.objects.get_or_create(
+        idempotency_key=f"inbound-files:{mail.pk}",
+        defaults={
+            "recipient": user,
+            "kind": DeliveryKind.IMMEDIATE,
+            "subject": rendered.subject,
+            "body_text": rendered.text,
+            "body_html": rendered.html,
+            "unsubscribe_url": unsubscribe,
+            "message_id": emails.new_message_id(),
+            "next_attempt_at": timezone.now(),
+        },
+    )
+    if is_new:
+        transaction.on_commit(lambda: tasks.enqueue_email(delivery.pk))
 
 
 # --- The explanation sent back ----------------------------------------------------------------

@@ -220,6 +220,15 @@ def ask_token_of(address: str) -> str | None:
     return _local_part(address, ASK_PREFIX)
 
 
+def masked(address: str) -> str:
+    """The address with its signature hidden (`r+1-2-x-k3-…@domain`), for staff screens: the
+    full address lets anyone who reads it post as the member. Other addresses unchanged."""
+    local, at, domain = address.rpartition("@")
+    if not at or not local.lower().startswith((PREFIX, ASK_PREFIX)) or "-" not in local:
+        return address
+    return f"{local.rsplit('-', 1)[0]}-…@{domain}"
+
+
 def is_ours(address: str) -> bool:
     """One of our reply or ask addresses (never write to them: no mail loop)."""
     return token_of(address) is not None or ask_token_of(address) is not None

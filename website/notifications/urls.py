@@ -23,6 +23,11 @@ urlpatterns = [
     path("moderation/courriels/", inbound_views.inbound_queue, name="inbound_queue"),
     path("moderation/courriels/<int:pk>/", inbound_views.inbound_decide, name="inbound_decide"),
     path("courriels/entrants/mailgun/mime", webhook.mailgun_inbound, name="inbound_webhook"),
+    path(
+        "courriels/entrants/<slug:provider>/",
+        webhook.provider_inbound,
+        name="inbound_webhook_provider",
+    ),
     path("notifications/desabonnement/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("flux/notifications/<str:token>/", require_safe(views.NotificationFeed()), name="feed"),
 ]
