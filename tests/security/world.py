@@ -403,6 +403,9 @@ FILLED = {
     "directory:import_detail": lambda w: [f"/annuaire/import/{w.directory_import.pk}/"],
     "directory:invitation_resend": lambda w: [f"/annuaire/invitations/{w.invitation.pk}/renvoyer/"],
     "directory:invitation_open": lambda w: [f"/annuaire/invitation/{w.invitation.token}/"],
+    "directory:entry_check": lambda w: [
+        f"/annuaire/verifier-ma-fiche/{directory_services.entry_check_token(w.person)}/"
+    ],
     "directory:person_edit": lambda w: [f"/annuaire/personnes/{w.person.pk}/modifier/"],
     "directory:person_merge": lambda w: [f"/annuaire/personnes/{w.imported_entry.pk}/fusionner/"],
     "directory:position_end": lambda w: [
