@@ -3,7 +3,8 @@
 The directory sits below `qa` and the site: it may not name their URLs or list their data. Each
 upper app registers its part when it starts (`AppConfig.ready()`):
 
-- `ask_person_url`: the address of the form that asks a person a question (`qa`);
+- `ask_person_url` / `ask_structure_url`: the address of the form that asks a person or a
+  structure a question (`qa`);
 - `register_account_export` / `register_person_export`: its part of a member's data export
   (GDPR, `selectors.person_data_export`), as a function `(user) -> dict` or `(person) -> dict`
   whose keys join the export in registration order (the order of `INSTALLED_APPS`);
@@ -14,6 +15,7 @@ upper app registers its part when it starts (`AppConfig.ready()`):
 from collections.abc import Callable
 
 _ask_person_url: Callable | None = None
+_ask_structure_url: Callable | None = None
 _account_exports: dict[str, Callable] = {}
 _person_exports: dict[str, Callable] = {}
 _account_sections: dict[str, Callable] = {}
@@ -28,6 +30,17 @@ def use_ask_person_url(build: Callable) -> None:
 def ask_person_url(person) -> str:
     """Where "Ask this person a question" leads, or "" when no app offers it."""
     return _ask_person_url(person) if _ask_person_url is not None else ""
+
+
+def use_ask_structure_url(build: Callable) -> None:
+    """`build(structure)` returns the address of the form that asks this structure a question."""
+    global _ask_structure_url
+    _ask_structure_url = build
+
+
+def ask_structure_url(structure) -> str:
+    """Where « Poser une question à cette structure » leads, or "" when no app offers it."""
+    return _ask_structure_url(structure) if _ask_structure_url is not None else ""
 
 
 def register_account_export(name: str, part: Callable) -> None:

@@ -6,6 +6,31 @@ from taxonomy.forms import TopicFilterField
 from taxonomy.models import Topic
 
 
+class VersionField(forms.IntegerField):
+    """The entry's version the form was shown at (hidden): a save from a stale form is
+    refused (`services.EntryChanged`) instead of overwriting the other person's edit."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, min_value=0, widget=forms.HiddenInput, **kwargs)
+
+
+class VersionedEntryForm(forms.ModelForm):
+    """An entry's form that carries the version it shows (`VersionField`)."""
+
+    version = VersionField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+
+    def with_version(self, version: int):
+        """The same typed data, now against `version`: after a refused stale save, the next
+        save is a deliberate overwrite by someone who has seen the current values."""
+        data = self.data.copy()
+        data[self.add_prefix("version")] = str(version)
+        return type(self)(data, instance=self.instance, prefix=self.prefix)
+
+
 class SignupProfileForm(forms.Form):
     """Extra sign-up fields: who you are, so a moderator can approve and link your entry."""
 
@@ -64,7 +89,7 @@ class DirectorySearchForm(forms.Form):
     )
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(VersionedEntryForm):
     """What a member edits on their own directory entry."""
 
     class Meta:
@@ -207,3 +232,88 @@ class EraseAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("Mot de passe incorrect."))
         return password
+
+
+def reason_field(**kwargs) -> forms.CharField:
+    """The reason a moderator gives for a change, kept in the entry's history (the services
+    clean its text)."""
+    kwargs.setdefault("label", _("Motif (conservé dans l'historique de la fiche)"))
+    return forms.CharField(
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Indiquez le motif : il est conservé dans l'historique.")},
+        **kwargs,
+    )
+
+
+class ModeratorEntryForm(VersionedEntryForm):
+    """What a moderator corrects on someone's entry, with a reason. The listing and the
+    contacts' visibility stay the person's own choice."""
+
+    reason = reason_field()
+
+    class Meta:
+        model = Person
+        fields = ["first_name", "last_name", "bio", "email", "phone"]
+        widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
+
+
+ModeratorPositionFormSet = forms.inlineformset_factory(
+    Person, Position, form=PositionForm, extra=1, can_delete=True, max_num=20
+)
+
+
+class PositionEndForm(forms.Form):
+    end_date = forms.DateField(
+        label=_("Date de fin"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": _("Indiquez la date de fin."),
+            "invalid": _("Indiquez une date valide (jj/mm/aaaa)."),
+        },
+    )
+    reason = reason_field()
+
+
+class PersonMergeForm(forms.Form):
+    kept = forms.IntegerField(
+        label=_("Numéro de la fiche à conserver"),
+        min_value=1,
+        help_text=_("Le numéro figure dans l'adresse de la fiche : /annuaire/personnes/<numéro>/."),
+        error_messages={"required": _("Indiquez la fiche à conserver.")},
+    )
+    reason = reason_field()
+
+    def clean_kept(self):
+        pk = self.cleaned_data["kept"]
+        person = Person.objects.filter(pk=pk).first()
+        if person is None:
+            raise forms.ValidationError(_("Aucune fiche ne porte ce numéro."))
+        return person
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Adresse e-mail à inviter"),
+        max_length=254,
+        error_messages={
+            "required": _("Indiquez l'adresse e-mail à inviter."),
+            "invalid": _("Saisissez une adresse e-mail valide."),
+        },
+    )
+
+
+class ImportedInvitationForm(forms.Form):
+    """Imported entries with an e-mail, without account and never invited: tick, invite."""
+
+    people = forms.ModelMultipleChoiceField(
+        label=_("Personnes importées à inviter"),
+        queryset=Person.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Cochez au moins une personne à inviter.")},
+    )
+
+    def __init__(self, *args, queryset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["people"].queryset = queryset
+        self.fields["people"].label_from_instance = lambda p: f"{p.full_name} — {p.email}"

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from directory.models import Person, Position, PositionKind, Structure, StructureKind
@@ -582,6 +583,65 @@ class PersonPlan:
     lines: list[int] = field(default_factory=list)
     positions: list[dict] = field(default_factory=list)
     person: Person | None = None
+    # The existing entry's positions that rows of the file name again.
+    known_position_ids: set[int] = field(default_factory=set)
+
+    def differences(self) -> list[Difference]:
+        """For an existing entry: what the file says differently, and what the import does
+        about it (it completes, never overwrites, and ends no position)."""
+        person = self.existing
+        if person is None:
+            return []
+        found = []
+        for label, current, incoming in (
+            (_("e-mail"), person.email, self.email),
+            (_("téléphone"), person.phone, self.phone),
+        ):
+            if not incoming or key(current) == key(incoming):
+                continue
+            effect = (
+                _("ajouté à la fiche")
+                if not current
+                else _("différent : la fiche garde le sien (à corriger à la main si besoin)")
+            )
+            found.append(Difference(person, label, current, incoming, effect))
+        for position in self.positions:
+            found.append(
+                Difference(
+                    person,
+                    _("fonction"),
+                    "",
+                    f"{position['function'] or '—'} — {_structure_label(position['structure'])}",
+                    _("ajoutée à la fiche"),
+                )
+            )
+        today = timezone.localdate()
+        for position in person.positions.all():
+            if position.pk in self.known_position_ids:
+                continue
+            if position.end_date is not None and position.end_date < today:
+                continue
+            found.append(
+                Difference(
+                    person,
+                    _("fonction"),
+                    f"{position.function or '—'} — {position.structure}",
+                    "",
+                    _("absente du fichier : gardée ; à terminer si elle a pris fin"),
+                )
+            )
+        return found
+
+
+@dataclass
+class Difference:
+    """One difference between the file and an existing directory entry (dry run)."""
+
+    person: Person
+    field: str
+    current: str
+    incoming: str
+    effect: str
 
 
 @dataclass
@@ -595,6 +655,11 @@ class ImportReport:
     encoding: str = ""
     applied: bool = False
     valid_rows_only: bool = False
+
+    @property
+    def differences(self) -> list[Difference]:
+        """The existing entries the file names, field by field (the re-import's review)."""
+        return [difference for plan in self.people for difference in plan.differences()]
 
     @property
     def error_rows(self) -> list[Row]:
@@ -692,7 +757,9 @@ def plan_import(text: str, *, valid_rows_only: bool = False, encoding: str = "")
 
     keys = {row.person_key for row in rows if not row.errors and row.person_key}
     existing_people: dict[str, list[Person]] = {}
-    for person in Person.objects.filter(search_name__in=keys).prefetch_related("positions"):
+    for person in Person.objects.filter(search_name__in=keys).prefetch_related(
+        "positions__structure"
+    ):
         existing_people.setdefault(person.search_name, []).append(person)
     emails = {row.email for row in rows if row.email and not row.errors}
     owners_by_email: dict[str, list[str]] = {}
@@ -800,6 +867,7 @@ def _add_position(plan: PersonPlan, row: Row, structure) -> None:
                 not function_key or key(position.function) == function_key
             ):
                 row.action += " · " + _("fonction déjà connue")
+                plan.known_position_ids.add(position.pk)
                 return
     kind, note = infer_kind(row.function, row.section_kind)
     if note and not row.function:

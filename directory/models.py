@@ -3,6 +3,8 @@
 Layering: `directory` imports `taxonomy`, never `qa`.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -84,17 +86,42 @@ class User(AbstractUser):
         return self.is_authenticated and self.approved_at is None
 
 
+class InvitationStatus(models.TextChoices):
+    INVITED = "invited", _("invitée")
+    ACCEPTED = "accepted", _("acceptée")
+    BOUNCED = "bounced", _("non distribuée")
+    EXPIRED = "expired", _("expirée")
+
+
 class Invitation(models.Model):
-    """A moderator invites an address: the account created with it needs no approval."""
+    """A moderator invites an address: the account created with it needs no approval.
+
+    The e-mail carries a link with `token`, valid `DIRECTORY_INVITATION_VALID_DAYS` after the
+    last sending; resending draws a new token (the old link stops working)."""
 
     email = models.EmailField(_("adresse e-mail"))
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    person = models.ForeignKey(
+        "Person",
+        verbose_name=_("fiche invitée"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitations",
+    )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     accepted_at = models.DateTimeField(_("acceptée le"), null=True, blank=True)
+    # Invitations from before the links (matched by address at sign-up) have no token.
+    token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    sent_at = models.DateTimeField(_("envoyée le"), null=True, blank=True)
+    send_count = models.PositiveSmallIntegerField(_("envois"), default=0)
+    message_id = models.CharField(max_length=255, blank=True, editable=False)
+    bounced_at = models.DateTimeField(_("non distribuée le"), null=True, blank=True)
 
     class Meta:
+        ordering = ["-created_at", "-pk"]
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
         constraints = [
@@ -107,6 +134,29 @@ class Invitation(models.Model):
 
     def __str__(self):
         return self.email
+
+    @property
+    def expires_at(self):
+        if self.sent_at is None:
+            return None
+        return self.sent_at + timedelta(days=settings.DIRECTORY_INVITATION_VALID_DAYS)
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and timezone.now() > self.expires_at
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at is not None:
+            return InvitationStatus.ACCEPTED
+        if self.bounced_at is not None:
+            return InvitationStatus.BOUNCED
+        if self.is_expired:
+            return InvitationStatus.EXPIRED
+        return InvitationStatus.INVITED
+
+    def get_status_display(self) -> str:
+        return InvitationStatus(self.status).label
 
 
 class StructureKind(models.TextChoices):
@@ -203,6 +253,12 @@ class Person(models.Model):
     search_name = models.CharField(max_length=210, blank=True, editable=False, db_index=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+    # Raised by every write through `directory.services`: a form carries the version it was
+    # shown, and a save from a stale form is refused rather than overwriting the other edit.
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
+    # The yearly « vérifiez votre fiche » campaign (`manage.py directory_check_campaign`).
+    checked_at = models.DateTimeField(_("fiche confirmée à jour le"), null=True, blank=True)
+    check_requested_at = models.DateTimeField(_("vérification demandée le"), null=True, blank=True)
 
     objects = PersonQuerySet.as_manager()
 
@@ -282,6 +338,25 @@ class Position(models.Model):
 
     def __str__(self):
         return f"{self.function} — {self.structure}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.end_date is None or self.end_date >= timezone.localdate()
+
+    @property
+    def years(self) -> str:
+        """« 2020–2026 », « –2026 » without a start, « 2020– » while it lasts."""
+        start = str(self.start_date.year) if self.start_date else ""
+        end = str(self.end_date.year) if self.end_date else ""
+        return f"{start}–{end}"
+
+    @property
+    def function_in_sentence(self) -> str:
+        """The function as it reads inside a sentence: « Maire » → « maire », « DGS » kept."""
+        function = self.function
+        if len(function) > 1 and function[0].isupper() and function[1].islower():
+            return function[0].lower() + function[1:]
+        return function
 
 
 class InterestKind(models.TextChoices):
@@ -447,3 +522,51 @@ class StructureFollow(Follow):
                 fields=["user", "structure"], name="directory_structure_follow_unique"
             ),
         ]
+
+
+class EntryChangeKind(models.TextChoices):
+    EDIT = "edit", _("Modification")
+    END_POSITION = "end_position", _("Fin de fonction")
+    MERGE = "merge", _("Fusion de doublons")
+
+
+class EntryChange(models.Model):
+    """What a moderator changed on someone's directory entry, when, and why (the log).
+
+    Kept when the entry goes (a merged duplicate): `person_label` names it then."""
+
+    person = models.ForeignKey(
+        Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="changes"
+    )
+    person_label = models.CharField(_("fiche"), max_length=210)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=EntryChangeKind.choices)
+    reason = models.TextField(_("motif"), max_length=1000)
+    # {"champ": ["avant", "après"], …} or, for a merge, what was carried over.
+    details = models.JSONField(_("détail"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("le"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("modification de fiche")
+        verbose_name_plural = _("modifications de fiches")
+
+    def __str__(self):
+        return f"{self.person_label} — {self.get_kind_display()}"
+
+    @property
+    def detail_lines(self) -> list[str]:
+        """« champ : avant → après », or « clé : valeur » for what a merge carried over."""
+        lines = []
+        for name, value in self.details.items():
+            if isinstance(value, list) and len(value) == 2:
+                lines.append(f"{name} : {value[0] or '—'} → {value[1] or '—'}")
+            else:
+                lines.append(f"{name} : {value}")
+        return lines

@@ -1,7 +1,7 @@
 """The five roles and the named predicates every layer uses to check them.
 
 Groups are created by data migrations (`directory/migrations/0002_roles.py`, and
-`0006_coordinators_group.py` for the coordinators); what each
+`0009_coordinators_group.py` for the coordinators); what each
 role may do on objects is written once, here and in `qa/permissions.py`, and used by views,
 templates (through the `roles` template tags) and commands alike.
 """

@@ -10,6 +10,7 @@ import datetime
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.db.models import (
     BooleanField,
     Count,
@@ -28,6 +29,7 @@ from django.utils import timezone
 
 from directory import extensions
 from directory.models import (
+    Invitation,
     Person,
     Position,
     Structure,
@@ -76,6 +78,29 @@ def current_positions() -> QuerySet[Position]:
 def current_positions_prefetch() -> Prefetch:
     """`person.current_positions`, a list in the order of `current_positions()`."""
     return Prefetch("positions", queryset=current_positions(), to_attr="current_positions")
+
+
+def former_positions(person: Person) -> list[Position]:
+    """Positions that ended (« ancien·ne maire de … (2020–2026) »), the latest ended first."""
+    today = timezone.localdate()
+    return list(
+        person.positions.filter(end_date__lt=today)
+        .select_related("structure")
+        .order_by("-end_date", "-pk")
+    )
+
+
+def duplicates_of(person: Person, limit: int = 10) -> list[Person]:
+    """Other entries with the same normalised name or the same e-mail: merge candidates."""
+    same = Q(search_name=person.search_name)
+    if person.email:
+        same |= Q(email__iexact=person.email)
+    return list(
+        Person.objects.filter(same)
+        .exclude(pk=person.pk)
+        .prefetch_related(current_positions_prefetch())
+        .order_by("pk")[:limit]
+    )
 
 
 def current_position(person: Person | None) -> Position | None:
@@ -497,4 +522,37 @@ def moderator_accounts() -> QuerySet[User]:
         User.objects.filter(is_active=True, approved_at__isnull=False)
         .filter(Q(is_superuser=True) | Q(groups__name=MODERATORS))
         .distinct()
+    )
+
+
+INVITABLE_SHOWN = 200
+
+
+def invitable_people():
+    """Entries with an e-mail, no account and no invitation yet (an imported list), by name."""
+    return (
+        Person.objects.filter(user__isnull=True)
+        .exclude(email="")
+        .exclude(invitations__isnull=False)
+        .exclude(email__in=Invitation.objects.filter(accepted_at__isnull=True).values("email"))
+        .order_by("last_name", "first_name")
+    )
+
+
+def invitations():
+    return Invitation.objects.select_related("invited_by", "person")
+
+
+def entries_to_check():
+    """Entries of active accounts neither confirmed, nor edited, nor asked within
+    `DIRECTORY_CHECK_EVERY_DAYS`: the yearly « vérifiez votre fiche » campaign."""
+    since = timezone.now() - datetime.timedelta(days=settings.DIRECTORY_CHECK_EVERY_DAYS)
+    return (
+        Person.objects.with_active_account()
+        .filter(updated_at__lt=since)
+        .filter(Q(checked_at__isnull=True) | Q(checked_at__lt=since))
+        .filter(Q(check_requested_at__isnull=True) | Q(check_requested_at__lt=since))
+        .select_related("user")
+        .prefetch_related(current_positions_prefetch())
+        .order_by("pk")
     )

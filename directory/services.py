@@ -1,13 +1,21 @@
 """Writes on accounts and directory entries. Views, commands and tests call these."""
 
+import logging
+import secrets
 from datetime import timedelta
+from email.utils import make_msgid
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
+from django.core import signing
+from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import F, ProtectedError
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,6 +23,8 @@ from directory import importer
 from directory.importer import ImportReport
 from directory.models import (
     DirectoryImport,
+    EntryChange,
+    EntryChangeKind,
     Follow,
     InterestKind,
     Invitation,
@@ -28,6 +38,10 @@ from directory.models import (
 )
 from directory.roles import EXPERTS, MEMBERS
 from directory.signals import account_approved, account_erasing
+from directory.text import clean_text
+from directory.text import key as key_of
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -47,27 +61,150 @@ def account_approve(*, user: User, approved_by: User | None) -> User:
 
 @transaction.atomic
 def account_accept_invitation(*, user: User) -> bool:
-    """Approve a new account at once when its address was invited. Returns whether it was."""
+    """Approve a new account at once when its address was invited (and the invitation has
+    not expired). Returns whether it was. The invited entry, if any, gets the account."""
     invitation = (
         Invitation.objects.select_for_update()
         .filter(email__iexact=user.email, accepted_at__isnull=True)
         .first()
     )
-    if invitation is None:
+    if invitation is None or invitation.is_expired:
         return False
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
+    if invitation.person is not None and invitation.person.user_id is None:
+        account_link_person(user=user, person=invitation.person)
     account_approve(user=user, approved_by=invitation.invited_by)
     return True
 
 
-def invitation_create(*, email: str, invited_by: User) -> Invitation:
-    invitation, _ = Invitation.objects.get_or_create(
-        email__iexact=email,
-        accepted_at__isnull=True,
-        defaults={"email": email, "invited_by": invited_by},
+class InvitationError(ValueError):
+    """An address that cannot be invited, or an invitation link that no longer works."""
+
+
+def _already_has_account(email: str) -> bool:
+    return (
+        User.objects.filter(email__iexact=email).exists()
+        or EmailAddress.objects.filter(email__iexact=email).exists()
     )
+
+
+@transaction.atomic
+def invitation_create(
+    *, email: str, invited_by: User, person: Person | None = None, send: bool = True
+) -> Invitation:
+    """Invite an address (a single form, or an imported entry's e-mail) and send the link.
+
+    An address that already has an account is refused (`InvitationError`); an address
+    already invited and not yet accepted keeps its invitation (sent again if it expired)."""
+    email = User.objects.normalize_email(email.strip())
+    if _already_has_account(email):
+        raise InvitationError(
+            _("%(email)s a déjà un compte : pas besoin d'invitation.") % {"email": email}
+        )
+    invitation = (
+        Invitation.objects.select_for_update()
+        .filter(email__iexact=email, accepted_at__isnull=True)
+        .first()
+    )
+    if invitation is None:
+        invitation = Invitation.objects.create(email=email, invited_by=invited_by, person=person)
+    elif invitation.sent_at is not None and not invitation.is_expired:
+        return invitation
+    if send:
+        invitation = invitation_send(invitation=invitation)
     return invitation
+
+
+@transaction.atomic
+def invitation_send(*, invitation: Invitation) -> Invitation:
+    """(Re)send an invitation: a new link (the previous one stops working), valid
+    `DIRECTORY_INVITATION_VALID_DAYS` from now. The e-mail leaves after the commit."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None:
+        raise InvitationError(_("Cette invitation a déjà été acceptée."))
+    if _already_has_account(invitation.email):
+        raise InvitationError(
+            _("%(email)s a déjà un compte : pas besoin d'invitation.") % {"email": invitation.email}
+        )
+    invitation.token = secrets.token_urlsafe(32)
+    invitation.sent_at = timezone.now()
+    invitation.send_count += 1
+    invitation.bounced_at = None
+    invitation.message_id = make_msgid(domain="entraide.invalid")
+    invitation.save(update_fields=["token", "sent_at", "send_count", "bounced_at", "message_id"])
+    transaction.on_commit(lambda: _send_invitation_email(invitation))
+    return invitation
+
+
+def _send_invitation_email(invitation: Invitation) -> None:
+    link = settings.SITE_URL.rstrip("/") + reverse(
+        "directory:invitation_open", kwargs={"token": invitation.token}
+    )
+    context = {"invitation": invitation, "link": link}
+    headers = {"Message-ID": invitation.message_id, "Auto-Submitted": "auto-generated"}
+    envelope_sender = settings.DEFAULT_FROM_EMAIL
+    if settings.NOTIFICATIONS_BOUNCE_ADDRESS:
+        # As the notifications' e-mails: a bounce comes back where the intake reads it, and
+        # `invitation_bounced` marks the invitation (website/notifications/bounces.py).
+        headers["From"] = settings.DEFAULT_FROM_EMAIL
+        envelope_sender = settings.NOTIFICATIONS_BOUNCE_ADDRESS
+    message = EmailMessage(
+        subject=_("Invitation à rejoindre Entraide"),
+        body=render_to_string("directory/emails/invitation.txt", context),
+        from_email=envelope_sender,
+        to=[invitation.email],
+        headers=headers,
+    )
+    try:
+        message.send()
+    except OSError:
+        # The moderator's action stands; the page shows the invitation to resend.
+        logger.exception("invitation e-mail to %s not sent", invitation.pk)
+
+
+def invitation_check(*, token: str) -> Invitation:
+    """The invitation a link opens, or `InvitationError` saying why the link does not work."""
+    invitation = Invitation.objects.filter(token=token).first() if token else None
+    if invitation is None:
+        raise InvitationError(
+            _(
+                "Ce lien d'invitation n'est pas valable : il a peut-être été remplacé par un "
+                "envoi plus récent. Utilisez le dernier e-mail reçu, ou demandez à un "
+                "modérateur de vous inviter à nouveau."
+            )
+        )
+    if invitation.accepted_at is not None:
+        raise InvitationError(
+            _(
+                "Ce lien d'invitation a déjà servi : un compte a été créé avec. "
+                "Connectez-vous avec l'adresse %(email)s."
+            )
+            % {"email": invitation.email}
+        )
+    if invitation.is_expired:
+        raise InvitationError(
+            _(
+                "Ce lien d'invitation a expiré le %(date)s. Demandez à un modérateur de vous "
+                "l'envoyer à nouveau."
+            )
+            % {"date": timezone.localtime(invitation.expires_at).strftime("%d/%m/%Y")}
+        )
+    return invitation
+
+
+def invitation_bounced(*, message_id: str, addresses: set[str]) -> bool:
+    """A delivery report says the invitation e-mail with this Message-ID did not arrive at
+    one of `addresses` (its permanent failures). Message-IDs are never shown: a forged report
+    cannot guess one."""
+    if not message_id:
+        return False
+    invitation = Invitation.objects.filter(message_id=message_id, accepted_at__isnull=True).first()
+    if invitation is None or invitation.email.lower() not in addresses:
+        return False
+    invitation.bounced_at = timezone.now()
+    invitation.save(update_fields=["bounced_at"])
+    return True
 
 
 # --- Directory entries -------------------------------------------------------------------------
@@ -142,16 +279,249 @@ def account_approve_and_link(
     return account_approve(user=user, approved_by=approved_by)
 
 
+class EntryChanged(Exception):
+    """The entry was saved by someone else since the form was shown: nothing is written.
+
+    `person` is the entry as it is now, for the form to show beside what was typed."""
+
+    def __init__(self, person: Person):
+        super().__init__(
+            _(
+                "Cette fiche a été modifiée par quelqu'un d'autre pendant que vous la "
+                "modifiiez : rien n'est enregistré. Vos saisies sont conservées ci-dessous ; "
+                "vérifiez-les au regard des valeurs actuelles, puis enregistrez à nouveau."
+            )
+        )
+        self.person = person
+
+
+def _lock_entry(person: Person, expected_version: int | None) -> Person:
+    """The entry, locked until the end of the transaction; `EntryChanged` when a form shown
+    at `expected_version` is stale (None: the caller read it just now, under the lock)."""
+    current = Person.objects.select_for_update().get(pk=person.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise EntryChanged(current)
+    return current
+
+
+def _bump_version(person: Person) -> None:
+    Person.objects.filter(pk=person.pk).update(version=F("version") + 1)
+    person.refresh_from_db(fields=["version", "updated_at"])
+
+
 @transaction.atomic
-def person_update_profile(*, person: Person, data: dict) -> Person:
-    """Save the fields a member edits on their own entry (bio, contact details, listing)."""
+def person_update_profile(
+    *, person: Person, data: dict, expected_version: int | None = None
+) -> Person:
+    """Save the fields a member edits on their own entry (bio, contact details, listing).
+
+    With `expected_version` (the version the form showed), a save from a form that another
+    edit overtook raises `EntryChanged` and writes nothing."""
+    current = _lock_entry(person, expected_version)
     fields = [name for name in PROFILE_FIELDS if name in data]
     for name in fields:
-        setattr(person, name, data[name])
+        setattr(current, name, data[name])
     if {"email", "phone"} & set(fields):
-        person.consent_at = timezone.now()
-    person.save(update_fields=[*fields, "consent_at", "updated_at"])
-    return person
+        current.consent_at = timezone.now()
+    current.save(update_fields=[*fields, "consent_at", "updated_at"])
+    _bump_version(current)
+    person.version = current.version
+    return current
+
+
+# What a moderator corrects on someone's entry. The listing and the contacts' visibility are
+# the person's own consent: a moderator does not change them.
+MODERATOR_FIELDS = ("first_name", "last_name", "bio", "email", "phone")
+
+
+def _position_label(position: Position) -> str:
+    years = f" ({position.years})" if position.start_date or position.end_date else ""
+    return f"{position.function} — {position.structure}{years}"
+
+
+@transaction.atomic
+def person_moderate(
+    *, person: Person, data: dict, positions, changed_by: User, reason: str, expected_version: int
+) -> EntryChange | None:
+    """A moderator corrects someone's entry and positions, with a reason, logged.
+
+    `positions` is the bound, valid positions formset of the page (saved here, under the
+    entry's lock). A stale form (`expected_version`) raises `EntryChanged`: nothing is written.
+    Returns the log row, or None when nothing changed."""
+    current = _lock_entry(person, expected_version)
+    details: dict = {}
+    for name in MODERATOR_FIELDS:
+        if name in data and getattr(current, name) != data[name]:
+            details[name] = [getattr(current, name), data[name]]
+            setattr(current, name, data[name])
+    before = {p.pk: _position_label(p) for p in current.positions.select_related("structure")}
+    positions.instance = current
+    positions.save()
+    after = {p.pk: _position_label(p) for p in current.positions.select_related("structure")}
+    for pk in before.keys() - after.keys():
+        details[f"fonction {pk}"] = [before[pk], ""]
+    for pk in after.keys() - before.keys():
+        details[f"fonction {pk}"] = ["", after[pk]]
+    for pk in before.keys() & after.keys():
+        if before[pk] != after[pk]:
+            details[f"fonction {pk}"] = [before[pk], after[pk]]
+    if not details:
+        return None
+    current.save(update_fields=[*(f for f in MODERATOR_FIELDS if f in details), "updated_at"])
+    _bump_version(current)
+    person.version = current.version
+    return EntryChange.objects.create(
+        person=current,
+        person_label=current.full_name,
+        changed_by=changed_by,
+        kind=EntryChangeKind.EDIT,
+        reason=clean_text(reason).strip(),
+        details=details,
+    )
+
+
+class PositionEndError(ValueError):
+    """An end date the mandate cannot have (in the future, before its start, already ended)."""
+
+
+@transaction.atomic
+def position_end(*, position: Position, end_date, ended_by: User, reason: str) -> Position:
+    """End a mandate or a post on `end_date` (a departed mayor): it stays on the entry as a
+    former position (« ancien·ne maire de … (2020–2026) »). Logged with the reason."""
+    person = _lock_entry(position.person, None)
+    position = Position.objects.select_for_update().select_related("structure").get(pk=position.pk)
+    today = timezone.localdate()
+    if position.end_date is not None and position.end_date < today:
+        raise PositionEndError(
+            _("Cette fonction est déjà terminée (le %(date)s).")
+            % {"date": position.end_date.strftime("%d/%m/%Y")}
+        )
+    if end_date > today:
+        raise PositionEndError(
+            _(
+                "La date de fin ne peut pas être dans le futur : terminez la fonction le jour "
+                "où elle prend fin."
+            )
+        )
+    if position.start_date is not None and end_date < position.start_date:
+        raise PositionEndError(
+            _("La date de fin ne peut pas précéder le début de la fonction (%(date)s).")
+            % {"date": position.start_date.strftime("%d/%m/%Y")}
+        )
+    before = _position_label(position)
+    position.end_date = end_date
+    position.save(update_fields=["end_date"])
+    _bump_version(person)
+    EntryChange.objects.create(
+        person=person,
+        person_label=person.full_name,
+        changed_by=ended_by,
+        kind=EntryChangeKind.END_POSITION,
+        reason=clean_text(reason).strip(),
+        details={f"fonction {position.pk}": [before, _position_label(position)]},
+    )
+    return position
+
+
+class MergeError(ValueError):
+    """Two entries that cannot be merged (the same one, or two different accounts)."""
+
+
+# Empty fields of the kept entry are completed from the duplicate; nothing filled is replaced.
+MERGE_COMPLETED_FIELDS = ("first_name", "bio", "email", "phone", "consent_at")
+
+
+@transaction.atomic
+def person_merge(*, duplicate: Person, kept: Person, merged_by: User, reason: str) -> EntryChange:
+    """Merge a duplicate entry into the one kept, then delete the duplicate. Logged.
+
+    Carried over: positions (one already held is not doubled), interests and expertise (a
+    recognised expertise wins over a request), follows, competences, the linked account, and
+    every other row that points at the duplicate (questions addressed to it, from the layers
+    above, through the reverse relations: the directory does not name them)."""
+    if duplicate.pk == kept.pk:
+        raise MergeError(_("Une fiche ne peut pas être fusionnée avec elle-même."))
+    first, second = sorted([duplicate.pk, kept.pk])
+    locked = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=[first, second])}
+    if len(locked) != 2:
+        raise MergeError(_("L'une des deux fiches n'existe plus."))
+    duplicate, kept = locked[duplicate.pk], locked[kept.pk]
+    if duplicate.user_id and kept.user_id and duplicate.user_id != kept.user_id:
+        raise MergeError(
+            _(
+                "Les deux fiches sont liées à deux comptes différents : fusionner ferait "
+                "perdre l'un des comptes. Demandez d'abord à la personne d'effacer le compte "
+                "en trop."
+            )
+        )
+    carried: dict = {"fiche fusionnée": f"{duplicate.full_name} (n° {duplicate.pk})"}
+
+    held = {(p.structure_id, key_of(p.function)) for p in kept.positions.all()}
+    moved_positions = 0
+    for position in duplicate.positions.all():
+        if (position.structure_id, key_of(position.function)) in held:
+            continue
+        position.person = kept
+        position.save(update_fields=["person"])
+        moved_positions += 1
+    carried["fonctions"] = moved_positions
+
+    kept_links = {(link.topic_id, link.kind): link for link in kept.topic_links.all()}
+    moved_links = 0
+    for link in duplicate.topic_links.all():
+        mine = kept_links.get((link.topic_id, link.kind))
+        if mine is None:
+            link.person = kept
+            link.save(update_fields=["person"])
+            moved_links += 1
+        elif link.is_confirmed and not mine.is_confirmed:
+            mine.is_confirmed = True
+            mine.save(update_fields=["is_confirmed"])
+    carried["sujets"] = moved_links
+
+    followers = set(kept.follows.values_list("user_id", flat=True))
+    duplicate.follows.exclude(user_id__in=followers).exclude(user_id=kept.user_id).update(
+        person=kept
+    )
+    duplicate.competences_contact.update(contact=kept)
+
+    for name in MERGE_COMPLETED_FIELDS:
+        if not getattr(kept, name) and getattr(duplicate, name):
+            setattr(kept, name, getattr(duplicate, name))
+    if duplicate.user_id and not kept.user_id:
+        carried["compte"] = str(duplicate.user)
+        kept.user_id = duplicate.user_id
+        Person.objects.filter(pk=duplicate.pk).update(user=None)
+        # A follower cannot follow their own entry.
+        kept.follows.filter(user_id=kept.user_id).delete()
+    kept.is_listed = kept.is_listed or duplicate.is_listed
+
+    # Whatever else points at the duplicate (from this app or the layers above) follows.
+    handled = {"positions", "topic_links", "follows", "competences_contact", "changes"}
+    for relation in Person._meta.related_objects:
+        if relation.one_to_many and relation.get_accessor_name() not in handled:
+            relation.related_model._base_manager.filter(**{relation.field.name: duplicate}).update(
+                **{relation.field.name: kept}
+            )
+        elif relation.many_to_many and relation.get_accessor_name() not in handled:
+            for row in relation.related_model._base_manager.filter(
+                **{relation.field.name: duplicate}
+            ):
+                getattr(row, relation.field.name).remove(duplicate)
+                getattr(row, relation.field.name).add(kept)
+
+    duplicate.changes.update(person=kept)
+    kept.save()
+    duplicate.delete()
+    _bump_version(kept)
+    return EntryChange.objects.create(
+        person=kept,
+        person_label=kept.full_name,
+        changed_by=merged_by,
+        kind=EntryChangeKind.MERGE,
+        reason=clean_text(reason).strip(),
+        details=carried,
+    )
 
 
 PROFILE_FIELDS = (
@@ -213,6 +583,58 @@ def expertise_confirm(*, link: TopicInterest, confirmed_by: User) -> TopicIntere
 @transaction.atomic
 def expertise_refuse(*, link: TopicInterest, refused_by: User) -> None:
     link.delete()
+
+
+# --- « Vérifiez votre fiche » -------------------------------------------------------------------
+
+ENTRY_CHECK_SALT = "directory.entry-check"
+
+
+def entry_check_token(person: Person) -> str:
+    return signing.TimestampSigner(salt=ENTRY_CHECK_SALT).sign(str(person.pk))
+
+
+def entry_check_read(token: str) -> Person:
+    """The entry a confirmation link names. `signing.SignatureExpired` after
+    `DIRECTORY_CHECK_LINK_DAYS`, `signing.BadSignature` for anything else."""
+    pk = signing.TimestampSigner(salt=ENTRY_CHECK_SALT).unsign(
+        token, max_age=timedelta(days=settings.DIRECTORY_CHECK_LINK_DAYS)
+    )
+    person = Person.objects.filter(pk=pk, user__is_active=True).first()
+    if person is None:
+        raise signing.BadSignature("no such entry")
+    return person
+
+
+def entry_check_request(*, person: Person) -> None:
+    """Ask the person to check their entry: one e-mail with a signed one-click link."""
+    Person.objects.filter(pk=person.pk).update(check_requested_at=timezone.now())
+    site = settings.SITE_URL.rstrip("/")
+    context = {
+        "person": person,
+        "positions": getattr(person, "current_positions", None)
+        or list(person.positions.current().select_related("structure")),
+        "link": site
+        + reverse("directory:entry_check", kwargs={"token": entry_check_token(person)}),
+        "profile_link": site + reverse("directory:my_profile"),
+    }
+    message = EmailMessage(
+        subject=_("Vérifiez votre fiche dans l'annuaire d'Entraide"),
+        body=render_to_string("directory/emails/entry_check.txt", context),
+        to=[person.user.email],
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+    try:
+        message.send()
+    except OSError:
+        logger.exception("entry check e-mail to person %s not sent", person.pk)
+
+
+def entry_confirm(*, person: Person) -> None:
+    """The person confirms their entry is right. Only the date is written (no version change:
+    a form opened before stays valid)."""
+    Person.objects.filter(pk=person.pk).update(checked_at=timezone.now())
+    person.refresh_from_db(fields=["checked_at"])
 
 
 # --- Import ------------------------------------------------------------------------------------

@@ -10,6 +10,9 @@ urlpatterns = [
     path("annuaire/personnes/<int:pk>/", views.person_detail, name="person_detail"),
     path("annuaire/personnes/<int:pk>/vcard/", views.person_vcard, name="person_vcard"),
     path("annuaire/personnes/<int:pk>/suivre/", views.person_follow, name="person_follow"),
+    path("annuaire/personnes/<int:pk>/modifier/", views.person_edit, name="person_edit"),
+    path("annuaire/personnes/<int:pk>/fusionner/", views.person_merge, name="person_merge"),
+    path("annuaire/fonctions/<int:pk>/terminer/", views.position_end, name="position_end"),
     path("annuaire/structures/", views.structure_list, name="structure_list"),
     path("annuaire/structures/<slug:slug>/", views.structure_detail, name="structure_detail"),
     path(
@@ -30,6 +33,14 @@ urlpatterns = [
         name="account_approve",
     ),
     path("annuaire/comptes-inactifs/", views.inactive_accounts, name="inactive_accounts"),
+    path("annuaire/invitations/", views.invitations, name="invitations"),
+    path(
+        "annuaire/invitations/<int:pk>/renvoyer/",
+        views.invitation_resend,
+        name="invitation_resend",
+    ),
+    path("annuaire/invitation/<str:token>/", views.invitation_open, name="invitation_open"),
+    path("annuaire/verifier-ma-fiche/<str:token>/", views.entry_check, name="entry_check"),
     path("annuaire/expertises/", views.expertise_requests, name="expertise_requests"),
     path(
         "annuaire/expertises/<int:pk>/<str:decision>/",

@@ -5,9 +5,12 @@ Views stay thin: read through `selectors`, write through `services`, check with 
 
 import json
 
+from allauth.account.adapter import get_adapter
 from allauth.account.decorators import reauthentication_required
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.core import signing
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
@@ -15,7 +18,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from directory import exports, extensions, importer, selectors, services
 from directory.access import gate, redirect_back
@@ -24,7 +28,13 @@ from directory.forms import (
     DirectorySearchForm,
     EraseAccountForm,
     ImportApplyForm,
+    ImportedInvitationForm,
     ImportUploadForm,
+    InvitationForm,
+    ModeratorEntryForm,
+    ModeratorPositionFormSet,
+    PersonMergeForm,
+    PositionEndForm,
     PositionFormSet,
     ProfileForm,
     TopicsForm,
@@ -32,7 +42,9 @@ from directory.forms import (
 from directory.models import (
     DirectoryImport,
     InterestKind,
+    Invitation,
     Person,
+    Position,
     Structure,
     StructureKind,
     TopicInterest,
@@ -40,6 +52,7 @@ from directory.models import (
 from directory.permissions import (
     can_follow_person,
     can_follow_structure,
+    can_manage_directory,
     check_follow_person,
     check_follow_structure,
     check_manage_directory,
@@ -152,6 +165,8 @@ def person_detail(request, pk):
         "expertise": [link for link in links if link.kind == InterestKind.EXPERTISE],
         "interests": [link for link in links if link.kind == InterestKind.INTEREST],
         "is_self": person.user_id == request.user.pk,
+        "former_positions": selectors.former_positions(person),
+        "can_moderate": can_manage_directory(request.user),
         "can_follow": can_follow_person(request.user, person),
         # Opening the page is the « last visit » of a followed person (« Mes suivis »).
         "following": services.follow_seen(
@@ -335,20 +350,32 @@ def my_profile(request):
     form = ProfileForm(data, instance=person, prefix="fiche")
     topics_form = TopicsForm(data, initial=initial_topics, prefix="sujets")
     positions = PositionFormSet(data, instance=person, prefix="fonctions")
+    stale = None
     if request.method == "POST":
         if form.is_valid() and topics_form.is_valid() and positions.is_valid():
-            with transaction.atomic():
-                services.person_update_profile(person=person, data=form.cleaned_data)
-                services.person_set_topics(
-                    person=person,
-                    interests=topics_form.cleaned_data["interests"],
-                    expertise_requests=topics_form.cleaned_data["expertise"],
-                )
-                positions.save()
-            messages.success(request, _("Votre fiche est enregistrée."))
-            return redirect("directory:my_profile")
-        messages.error(request, _("La fiche n'est pas enregistrée : corrigez les erreurs."))
+            try:
+                with transaction.atomic():
+                    services.person_update_profile(
+                        person=person,
+                        data=form.cleaned_data,
+                        expected_version=form.cleaned_data["version"],
+                    )
+                    services.person_set_topics(
+                        person=person,
+                        interests=topics_form.cleaned_data["interests"],
+                        expertise_requests=topics_form.cleaned_data["expertise"],
+                    )
+                    positions.save()
+            except services.EntryChanged as error:
+                stale = _stale(error, form)
+                form = form.with_version(error.person.version)
+            else:
+                messages.success(request, _("Votre fiche est enregistrée."))
+                return redirect("directory:my_profile")
+        else:
+            messages.error(request, _("La fiche n'est pas enregistrée : corrigez les erreurs."))
     context = {
+        "stale": stale,
         "person": person,
         "form": form,
         "topics_form": topics_form,
@@ -359,6 +386,21 @@ def my_profile(request):
         "account_sections": extensions.account_sections(request.user),
     }
     return render(request, "directory/my_profile.html", context)
+
+
+def _stale(error, form) -> dict:
+    """What the page says after a refused stale save: the message, and the current value of
+    each field where it differs from what was typed (which the form keeps)."""
+    current = error.person
+    differences = []
+    for name in form._meta.fields:
+        if name not in form.cleaned_data or getattr(current, name) == form.cleaned_data[name]:
+            continue
+        display = getattr(current, f"get_{name}_display", None)
+        differences.append(
+            (form.fields[name].label, display() if display else getattr(current, name))
+        )
+    return {"message": str(error), "differences": differences}
 
 
 @never_cache
@@ -590,3 +632,241 @@ def expertise_decide(request, pk, decision):
         services.expertise_refuse(link=link, refused_by=request.user)
         messages.success(request, _("Demande refusée."))
     return redirect("directory:expertise_requests")
+
+
+# --- Moderators correct entries ----------------------------------------------------------------
+
+
+def _entry_page(request, person, *, form=None, positions=None, end_forms=None, stale=None):
+    end_forms = end_forms or {}
+    current = [
+        (position, end_forms.get(position.pk) or PositionEndForm(prefix=f"fin{position.pk}"))
+        for position in person.positions.current().select_related("structure")
+    ]
+    context = {
+        "person": person,
+        "form": form or ModeratorEntryForm(instance=person, prefix="fiche"),
+        "positions": positions or ModeratorPositionFormSet(instance=person, prefix="fonctions"),
+        "current_positions": current,
+        "changes": person.changes.select_related("changed_by")[:50],
+        "stale": stale,
+        **_moderation_context("entries"),
+    }
+    return render(request, "directory/person_edit.html", context)
+
+
+@never_cache
+@gate(check_manage_directory)
+def person_edit(request, pk):
+    """A moderator corrects someone's entry and positions, with a reason kept in its history.
+
+    If the owner (or another moderator) saved the entry after this form was shown, nothing is
+    written: the page comes back with what was typed and the current values beside it."""
+    person = get_object_or_404(Person, pk=pk)
+    if request.method != "POST":
+        return _entry_page(request, person)
+    form = ModeratorEntryForm(request.POST, instance=person, prefix="fiche")
+    positions = ModeratorPositionFormSet(request.POST, instance=person, prefix="fonctions")
+    if not (form.is_valid() and positions.is_valid()):
+        messages.error(request, _("La fiche n'est pas enregistrée : corrigez les erreurs."))
+        return _entry_page(request, person, form=form, positions=positions)
+    try:
+        change = services.person_moderate(
+            person=person,
+            data=form.cleaned_data,
+            positions=positions,
+            changed_by=request.user,
+            reason=form.cleaned_data["reason"],
+            expected_version=form.cleaned_data["version"] or 0,
+        )
+    except services.EntryChanged as error:
+        stale = _stale(error, form)
+        return _entry_page(
+            request,
+            error.person,
+            form=form.with_version(error.person.version),
+            positions=positions,
+            stale=stale,
+        )
+    if change is None:
+        messages.info(request, _("Rien n'a changé : la fiche est telle quelle."))
+    else:
+        messages.success(request, _("La fiche est corrigée ; le motif est dans son historique."))
+    return redirect("directory:person_edit", pk=person.pk)
+
+
+@never_cache
+@gate(check_manage_directory)
+@require_POST
+def position_end(request, pk):
+    """End a mandate or a post on a past date (a mayor who left at the elections)."""
+    position = get_object_or_404(Position.objects.select_related("person", "structure"), pk=pk)
+    person = position.person
+    form = PositionEndForm(request.POST, prefix=f"fin{position.pk}")
+    if form.is_valid():
+        try:
+            services.position_end(
+                position=position,
+                end_date=form.cleaned_data["end_date"],
+                ended_by=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except services.PositionEndError as error:
+            form.add_error("end_date", str(error))
+        else:
+            messages.success(
+                request,
+                _("La fonction « %(position)s » est terminée.") % {"position": position},
+            )
+            return redirect("directory:person_edit", pk=person.pk)
+    messages.error(request, _("La fonction n'est pas terminée : corrigez les erreurs."))
+    return _entry_page(request, person, end_forms={position.pk: form})
+
+
+@never_cache
+@gate(check_manage_directory)
+def person_merge(request, pk):
+    """Merge this entry (a duplicate) into another one, which is kept."""
+    duplicate = get_object_or_404(Person, pk=pk)
+    form = PersonMergeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        kept = form.cleaned_data["kept"]
+        try:
+            services.person_merge(
+                duplicate=duplicate,
+                kept=kept,
+                merged_by=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except services.MergeError as error:
+            form.add_error("kept", str(error))
+        else:
+            messages.success(
+                request,
+                _("La fiche en double est fusionnée dans celle de %(name)s.")
+                % {"name": kept.full_name},
+            )
+            return redirect("directory:person_edit", pk=kept.pk)
+    context = {
+        "person": duplicate,
+        "form": form,
+        "suggestions": selectors.duplicates_of(duplicate),
+        **_moderation_context("entries"),
+    }
+    return render(request, "directory/person_merge.html", context)
+
+
+# --- Invitations -------------------------------------------------------------------------------
+
+
+@never_cache
+@gate(check_manage_directory)
+def invitations(request):
+    """Invite one address, or imported people in a batch; follow who was invited, accepted,
+    bounced or let the link expire, and resend."""
+    single = InvitationForm(request.POST if request.POST.get("action") == "single" else None)
+    invitable = selectors.invitable_people()
+    imported = ImportedInvitationForm(
+        request.POST if request.POST.get("action") == "imported" else None,
+        queryset=invitable,
+    )
+    if request.method == "POST":
+        if single.is_bound and single.is_valid():
+            try:
+                invitation = services.invitation_create(
+                    email=single.cleaned_data["email"], invited_by=request.user
+                )
+            except services.InvitationError as error:
+                single.add_error("email", str(error))
+            else:
+                messages.success(
+                    request, _("Invitation envoyée à %(email)s.") % {"email": invitation.email}
+                )
+                return redirect("directory:invitations")
+        elif imported.is_bound and imported.is_valid():
+            sent, refused = [], []
+            for person in imported.cleaned_data["people"]:
+                try:
+                    services.invitation_create(
+                        email=person.email, invited_by=request.user, person=person
+                    )
+                except services.InvitationError as error:
+                    refused.append(str(error))
+                else:
+                    sent.append(person.full_name)
+            if sent:
+                messages.success(
+                    request,
+                    _("Invitations envoyées (%(count)d) : %(names)s.")
+                    % {"count": len(sent), "names": ", ".join(sent)},
+                )
+            for reason in refused:
+                messages.error(request, reason)
+            return redirect("directory:invitations")
+    page = Paginator(selectors.invitations(), 50).get_page(request.GET.get("page"))
+    context = {
+        "single": single,
+        "imported": imported,
+        "invitable_count": invitable.count(),
+        "days": settings.DIRECTORY_INVITATION_VALID_DAYS,
+        "page": page,
+        **_moderation_context("invitations"),
+    }
+    return render(request, "directory/invitations.html", context)
+
+
+@never_cache
+@gate(check_manage_directory)
+@require_POST
+def invitation_resend(request, pk):
+    invitation = get_object_or_404(Invitation, pk=pk)
+    try:
+        services.invitation_send(invitation=invitation)
+    except services.InvitationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, _("Invitation renvoyée à %(email)s.") % {"email": invitation.email}
+        )
+    return redirect("directory:invitations")
+
+
+@require_GET
+@never_cache
+def invitation_open(request, token):
+    """The link of an invitation e-mail (visitors): the address is taken as verified and the
+    sign-up needs no approval; a link already used, replaced or expired says so."""
+    try:
+        invitation = services.invitation_check(token=token)
+    except services.InvitationError as error:
+        return render(
+            request, "directory/invitation_invalid.html", {"error": str(error)}, status=410
+        )
+    get_adapter(request).stash_verified_email(request, invitation.email)
+    return render(request, "directory/invitation_open.html", {"invitation": invitation})
+
+
+# --- « Vérifiez votre fiche » -----------------------------------------------------------------
+
+
+@csrf_exempt  # the signed token is the credential: the e-mail's link works without a session
+@require_http_methods(["GET", "POST"])
+@never_cache
+def entry_check(request, token):
+    """The yearly check's link. GET shows the entry's positions and one button; POST confirms.
+    A GET never confirms: mail scanners open links on their own."""
+    try:
+        person = services.entry_check_read(token)
+    except signing.SignatureExpired:
+        return render(request, "directory/entry_check_invalid.html", {"expired": True}, status=400)
+    except signing.BadSignature:
+        return render(request, "directory/entry_check_invalid.html", {"expired": False}, status=400)
+    done = request.method == "POST"
+    if done:
+        services.entry_confirm(person=person)
+    positions = person.positions.current().select_related("structure")
+    return render(
+        request,
+        "directory/entry_check.html",
+        {"person": person, "positions": positions, "done": done},
+    )

@@ -18,6 +18,9 @@ class QaConfig(AppConfig):
         extensions.use_ask_person_url(
             lambda person: f"{reverse('qa:question_ask')}?destinataire={person.pk}"
         )
+        extensions.use_ask_structure_url(
+            lambda structure: f"{reverse('qa:question_ask')}?structure={structure.pk}"
+        )
         extensions.register_account_export("qa", exports.account_export)
         extensions.register_person_export("qa", exports.person_export)
         extensions.register_account_section("qa", attachments.storage_section)

@@ -464,6 +464,14 @@ QA_NEW_MEMBER_POSTS_PER_HOUR = env.int("QA_NEW_MEMBER_POSTS_PER_HOUR", default=2
 # Agenda proposals a new member may make per day: enough for real use, too few for spam.
 AGENDA_NEW_MEMBER_PROPOSALS_PER_DAY = env.int("AGENDA_NEW_MEMBER_PROPOSALS_PER_DAY", default=3)
 
+# --- Directory invitations (directory/services.py, docs/directory.md) ---------------------
+# An invitation link works this many days after it was (re)sent.
+DIRECTORY_INVITATION_VALID_DAYS = env.int("DIRECTORY_INVITATION_VALID_DAYS", default=30)
+# « Vérifiez votre fiche »: an entry neither confirmed nor edited for this many days is asked
+# again (once per period); the e-mailed confirmation link works this many days.
+DIRECTORY_CHECK_EVERY_DAYS = env.int("DIRECTORY_CHECK_EVERY_DAYS", default=365)
+DIRECTORY_CHECK_LINK_DAYS = env.int("DIRECTORY_CHECK_LINK_DAYS", default=60)
+
 # --- Attachments of questions, answers and comments (qa/attachments.py, docs/qa.md) --------
 QA_ATTACHMENTS_PER_POST = env.int("QA_ATTACHMENTS_PER_POST", default=10)
 # A comment is a short remark: a few files (a photo, the document it points to), not a dossier.

@@ -235,3 +235,50 @@ def test_the_report_is_readable_as_text(territory, sample_bytes):
     assert "Ligne   45 [ERREUR] Pierre Castel" in text
     assert "doublon exact de la ligne 40" in text
     assert importer.MAX_IMPORT_BYTES == 2 * 1024 * 1024
+
+
+def test_a_reimport_shows_the_differences_with_existing_entries_before_applying(
+    client, moderator, territory
+):
+    """After the elections: the file lists Xavier Brun as DGS with a new address; his entry
+    has another address and a post the file no longer names. The dry run says so, field by
+    field; applying completes without overwriting."""
+    person = Person.objects.create(
+        first_name="Xavier", last_name="Brun", email="ancien@example.org"
+    )
+    person.positions.create(
+        structure=territory["Castellane"], function="Secrétaire de mairie", kind="agent"
+    )
+    text = HEADER + "Xavier BRUN\tCC Moyen Verdon – Mairie de Castellane\txb@example.org\tDGS\n"
+    report = run(text, dry_run=True)
+    found = {(d.field, d.current, d.incoming, d.effect) for d in report.differences}
+    assert (
+        "e-mail",
+        "ancien@example.org",
+        "xb@example.org",
+        "différent : la fiche garde le sien (à corriger à la main si besoin)",
+    ) in found
+    assert any(
+        f == "fonction" and not c and i.startswith("DGS — ") and e == "ajoutée à la fiche"
+        for f, c, i, e in found
+    )
+    assert any(
+        f == "fonction" and c.startswith("Secrétaire de mairie — Castellane") and "absente" in e
+        for f, c, _i, e in found
+    )
+    batch = services.directory_import_upload(
+        filename="liste.tsv", data=text.encode(), uploaded_by=moderator
+    )
+    client.force_login(moderator)
+    html = client.get(f"/annuaire/import/{batch.pk}/").content.decode()
+    assert "Différences avec l'annuaire" in html
+    assert f"/annuaire/personnes/{person.pk}/modifier/" in html
+    run(text)
+    person.refresh_from_db()
+    assert person.email == "ancien@example.org"  # nothing overwritten
+
+
+def test_a_reimport_of_the_same_file_shows_no_difference(territory):
+    text = HEADER + "Xavier BRUN\tCC Moyen Verdon – Mairie de Castellane\txb@example.org\tDGS\n"
+    run(text)
+    assert run(text, dry_run=True).differences == []

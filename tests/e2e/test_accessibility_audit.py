@@ -35,13 +35,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
 from django.test import RequestFactory, override_settings
-from django.utils import translation
+from django.utils import timezone, translation
 from playwright.sync_api import expect
 from wagtail.models import get_page_models
 
 from directory import services as directory_services
 from directory.demo import DEMO_DOMAIN, DEMO_PASSWORD
-from directory.models import Person, Structure, User
+from directory.models import Invitation, Person, Structure, User
 from qa import services as qa_services
 from qa.agenda import services as agenda_services
 from qa.agenda.models import Meeting, Proposal
@@ -114,6 +114,8 @@ NOT_PAGES = {
     "directory:my_profile_create": "POST-only action",
     "directory:account_approve": "POST-only action",
     "directory:expertise_decide": "POST-only action",
+    "directory:position_end": "POST-only action (its form is on the entry's correction page)",
+    "directory:invitation_resend": "POST-only action",
     "qa:answer_create": "POST-only action (the answer form is on the thread)",
     "qa:draft_delete": "POST-only action (its button is on « Mes brouillons »)",
     "qa:same_problem": "POST-only action",
@@ -356,6 +358,9 @@ PAGES = [
         go("/comptes/3rdparty/login/error/"),
     ),
     Audited("erased", "visitor", ("directory:erased",), go("/annuaire/compte-efface/")),
+    Audited("invitation", "visitor", ("directory:invitation_open",), go(lambda d: d["invitation"])),
+    Audited("invitation-invalid", "visitor", (), go("/annuaire/invitation/lien-inconnu/")),
+    Audited("entry-check", "visitor", ("directory:entry_check",), go(lambda d: d["entry_check"])),
     Audited(
         "unsubscribe",
         "visitor",
@@ -528,6 +533,19 @@ PAGES = [
         go("/annuaire/expertises/"),
     ),
     Audited("import-upload", "moderator", ("directory:import_upload",), go("/annuaire/import/")),
+    Audited(
+        "person-edit",
+        "moderator",
+        ("directory:person_edit",),
+        go(lambda d: d["person"] + "modifier/"),
+    ),
+    Audited(
+        "person-merge",
+        "moderator",
+        ("directory:person_merge",),
+        go(lambda d: d["person"] + "fusionner/"),
+    ),
+    Audited("invitations", "moderator", ("directory:invitations",), go("/annuaire/invitations/")),
     Audited("import-detail", "moderator", ("directory:import_detail",), go(lambda d: d["import"])),
     Audited(
         "meeting-form-error",
@@ -639,6 +657,14 @@ HEADINGS = {
     "structures": "Structures du territoire",
     "structure": _heading("structure"),
     "my-profile": "Ma fiche dans l'annuaire",
+    "person-edit": lambda data: f"Corriger la fiche de {data['headings']['person']}",
+    "person-merge": lambda data: (
+        f"Fusionner la fiche n° {data['person'].split('/')[-2]} de {data['headings']['person']}"
+    ),
+    "invitations": "Invitations",
+    "invitation": "Vous êtes invité·e à rejoindre Entraide",
+    "invitation-invalid": "Ce lien d'invitation ne fonctionne pas",
+    "entry-check": "Vérifiez votre fiche",
     "my-erase": "Effacer mon compte",
     "search": "Recherche",
     "search-did-you-mean": "Recherche",
@@ -716,6 +742,7 @@ def _words(text: str) -> set[str]:
 STATUS = {
     "social-failure": 401,  # allauth answers a failed provider sign-in with 401
     "unsubscribe-invalid": 400,
+    "invitation-invalid": 410,
     "404": 404,
     "500": 500,
     "429": 429,
@@ -831,6 +858,12 @@ def _build_data_set() -> dict:
         text="Quelles aides au chauffage des bâtiments publics existent ?",
     )
     call_command("search_rebuild", verbosity=0)
+    Invitation.objects.create(
+        email="invitee@example.org",
+        invited_by=moderator,
+        token="jeton-de-l-audit",
+        sent_at=timezone.now(),
+    )
 
     proposal = Proposal.objects.order_by("pk").first()
     own_proposal = agenda_services.proposal_create(
@@ -873,6 +906,10 @@ def _build_data_set() -> dict:
         "update": update.url,
         "resource": resource.url,
         "import": f"/annuaire/import/{batch.pk}/",
+        "invitation": "/annuaire/invitation/jeton-de-l-audit/",
+        "entry_check": "/annuaire/verifier-ma-fiche/"
+        + directory_services.entry_check_token(Person.objects.get(user=other))
+        + "/",
         "unsubscribe": urlsplit(unsubscribe_url(user_id=member.pk, scope=ALL)).path,
         "reset_key": f"/comptes/password/reset/key/{reset_key}/",
         "confirm_key": f"/comptes/confirm-email/{EmailConfirmationHMAC(address).key}/",

@@ -161,6 +161,19 @@ def _thread(w):
     return w.question
 
 
+def _moderator_entry_form(w):
+    return {
+        "fiche-version": str(Person.objects.get(pk=w.person.pk).version),
+        "fiche-first_name": "Anne",
+        "fiche-last_name": "Auteure-Corrigée",
+        "fiche-reason": "Nom mal orthographié",
+        "fonctions-TOTAL_FORMS": "0",
+        "fonctions-INITIAL_FORMS": "0",
+        "fonctions-MIN_NUM_FORMS": "0",
+        "fonctions-MAX_NUM_FORMS": "1000",
+    }
+
+
 def _profile_form(w):
     return {
         "fiche-first_name": "Anne",
@@ -609,6 +622,49 @@ ACTIONS = [
         "directory.DirectoryImport",
     ),
     Action(
+        "correct someone's directory entry",
+        "directory:person_edit",
+        lambda w: f"/annuaire/personnes/{w.person.pk}/modifier/",
+        _moderator_entry_form,
+        MODERATORS,
+        "directory.EntryChange",
+    ),
+    Action(
+        "end someone's position",
+        "directory:position_end",
+        lambda w: f"/annuaire/fonctions/{w.person.positions.first().pk}/terminer/",
+        lambda w: {
+            f"fin{w.person.positions.first().pk}-end_date": "2026-03-22",
+            f"fin{w.person.positions.first().pk}-reason": "Départ",
+        },
+        MODERATORS,
+        "directory.Position",
+    ),
+    Action(
+        "merge a duplicate directory entry",
+        "directory:person_merge",
+        lambda w: f"/annuaire/personnes/{w.imported_entry.pk}/fusionner/",
+        lambda w: {"kept": str(w.person.pk), "reason": "Importée deux fois"},
+        MODERATORS,
+        "directory.EntryChange",
+    ),
+    Action(
+        "invite an address to the site",
+        "directory:invitations",
+        lambda w: "/annuaire/invitations/",
+        lambda w: {"action": "single", "email": "nouvelle.invitee@example.org"},
+        MODERATORS,
+        "directory.Invitation",
+    ),
+    Action(
+        "resend an invitation",
+        "directory:invitation_resend",
+        lambda w: f"/annuaire/invitations/{w.invitation.pk}/renvoyer/",
+        lambda w: {},
+        MODERATORS,
+        "directory.Invitation",
+    ),
+    Action(
         "save a draft of a new question",
         "qa:question_ask",
         lambda w: "/questions/poser/",
@@ -765,6 +821,7 @@ READ_ONLY_ON_POST = {
     "directory:pending_accounts": "moderators' queue page",
     "directory:inactive_accounts": "moderators' list",
     "directory:expertise_requests": "moderators' queue page",
+    "directory:invitation_open": "GET only: an invitation link's page (405 on POST)",
     "search:results": "search page",
     "search:similar": "search fragment",
     "notifications:list": "notification centre",
@@ -789,6 +846,9 @@ NOT_IN_MATRIX = {
     "set_language": "the visitor's language cookie, no stored data",
     "session_renew": "renews the requester's own session, nothing else: "
     "tests/website/test_sessions.py",
+    "directory:entry_check": "signed-token action: whoever holds the e-mailed « vérifiez votre "
+    "fiche » link may confirm that entry (only its check date); "
+    "tests/directory/test_entry_check.py",
     "notifications:unsubscribe": "signed-token action (RFC 8058): whoever holds the e-mailed "
     "link may unsubscribe its recipient; tests/notifications/test_unsubscribe.py",
     "notifications:inbound_webhook": "the mail provider's signed webhook (no session): "

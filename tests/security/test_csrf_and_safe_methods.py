@@ -28,6 +28,9 @@ REVIEWED_CSRF_EXEMPT = {
     # RFC 8058 one-click unsubscribe: mail clients POST without cookies; the signed token in
     # the URL is the authorisation, and the only effect is to stop e-mails.
     "website.notifications.views.unsubscribe": "RFC 8058 one-click unsubscribe, signed token",
+    # « Vérifiez votre fiche »: the e-mailed link is opened without a session; the signed
+    # token in the URL is the authorisation, and the only effect is the entry's check date.
+    "directory.views.entry_check": "signed one-click confirmation of one's directory entry",
     # The inbound mail webhook: the provider posts without cookies; anymail checks its HMAC
     # signature (tests/notifications/test_inbound_webhook.py), and it only stores a message.
     "website.notifications.webhook.mailgun_inbound": "provider's HMAC signature (anymail)",

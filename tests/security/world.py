@@ -37,6 +37,7 @@ from wagtail.models import Collection, CollectionViewRestriction, PageViewRestri
 from directory import services as directory_services
 from directory.models import (
     InterestKind,
+    Invitation,
     Person,
     Structure,
     TopicInterest,
@@ -112,6 +113,8 @@ class World:
     draft: object = None  # the member's draft of an answer on `open_question`
     ask_mail: object = None  # the member's question sent by e-mail, awaiting confirmation
     discussed: object = None  # an agenda proposal of the other member, discussed, no minutes
+    imported_entry: Person | None = None  # an entry without account, imported twice (merged)
+    invitation: object = None  # sent to an address without account, not accepted
 
 
 def _index(home, model, slug, title):
@@ -182,6 +185,10 @@ def build_world() -> World:
         person=expert_person, topic=topic, kind=InterestKind.EXPERTISE, is_confirmed=True
     )
     other_person = factories.PersonFactory(user=other)
+    imported_entry = factories.PersonFactory(first_name="Anne", last_name="Importée")
+    invitation = Invitation.objects.create(
+        email="invitee@example.org", invited_by=moderator, token="jeton-invitation-du-monde"
+    )
     expertise_request = TopicInterest.objects.create(
         person=other_person, topic=topic, kind=InterestKind.EXPERTISE, is_confirmed=False
     )
@@ -341,6 +348,8 @@ def build_world() -> World:
         scheduled=scheduled,
         meeting=meeting,
         person=person,
+        imported_entry=imported_entry,
+        invitation=invitation,
         structure=structure,
         directory_import=batch,
         expertise_request=expertise_request,
@@ -405,6 +414,16 @@ FILLED = {
     "directory:person_follow": lambda w: [f"/annuaire/personnes/{w.person.pk}/suivre/"],
     "directory:structure_follow": lambda w: [f"{w.structure.get_absolute_url()}suivre/"],
     "directory:import_detail": lambda w: [f"/annuaire/import/{w.directory_import.pk}/"],
+    "directory:invitation_resend": lambda w: [f"/annuaire/invitations/{w.invitation.pk}/renvoyer/"],
+    "directory:invitation_open": lambda w: [f"/annuaire/invitation/{w.invitation.token}/"],
+    "directory:entry_check": lambda w: [
+        f"/annuaire/verifier-ma-fiche/{directory_services.entry_check_token(w.person)}/"
+    ],
+    "directory:person_edit": lambda w: [f"/annuaire/personnes/{w.person.pk}/modifier/"],
+    "directory:person_merge": lambda w: [f"/annuaire/personnes/{w.imported_entry.pk}/fusionner/"],
+    "directory:position_end": lambda w: [
+        f"/annuaire/fonctions/{w.person.positions.first().pk}/terminer/"
+    ],
     "directory:account_approve": lambda w: [
         f"/annuaire/comptes-en-attente/{w.users['pending'].pk}/approuver/"
     ],

@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from directory import services as directory_services
 from website.notifications import mailtext
 from website.notifications.kinds import Kind
 from website.notifications.models import (
@@ -132,6 +133,12 @@ def record(mail: InboundMail, message: EmailMessage, *, now=None) -> list[EmailB
         if report.original_message_id
         else None
     )
+    if delivery is None and directory_services.invitation_bounced(
+        message_id=report.original_message_id,
+        addresses={failed.address for failed in report.recipients if failed.is_permanent},
+    ):
+        logger.warning("Inbound mail %s: an invitation e-mail bounced", mail.pk)
+        return []
     recorded = []
     for failed in report.recipients:
         if not failed.is_permanent:

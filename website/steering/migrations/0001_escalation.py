@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('directory', '0006_coordinators_group'),
+        ('directory', '0009_coordinators_group'),
         ('qa', '0010_revision_attachments'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

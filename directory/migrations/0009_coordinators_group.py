@@ -15,7 +15,7 @@ def remove_group(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("directory", "0005_person_and_structure_follows"),
+        ("directory", "0008_person_check_dates"),
     ]
 
     operations = [migrations.RunPython(create_group, remove_group)]
