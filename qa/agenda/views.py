@@ -25,7 +25,7 @@ from qa.agenda.forms import (
     ProposalForm,
     ScheduleForm,
 )
-from qa.agenda.models import Meeting, Proposal
+from qa.agenda.models import TITLE_MAX_LENGTH, Meeting, Proposal
 
 PROPOSALS_PER_PAGE = 20
 
@@ -68,8 +68,12 @@ def agenda_index(request):
 
 @gate(permissions.check_propose)
 def proposal_create(request):
-    """A member proposes a subject; new members are limited to a few proposals a day."""
-    form = ProposalForm(request.POST or None)
+    """A member proposes a subject; new members are limited to a few proposals a day.
+
+    On GET the form starts from `?title=…&topics=<id>…` when given: other pages (the shared
+    needs) offer « Proposer … à l'ordre du jour » with the subject already filled in.
+    """
+    form = ProposalForm(request.POST or None, initial=_prefill(request.GET))
     if request.method == "POST":
         try:
             services.proposal_rate_limit_check(user=request.user)
@@ -90,6 +94,15 @@ def proposal_create(request):
                 return redirect(proposal)
     status = 400 if form.errors else 200
     return render(request, "qa/agenda/proposal_form.html", {"form": form}, status=status)
+
+
+def _prefill(query) -> dict:
+    """Initial values from the address: a title cut to the field's length, numeric topic ids
+    (anything else is ignored; the form validates what is posted)."""
+    return {
+        "title": query.get("title", "")[:TITLE_MAX_LENGTH],
+        "topics": [value for value in query.getlist("topics") if value.isdigit()],
+    }
 
 
 @gate(permissions.check_view_agenda)

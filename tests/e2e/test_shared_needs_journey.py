@@ -96,15 +96,11 @@ def test_a_coordinator_finds_the_most_shared_need_and_proposes_it_for_the_agenda
     first.get_by_role("link", name=f"Proposer « {SNOW} » à l'ordre du jour").click()
     page.wait_for_url("**/ordre-du-jour/proposer/**")
     axe(page)
-    title = page.get_by_label("Sujet proposé")
-    if not title.input_value():  # the form may not read the need's title from the address
-        title.fill(SNOW)
+    expect(page.get_by_label("Sujet proposé")).to_have_value(SNOW)  # filled in by the button
     page.get_by_label("Pourquoi c'est important").fill(
         "Trois communes du Haut-Verdon achètent chacune leur sel de déneigement."
     )
-    voirie = page.get_by_label("Voirie")
-    if not voirie.is_checked():
-        voirie.check()
+    expect(page.get_by_label("Voirie")).to_be_checked()
     page.get_by_role("button", name="Proposer ce sujet").click()
     page.wait_for_url(re.compile(r"/ordre-du-jour/\d+/$"))
     expect(page.locator("body")).to_contain_text("vous la soutenez déjà")

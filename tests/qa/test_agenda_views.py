@@ -1,6 +1,7 @@
 """Agenda pages through the test client: access, forms and errors, htmx, limits, query counts."""
 
 import datetime
+import re
 
 import pytest
 from django.conf import settings
@@ -354,3 +355,21 @@ def test_the_agenda_page_runs_a_bounded_number_of_queries(
         assert client.get(meetings[0].get_absolute_url()).status_code == 200
     with django_assert_max_num_queries(15):  # 15: its comments
         assert client.get(Proposal.objects.first().get_absolute_url()).status_code == 200
+
+
+def test_the_proposal_form_starts_from_the_title_and_topics_in_the_address(
+    client, member, topic, make_topic
+):
+    other = make_topic(name="Voirie")
+    client.force_login(member)
+    long_title = "Sel de déneigement acheté en commun " * 10
+    response = client.get(PROPOSE, {"title": long_title, "topics": [str(topic.pk), "abc", "<b>"]})
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form["title"].value() == long_title[:150]
+    checked = re.findall(r'<input[^>]*name="topics"[^>]*>', response.content.decode())
+    assert [tag for tag in checked if "checked" in tag] == [
+        tag for tag in checked if f'value="{topic.pk}"' in tag
+    ]
+    assert any(f'value="{other.pk}"' in tag and "checked" not in tag for tag in checked)
+    assert not Proposal.objects.exists()
