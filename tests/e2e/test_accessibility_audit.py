@@ -108,6 +108,7 @@ NOT_PAGES = {
     "notifications:reply_revoke": "POST-only action",
     "notifications:emails_resume": "POST-only action",
     "notifications:inbound_webhook": "the mail provider's POST-only webhook (no HTML)",
+    "notifications:inbound_webhook_provider": "Postmark's, SendGrid's or Brevo's POST-only webhook",
     "notifications:inbound_decide": "POST-only action",
     "notifications:ask_preference": "POST-only action",
     "api:token_revoke": "POST-only action",

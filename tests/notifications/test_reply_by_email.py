@@ -394,3 +394,31 @@ def test_a_huge_body_built_to_be_slow_is_cut_before_cleaning(member, make_user, 
 def test_a_token_with_non_ascii_digits_is_refused_not_failed():
     with pytest.raises(replies.InvalidReplyAddress):
         replies.read_token("é-1-abc-1-abcdef")
+
+
+def test_a_database_hiccup_leaves_the_mail_for_the_pending_run_not_the_failed_queue(
+    member, make_user, ask, receive, monkeypatch
+):
+    """A locked or lost database is not the message's fault: the row stays RECEIVED and the
+    `mail_intake --pending` cron posts it, instead of the moderators' « non traités » queue."""
+    from django.db import OperationalError
+
+    from website.notifications import inbound
+
+    question = ask(make_user())
+    raw = make_mail(to=address_for(member, question), sender=member.email, body="Plus tard.")
+    process = inbound.process
+
+    def locked(mail):
+        raise OperationalError("database table is locked")
+
+    monkeypatch.setattr(inbound, "process", locked)
+    mail = receive(raw)
+    assert mail.status == InboundStatus.RECEIVED
+    assert not Answer.objects.filter(author=member).exists()
+
+    monkeypatch.setattr(inbound, "process", process)
+    call_command("mail_intake", "--pending")
+    mail.refresh_from_db()
+    assert mail.status == InboundStatus.POSTED
+    assert Answer.objects.get(author=member).body == "Plus tard."

@@ -13,7 +13,7 @@ import logging
 import traceback
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django_tasks import task
 
@@ -66,7 +66,13 @@ def process_inbound_mail(mail_id: int) -> str:
 
 
 def mail_process(*, mail_id: int) -> str:
-    """Process one RECEIVED row under its lock; any other status is left alone."""
+    """Process one RECEIVED row under its lock; any other status is left alone.
+
+    A database that is momentarily unavailable (`OperationalError`: locked, connection lost)
+    is not the message's fault: the error goes up, the row stays RECEIVED, and the task's
+    retry or the `mail_intake --pending` cron processes it later. Any other error marks the
+    row FAILED for the moderators' queue.
+    """
     with transaction.atomic():
         mail = InboundMail.objects.select_for_update().filter(pk=mail_id).first()
         if mail is None:
@@ -76,6 +82,8 @@ def mail_process(*, mail_id: int) -> str:
         try:
             with transaction.atomic():
                 inbound.process(mail)
+        except OperationalError:
+            raise
         except Exception as error:
             logger.exception("Inbound mail %s could not be processed", mail_id)
             mail.status, mail.reason = InboundStatus.FAILED, "error"
