@@ -144,6 +144,14 @@ def test_without_admin_import_the_token_is_refused(api, moderator, make_token, s
 def test_a_visitor_is_asked_for_a_token(api):
     response = post(api, None, GOOD)
     assert response.status_code == 401
+    # The token is checked before the form: no file is still a 401.
+    assert api().client.post("/api/v1/annuaire/import", {}).status_code == 401
+
+
+def test_a_request_without_the_file_is_a_problem(api, moderator, import_token):
+    client = api(import_token(moderator))
+    response = client.client.post("/api/v1/annuaire/import", {}, **client.headers)
+    assert response.status_code == 422 and response.json()["code"] == "import_file_missing"
 
 
 @pytest.mark.parametrize("role", [[], ["Éditeurs"], ["Experts"]])

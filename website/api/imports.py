@@ -121,7 +121,7 @@ def _errors(report: importer.ImportReport) -> list[dict]:
     summary="Import a participant list (dry run unless apply=true)",
     tags=IMPORT,
 )
-def directory_import(request, file: File[UploadedFile], apply: Query[bool] = False):
+def directory_import(request, file: File[UploadedFile | None] = None, apply: Query[bool] = False):
     """The participant list as a multipart `file` field (CSV or TSV, UTF-8, UTF-16 or
     Windows-1252, as on the moderators' import page). Without `apply=true`, nothing is
     written: the answer says what the import would do, row by row."""
@@ -129,6 +129,13 @@ def directory_import(request, file: File[UploadedFile], apply: Query[bool] = Fal
     caller = request.auth
     # The token acts as a plain member; the account behind it must be a moderator now.
     check_manage_directory(caller.token.user)
+    # Optional in the signature so that the token is checked before the form is.
+    if file is None:
+        raise Problem(
+            422,
+            "import_file_missing",
+            _("Joignez la liste dans le champ « file » (multipart/form-data)."),
+        )
     if file.size > importer.MAX_IMPORT_BYTES:
         raise Problem(
             413,
