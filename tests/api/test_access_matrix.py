@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from directory.models import Person, Position, Structure
 from qa import services as qa_services
 from qa.agenda import services as agenda_services
 from qa.models import Answer, Comment, Flag, Question, QuestionFollow, TopicFollow, Vote
@@ -33,6 +35,9 @@ class Endpoint:
     ok: int = 200
     visitor_may_read: bool = False  # without PUBLIC_READ
     refused_roles: tuple = ()  # roles the site itself refuses (403 `forbidden`)
+    # Roles the account itself must hold, whatever the token acts as (else 403 `forbidden`).
+    account_roles: tuple = ()
+    upload: bytes | None = None  # sent as the multipart `file` field instead of JSON
 
 
 ENDPOINTS = [
@@ -141,6 +146,16 @@ ENDPOINTS = [
     ),
     Endpoint(
         "flag_comment", "post", "/comments/{comment}/flags", "write:posts", {"reason": "rude"}, 201
+    ),
+    # The directory import (a dry run here): `admin:import`, and a moderator's account.
+    Endpoint(
+        "directory_import",
+        "post",
+        "/annuaire/import",
+        "admin:import",
+        account_roles=("moderator",),
+        upload=b"Prenom;Nom;Structure;Mail;Fonction\nJean;Testeur;Mairie de Barreme;j@example.org;"
+        b"Maire\n",
     ),
 ]
 
@@ -252,8 +267,10 @@ def world(
             tokens[role, scopes] = make_token(user, scopes=scopes).secret
     superuser = make_user(is_superuser=True)
     for role, scopes in ADMIN_CASES:
-        new = make_token(users[role], scopes=[s for s in scopes if s != "admin:staff"])
-        api_services.token_admin_grant(token=new.token, by=superuser)
+        new = make_token(users[role], scopes=[s for s in scopes if not s.startswith("admin:")])
+        for scope in scopes:
+            if scope.startswith("admin:"):
+                api_services.token_admin_grant(token=new.token, by=superuser, scope=scope)
         tokens[role, scopes] = new.secret
     return {
         "question": question.pk,
@@ -280,12 +297,18 @@ def _counts():
         TopicFollow.objects.count(),
         list(Question.objects.values_list("accepted_answer_id", flat=True)),
         RegulatoryUpdatePage.objects.count(),
+        Person.objects.count(),
+        Position.objects.count(),
+        Structure.objects.count(),
     )
 
 
 def _call(api, secret, endpoint, world):
     client = api(secret)
     path = endpoint.path.format(**world)
+    if endpoint.upload is not None:
+        upload = {"file": SimpleUploadedFile("liste.csv", endpoint.upload)}
+        return client.client.post("/api/v1" + path, upload, **client.headers)
     if endpoint.method == "get":
         return client.get(path)
     return getattr(client, endpoint.method)(path, endpoint.payload)
@@ -310,14 +333,21 @@ def _expected(role, scopes, endpoint, public_read) -> tuple[int, str | None]:
         return 403, "insufficient_scope"
     if _acting_role(role, scopes) in endpoint.refused_roles:
         return 403, "forbidden"
+    if endpoint.account_roles and role not in endpoint.account_roles:
+        return 403, "forbidden"
     return endpoint.ok, None
 
 
-# Staff tokens that a superuser gave `admin:staff` (the account page never offers it).
+# Staff tokens that a superuser gave `admin:staff` or `admin:import` (the account page never
+# offers them).
 ADMIN_CASES = [
     ("member", ("admin:staff", "read", "write:posts")),
     ("moderator", ("admin:staff", "read", "write:posts")),
     ("moderator", ("admin:staff", "read")),
+    # `admin:import`, given by a superuser too: the import needs a moderator's account.
+    ("member", ("admin:import", "read")),
+    ("moderator", ("admin:import", "read")),
+    ("editor", ("admin:import", "read:directory")),
 ]
 CASES = (
     [("visitor", ())] + [(role, scopes) for role in ROLES for scopes in SCOPE_SETS] + ADMIN_CASES

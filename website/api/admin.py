@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from website.api import services
-from website.api.models import ApiToken
+from website.api.models import ApiToken, Scope
 
 
 @admin.register(ApiToken)
@@ -27,7 +27,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_select_related = ["user", "structure", "admin_granted_by"]
     readonly_fields = [field.name for field in ApiToken._meta.fields if field.name != "key_hash"]
     exclude = ["key_hash"]
-    actions = ["grant_admin_staff", "revoke"]
+    actions = ["grant_admin_staff", "grant_admin_import", "revoke"]
 
     def has_module_permission(self, request):
         return request.user.is_active and request.user.is_superuser
@@ -46,21 +46,28 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Donner le droit admin:staff (superutilisateurs seulement)"))
     def grant_admin_staff(self, request, queryset):
+        self._grant(request, queryset, Scope.ADMIN_STAFF)
+
+    @admin.action(description=_("Donner le droit admin:import (superutilisateurs seulement)"))
+    def grant_admin_import(self, request, queryset):
+        self._grant(request, queryset, Scope.ADMIN_IMPORT)
+
+    def _grant(self, request, queryset, scope):
         granted = 0
         for token in queryset:
             try:
-                services.token_admin_grant(token=token, by=request.user)
+                services.token_admin_grant(token=token, by=request.user, scope=scope)
             except ValueError:
                 continue
             granted += 1
         self.message_user(
             request,
             ngettext(
-                "%(count)d jeton a reçu le droit admin:staff.",
-                "%(count)d jetons ont reçu le droit admin:staff.",
+                "%(count)d jeton a reçu le droit %(scope)s.",
+                "%(count)d jetons ont reçu le droit %(scope)s.",
                 granted,
             )
-            % {"count": granted},
+            % {"count": granted, "scope": scope.value},
             messages.SUCCESS,
         )
 

@@ -16,6 +16,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from website.api import (  # noqa: F401 (the converter registers itself; the others add their operations to the router)
     agenda,
     converters,
+    imports,
     pages,
     people,
     read,

@@ -6,8 +6,9 @@ CSRF token. A token works only while it is neither revoked nor expired, and only
 account that may use the site at all: approved and active (`directory.roles.is_member`). The
 token of a moderator, an editor or a superuser acts as a plain member's unless it carries
 `admin:staff` (given by a superuser only), or, for an editor's editing role alone,
-`write:veille`; with either, the account must have the two-factor authentication the site
-demands of these roles (`website.middleware.requires_mfa`). Each request of a token counts
+`write:veille`; with either (or with `admin:import`, `website.api.imports`), the account
+must have the two-factor authentication the site demands of these roles
+(`website.middleware.requires_mfa`). Each request of a token counts
 against its rate limit, and each request without one against its client address's
 (`website.api.ratelimit`).
 
@@ -114,7 +115,8 @@ def identify(request) -> Caller:
     elif requires_mfa(user):
         acts_as_staff = Scope.ADMIN_STAFF in token.scopes
         drafts_veille = Scope.WRITE_VEILLE in token.scopes
-        if (acts_as_staff or drafts_veille) and settings.MFA_REQUIRED_FOR_STAFF:
+        imports = Scope.ADMIN_IMPORT in token.scopes
+        if (acts_as_staff or drafts_veille or imports) and settings.MFA_REQUIRED_FOR_STAFF:
             if not has_totp(user):
                 raise Problem(
                     403,

@@ -21,7 +21,8 @@ class Scope(models.TextChoices):
     drafting a regulatory update needs `write:veille` (offered to editors only). Without
     `admin:staff`, the token of a moderator, an editor or a superuser acts as a plain
     member's (but `write:veille` keeps an editor's editing role): their role needs two-factor
-    authentication on the site, which a token does not carry."""
+    authentication on the site, which a token does not carry. `admin:import` lets a
+    moderator's script import a participant list into the directory (and nothing else)."""
 
     READ = "read", _("Lecture : questions, réponses, sujets, recherche, FAQ, veille, ordre du jour")
     WRITE_POSTS = (
@@ -37,6 +38,10 @@ class Scope(models.TextChoices):
         "admin:staff",
         _("Administration : agir avec son rôle de modérateur, d'éditeur ou de superutilisateur"),
     )
+    ADMIN_IMPORT = (
+        "admin:import",
+        _("Import de l'annuaire : vérifier puis importer une liste de participants (modérateurs)"),
+    )
 
 
 # What a member picks on the account page (`write:veille` is offered to editors only);
@@ -48,7 +53,7 @@ MEMBER_SCOPES = [Scope.READ, Scope.WRITE_POSTS, Scope.READ_DIRECTORY, Scope.WRIT
 # never a write (a post would be signed by the moderator who made the token).
 SERVICE_SCOPES = [Scope.READ]
 EDITOR_SCOPES = frozenset({Scope.WRITE_VEILLE})
-ADMIN_SCOPES = [Scope.ADMIN_STAFF]
+ADMIN_SCOPES = [Scope.ADMIN_STAFF, Scope.ADMIN_IMPORT]
 
 
 class ApiTokenQuerySet(models.QuerySet):

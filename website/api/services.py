@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from directory.roles import is_moderator
-from website.api.models import MEMBER_SCOPES, SERVICE_SCOPES, ApiToken, Scope
+from website.api.models import ADMIN_SCOPES, MEMBER_SCOPES, SERVICE_SCOPES, ApiToken, Scope
 
 TOKEN_PREFIX = "ent_"  # noqa: S105 (a marker that makes leaked tokens easy to scan for)
 PREFIX_SHOWN = 10  # "ent_" and six characters: enough to tell one's tokens apart
@@ -79,21 +79,24 @@ def _create(*, user, name, scopes, days, allowed, structure=None) -> NewToken:
 
 
 @transaction.atomic
-def token_admin_grant(*, token: ApiToken, by) -> ApiToken:
-    """Add `admin:staff` to a usable token; only a superuser gives it, and it is recorded.
+def token_admin_grant(*, token: ApiToken, by, scope: str = Scope.ADMIN_STAFF) -> ApiToken:
+    """Add an `admin:*` scope (`admin:staff` unless told) to a usable token; only a superuser
+    gives it, and it is recorded.
 
     With it, the token of a moderator, an editor or a superuser acts with their role, and
     `website.api.auth.identify` then demands the two-factor authentication the site asks of
     them."""
     if not (by.is_authenticated and by.is_active and by.is_superuser):
         raise PermissionDenied("Only a superuser gives an admin scope.")
+    if scope not in ADMIN_SCOPES:
+        raise ValueError(f"Not an administrative scope: {scope}")
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     if not token.is_usable:
         raise ValueError("A revoked or expired token gets no new scope.")
     if token.is_service:
         raise ValueError("A structure's service token never gets an admin scope.")
-    if Scope.ADMIN_STAFF not in token.scopes:
-        token.scopes = sorted({*token.scopes, Scope.ADMIN_STAFF})
+    if scope not in token.scopes:
+        token.scopes = sorted({*token.scopes, scope})
         token.admin_granted_by = by
         token.admin_granted_at = timezone.now()
         token.save(update_fields=["scopes", "admin_granted_by", "admin_granted_at"])
