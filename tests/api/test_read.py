@@ -179,15 +179,29 @@ def test_the_schema_is_openapi_3_1_with_the_bearer_scheme(api, db):
     }
     assert "/api/v1/questions/{question_id}" in schema["paths"]
     # Every body the API accepts refuses fields it does not name (no mass assignment).
-    bodies = [
-        operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+    contents = [
+        operation["requestBody"]["content"]
         for item in schema["paths"].values()
         for operation in item.values()
         if "requestBody" in operation
     ]
+    bodies = [
+        content["application/json"]["schema"]["$ref"].split("/")[-1]
+        for content in contents
+        if "application/json" in content
+    ]
     assert {"QuestionIn", "AcceptIn", "FollowIn", "FlagIn"} <= set(bodies)
     for name in bodies:
         assert schema["components"]["schemas"][name]["additionalProperties"] is False, name
+    # The one upload (the directory import) takes a file and nothing else.
+    uploads = [
+        content["multipart/form-data"]["schema"]
+        for content in contents
+        if "multipart/form-data" in content
+    ]
+    assert len(uploads) + len(bodies) == len(contents)
+    for upload in uploads:
+        assert set(upload["properties"]) == {"file"}, upload
 
 
 def test_the_docs_page_loads_only_local_assets(api, db):
