@@ -27,7 +27,6 @@ from email.message import EmailMessage
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,8 +39,6 @@ from qa.models import TITLE_MAX_LENGTH, Question, QuestionKind
 from taxonomy.models import Topic
 from website.notifications import emails, mailfiles, mailtext, tasks
 from website.notifications.models import (
-    DeliveryKind,
-    EmailDelivery,
     InboundMail,
     InboundStatus,
     ReplyKey,
@@ -204,18 +201,6 @@ def _acknowledge(mail, user, *, initial, similar, question) -> None:
             "preferences_url": emails.absolute_url("/compte/preferences/#questions-par-courriel"),
         },
     )
-    delivery, created = EmailDelivery.objects.get_or_create(
-        idempotency_key=f"ask:{mail.pk}",
-        defaults={
-            "recipient": user,
-            "kind": DeliveryKind.IMMEDIATE,
-            "subject": rendered.subject,
-            "body_text": rendered.text,
-            "body_html": rendered.html,
-            "unsubscribe_url": unsubscribe,
-            "message_id": emails.new_message_id(),
-            "next_attempt_at": timezone.now(),
-        },
+    tasks.queue_once(
+        key=f"ask:{mail.pk}", recipient=user, rendered=rendered, unsubscribe_url=unsubscribe
     )
-    if created:
-        transaction.on_commit(lambda: tasks.enqueue_email(delivery.pk))

@@ -29,7 +29,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from website.notifications import bounces
-from website.notifications.models import DeliveryStatus, EmailDelivery
+from website.notifications.models import DeliveryKind, DeliveryStatus, EmailDelivery
 from website.notifications.selectors import can_receive_email
 
 logger = logging.getLogger(__name__)
@@ -111,6 +111,29 @@ def render_email(*, template: str, subject: str, context: dict) -> RenderedEmail
         text = render_to_string(f"email/{template}.txt", context)
         html = render_to_string(f"email/{template}.html", context)
     return RenderedEmail(subject=SUBJECT_PREFIX + safe_header(subject), text=text, html=html)
+
+
+def outbox_row(
+    *, key: str, recipient, rendered: RenderedEmail, unsubscribe_url: str, reply_to: str = ""
+) -> tuple[EmailDelivery, bool]:
+    """The immediate outbox row for `key`, created the first time only (a retried task or a
+    message delivered twice finds it again), and whether this call created it. Queueing the
+    send is the caller's: `tasks.queue_once`, or `tasks.queue_immediate_emails` for
+    notifications."""
+    return EmailDelivery.objects.get_or_create(
+        idempotency_key=key,
+        defaults={
+            "recipient": recipient,
+            "kind": DeliveryKind.IMMEDIATE,
+            "subject": rendered.subject,
+            "body_text": rendered.text,
+            "body_html": rendered.html,
+            "unsubscribe_url": unsubscribe_url,
+            "message_id": new_message_id(),
+            "reply_to": reply_to,
+            "next_attempt_at": timezone.now(),
+        },
+    )
 
 
 def build_message(delivery: EmailDelivery) -> EmailMultiAlternatives:

@@ -31,7 +31,6 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage as OutgoingEmail
-from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -40,7 +39,7 @@ from directory.roles import is_member
 from qa import permissions, services
 from qa.models import BODY_MAX_LENGTH, COMMENT_MAX_LENGTH, Answer, Question
 from website.notifications import asking, bounces, emails, mailfiles, mailtext, replies, tasks
-from website.notifications.models import DeliveryKind, EmailDelivery, InboundMail, InboundStatus
+from website.notifications.models import InboundMail, InboundStatus
 from website.notifications.tokens import unsubscribe_url
 
 logger = logging.getLogger(__name__)
@@ -312,21 +311,12 @@ def _tell_files_refused(mail: InboundMail, user, created, refused: list) -> None
             "preferences_url": emails.absolute_url("/compte/preferences/"),
         },
     )
-    delivery, is_new = EmailDelivery.objects.get_or_create(
-        idempotency_key=f"inbound-files:{mail.pk}",
-        defaults={
-            "recipient": user,
-            "kind": DeliveryKind.IMMEDIATE,
-            "subject": rendered.subject,
-            "body_text": rendered.text,
-            "body_html": rendered.html,
-            "unsubscribe_url": unsubscribe,
-            "message_id": emails.new_message_id(),
-            "next_attempt_at": timezone.now(),
-        },
+    tasks.queue_once(
+        key=f"inbound-files:{mail.pk}",
+        recipient=user,
+        rendered=rendered,
+        unsubscribe_url=unsubscribe,
     )
-    if is_new:
-        transaction.on_commit(lambda: tasks.enqueue_email(delivery.pk))
 
 
 # --- The explanation sent back ----------------------------------------------------------------

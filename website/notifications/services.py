@@ -169,19 +169,14 @@ def _immediate_delivery(notification: Notification) -> EmailDelivery:
     unsubscribe = unsubscribe_url(user_id=user.pk, scope=f"kind:{notification.kind}")
     reply_to = replies.address_for_notification(notification)
     rendered = _render_immediate(notification, unsubscribe, reply_to)
-    delivery, _created = EmailDelivery.objects.get_or_create(
-        idempotency_key=f"notification:{notification.pk}",
-        defaults={
-            "recipient": user,
-            "kind": DeliveryKind.IMMEDIATE,
-            "subject": rendered.subject,
-            "body_text": rendered.text,
-            "body_html": rendered.html,
-            "unsubscribe_url": unsubscribe,
-            "message_id": emails.new_message_id(),
-            "reply_to": reply_to,
-            "next_attempt_at": timezone.now(),
-        },
+    # The send is queued by `tasks.queue_immediate_emails` after the fan-out (this module
+    # never imports the tasks), so the row alone, not `tasks.queue_once`.
+    delivery, _created = emails.outbox_row(
+        key=f"notification:{notification.pk}",
+        recipient=user,
+        rendered=rendered,
+        unsubscribe_url=unsubscribe,
+        reply_to=reply_to,
     )
     Notification.objects.filter(pk=notification.pk).update(email_delivery=delivery)
     notification.email_delivery = delivery

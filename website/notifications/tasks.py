@@ -12,7 +12,7 @@ from django_tasks import task
 
 from website.notifications import emails
 from website.notifications.events import handle
-from website.notifications.models import Notification
+from website.notifications.models import EmailDelivery, Notification
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,24 @@ def enqueue_email(delivery_id: int) -> None:
         send_email.enqueue(delivery_id)
     except Exception:
         logger.exception("Could not queue e-mail %s; the retry command will send it", delivery_id)
+
+
+def queue_once(
+    *, key: str, recipient, rendered: emails.RenderedEmail, unsubscribe_url: str, reply_to: str = ""
+) -> EmailDelivery:
+    """Put a one-off e-mail in the outbox under `key` and queue its send once the transaction
+    commits; called again with the same key (a retry, a duplicate webhook), it queues nothing.
+    A failed queue or send leaves the row pending for `send_pending_emails`."""
+    delivery, created = emails.outbox_row(
+        key=key,
+        recipient=recipient,
+        rendered=rendered,
+        unsubscribe_url=unsubscribe_url,
+        reply_to=reply_to,
+    )
+    if created:
+        transaction.on_commit(lambda: enqueue_email(delivery.pk))
+    return delivery
 
 
 def enqueue_fan_out(event: str, payload: dict) -> None:
