@@ -201,78 +201,82 @@ def proposal_withdraw(request, pk):
     return redirect(proposal)
 
 
-@gate(signed_in)
-@require_POST
-def proposal_schedule(request, pk):
+def _proposal_action(request, pk, *, check, form_class, form_name, act, success):
+    """A moderator's POST on a proposal: `check` the right, validate `form_class`, `act` on the
+    proposal with the cleaned data, then redirect with the `success` message (a function of the
+    updated proposal); invalid or refused, the detail page again with the form and its errors."""
     proposal = get_object_or_404(
         Proposal.objects.with_listing_data().select_related("meeting"), pk=pk
     )
-    permissions.check_schedule(request.user, proposal)
-    form = ScheduleForm(request.POST)
+    check(request.user, proposal)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            services.proposal_schedule(
-                proposal=proposal, meeting=form.cleaned_data["meeting"], by=request.user
-            )
+            act(proposal, form.cleaned_data)
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(
-                request,
-                _("La proposition est inscrite à l'ordre du jour de « %(meeting)s ».")
-                % {"meeting": proposal.meeting},
-            )
+            messages.success(request, success(proposal))
             return redirect(proposal)
-    return _render_detail(request, proposal, schedule_form=form, status=400)
+    return _render_detail(request, proposal, status=400, **{form_name: form})
+
+
+@gate(signed_in)
+@require_POST
+def proposal_schedule(request, pk):
+    return _proposal_action(
+        request,
+        pk,
+        check=permissions.check_schedule,
+        form_class=ScheduleForm,
+        form_name="schedule_form",
+        act=lambda proposal, data: services.proposal_schedule(
+            proposal=proposal, meeting=data["meeting"], by=request.user
+        ),
+        success=lambda proposal: (
+            _("La proposition est inscrite à l'ordre du jour de « %(meeting)s ».")
+            % {"meeting": proposal.meeting}
+        ),
+    )
 
 
 @gate(signed_in)
 @require_POST
 def proposal_mark_discussed(request, pk):
-    proposal = get_object_or_404(
-        Proposal.objects.with_listing_data().select_related("meeting"), pk=pk
+    return _proposal_action(
+        request,
+        pk,
+        check=permissions.check_mark_discussed,
+        form_class=DiscussedForm,
+        form_name="discussed_form",
+        act=lambda proposal, data: services.proposal_mark_discussed(
+            proposal=proposal,
+            minutes_url=data["minutes_url"],
+            by=request.user,
+            host=request.get_host(),
+        ),
+        success=lambda proposal: _("La proposition est marquée comme débattue."),
     )
-    permissions.check_mark_discussed(request.user, proposal)
-    form = DiscussedForm(request.POST)
-    if form.is_valid():
-        try:
-            services.proposal_mark_discussed(
-                proposal=proposal,
-                minutes_url=form.cleaned_data["minutes_url"],
-                by=request.user,
-                host=request.get_host(),
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("La proposition est marquée comme débattue."))
-            return redirect(proposal)
-    return _render_detail(request, proposal, discussed_form=form, status=400)
 
 
 @gate(signed_in)
 @require_POST
 def proposal_minutes_publish(request, pk):
     """A moderator publishes (or replaces) the minutes of a discussed subject."""
-    proposal = get_object_or_404(
-        Proposal.objects.with_listing_data().select_related("meeting"), pk=pk
+    return _proposal_action(
+        request,
+        pk,
+        check=permissions.check_publish_minutes,
+        form_class=MinutesForm,
+        form_name="minutes_form",
+        act=lambda proposal, data: services.proposal_minutes_publish(
+            proposal=proposal,
+            minutes_url=data["minutes_url"],
+            by=request.user,
+            host=request.get_host(),
+        ),
+        success=lambda proposal: _("Le compte rendu est publié."),
     )
-    permissions.check_publish_minutes(request.user, proposal)
-    form = MinutesForm(request.POST)
-    if form.is_valid():
-        try:
-            services.proposal_minutes_publish(
-                proposal=proposal,
-                minutes_url=form.cleaned_data["minutes_url"],
-                by=request.user,
-                host=request.get_host(),
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("Le compte rendu est publié."))
-            return redirect(proposal)
-    return _render_detail(request, proposal, minutes_form=form, status=400)
 
 
 @gate(signed_in)
