@@ -55,42 +55,140 @@ class PageProblems(list):
     """Dialogs and CSP violations seen by a page; a journey must end with none."""
 
 
+DEFAULT_VIEWPORT = {"width": 1280, "height": 900}
+# Generous for a loaded CI machine: a 20-run loop of the CMS journey at load average 12 saw
+# the page editor's submission take over 10 s; a passing step never waits it out.
+PAGE_TIMEOUT = 30_000
+
+
+class _PooledTab:
+    """A browser context with its one tab, and the problems list its handlers write to (the
+    current test's)."""
+
+    def __init__(self, browser, base_url, viewport):
+        self.viewport = dict(viewport)
+        self.context = browser.new_context(base_url=base_url, locale="fr-FR", viewport=viewport)
+        self.page = self.context.new_page()
+        self.problems = PageProblems()
+        self.page.on("dialog", self._on_dialog)
+        self.page.on("console", self._on_console)
+
+    def _on_dialog(self, dialog):
+        self.problems.append(f"dialog: {dialog.message}")
+        dialog.dismiss()
+
+    def _on_console(self, message):
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            self.problems.append(f"CSP: {message.text}")
+
+
+class ContextPool:
+    """Browser contexts kept for the worker's session, each with its tab open.
+
+    A new context and its first page cost Chromium about 1.6 s of CPU; the same tab navigated
+    to its next page, about 0.25 s (docs/architecture.md, « Test suite times »). A tab given
+    back is emptied of everything a test can leave in it: other tabs, routes, media emulation,
+    timeouts, viewport, cookies, permissions, web storage of the live server's origin, the
+    document (about:blank). What cannot be undone (`page.clock.install()`, init scripts,
+    exposed functions) is for tests marked `own_browser_context`, whose contexts are closed.
+    A tab that cannot be emptied is closed too, never handed out again.
+    """
+
+    MAX_FREE = 6
+
+    def __init__(self, browser, base_url):
+        self.browser, self.base_url = browser, base_url
+        self.free: list[_PooledTab] = []
+
+    def take(self, viewport) -> _PooledTab:
+        for tab in self.free:
+            if tab.viewport == viewport:
+                self.free.remove(tab)
+                break
+        else:
+            tab = _PooledTab(self.browser, self.base_url, viewport)
+        tab.problems = PageProblems()
+        tab.page.set_default_timeout(PAGE_TIMEOUT)
+        return tab
+
+    def give_back(self, tab: _PooledTab) -> None:
+        try:
+            self._empty(tab)
+        except Exception:  # a crashed or closed tab: never reuse it
+            tab.context.close()
+        else:
+            self.free.append(tab)
+            if len(self.free) > self.MAX_FREE:  # rare viewports: keep the renderers few
+                self.free.pop(0).context.close()
+
+    def _empty(self, tab: _PooledTab) -> None:
+        page, context = tab.page, tab.context
+        if page.is_closed():
+            raise RuntimeError("tab closed by the test")
+        for other in context.pages:
+            if other != page:
+                other.close()
+        page.unroute_all(behavior="ignoreErrors")
+        context.unroute_all(behavior="ignoreErrors")
+        if page.url.startswith(self.base_url):
+            page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
+        elif context.storage_state()["origins"]:
+            raise RuntimeError("web storage left on an origin the tab is not on")
+        page.goto("about:blank")
+        page.emulate_media(
+            media="null",
+            color_scheme="null",
+            reduced_motion="null",
+            forced_colors="null",
+            contrast="null",
+        )
+        page.set_viewport_size(tab.viewport)
+        page.set_default_navigation_timeout(PAGE_TIMEOUT)
+        context.set_default_timeout(PAGE_TIMEOUT)
+        context.set_default_navigation_timeout(PAGE_TIMEOUT)
+        context.set_extra_http_headers({})
+        context.set_offline(False)
+        context.clear_cookies()
+        context.clear_permissions()
+
+    def close(self) -> None:
+        for tab in self.free:
+            tab.context.close()
+        self.free.clear()
+
+
+@pytest.fixture(scope="session")
+def context_pool(browser, live_server):
+    pool = ContextPool(browser, live_server.url)
+    yield pool
+    pool.close()
+
+
 @pytest.fixture
-def new_page(browser, live_server):
-    """`new_page()` opens a fresh browser context (its own cookies) at the live server."""
-    contexts = []
-    problems = PageProblems()
+def new_page(request, browser, live_server, context_pool):
+    """`new_page()` opens a tab with a browser context (cookies) of its own at the live
+    server: from the worker's pool (`ContextPool`), or a new context for a test marked
+    `own_browser_context` (it installs a clock, an init script or an exposed function)."""
+    fresh = request.node.get_closest_marker("own_browser_context") is not None
+    tabs = []
 
     def open_page(viewport=None):
-        context = browser.new_context(
-            base_url=live_server.url,
-            locale="fr-FR",
-            viewport=viewport or {"width": 1280, "height": 900},
-        )
-        contexts.append(context)
-        page = context.new_page()
-        # Generous for a loaded CI machine: a 20-run loop of the CMS journey at load average
-        # 12 saw the page editor's submission take over 10 s; a passing step never waits it out.
-        page.set_default_timeout(30_000)
-
-        def on_dialog(dialog):
-            problems.append(f"dialog: {dialog.message}")
-            dialog.dismiss()
-
-        def on_console(message):
-            if (
-                "Content Security Policy" in message.text
-                or "Content-Security-Policy" in message.text
-            ):
-                problems.append(f"CSP: {message.text}")
-
-        page.on("dialog", on_dialog)
-        page.on("console", on_console)
-        return page
+        viewport = viewport or DEFAULT_VIEWPORT
+        if fresh:
+            tab = _PooledTab(browser, live_server.url, viewport)
+            tab.page.set_default_timeout(PAGE_TIMEOUT)
+        else:
+            tab = context_pool.take(viewport)
+        tabs.append(tab)
+        return tab.page
 
     yield open_page
-    for context in contexts:
-        context.close()
+    for tab in tabs:
+        if fresh:
+            tab.context.close()
+        else:
+            context_pool.give_back(tab)
+    problems = [problem for tab in tabs for problem in tab.problems]
     assert not problems, problems
 
 

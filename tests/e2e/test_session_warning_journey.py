@@ -12,7 +12,11 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import login
 from tests.factories import TEST_PASSWORD
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# `page.clock.install()` cannot be undone: a context of its own, closed after the test.
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.own_browser_context,
+]
 
 DRAFT = "Nous cherchons une commune qui a déjà mutualisé son balayeur."
 

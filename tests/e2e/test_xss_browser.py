@@ -21,7 +21,11 @@ from tests.e2e.conftest import assert_role_groups_migrated, login
 from tests.factories import TEST_PASSWORD
 from tests.security.xss import assert_no_xss, payloads
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# The guard exposes a function and adds an init script to its context: not reusable.
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.own_browser_context,
+]
 
 # Every 11th payload spreads over all families of the corpus (script tags, 24 tags × event
 # handlers, javascript:/data: URLs in HTML and Markdown, entity-encoded and mixed-case
