@@ -7,9 +7,12 @@ MANAGE := DJANGO_DEBUG=true $(BIN)/python manage.py
 CHROMIUM := /usr/bin/chromium
 # The suite runs in parallel, one worker per core (pytest-xdist); a hung test fails after
 # 15 minutes instead of holding CI. Every pytest run lists its 15 slowest tests at the end
-# (`--durations=15` in pyproject.toml).
+# (`--durations=15` in pyproject.toml). Bytecode caches are written even where the environment
+# sets PYTHONDONTWRITEBYTECODE: without them every pytest process compiles the project and
+# assertion-rewrites the tests and the pytest plugins again (about 9 s of CPU per worker,
+# docs/architecture.md).
 PYTEST_WORKERS ?= auto
-PYTEST := DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -n $(PYTEST_WORKERS) --timeout=900
+PYTEST := PYTHONDONTWRITEBYTECODE= DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -n $(PYTEST_WORKERS) --timeout=900
 
 .PHONY: install demo test test-fast pytest lint check-i18n messages e2e bench lock chromium system-packages clean cluster-drill
 
