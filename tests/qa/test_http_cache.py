@@ -406,3 +406,49 @@ def test_a_small_response_is_left_as_it_is(client):
     response = client.get("/sante/", headers={"Accept-Encoding": "gzip"})
     assert response.status_code in (200, 503)
     assert "Content-Encoding" not in response
+
+
+def test_a_file_download_keeps_its_bytes_and_length(rf, tmp_path):
+    """A text file sent as a download, streamed or whole: never compressed (its length and
+    range requests stay right; a sendfile header's empty body is not touched either)."""
+    from django.http import FileResponse, HttpResponse
+
+    from website.http_cache import CompressionMiddleware
+
+    text = "commune;population\n" * 500
+    path = tmp_path / "communes.csv"
+    path.write_text(text)
+    request = rf.get("/", headers={"Accept-Encoding": "gzip"})
+    streamed = FileResponse(path.open("rb"), content_type="text/csv")
+    downloaded = HttpResponse(text, content_type="text/csv")
+    downloaded["Content-Disposition"] = 'attachment; filename="communes.csv"'
+    for response in (streamed, downloaded):
+        out = CompressionMiddleware(lambda r, response=response: response)(request)
+        assert "Content-Encoding" not in out
+        body = b"".join(out.streaming_content) if out.streaming else out.content
+        assert body == text.encode()
+    page = HttpResponse("<p>Bonjour</p>" * 100, content_type="text/html; charset=utf-8")
+    out = CompressionMiddleware(lambda r: page)(request)
+    assert out["Content-Encoding"] == "gzip"
+
+
+@pytest.mark.django_db
+def test_an_attachment_downloads_unchanged_for_a_gzip_client(client, member, question, make_user):
+    from tests.qa.attachment_files import pdf, upload
+
+    client.force_login(member)
+    content = pdf()
+    client.post(
+        f"/questions/{question.pk}/repondre/",
+        {
+            "body": "Voici la délibération.",
+            "submission_token": "a" * 32,
+            "attachments": [upload("délibération.pdf", content)],
+        },
+    )
+    document = question.answers.get().attachments.get()
+    response = client.get(document.get_absolute_url(), headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert "Content-Encoding" not in response
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert body == document.file.open("rb").read()
