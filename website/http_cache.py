@@ -103,6 +103,12 @@ def written_table(sql) -> str | None:
     return ""  # DDL, WITH … UPDATE, anything else: counted as a write
 
 
+def _timeout(key: str) -> int | None:
+    """The site's generation is kept; a viewer's ends after a day unused (one key per member
+    would otherwise pile up; a new token only costs that member one full page)."""
+    return None if key == GENERATION_KEY else 86_400
+
+
 class _Bump:
     """Replace a generation once the transaction commits (one per key and transaction)."""
 
@@ -117,7 +123,7 @@ class _Bump:
 
     def __call__(self):
         # `set`, not `incr`: an evicted or never-written key needs no special case.
-        cache.set(self.key, secrets.token_hex(8), None)
+        cache.set(self.key, secrets.token_hex(8), _timeout(self.key))
 
 
 def _count_write(connection, table: str) -> None:
@@ -165,7 +171,7 @@ def generations(*keys: str) -> list[str] | None:
     found = cache.get_many(keys)
     for key in keys:
         if key not in found:
-            cache.add(key, secrets.token_hex(8), None)
+            cache.add(key, secrets.token_hex(8), _timeout(key))
             found[key] = cache.get(key)
             if found[key] is None:
                 return None
@@ -178,8 +184,8 @@ _deploy_id: str | None = None
 
 
 def deploy_id() -> str:
-    """What changes with each deploy: the code, templates, catalogues and static manifest
-    (their names, sizes and modification times), read once per process."""
+    """What changes with each deploy: the code, templates, catalogues and static manifest,
+    by content (the same on every node of a cluster), read once per process (a few ms)."""
     global _deploy_id
     if _deploy_id is None:
         digest = hashlib.sha256(settings.SENTRY_RELEASE.encode())
@@ -189,8 +195,9 @@ def deploy_id() -> str:
             dirs[:] = sorted(d for d in dirs if d not in skip and not d.startswith("."))
             for name in sorted(files):
                 if name.endswith((".py", ".html", ".mo", ".txt")):
-                    stat = os.stat(os.path.join(root, name))
-                    digest.update(f"{root}/{name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+                    path = Path(root, name)
+                    digest.update(str(path.relative_to(base)).encode())
+                    digest.update(path.read_bytes())
         manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
         if manifest.exists():
             digest.update(manifest.read_bytes())
