@@ -8,14 +8,19 @@ class WebsiteConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
+        from django.db.backends.signals import connection_created
         from django_tasks.signals import task_enqueued, task_finished, task_started
 
         from website import (
             checks,  # noqa: F401 (registers the system checks)
+            http_cache,
             sessions,
         )
         from website.observability import request_id
 
+        # Every database write replaces the pages' validator generation (website/http_cache.py).
+        connection_created.connect(http_cache.watch_writes, dispatch_uid="entraide-http-cache")
+        http_cache.watch_writes()
         user_logged_in.connect(sessions.stamp_at_login, dispatch_uid="entraide-session-stamp")
         # A task's log lines carry the id of the request that enqueued it.
         task_enqueued.connect(request_id.remember_for_task, dispatch_uid="entraide-task-rid")

@@ -34,6 +34,9 @@ WAGTAIL_SITE_NAME = "Entraide"
 
 # Members-only by default: visitors see only public CMS pages and the login page.
 PUBLIC_READ = env.bool("PUBLIC_READ", default=False)
+# With PUBLIC_READ, how long a shared cache (the reverse proxy) may keep a visitor's page that
+# nothing personal is in (website/http_cache.py); 0: never. Members' pages are never shared.
+PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=5)
 
 INSTALLED_APPS = [
     "website",
@@ -91,6 +94,9 @@ MIDDLEWARE = [
     "website.observability.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses what every later middleware made (its Vary: Accept-Encoding included); after
+    # WhiteNoise, which sends its own pre-compressed files (docs/security.md for BREACH).
+    "website.http_cache.CompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -113,6 +119,8 @@ MIDDLEWARE = [
     "website.sessions.SessionRenewalMiddleware",
     "website.proconnect.middleware.ProConnectLogoutMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last: the account gate has run before it answers a reload with 304 (website/http_cache.py).
+    "website.http_cache.HttpCacheMiddleware",
 ]
 
 ROOT_URLCONF = "website.urls"

@@ -92,7 +92,7 @@ urlpatterns = [
     # Every uploaded file (documents, images, renditions), after a permission check.
     path("fichiers/<path:name>", file_views.protected_file, name="protected_file"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     # The REST API (docs/api.md): before Wagtail's catch-all page route. Wagtail's own ninja
     # API (`wagtail.api.v3`, /api/v3/) is not mounted.
     path("api/v1/", api_v1.urls),

@@ -8,13 +8,30 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import i18n
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from website import sessions
 from website.search.status import index_status
 
 logger = logging.getLogger(__name__)
+
+
+@csrf_exempt
+@require_POST
+def set_language(request):
+    """Django's language switch, whose form is in every page's footer.
+
+    A member's switch needs its CSRF token as any form does. A visitor's form has none: with
+    `PUBLIC_READ`, a page holding a per-visitor token could not be kept by a shared cache
+    (website/http_cache.py), and a forged cross-site switch can only change a visitor's
+    language, which the same form changes back.
+    """
+    if request.user.is_authenticated:
+        return csrf_protect(i18n.set_language)(request)
+    return i18n.set_language(request)
 
 
 @never_cache

@@ -41,6 +41,10 @@ REVIEWED_CSRF_EXEMPT = {
     # token only and ignores the session cookie (website/api/auth.py), so a forged cross-site
     # request carries no credential; tests/api/test_tokens.py checks that a session gets 401.
     "ninja.operation.PathView.get_view.<locals>.sync_view_wrapper": "API: bearer token only",
+    # The footer's language switch: a member's POST is checked (csrf_protect inside); a
+    # visitor's page holds no token so that a shared cache may keep it, and a forged switch
+    # only changes a visitor's language (website/views.py, tests/qa/test_http_cache.py).
+    "website.views.set_language": "visitors only; members' switch checked by csrf_protect",
 }
 # Paths the URL conf cannot build by itself (a catch-all regex).
 # The @mention autocomplete with a query that finds people (a read, whoever asks).
