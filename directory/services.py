@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from directory import importer
+from directory import extensions, importer
 from directory.importer import ImportReport
 from directory.models import (
     DirectoryImport,
@@ -133,34 +133,24 @@ def invitation_send(*, invitation: Invitation) -> Invitation:
     invitation.bounced_at = None
     invitation.message_id = make_msgid(domain="entraide.invalid")
     invitation.save(update_fields=["token", "sent_at", "send_count", "bounced_at", "message_id"])
-    transaction.on_commit(lambda: _send_invitation_email(invitation))
+    _send_invitation_email(invitation)
     return invitation
 
 
 def _send_invitation_email(invitation: Invitation) -> None:
+    """Into the outbox with the invitation (it leaves after the commit, retried until sent).
+    Its Message-ID is the invitation's: a bounce names it (`invitation_bounced`)."""
     link = settings.SITE_URL.rstrip("/") + reverse(
         "directory:invitation_open", kwargs={"token": invitation.token}
     )
     context = {"invitation": invitation, "link": link}
-    headers = {"Message-ID": invitation.message_id, "Auto-Submitted": "auto-generated"}
-    envelope_sender = settings.DEFAULT_FROM_EMAIL
-    if settings.NOTIFICATIONS_BOUNCE_ADDRESS:
-        # As the notifications' e-mails: a bounce comes back where the intake reads it, and
-        # `invitation_bounced` marks the invitation (website/notifications/bounces.py).
-        headers["From"] = settings.DEFAULT_FROM_EMAIL
-        envelope_sender = settings.NOTIFICATIONS_BOUNCE_ADDRESS
-    message = EmailMessage(
+    extensions.send_email(
+        key=f"invitation:{invitation.pk}:{invitation.send_count}",
+        to=invitation.email,
         subject=_("Invitation à rejoindre Entraide"),
         body=render_to_string("directory/emails/invitation.txt", context),
-        from_email=envelope_sender,
-        to=[invitation.email],
-        headers=headers,
+        message_id=invitation.message_id,
     )
-    try:
-        message.send()
-    except OSError:
-        # The moderator's action stands; the page shows the invitation to resend.
-        logger.exception("invitation e-mail to %s not sent", invitation.pk)
 
 
 def invitation_check(*, token: str) -> Invitation:
