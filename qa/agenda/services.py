@@ -275,12 +275,19 @@ def meeting_cancel(*, meeting: Meeting, by, reason: str = "") -> Meeting:
     current.cancellation_reason = reason.strip()
     current.full_clean()
     current.save(update_fields=["cancelled_at", "cancelled_by", "cancellation_reason"])
-    returned = list(current.proposals.filter(status=ProposalStatus.SCHEDULED))
+    on_agenda = list(current.proposals.exclude(status=ProposalStatus.WITHDRAWN).order_by("pk"))
+    returned = [p for p in on_agenda if p.status == ProposalStatus.SCHEDULED]
     Proposal.objects.filter(pk__in=[p.pk for p in returned]).update(
         status=ProposalStatus.OPEN, meeting=None, scheduled_at=None, scheduled_by=None
     )
     for proposal in returned:
         _changed(proposal)
+    proposal_ids = [p.pk for p in on_agenda]
+    transaction.on_commit(
+        lambda: signals.meeting_cancelled.send(
+            sender=Meeting, meeting=current, by=by, proposal_ids=proposal_ids
+        )
+    )
     return current
 
 

@@ -468,6 +468,39 @@ def proposal_minutes_published(payload: dict) -> list:
     )
 
 
+@handler("meeting_cancelled")
+def meeting_cancelled(payload: dict) -> list:
+    """The people of the subjects that were on a cancelled meeting's agenda (their authors and
+    supporters, those told when the subjects were scheduled). Once per meeting: the event key
+    is the meeting's, and a second cancel is refused by the service."""
+    from qa.agenda.models import Meeting, Proposal, Support
+
+    meeting = Meeting.objects.filter(pk=payload["meeting_id"], cancelled_at__isnull=False).first()
+    if meeting is None:
+        return []
+    proposal_ids = payload.get("proposal_ids") or []
+    people = [
+        *Proposal.objects.filter(pk__in=proposal_ids).values_list("author_id", flat=True),
+        *Support.objects.filter(proposal_id__in=proposal_ids).values_list("user_id", flat=True),
+    ]
+    date = date_format(timezone.localtime(meeting.starts_at), "DATETIME_FORMAT")
+    excerpt = gettext(
+        "La réunion du %(date)s est annulée. Les sujets de son ordre du jour reviennent parmi "
+        "les propositions ouvertes."
+    ) % {"date": date}
+    if meeting.cancellation_reason:
+        excerpt += " " + gettext("Motif : %(reason)s") % {"reason": meeting.cancellation_reason}
+    return notify(
+        event_key=f"meeting_cancelled:{meeting.pk}",
+        audiences=[Audience(Kind.MEETING_CANCELLED, people)],
+        actor=payload.get("by_id"),
+        title=meeting.title,
+        excerpt=excerpt,
+        url=meeting.get_absolute_url(),
+        target=meeting,
+    )
+
+
 # --- CMS: regulatory watch -----------------------------------------------------------------
 
 

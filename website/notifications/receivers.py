@@ -104,6 +104,13 @@ def on_proposal_minutes_published(sender, proposal, by=None, **kwargs):
     )
 
 
+def on_meeting_cancelled(sender, meeting, by=None, proposal_ids=(), **kwargs):
+    enqueue_fan_out(
+        "meeting_cancelled",
+        {"meeting_id": meeting.pk, "by_id": _pk(by), "proposal_ids": list(proposal_ids)},
+    )
+
+
 def on_question_marked_for_recheck(sender, question, update, recheck, **kwargs):
     enqueue_fan_out(
         "question_marked_for_recheck",
@@ -150,6 +157,7 @@ def connect() -> None:
         (agenda_signals.proposal_scheduled, on_proposal_scheduled),
         (agenda_signals.proposal_discussed, on_proposal_discussed),
         (agenda_signals.proposal_minutes_published, on_proposal_minutes_published),
+        (agenda_signals.meeting_cancelled, on_meeting_cancelled),
         (pages_signals.question_marked_for_recheck, on_question_marked_for_recheck),
         (page_published, on_page_published),
         (inbound, webhook.on_inbound),
