@@ -37,7 +37,7 @@ from directory.models import (
     User,
 )
 from directory.roles import EXPERTS, MEMBERS
-from directory.signals import account_approved, account_erasing
+from directory.signals import account_approved, account_erasing, entry_changed
 from directory.text import clean_text
 from directory.text import key as key_of
 
@@ -360,7 +360,7 @@ def person_moderate(
     current.save(update_fields=[*(f for f in MODERATOR_FIELDS if f in details), "updated_at"])
     _bump_version(current)
     person.version = current.version
-    return EntryChange.objects.create(
+    change = EntryChange.objects.create(
         person=current,
         person_label=current.full_name,
         changed_by=changed_by,
@@ -368,6 +368,13 @@ def person_moderate(
         reason=clean_text(reason).strip(),
         details=details,
     )
+    _announce_change(change)
+    return change
+
+
+def _announce_change(change: EntryChange) -> None:
+    """Tell the layers above (the owner's notification) once the correction is committed."""
+    transaction.on_commit(lambda: entry_changed.send(sender=EntryChange, change=change))
 
 
 class PositionEndError(ValueError):
@@ -402,7 +409,7 @@ def position_end(*, position: Position, end_date, ended_by: User, reason: str) -
     position.end_date = end_date
     position.save(update_fields=["end_date"])
     _bump_version(person)
-    EntryChange.objects.create(
+    change = EntryChange.objects.create(
         person=person,
         person_label=person.full_name,
         changed_by=ended_by,
@@ -410,6 +417,7 @@ def position_end(*, position: Position, end_date, ended_by: User, reason: str) -
         reason=clean_text(reason).strip(),
         details={f"fonction {position.pk}": [before, _position_label(position)]},
     )
+    _announce_change(change)
     return position
 
 

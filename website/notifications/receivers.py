@@ -20,6 +20,10 @@ def on_account_approved(sender, user, approved_by=None, **kwargs):
     enqueue_fan_out("account_approved", {"user_id": user.pk, "approved_by_id": _pk(approved_by)})
 
 
+def on_entry_changed(sender, change, **kwargs):
+    enqueue_fan_out("entry_corrected", {"change_id": change.pk})
+
+
 def on_question_created(sender, question, **kwargs):
     enqueue_fan_out("question_created", {"question_id": question.pk})
 
@@ -143,6 +147,7 @@ def connect() -> None:
     pairs = [
         (directory_signals.account_approved, on_account_approved),
         (directory_signals.account_erasing, on_account_erasing),
+        (directory_signals.entry_changed, on_entry_changed),
         (qa_signals.question_created, on_question_created),
         (qa_signals.answer_created, on_answer_created),
         (qa_signals.comment_created, on_comment_created),
