@@ -144,7 +144,7 @@ def build_message(delivery: EmailDelivery) -> EmailMultiAlternatives:
 def _claim(delivery_id: int, now: datetime) -> EmailDelivery | None:
     with transaction.atomic():
         delivery = (
-            EmailDelivery.objects.select_for_update()
+            EmailDelivery.objects.select_for_update(of=("self",))  # the account may be none
             .select_related("recipient")
             .filter(pk=delivery_id)
             .first()
