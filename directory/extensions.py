@@ -9,16 +9,26 @@ upper app registers its part when it starts (`AppConfig.ready()`):
   (GDPR, `selectors.person_data_export`), as a function `(user) -> dict` or `(person) -> dict`
   whose keys join the export in registration order (the order of `INSTALLED_APPS`);
 - `register_account_section`: a part of the member's own page (« Ma fiche »), as a function
-  `(user) -> str` returning safe HTML (the attachments' storage, `qa`).
+  `(user) -> str` returning safe HTML (the attachments' storage, `qa`);
+- `use_outbox`: how the directory's e-mails to an address (the invitations) leave: the
+  notifications' outbox, retried until sent (`website.notifications`).
 """
 
+import logging
 from collections.abc import Callable
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
 
 _ask_person_url: Callable | None = None
 _ask_structure_url: Callable | None = None
 _account_exports: dict[str, Callable] = {}
 _person_exports: dict[str, Callable] = {}
 _account_sections: dict[str, Callable] = {}
+_outbox: Callable | None = None
 
 
 def use_ask_person_url(build: Callable) -> None:
@@ -74,3 +84,32 @@ def person_export_parts(person) -> dict:
     for part in _person_exports.values():
         data.update(part(person))
     return data
+
+
+def use_outbox(queue: Callable) -> None:
+    """`queue(key=, to=, subject=, body=, message_id=)` writes the e-mail to an outbox in the
+    current transaction and sends it after the commit, retrying a failed send; `key` makes a
+    second call for the same e-mail a no-op."""
+    global _outbox
+    _outbox = queue
+
+
+def send_email(*, key: str, to: str, subject: str, body: str, message_id: str) -> None:
+    """Send one e-mail of the directory to an address, once the transaction commits.
+
+    Through the registered outbox (never lost: a failed send is retried); without one (the
+    directory alone), sent directly after the commit, a failure only logged."""
+    if _outbox is not None:
+        _outbox(key=key, to=to, subject=subject, body=body, message_id=message_id)
+        return
+    headers = {"Message-ID": message_id, "Auto-Submitted": "auto-generated"}
+    message = EmailMessage(subject=subject, body=body, to=[to], headers=headers)
+    message.from_email = settings.DEFAULT_FROM_EMAIL
+
+    def send():
+        try:
+            message.send()
+        except OSError:
+            logger.exception("directory e-mail %s not sent", key)
+
+    transaction.on_commit(send)

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from directory import importer
+from directory import extensions, importer
 from directory.importer import ImportReport
 from directory.models import (
     DirectoryImport,
@@ -37,7 +37,7 @@ from directory.models import (
     User,
 )
 from directory.roles import EXPERTS, MEMBERS
-from directory.signals import account_approved, account_erasing
+from directory.signals import account_approved, account_erasing, entry_changed
 from directory.text import clean_text
 from directory.text import key as key_of
 
@@ -133,34 +133,24 @@ def invitation_send(*, invitation: Invitation) -> Invitation:
     invitation.bounced_at = None
     invitation.message_id = make_msgid(domain="entraide.invalid")
     invitation.save(update_fields=["token", "sent_at", "send_count", "bounced_at", "message_id"])
-    transaction.on_commit(lambda: _send_invitation_email(invitation))
+    _send_invitation_email(invitation)
     return invitation
 
 
 def _send_invitation_email(invitation: Invitation) -> None:
+    """Into the outbox with the invitation (it leaves after the commit, retried until sent).
+    Its Message-ID is the invitation's: a bounce names it (`invitation_bounced`)."""
     link = settings.SITE_URL.rstrip("/") + reverse(
         "directory:invitation_open", kwargs={"token": invitation.token}
     )
     context = {"invitation": invitation, "link": link}
-    headers = {"Message-ID": invitation.message_id, "Auto-Submitted": "auto-generated"}
-    envelope_sender = settings.DEFAULT_FROM_EMAIL
-    if settings.NOTIFICATIONS_BOUNCE_ADDRESS:
-        # As the notifications' e-mails: a bounce comes back where the intake reads it, and
-        # `invitation_bounced` marks the invitation (website/notifications/bounces.py).
-        headers["From"] = settings.DEFAULT_FROM_EMAIL
-        envelope_sender = settings.NOTIFICATIONS_BOUNCE_ADDRESS
-    message = EmailMessage(
+    extensions.send_email(
+        key=f"invitation:{invitation.pk}:{invitation.send_count}",
+        to=invitation.email,
         subject=_("Invitation à rejoindre Entraide"),
         body=render_to_string("directory/emails/invitation.txt", context),
-        from_email=envelope_sender,
-        to=[invitation.email],
-        headers=headers,
+        message_id=invitation.message_id,
     )
-    try:
-        message.send()
-    except OSError:
-        # The moderator's action stands; the page shows the invitation to resend.
-        logger.exception("invitation e-mail to %s not sent", invitation.pk)
 
 
 def invitation_check(*, token: str) -> Invitation:
@@ -370,7 +360,7 @@ def person_moderate(
     current.save(update_fields=[*(f for f in MODERATOR_FIELDS if f in details), "updated_at"])
     _bump_version(current)
     person.version = current.version
-    return EntryChange.objects.create(
+    change = EntryChange.objects.create(
         person=current,
         person_label=current.full_name,
         changed_by=changed_by,
@@ -378,6 +368,13 @@ def person_moderate(
         reason=clean_text(reason).strip(),
         details=details,
     )
+    _announce_change(change)
+    return change
+
+
+def _announce_change(change: EntryChange) -> None:
+    """Tell the layers above (the owner's notification) once the correction is committed."""
+    transaction.on_commit(lambda: entry_changed.send(sender=EntryChange, change=change))
 
 
 class PositionEndError(ValueError):
@@ -412,7 +409,7 @@ def position_end(*, position: Position, end_date, ended_by: User, reason: str) -
     position.end_date = end_date
     position.save(update_fields=["end_date"])
     _bump_version(person)
-    EntryChange.objects.create(
+    change = EntryChange.objects.create(
         person=person,
         person_label=person.full_name,
         changed_by=ended_by,
@@ -420,6 +417,7 @@ def position_end(*, position: Position, end_date, ended_by: User, reason: str) -
         reason=clean_text(reason).strip(),
         details={f"fonction {position.pk}": [before, _position_label(position)]},
     )
+    _announce_change(change)
     return position
 
 

@@ -11,3 +11,6 @@ account_approved = Signal()
 # account is deleted: each layer above erases or anonymises what names the person in its own
 # tables (bylines, other members' notifications, stored e-mails), atomically with the erasure.
 account_erasing = Signal()
+# kwargs: change (the `EntryChange` a moderator's correction or ended position wrote). Sent
+# after the commit: the entry's owner is told what changed.
+entry_changed = Signal()

@@ -302,6 +302,18 @@ class ProposalComment(models.Model):
     )
     body = models.TextField(_("commentaire"), max_length=COMMENT_MAX_LENGTH)
     created_at = models.DateTimeField(_("écrit le"), default=timezone.now)
+    edited_at = models.DateTimeField(_("modifié le"), null=True, blank=True)
+    # Deleted as Q&A posts are: hidden from the page, kept (a superuser restores it in the
+    # admin by emptying the date).
+    deleted_at = models.DateTimeField(_("supprimé le"), null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("supprimé par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -310,3 +322,6 @@ class ProposalComment(models.Model):
 
     def __str__(self):
         return f"{self.author} → {self.proposal}"
+
+    def get_absolute_url(self):
+        return f"{self.proposal.get_absolute_url()}#commentaire-{self.pk}"

@@ -50,6 +50,25 @@ def can_comment_proposal(user, proposal) -> bool:
     return is_member(user) and proposal.status != ProposalStatus.WITHDRAWN
 
 
+def is_comment_author(user, comment) -> bool:
+    return bool(user.is_authenticated and comment.author_id and comment.author_id == user.pk)
+
+
+def can_change_proposal_comment(user, comment) -> bool:
+    """Edit or delete a comment, as Q&A comments (`qa.permissions.can_edit_post`,
+    `can_delete_own_post`): no time window; its author while it is not deleted and the proposal
+    not withdrawn (the agenda's « locked thread »); a moderator any comment not deleted."""
+    if comment.deleted_at:
+        return False
+    if is_moderator(user):
+        return True
+    return (
+        is_member(user)
+        and is_comment_author(user, comment)
+        and comment.proposal.status != ProposalStatus.WITHDRAWN
+    )
+
+
 def can_manage_meetings(user) -> bool:
     return is_moderator(user)
 
@@ -125,6 +144,18 @@ def check_edit_proposal(user, proposal):
 def check_comment_proposal(user, proposal):
     if not can_comment_proposal(user, proposal):
         raise PermissionDenied(_("Vous ne pouvez pas commenter cette proposition."))
+
+
+def check_change_proposal_comment(user, comment):
+    if can_change_proposal_comment(user, comment):
+        return
+    if comment.deleted_at:
+        raise PermissionDenied(_("Ce commentaire est supprimé."))
+    if is_member(user) and is_comment_author(user, comment):
+        raise PermissionDenied(
+            _("Cette proposition est retirée : ses commentaires ne peuvent plus changer.")
+        )
+    raise PermissionDenied(_("Vous ne pouvez modifier ou supprimer que vos propres commentaires."))
 
 
 def check_publish_minutes(user, proposal):

@@ -91,8 +91,12 @@ def supporters(proposal, limit: int = 50):
 
 
 def proposal_comments(proposal) -> list[ProposalComment]:
-    """A proposal's comments, oldest first, with their authors."""
-    return list(ProposalComment.objects.filter(proposal=proposal).select_related("author"))
+    """A proposal's comments not deleted, oldest first, with their authors."""
+    return list(
+        ProposalComment.objects.filter(proposal=proposal, deleted_at__isnull=True).select_related(
+            "author"
+        )
+    )
 
 
 def scheduled_for(user, limit: int = 10) -> list[Proposal]:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from directory.budget import PROPOSALS
 from qa.agenda import minutes, signals
 from qa.agenda.models import (
+    COMMENT_MAX_LENGTH,
     MAX_TOPICS,
     SUPPORTABLE_STATUSES,
     Meeting,
@@ -141,10 +142,48 @@ def proposal_comment_create(*, proposal: Proposal, author, body: str) -> Proposa
     """Comment on a proposal that is not withdrawn."""
     if proposal.status == ProposalStatus.WITHDRAWN:
         raise ValidationError(_("Cette proposition est retirée : on ne peut plus la commenter."))
-    comment = ProposalComment(proposal=proposal, author=author, body=body.strip())
+    comment = ProposalComment(proposal=proposal, author=author, body=_comment_body(body))
     comment.full_clean()
     comment.save()
     return comment
+
+
+def _comment_body(body: str) -> str:
+    """A TextField's `max_length` is the form's only: the service checks it too."""
+    body = body.strip()
+    if len(body) > COMMENT_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "body": _("Un commentaire fait au plus %(max)d caractères.")
+                % {"max": COMMENT_MAX_LENGTH}
+            }
+        )
+    return body
+
+
+@transaction.atomic
+def proposal_comment_update(*, comment: ProposalComment, by, body: str) -> ProposalComment:
+    """Change a comment's text (its author, or a moderator: `permissions`); `edited_at` says
+    it was changed. Read under lock: a comment deleted meanwhile is not brought back."""
+    current = ProposalComment.objects.select_for_update().get(pk=comment.pk)
+    if current.deleted_at is not None:
+        raise ValidationError(_("Ce commentaire a été supprimé : il ne peut plus être modifié."))
+    current.body = _comment_body(body)
+    current.edited_at = timezone.now()
+    current.full_clean()
+    current.save(update_fields=["body", "edited_at"])
+    return current
+
+
+@transaction.atomic
+def proposal_comment_delete(*, comment: ProposalComment, by) -> bool:
+    """Hide a comment (its author, or a moderator); kept in the table, as Q&A posts are.
+    False when it was deleted already (a double click)."""
+    return bool(
+        ProposalComment.objects.filter(pk=comment.pk, deleted_at__isnull=True).update(
+            deleted_at=timezone.now(), deleted_by=by
+        )
+    )
 
 
 @transaction.atomic
@@ -275,12 +314,19 @@ def meeting_cancel(*, meeting: Meeting, by, reason: str = "") -> Meeting:
     current.cancellation_reason = reason.strip()
     current.full_clean()
     current.save(update_fields=["cancelled_at", "cancelled_by", "cancellation_reason"])
-    returned = list(current.proposals.filter(status=ProposalStatus.SCHEDULED))
+    on_agenda = list(current.proposals.exclude(status=ProposalStatus.WITHDRAWN).order_by("pk"))
+    returned = [p for p in on_agenda if p.status == ProposalStatus.SCHEDULED]
     Proposal.objects.filter(pk__in=[p.pk for p in returned]).update(
         status=ProposalStatus.OPEN, meeting=None, scheduled_at=None, scheduled_by=None
     )
     for proposal in returned:
         _changed(proposal)
+    proposal_ids = [p.pk for p in on_agenda]
+    transaction.on_commit(
+        lambda: signals.meeting_cancelled.send(
+            sender=Meeting, meeting=current, by=by, proposal_ids=proposal_ids
+        )
+    )
     return current
 
 

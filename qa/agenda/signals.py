@@ -8,6 +8,9 @@
   proposal were published (or replaced) after it was marked discussed.
 - `proposal_changed(sender=Proposal, proposal)`: a proposal was created, edited, or changed
   state (the search index follows it).
+- `meeting_cancelled(sender=Meeting, meeting, by, proposal_ids)`: a moderator cancelled a
+  meeting to come; `proposal_ids` are the subjects that were on its agenda (sent back to the
+  open proposals, so no longer linked to it). Sent once: a second cancel is refused.
 """
 
 from django.dispatch import Signal
@@ -16,3 +19,4 @@ proposal_scheduled = Signal()
 proposal_discussed = Signal()
 proposal_minutes_published = Signal()
 proposal_changed = Signal()
+meeting_cancelled = Signal()

@@ -29,6 +29,16 @@ urlpatterns = [
     ),
     path("ordre-du-jour/<int:pk>/modifier/", views.proposal_update, name="proposal_update"),
     path("ordre-du-jour/<int:pk>/commenter/", views.proposal_comment, name="proposal_comment"),
+    path(
+        "ordre-du-jour/commentaires/<int:pk>/modifier/",
+        views.proposal_comment_update,
+        name="proposal_comment_update",
+    ),
+    path(
+        "ordre-du-jour/commentaires/<int:pk>/supprimer/",
+        views.proposal_comment_delete,
+        name="proposal_comment_delete",
+    ),
     path("ordre-du-jour/reunions/nouvelle/", views.meeting_create, name="meeting_create"),
     path("ordre-du-jour/reunions/<int:pk>/", views.meeting_detail, name="meeting_detail"),
     path("ordre-du-jour/reunions/<int:pk>/modifier/", views.meeting_update, name="meeting_update"),

@@ -25,7 +25,7 @@ from qa.agenda.forms import (
     ProposalForm,
     ScheduleForm,
 )
-from qa.agenda.models import TITLE_MAX_LENGTH, Meeting, Proposal
+from qa.agenda.models import TITLE_MAX_LENGTH, Meeting, Proposal, ProposalComment
 
 PROPOSALS_PER_PAGE = 20
 
@@ -123,11 +123,15 @@ def _render_detail(
     status=200,
 ):
     user = request.user
+    comments = selectors.proposal_comments(proposal)
+    for comment in comments:
+        comment.proposal = proposal  # no query per comment
+        comment.can_change = permissions.can_change_proposal_comment(user, comment)
     context = {
         "proposal": proposal,
         "supported": selectors.supported_ids(user, [proposal]),
         "supporters": selectors.supporters(proposal),
-        "comments": selectors.proposal_comments(proposal),
+        "comments": comments,
         "can_withdraw": permissions.can_withdraw_proposal(user, proposal),
         "can_schedule": permissions.can_schedule(user, proposal),
         "can_mark_discussed": permissions.can_mark_discussed(user, proposal),
@@ -326,6 +330,50 @@ def proposal_comment(request, pk):
             messages.success(request, _("Votre commentaire est publié."))
             return redirect(f"{proposal.get_absolute_url()}#commentaire-{comment.pk}")
     return _render_detail(request, proposal, comment_form=form, status=400)
+
+
+def _comment(pk):
+    return get_object_or_404(ProposalComment.objects.select_related("proposal", "author"), pk=pk)
+
+
+@gate(signed_in)
+def proposal_comment_update(request, pk):
+    """Its author (or a moderator) changes a comment's text: a page with the form, no script."""
+    comment = _comment(pk)
+    permissions.check_change_proposal_comment(request.user, comment)
+    form = ProposalCommentForm(request.POST or None, initial={"body": comment.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.proposal_comment_update(
+                comment=comment, by=request.user, body=form.cleaned_data["body"]
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Le commentaire est modifié."))
+            return redirect(comment.get_absolute_url())
+    return render(
+        request,
+        "qa/agenda/comment_form.html",
+        {"form": form, "comment": comment, "proposal": comment.proposal},
+        status=400 if form.errors else 200,
+    )
+
+
+@gate(signed_in)
+def proposal_comment_delete(request, pk):
+    """Its author (or a moderator) deletes a comment, after a confirmation page (GET)."""
+    comment = _comment(pk)
+    permissions.check_change_proposal_comment(request.user, comment)
+    if request.method == "POST":
+        services.proposal_comment_delete(comment=comment, by=request.user)
+        messages.success(request, _("Le commentaire est supprimé."))
+        return redirect(f"{comment.proposal.get_absolute_url()}#agenda-comments-title")
+    return render(
+        request,
+        "qa/agenda/comment_delete.html",
+        {"comment": comment, "proposal": comment.proposal},
+    )
 
 
 @gate(permissions.check_manage_meetings)

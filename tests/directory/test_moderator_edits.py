@@ -277,3 +277,109 @@ def test_moderator_edit_page_shows_history_with_a_bounded_number_of_queries(
     with django_assert_max_num_queries(40):
         response = client.get(f"/annuaire/personnes/{entry.pk}/modifier/")
     assert "motif 4" in response.content.decode()
+
+
+# --- The owner is told -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def test_the_owner_is_told_what_a_moderator_corrected_with_a_link_to_their_entry(
+    client, moderator, owner, entry, committed, mailoutbox
+):
+    from website.notifications.kinds import Kind
+    from website.notifications.models import Notification
+
+    client.force_login(moderator)
+    with committed():
+        response = client.post(
+            f"/annuaire/personnes/{entry.pk}/modifier/",
+            _moderator_post(
+                entry,
+                **{"fiche-last_name": "Mairesse-Blanc", "fiche-phone": "04 92 00 00 00"},
+            ),
+        )
+    assert response.status_code == 302
+    [notification] = Notification.objects.filter(kind=Kind.ENTRY_CORRECTED)
+    assert notification.recipient == owner
+    assert notification.actor_id == moderator.pk
+    assert notification.url == entry.get_absolute_url()
+    assert "Nom : Mairesse → Mairesse-Blanc" in notification.excerpt
+    assert "Téléphone professionnel : — → 04 92 00 00 00" in notification.excerpt
+    assert "Motif : Nom mal orthographié à l'import" in notification.excerpt
+    [message] = mailoutbox
+    assert message.to == ["odile.owner@example.org"]
+    assert "Votre fiche de l'annuaire" in message.subject
+    assert "Mairesse-Blanc" in message.body
+    assert entry.get_absolute_url() in message.body
+    client.force_login(owner)
+    page = client.get("/notifications/").content.decode()
+    assert "a corrigé votre fiche de l&#x27;annuaire" in page or (
+        "a corrigé votre fiche de l'annuaire" in page
+    )
+
+
+def test_ending_a_position_tells_the_owner(moderator, owner, entry, committed):
+    from website.notifications.kinds import Kind
+    from website.notifications.models import Notification
+
+    position = entry.positions.get()
+    with committed():
+        services.position_end(
+            position=position,
+            end_date=timezone.localdate(),
+            ended_by=moderator,
+            reason="Élections municipales",
+        )
+    notification = Notification.objects.get(kind=Kind.ENTRY_CORRECTED)
+    assert notification.recipient == owner
+    year = timezone.localdate().year
+    assert (
+        f"Fonction : Maire — Castellane (2020–) → Maire — Castellane (2020–{year})"
+        in notification.excerpt
+    )
+    assert "Motif : Élections municipales" in notification.excerpt
+    assert "fin de fonction" in notification.title
+
+
+def test_nothing_changed_a_stale_form_or_an_entry_without_account_tells_nobody(
+    client, moderator, entry, committed, make_person
+):
+    from website.notifications.models import Notification
+
+    client.force_login(moderator)
+    with committed():
+        client.post(f"/annuaire/personnes/{entry.pk}/modifier/", _moderator_post(entry))
+    stale = _moderator_post(entry, **{"fiche-last_name": "Autre"})
+    services.person_update_profile(person=entry, data={"bio": "Nouvelle présentation"})
+    with committed():
+        response = client.post(f"/annuaire/personnes/{entry.pk}/modifier/", stale)
+    assert response.status_code in (200, 409)
+    imported = make_person(first_name="Sans", last_name="Compte")
+    with committed():
+        client.post(
+            f"/annuaire/personnes/{imported.pk}/modifier/",
+            _moderator_post(imported, **{"fiche-last_name": "Compte-Rendu"}),
+        )
+    imported.refresh_from_db()
+    assert imported.last_name == "Compte-Rendu"
+    assert not Notification.objects.exists()
+
+
+def test_a_retried_fan_out_tells_the_owner_once(moderator, entry, committed):
+    from website.notifications import events
+    from website.notifications.models import Notification
+
+    with committed():
+        services.position_end(
+            position=entry.positions.get(),
+            end_date=timezone.localdate(),
+            ended_by=moderator,
+            reason="Élections municipales",
+        )
+    change = EntryChange.objects.get()
+    assert events.handle("entry_corrected", {"change_id": change.pk}) == []
+    assert Notification.objects.count() == 1

@@ -430,6 +430,18 @@ PAGES = [
         ("agenda:proposal_update",),
         go(lambda d: d["proposal_edit"]),
     ),
+    Audited(
+        "proposal-comment-edit",
+        "member",
+        ("agenda:proposal_comment_update",),
+        go(lambda d: d["proposal_comment_edit"]),
+    ),
+    Audited(
+        "proposal-comment-delete",
+        "member",
+        ("agenda:proposal_comment_delete",),
+        go(lambda d: d["proposal_comment_delete"]),
+    ),
     Audited("notifications", "member", ("notifications:list",), go("/notifications/")),
     Audited("preferences", "member", ("notifications:preferences",), go("/compte/preferences/")),
     Audited("my-follows", "member", ("qa:my_follows",), go("/compte/suivis/")),
@@ -679,6 +691,8 @@ HEADINGS = {
     "proposal-form-error": "Proposer un sujet pour l'ordre du jour",
     "meeting": _heading("meeting"),
     "proposal-edit": "Modifier votre proposition",
+    "proposal-comment-edit": "Modifier le commentaire",
+    "proposal-comment-delete": "Supprimer le commentaire",
     "meeting-edit": "Modifier la réunion",
     "meeting-cancel": _heading("meeting-cancel"),
     "notifications": "Notifications",
@@ -873,6 +887,9 @@ def _build_data_set() -> dict:
         rationale="Éviter que deux fêtes tombent le même jour.",
         topics=[thread.topics.order_by("pk").first()],
     )
+    own_comment = agenda_services.proposal_comment_create(
+        proposal=proposal, author=member, body="Notre commune a le même besoin."
+    )
     first_meeting = Meeting.objects.order_by("pk").first()
     update = RegulatoryUpdatePage.objects.live().order_by("pk").first()
     resource = ResourcePage.objects.live().order_by("pk").first()
@@ -902,6 +919,8 @@ def _build_data_set() -> dict:
         "proposal": proposal.get_absolute_url(),
         "meeting": Meeting.objects.order_by("pk").first().get_absolute_url(),
         "proposal_edit": f"/ordre-du-jour/{own_proposal.pk}/modifier/",
+        "proposal_comment_edit": f"/ordre-du-jour/commentaires/{own_comment.pk}/modifier/",
+        "proposal_comment_delete": f"/ordre-du-jour/commentaires/{own_comment.pk}/supprimer/",
         "meeting_edit": f"/ordre-du-jour/reunions/{first_meeting.pk}/modifier/",
         "meeting_cancel": f"/ordre-du-jour/reunions/{first_meeting.pk}/annuler/",
         "update": update.url,

@@ -3,13 +3,17 @@
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from wagtail.documents import get_document_model
 from wagtail.models import Page
 
 from qa.agenda import services as agenda_services
-from website.notifications.kinds import Kind
-from website.notifications.models import Notification
+from qa.agenda import signals as agenda_signals
+from website.notifications import events
+from website.notifications.kinds import Frequency, Kind
+from website.notifications.models import Notification, NotificationPreference
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +129,102 @@ def test_an_address_of_another_site_is_kept_as_typed(scheduled, moderator, commi
     proposal.refresh_from_db()
     assert proposal.minutes_document is None
     assert proposal.minutes_url == "https://autre.example.net/documents/1/cr.pdf"
+
+
+# --- A cancelled meeting -------------------------------------------------------------------
+
+
+def _cancel_page(client, moderator, meeting, reason):
+    client.force_login(moderator)
+    return client.post(f"/ordre-du-jour/reunions/{meeting.pk}/annuler/", {"reason": reason})
+
+
+def test_cancelling_a_meeting_tells_its_subjects_people_on_the_site_and_by_e_mail(
+    scheduled, moderator, committed, client, mailoutbox
+):
+    proposal, author, supporter, bystander = scheduled
+    meeting = proposal.meeting
+    mailoutbox.clear()  # the scheduling's e-mails
+    with committed():
+        response = _cancel_page(client, moderator, meeting, "Tempête de neige")
+    assert response.status_code == 302
+    assert recipients(Kind.MEETING_CANCELLED) == {author.pk, supporter.pk}  # not the moderator
+    notification = Notification.objects.get(recipient=supporter)
+    assert notification.title == "Conseil communautaire d'hiver"
+    assert notification.url == meeting.get_absolute_url()
+    assert "est annulée" in notification.excerpt
+    assert "reviennent parmi les propositions ouvertes" in notification.excerpt
+    assert "Motif : Tempête de neige" in notification.excerpt
+    assert notification.actor_id == moderator.pk
+    assert sorted(m.to[0] for m in mailoutbox) == sorted([author.email, supporter.email])
+    message = next(m for m in mailoutbox if m.to == [supporter.email])
+    assert "Conseil communautaire d'hiver" in message.subject
+    assert meeting.get_absolute_url() in message.body
+    # On the site: the supporter's notifications page names the cancelled meeting.
+    client.force_login(supporter)
+    page = client.get("/notifications/").content.decode()
+    assert "Une réunion où figurait une proposition que vous soutenez est annulée" in page
+    assert "Conseil communautaire d&#x27;hiver" in page or "Conseil communautaire d'hiver" in page
+
+
+def test_the_e_mail_follows_each_members_preference(scheduled, moderator, committed, mailoutbox):
+    proposal, author, supporter, _ = scheduled
+    NotificationPreference.objects.create(
+        user=supporter, kind=Kind.MEETING_CANCELLED, frequency=Frequency.NEVER
+    )
+    mailoutbox.clear()
+    with committed():
+        agenda_services.meeting_cancel(meeting=proposal.meeting, by=moderator)
+    assert recipients(Kind.MEETING_CANCELLED) == {author.pk, supporter.pk}
+    assert [m.to for m in mailoutbox] == [[author.email]]  # the supporter: on the site only
+    assert Notification.objects.get(recipient=supporter).email_delivery is None
+
+
+def test_a_retried_cancel_tells_nobody_twice(scheduled, moderator, committed, client, mailoutbox):
+    proposal, author, supporter, _ = scheduled
+    meeting = proposal.meeting
+    mailoutbox.clear()
+    with committed():
+        _cancel_page(client, moderator, meeting, "Tempête de neige")
+    with committed():
+        response = _cancel_page(client, moderator, meeting, "Tempête de neige")
+    assert response.status_code == 400
+    assert "Cette réunion est déjà annulée." in response.content.decode()
+    with pytest.raises(ValidationError), committed():
+        agenda_services.meeting_cancel(meeting=meeting, by=moderator)
+    # A fan-out task run again (a worker retry) adds nothing either.
+    payload = {"meeting_id": meeting.pk, "by_id": moderator.pk, "proposal_ids": [proposal.pk]}
+    with committed():
+        assert events.handle("meeting_cancelled", payload) == []
+    assert Notification.objects.filter(kind=Kind.MEETING_CANCELLED).count() == 2
+    assert len(mailoutbox) == 2
+
+
+def test_a_meeting_without_subjects_or_not_cancelled_tells_nobody(moderator, committed):
+    with committed():
+        meeting = agenda_services.meeting_create(
+            created_by=moderator,
+            title="Bureau de printemps",
+            starts_at=timezone.now() + timedelta(days=9),
+            place="Digne",
+        )
+    assert events.handle("meeting_cancelled", {"meeting_id": meeting.pk, "proposal_ids": []}) == []
+    with committed():
+        agenda_services.meeting_cancel(meeting=meeting, by=moderator)
+    assert not Notification.objects.filter(kind=Kind.MEETING_CANCELLED).exists()
+
+
+def test_the_signal_is_sent_only_after_the_commit(scheduled, moderator):
+    proposal, *_ = scheduled
+    sent = []
+    agenda_signals.meeting_cancelled.connect(
+        lambda **kwargs: sent.append(kwargs["proposal_ids"]), dispatch_uid="test_cancel"
+    )
+    try:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            agenda_services.meeting_cancel(meeting=proposal.meeting, by=moderator)
+            raise RuntimeError("rolled back")
+    finally:
+        agenda_signals.meeting_cancelled.disconnect(dispatch_uid="test_cancel")
+    assert sent == []
+    assert not Notification.objects.filter(kind=Kind.MEETING_CANCELLED).exists()

@@ -527,6 +527,22 @@ ACTIONS = [
         "agenda.ProposalComment",
     ),
     Action(
+        "edit one's comment on a proposal",
+        "agenda:proposal_comment_update",
+        lambda w: f"/ordre-du-jour/commentaires/{w.proposal_comment.pk}/modifier/",
+        lambda w: {"body": "Notre commune et la voisine sont concernées."},
+        ("member", "moderator"),
+        "agenda.ProposalComment",
+    ),
+    Action(
+        "delete one's comment on a proposal",
+        "agenda:proposal_comment_delete",
+        lambda w: f"/ordre-du-jour/commentaires/{w.proposal_comment.pk}/supprimer/",
+        lambda w: {},
+        ("member", "moderator"),
+        "agenda.ProposalComment",
+    ),
+    Action(
         "publish a discussed subject's minutes",
         "agenda:proposal_minutes_publish",
         lambda w: f"/ordre-du-jour/{w.discussed.pk}/compte-rendu/",

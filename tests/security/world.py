@@ -115,6 +115,7 @@ class World:
     discussed: object = None  # an agenda proposal of the other member, discussed, no minutes
     imported_entry: Person | None = None  # an entry without account, imported twice (merged)
     invitation: object = None  # sent to an address without account, not accepted
+    proposal_comment: object = None  # the member's comment on the scheduled proposal
 
 
 def _index(home, model, slug, title):
@@ -270,6 +271,9 @@ def build_world() -> World:
     )
     agenda_services.proposal_schedule(proposal=scheduled, meeting=meeting, by=moderator)
     agenda_services.proposal_support(proposal=proposal, user=other)
+    proposal_comment = agenda_services.proposal_comment_create(
+        proposal=scheduled, author=author, body="Notre commune est aussi concernée."
+    )
     discussed = agenda_services.proposal_create(
         author=other,
         title="Un assistant de prévention partagé",
@@ -350,6 +354,7 @@ def build_world() -> World:
         person=person,
         imported_entry=imported_entry,
         invitation=invitation,
+        proposal_comment=proposal_comment,
         structure=structure,
         directory_import=batch,
         expertise_request=expertise_request,
@@ -489,6 +494,12 @@ FILLED = {
     "agenda:meeting_calendar": lambda w: [w.meeting.get_calendar_url()],
     "agenda:proposal_update": lambda w: [f"/ordre-du-jour/{w.proposal.pk}/modifier/"],
     "agenda:proposal_comment": lambda w: [f"/ordre-du-jour/{w.proposal.pk}/commenter/"],
+    "agenda:proposal_comment_update": lambda w: [
+        f"/ordre-du-jour/commentaires/{w.proposal_comment.pk}/modifier/"
+    ],
+    "agenda:proposal_comment_delete": lambda w: [
+        f"/ordre-du-jour/commentaires/{w.proposal_comment.pk}/supprimer/"
+    ],
     "agenda:proposal_minutes_publish": lambda w: [f"/ordre-du-jour/{w.discussed.pk}/compte-rendu/"],
     "pages:meetings_feed": lambda w: ["/flux/reunions/", f"/flux/reunions/?jeton={w.feed_token}"],
     "pages:meetings_calendar": lambda w: [

@@ -12,11 +12,12 @@ class NotificationsConfig(AppConfig):
 
         from directory import extensions
         from qa import extensions as qa_extensions
-        from website.notifications import exports, mail_notes, receivers, services
+        from website.notifications import exports, mail_notes, receivers, services, tasks
         from website.pages import feed_tokens
 
         extensions.register_account_export("notifications", exports.account_export)
         receivers.connect()
+        extensions.use_outbox(tasks.queue_address_email)
         qa_extensions.register_post_notes(mail_notes.mail_notes)
         feed_tokens.use_feed_tokens(reader=services.feed_reader, token_for=services.feed_token_for)
         for name in (

@@ -133,12 +133,16 @@ def record(mail: InboundMail, message: EmailMessage, *, now=None) -> list[EmailB
         if report.original_message_id
         else None
     )
-    if delivery is None and directory_services.invitation_bounced(
+    if (
+        delivery is None or delivery.recipient_id is None
+    ) and directory_services.invitation_bounced(
         message_id=report.original_message_id,
         addresses={failed.address for failed in report.recipients if failed.is_permanent},
     ):
         logger.warning("Inbound mail %s: an invitation e-mail bounced", mail.pk)
         return []
+    if delivery is not None and delivery.recipient_id is None:
+        return []  # an e-mail to an address without an account: no member to count it against
     recorded = []
     for failed in report.recipients:
         if not failed.is_permanent:

@@ -139,11 +139,12 @@ def outbox_row(
 def build_message(delivery: EmailDelivery) -> EmailMultiAlternatives:
     headers = {
         "Message-ID": delivery.message_id,
-        "List-Unsubscribe": f"<{delivery.unsubscribe_url}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         "Auto-Submitted": "auto-generated",
         "X-Auto-Response-Suppress": "All",
     }
+    if delivery.unsubscribe_url:  # not for an invitation: nobody subscribed to it
+        headers["List-Unsubscribe"] = f"<{delivery.unsubscribe_url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     envelope_sender = settings.DEFAULT_FROM_EMAIL
     if settings.NOTIFICATIONS_BOUNCE_ADDRESS:
         # Django sends from `from_email` and writes the `From` header from `headers`: the
@@ -154,18 +155,19 @@ def build_message(delivery: EmailDelivery) -> EmailMultiAlternatives:
         subject=safe_header(delivery.subject, max_length=250),
         body=delivery.body_text,
         from_email=envelope_sender,
-        to=[delivery.recipient.email],
+        to=[delivery.to],
         reply_to=[delivery.reply_to] if delivery.reply_to else None,
         headers=headers,
     )
-    message.attach_alternative(delivery.body_html, "text/html")
+    if delivery.body_html:
+        message.attach_alternative(delivery.body_html, "text/html")
     return message
 
 
 def _claim(delivery_id: int, now: datetime) -> EmailDelivery | None:
     with transaction.atomic():
         delivery = (
-            EmailDelivery.objects.select_for_update()
+            EmailDelivery.objects.select_for_update(of=("self",))  # the account may be none
             .select_related("recipient")
             .filter(pk=delivery_id)
             .first()
@@ -177,12 +179,14 @@ def _claim(delivery_id: int, now: datetime) -> EmailDelivery | None:
                 return None  # another worker is on it
         elif delivery.status != DeliveryStatus.PENDING:
             return None  # sent, failed or cancelled: never again
-        if not can_receive_email(delivery.recipient):
+        if delivery.recipient_id is None:
+            pass  # an address without an account (an invitation): no account to check
+        elif not can_receive_email(delivery.recipient):
             delivery.status = DeliveryStatus.CANCELLED
             delivery.last_error = "Compte en attente, désactivé ou effacé : pas d'e-mail."
             delivery.save(update_fields=["status", "last_error"])
             return None
-        if bounces.is_paused(delivery.recipient_id):
+        elif bounces.is_paused(delivery.recipient_id):
             delivery.status = DeliveryStatus.CANCELLED
             delivery.last_error = "E-mails suspendus : l'adresse les refuse (bounces.py)."
             delivery.save(update_fields=["status", "last_error"])

@@ -45,6 +45,51 @@ def account_approved(payload: dict) -> list:
     )
 
 
+def _change_lines(change) -> list[str]:
+    """« Nom : Mairesse → Mairesse-Blanc », one per field a moderator changed."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    from directory.models import Person
+
+    lines = []
+    for name, value in change.details.items():
+        if name.startswith("fonction"):
+            label = gettext("Fonction")
+        else:
+            try:
+                label = str(Person._meta.get_field(name).verbose_name)
+            except FieldDoesNotExist:
+                label = name
+            label = label[:1].upper() + label[1:]
+        if isinstance(value, list) and len(value) == 2:
+            lines.append(f"{label} : {value[0] or '—'} → {value[1] or '—'}")
+    return lines
+
+
+@handler("entry_corrected")
+def entry_corrected(payload: dict) -> list:
+    """The owner of a directory entry a moderator corrected (or ended a position of) hears
+    what changed, why, and where their entry is. Once per change (its key)."""
+    from directory.models import EntryChange
+
+    change = EntryChange.objects.select_related("person").filter(pk=payload["change_id"]).first()
+    if change is None or change.person is None or change.person.user_id is None:
+        return []
+    excerpt = " ; ".join(_change_lines(change))
+    if change.reason:
+        excerpt += ". " + gettext("Motif : %(reason)s") % {"reason": change.reason}
+    return notify(
+        event_key=f"entry_corrected:{change.pk}",
+        audiences=[Audience(Kind.ENTRY_CORRECTED, [change.person.user_id])],
+        actor=change.changed_by_id,
+        title=gettext("Votre fiche de l'annuaire : %(change)s")
+        % {"change": change.get_kind_display().lower()},
+        excerpt=excerpt,
+        url=change.person.get_absolute_url(),
+        target=change.person,
+    )
+
+
 # --- Q&A -----------------------------------------------------------------------------------
 
 
@@ -465,6 +510,39 @@ def proposal_minutes_published(payload: dict) -> list:
         url=proposal.get_absolute_url(),
         topic=topics[0] if topics else None,
         target=proposal,
+    )
+
+
+@handler("meeting_cancelled")
+def meeting_cancelled(payload: dict) -> list:
+    """The people of the subjects that were on a cancelled meeting's agenda (their authors and
+    supporters, those told when the subjects were scheduled). Once per meeting: the event key
+    is the meeting's, and a second cancel is refused by the service."""
+    from qa.agenda.models import Meeting, Proposal, Support
+
+    meeting = Meeting.objects.filter(pk=payload["meeting_id"], cancelled_at__isnull=False).first()
+    if meeting is None:
+        return []
+    proposal_ids = payload.get("proposal_ids") or []
+    people = [
+        *Proposal.objects.filter(pk__in=proposal_ids).values_list("author_id", flat=True),
+        *Support.objects.filter(proposal_id__in=proposal_ids).values_list("user_id", flat=True),
+    ]
+    date = date_format(timezone.localtime(meeting.starts_at), "DATETIME_FORMAT")
+    excerpt = gettext(
+        "La réunion du %(date)s est annulée. Les sujets de son ordre du jour reviennent parmi "
+        "les propositions ouvertes."
+    ) % {"date": date}
+    if meeting.cancellation_reason:
+        excerpt += " " + gettext("Motif : %(reason)s") % {"reason": meeting.cancellation_reason}
+    return notify(
+        event_key=f"meeting_cancelled:{meeting.pk}",
+        audiences=[Audience(Kind.MEETING_CANCELLED, people)],
+        actor=payload.get("by_id"),
+        title=meeting.title,
+        excerpt=excerpt,
+        url=meeting.get_absolute_url(),
+        target=meeting,
     )
 
 

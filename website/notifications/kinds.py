@@ -31,6 +31,11 @@ class Kind(models.TextChoices):
         "proposal_minutes",
         _("Compte rendu publié d'une proposition que je soutiens"),
     )
+    MEETING_CANCELLED = (
+        "meeting_cancelled",
+        _("Réunion annulée où figurait une proposition que je soutiens"),
+    )
+    ENTRY_CORRECTED = "entry_corrected", _("Ma fiche de l'annuaire corrigée par un modérateur")
     MODERATION = "moderation", _("Action de modération sur mon message")
     ACCOUNT_APPROVED = "account_approved", _("Mon compte approuvé")
     FLAG_CREATED = "flag_created", _("Nouveau signalement à traiter (modérateurs)")
@@ -64,6 +69,8 @@ DEFAULT_FREQUENCY = {
     Kind.PROPOSAL_SCHEDULED: Frequency.IMMEDIATELY,
     Kind.PROPOSAL_DISCUSSED: Frequency.IMMEDIATELY,
     Kind.PROPOSAL_MINUTES: Frequency.IMMEDIATELY,
+    Kind.MEETING_CANCELLED: Frequency.IMMEDIATELY,
+    Kind.ENTRY_CORRECTED: Frequency.IMMEDIATELY,
     Kind.MODERATION: Frequency.IMMEDIATELY,
     Kind.ACCOUNT_APPROVED: Frequency.IMMEDIATELY,
     Kind.FLAG_CREATED: Frequency.IMMEDIATELY,
@@ -110,6 +117,10 @@ HEADLINES = {
     Kind.PROPOSAL_SCHEDULED: _("Une proposition que vous soutenez est inscrite à l'ordre du jour"),
     Kind.PROPOSAL_DISCUSSED: _("Une proposition que vous soutenez a été débattue"),
     Kind.PROPOSAL_MINUTES: _("Le compte rendu d'une proposition que vous soutenez est publié"),
+    Kind.MEETING_CANCELLED: _(
+        "Une réunion où figurait une proposition que vous soutenez est annulée"
+    ),
+    Kind.ENTRY_CORRECTED: _("%(actor)s a corrigé votre fiche de l'annuaire"),
     Kind.MODERATION: _("Un modérateur a agi sur votre message"),
     Kind.ACCOUNT_APPROVED: _("Votre compte a été approuvé : bienvenue sur Entraide"),
     Kind.FLAG_CREATED: _("Un message a été signalé : un signalement attend les modérateurs"),

@@ -207,6 +207,8 @@ class DeliveryKind(models.TextChoices):
     IMMEDIATE = "immediate", _("Envoi immédiat")
     DAILY = "daily", _("Résumé quotidien")
     WEEKLY = "weekly", _("Résumé hebdomadaire")
+    # E-mails of the directory to an address without an account yet (`directory.extensions`).
+    INVITATION = "invitation", _("Invitation")
 
 
 class EmailDelivery(models.Model):
@@ -217,12 +219,16 @@ class EmailDelivery(models.Model):
     """
 
     idempotency_key = models.CharField(_("clé d'idempotence"), max_length=200, unique=True)
+    # None for an e-mail to an address without an account (an invitation): `to_address` then.
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("destinataire"),
         on_delete=models.CASCADE,
         related_name="email_deliveries",
+        null=True,
+        blank=True,
     )
+    to_address = models.EmailField(_("adresse du destinataire"), blank=True)
     kind = models.CharField(_("type"), max_length=20, choices=DeliveryKind.choices)
     subject = models.CharField(_("objet"), max_length=250)
     body_text = models.TextField(_("texte"))
@@ -258,9 +264,20 @@ class EmailDelivery(models.Model):
             # A bounce names the e-mail it is about by its Message-ID (bounces.record).
             models.Index(fields=["message_id"], name="delivery_message_id_idx"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(recipient__isnull=False) | ~Q(to_address=""),
+                name="delivery_has_recipient_or_address",
+            ),
+        ]
 
     def __str__(self):
-        return f"{self.subject} → {self.recipient} ({self.get_status_display()})"
+        return f"{self.subject} → {self.to} ({self.get_status_display()})"
+
+    @property
+    def to(self) -> str:
+        """The address the e-mail goes to: the account's, or the one given without an account."""
+        return self.recipient.email if self.recipient_id else self.to_address
 
 
 def new_feed_token() -> str:

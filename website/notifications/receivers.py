@@ -20,6 +20,10 @@ def on_account_approved(sender, user, approved_by=None, **kwargs):
     enqueue_fan_out("account_approved", {"user_id": user.pk, "approved_by_id": _pk(approved_by)})
 
 
+def on_entry_changed(sender, change, **kwargs):
+    enqueue_fan_out("entry_corrected", {"change_id": change.pk})
+
+
 def on_question_created(sender, question, **kwargs):
     enqueue_fan_out("question_created", {"question_id": question.pk})
 
@@ -104,6 +108,13 @@ def on_proposal_minutes_published(sender, proposal, by=None, **kwargs):
     )
 
 
+def on_meeting_cancelled(sender, meeting, by=None, proposal_ids=(), **kwargs):
+    enqueue_fan_out(
+        "meeting_cancelled",
+        {"meeting_id": meeting.pk, "by_id": _pk(by), "proposal_ids": list(proposal_ids)},
+    )
+
+
 def on_question_marked_for_recheck(sender, question, update, recheck, **kwargs):
     enqueue_fan_out(
         "question_marked_for_recheck",
@@ -136,6 +147,7 @@ def connect() -> None:
     pairs = [
         (directory_signals.account_approved, on_account_approved),
         (directory_signals.account_erasing, on_account_erasing),
+        (directory_signals.entry_changed, on_entry_changed),
         (qa_signals.question_created, on_question_created),
         (qa_signals.answer_created, on_answer_created),
         (qa_signals.comment_created, on_comment_created),
@@ -150,6 +162,7 @@ def connect() -> None:
         (agenda_signals.proposal_scheduled, on_proposal_scheduled),
         (agenda_signals.proposal_discussed, on_proposal_discussed),
         (agenda_signals.proposal_minutes_published, on_proposal_minutes_published),
+        (agenda_signals.meeting_cancelled, on_meeting_cancelled),
         (pages_signals.question_marked_for_recheck, on_question_marked_for_recheck),
         (page_published, on_page_published),
         (inbound, webhook.on_inbound),

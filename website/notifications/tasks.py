@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django_tasks import task
 
-from website.notifications import emails
+from website.notifications import emails, services
 from website.notifications.events import handle
 from website.notifications.models import EmailDelivery, Notification
 
@@ -74,3 +74,14 @@ def enqueue_fan_out(event: str, payload: dict) -> None:
         fan_out.enqueue(event, payload)
     except Exception:
         logger.exception("Could not queue notifications for %s %s", event, payload)
+
+
+def queue_address_email(*, key: str, to: str, subject: str, body: str, message_id: str) -> None:
+    """An e-mail to an address without an account (the directory's invitations): its outbox
+    row is written in the caller's transaction, sent after the commit, and retried like the
+    notifications' e-mails (`send_pending_emails` picks up what a worker missed)."""
+    delivery = services.address_email_create(
+        key=key, to=to, subject=subject, body=body, message_id=message_id
+    )
+    if delivery.status == "pending":
+        transaction.on_commit(lambda: enqueue_email(delivery.pk))
