@@ -50,7 +50,8 @@ _PK_PLACEHOLDER = 9_876_543_210
 
 
 def _address(name: str, pk=None, **fixed) -> str:
-    key = (get_urlconf(), get_script_prefix(), get_language(), name, *fixed.values())
+    urlconf = get_urlconf() or settings.ROOT_URLCONF  # None outside a request: the setting's
+    key = (urlconf, get_script_prefix(), get_language(), name, *fixed.values())
     parts = _ADDRESS_PATTERNS.get(key)
     if parts is None:
         if pk is None:

@@ -8,10 +8,12 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.test import Client
+from django.urls import reverse
 
 from directory.roles import MODERATORS
 from qa import services
 from qa.models import Answer
+from qa.templatetags import qa_tags
 from tests.queries import counted_get
 
 pytestmark = pytest.mark.django_db
@@ -232,3 +234,22 @@ def test_new_posts_and_the_draft_come_from_the_probe(client, thread, member, mak
     services.draft_save(user=member, question=question, body="Mon brouillon de réponse")
     assert "Mon brouillon de réponse" in _html(client, url)
     assert Answer.objects.filter(question=question).count() == 3
+
+
+@pytest.mark.parametrize("action", ["modifier", "versions", "signaler", "supprimer", "restaurer"])
+def test_links_built_from_patterns_match_reverse(thread, action):
+    question, answers, *_ = thread
+    comment = question.comments.get()
+    for post in (question, answers[0], comment):
+        expected = reverse(
+            f"qa:post_{action}", kwargs={"post_type": post.url_prefix, "pk": post.pk}
+        )
+        assert qa_tags.post_url(post, action) == expected
+    person_pk = 4321
+    assert qa_tags.person_url(type("P", (), {"pk": person_pk})()) == reverse(
+        "directory:person_detail", kwargs={"pk": person_pk}
+    )
+    assert qa_tags.thread_url("qa:same_problem", question.pk) == reverse(
+        "qa:same_problem", args=[question.pk]
+    )
+    assert qa_tags.thread_url("qa:question_list") == reverse("qa:question_list")
