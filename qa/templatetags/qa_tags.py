@@ -5,7 +5,9 @@ import uuid
 from django import template
 from django.conf import settings
 from django.forms.utils import flatatt
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from qa import forms, permissions
@@ -40,10 +42,45 @@ for _name in ("can_ask", "can_follow", "can_moderate", "can_read_qa"):
     register.filter(_name, getattr(permissions, _name))
 
 
+# Addresses by pattern: `reverse()` once per URL name, kind of post, URLconf, script prefix
+# and language, then the primary key put in. A thread page has several links per answer and
+# comment, and one `reverse()` cost as much as the rest of an answer's markup.
+_ADDRESS_PATTERNS: dict[tuple, tuple[str, str]] = {}
+_PK_PLACEHOLDER = 9_876_543_210
+
+
+def _address(name: str, pk=None, **fixed) -> str:
+    urlconf = get_urlconf() or settings.ROOT_URLCONF  # None outside a request: the setting's
+    key = (urlconf, get_script_prefix(), get_language(), name, *fixed.values())
+    parts = _ADDRESS_PATTERNS.get(key)
+    if parts is None:
+        if pk is None:
+            parts = (reverse(name, kwargs=fixed or None), "")
+        else:
+            address = reverse(name, kwargs={**fixed, "pk": _PK_PLACEHOLDER})
+            head, _sep, tail = address.partition(str(_PK_PLACEHOLDER))
+            parts = (head, tail)
+        _ADDRESS_PATTERNS[key] = parts
+    return parts[0] if pk is None else f"{parts[0]}{pk}{parts[1]}"
+
+
 @register.simple_tag
 def post_url(post, action):
     """`{% post_url answer "modifier" %}` → /reponses/12/modifier/."""
-    return reverse(f"qa:post_{action}", kwargs={"post_type": post.url_prefix, "pk": post.pk})
+    return _address(f"qa:post_{action}", post.pk, post_type=post.url_prefix)
+
+
+@register.simple_tag
+def thread_url(name, pk=None):
+    """`{% url %}` for the thread page's links, which take a primary key or nothing:
+    `{% thread_url "qa:same_problem" question.pk %}`."""
+    return _address(name, pk)
+
+
+@register.filter
+def person_url(person):
+    """A directory entry's address (`Person.get_absolute_url`), by pattern."""
+    return _address("directory:person_detail", person.pk)
 
 
 @register.filter
@@ -81,31 +118,79 @@ def query_with(context, **changes):
     return f"?{encoded}" if encoded else "?"
 
 
-@register.simple_tag
-def comment_form_for(comment_forms, post):
-    """The bound comment form of this post after a validation error, else None."""
-    return (comment_forms or {}).get(post.anchor)
+class _StampPost:
+    """A stand-in post: the empty comment form is rendered once per request with these
+    placeholders, then stamped with each post's anchor and address."""
+
+    anchor = "qa-stamp-anchor"
+    pk = "qa-stamp-pk"
+
+    def __init__(self, url_prefix):
+        self.url_prefix = url_prefix
 
 
-@register.simple_tag
-def new_token():
-    """A fresh one-time submission token for forms rendered by hand."""
-    return uuid.uuid4().hex
+_STAMP_SUBMISSION = "qa-stamp-submission"
 
 
-@register.simple_tag
-def comment_attachments_help():
+@register.simple_tag(takes_context=True)
+def comment_form(context, post):
+    """The form to comment on `post`. After a validation error, its bound form (open);
+    otherwise the empty form, which repeats under every post of a thread: rendered once per
+    request and kind of post, then stamped with the post's anchor, address and a fresh
+    one-time submission token (an answer's form cost more than the rest of the answer)."""
+    template = context.template.engine.get_template("qa/_comment_form.html")
+    bound = (context.get("comment_forms") or {}).get(post.anchor)
+    if bound is not None:
+        with context.push(post=post, form=bound, open=True, submission_token=""):
+            return template.render(context)
+
+    def render_stamp():
+        stamp = _StampPost(post.url_prefix)
+        with context.push(post=stamp, form=None, open=False, submission_token=_STAMP_SUBMISSION):
+            return str(template.render(context))
+
+    html = _once_per_request(context, f"comment_form:{post.url_prefix}", render_stamp)
+    return mark_safe(  # noqa: S308 — our own template's output; the values put in are ours
+        html.replace(_StampPost.anchor, post.anchor)
+        .replace(_StampPost.pk, str(post.pk))
+        .replace(_STAMP_SUBMISSION, uuid.uuid4().hex)
+    )
+
+
+def _once_per_request(context, name, build):
+    """`build()` once per request: the comment form repeats under every post of a thread with
+    the same translated attributes (a score of `gettext` calls and their escaping each)."""
+    request = context.get("request")
+    if request is None:
+        return build()
+    memo = request.__dict__.setdefault("qa_form_parts", {})
+    key = (name, get_language())
+    if key not in memo:
+        memo[key] = build()
+    return memo[key]
+
+
+@register.simple_tag(takes_context=True)
+def comment_attachments_help(context):
     """The file input's help of comment forms written by hand."""
-    return forms.attachments_help(settings.QA_ATTACHMENTS_PER_COMMENT)
+    return _once_per_request(
+        context,
+        "attachments_help",
+        lambda: forms.attachments_help(settings.QA_ATTACHMENTS_PER_COMMENT),
+    )
 
 
-@register.simple_tag
-def comment_upload_attrs():
+@register.simple_tag(takes_context=True)
+def comment_upload_attrs(context):
     """The drag-and-drop attributes of a comment's file input (written by hand)."""
-    return flatatt(forms.upload_attrs(settings.QA_ATTACHMENTS_PER_COMMENT))
+    return _once_per_request(
+        context,
+        "upload_attrs",
+        lambda: flatatt(forms.upload_attrs(settings.QA_ATTACHMENTS_PER_COMMENT)),
+    )
 
 
-@register.simple_tag
-def mention_attrs():
+@register.simple_tag(takes_context=True)
+def mention_attrs(context):
     """The @mention autocomplete's attributes, for textareas written by hand (comments)."""
-    return flatatt(forms.mention_attrs())
+    return _once_per_request(context, "mention_attrs", lambda: flatatt(forms.mention_attrs()))

@@ -91,8 +91,7 @@ def question_detail(request, pk, slug=None):
         return _render_thread(request, question)
     # The member's previous visit marks what is new; this visit becomes the next one's mark.
     now = timezone.now()
-    last_seen = selectors.thread_last_seen(question, request.user)
-    response = _render_thread(request, question, last_seen=last_seen)
+    response = _render_thread(request, question, mark_new=True)
     services.thread_visit_record(user=request.user, question=question, when=now)
     return response
 
@@ -123,16 +122,18 @@ def _render_thread(
     comment_forms=None,
     draft_error="",
     status=200,
-    last_seen=None,
+    mark_new=False,
 ):
+    """`mark_new`: mark the posts published since the member's previous visit."""
     answer_sort = _answer_sort(request)
+    thread = selectors.thread_for(question, request.user, answer_sort=answer_sort)
+    if mark_new:
+        selectors.mark_new_posts(thread, since=thread.last_seen, user=request.user)
     draft = None
     if answer_form is None:
         # The member's draft of an answer here (saved on this device or another one).
-        draft = selectors.answer_draft(request.user, question)
+        draft = selectors.answer_draft(request.user, question) if thread.has_draft else None
         answer_form = forms.AnswerForm(initial={"body": draft.body} if draft else None)
-    thread = selectors.thread_for(question, request.user, answer_sort=answer_sort)
-    selectors.mark_new_posts(thread, since=last_seen, user=request.user)
     context = {
         "question": question,
         "thread": thread,
