@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -13,7 +12,7 @@ from directory.access import gate
 from directory.models import Structure
 from directory.roles import is_member, is_moderator
 from qa import extensions, forms, permissions, selectors, services
-from qa.models import Question, QuestionKind
+from qa.models import QuestionKind
 from qa.views.access import PAGE_SIZE, _get_post, _load_question
 from taxonomy.models import Topic
 
@@ -38,8 +37,9 @@ def _list(request, *, kind):
         topics=topics,
         structure=structure,
     )
+    questions = selectors.with_unread_marker(questions, request.user)
     page = Paginator(questions, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = selectors.mark_unread_rows(page.object_list, request.user)
+    all_topics, structures = selectors.list_filter_choices()
     context = {
         "kind": kind,
         "page": page,
@@ -48,12 +48,8 @@ def _list(request, *, kind):
         "state": state,
         "selected_topics": topics,
         "structure": structure,
-        "all_topics": Topic.objects.active().only("name", "slug"),
-        # EXISTS probes the author_structure index once per structure; a join + DISTINCT
-        # read every question (0.15 s on 100,000 of them).
-        "structures": Structure.objects.filter(
-            Exists(Question.objects.filter(author_structure=OuterRef("pk")))
-        ).only("name", "slug"),
+        "all_topics": all_topics,
+        "structures": structures,
         "sorts": [
             ("actif", _("Activité récente")),
             ("recent", _("Les plus récentes")),
