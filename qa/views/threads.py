@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache, reduce
+from operator import add
+
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from directory.access import gate
@@ -15,6 +19,14 @@ from qa import extensions, forms, permissions, selectors, services
 from qa.models import QuestionKind
 from qa.views.access import PAGE_SIZE, _get_post, _load_question
 from taxonomy.models import Topic
+
+
+@lru_cache(maxsize=4096)
+def _option(value: str, label: str, selected: bool):
+    """One `<option>`, escaped once per process and label (the structures rarely change)."""
+    return format_html(
+        '<option value="{}"{}>{}</option>', value, " selected" if selected else "", label
+    )
 
 
 def _list(request, *, kind):
@@ -49,7 +61,15 @@ def _list(request, *, kind):
         "selected_topics": topics,
         "structure": structure,
         "all_topics": all_topics,
-        "structures": structures,
+        # Hundreds of options: written here, not by a template loop (issue 16).
+        "structure_options": reduce(
+            add,
+            (
+                _option(slug, name, structure is not None and pk == structure.pk)
+                for pk, name, slug in structures
+            ),  # fmt: skip
+            format_html(""),
+        ),
         "sorts": [
             ("actif", _("Activité récente")),
             ("recent", _("Les plus récentes")),

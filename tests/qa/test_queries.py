@@ -153,3 +153,22 @@ def test_a_members_list_page_runs_six_queries_with_10_or_100_threads(
     # ... and the unread markers in the rows' query.
     (rows_query,) = [sql for sql in large if '"qa_threadvisit"' in sql]
     assert 'FROM "qa_question"' in rows_query and "LIMIT 20" in rows_query
+
+
+def test_the_structure_filter_offers_the_askers_structures_escaped_with_the_chosen_one_selected(
+    client, make_question, users
+):
+    from directory.models import Position
+
+    mine = Position.objects.filter(person__user=users[0]).first().structure
+    mine.name = "L'Isle & <Co>"
+    mine.save()
+    other = Position.objects.filter(person__user=users[1]).first().structure
+    make_question(author=users[0])
+    make_question(author=users[1])
+    client.force_login(users[2])
+    page = client.get("/questions/", {"structure": mine.slug}).content.decode()
+    assert f'<option value="{mine.slug}" selected>L&#x27;Isle &amp; &lt;Co&gt;</option>' in page
+    assert f'<option value="{other.slug}">{other.name}</option>' in page
+    select = page[page.index('id="filter-structure"') :].split("</select>")[0]
+    assert select.count(" selected>") == 1 and select.count("<option") == 3  # with « Toutes »
