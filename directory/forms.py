@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from directory.models import Person, Position, PositionKind, Structure, StructureKind
 from taxonomy.forms import TopicFilterField
 from taxonomy.models import Topic
+from taxonomy.widgets import PlainSelect
 
 
 class VersionField(forms.IntegerField):
@@ -69,6 +70,7 @@ class DirectorySearchForm(forms.Form):
         to_field_name="slug",
         required=False,
         empty_label=_("Tout le Pays"),
+        widget=PlainSelect,
     )
     structure = forms.ModelChoiceField(
         label=_("Structure"),
@@ -76,6 +78,7 @@ class DirectorySearchForm(forms.Form):
         to_field_name="slug",
         required=False,
         empty_label=_("Toutes les structures"),
+        widget=PlainSelect,  # every structure: Django's option templates grew with them
     )
     fonction = forms.CharField(label=_("Fonction"), required=False, max_length=100)
     type = forms.ChoiceField(

@@ -14,6 +14,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import (
+    BooleanField,
     Exists,
     IntegerField,
     OuterRef,
@@ -22,10 +23,18 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    Value,
 )
 from django.db.models.functions import Coalesce
 
-from directory.models import Person, PersonFollow, Position, StructureFollow, TopicInterest
+from directory.models import (
+    Person,
+    PersonFollow,
+    Position,
+    Structure,
+    StructureFollow,
+    TopicInterest,
+)
 from directory.roles import is_member, is_moderator
 from directory.selectors import current_positions, current_positions_prefetch
 from qa import permissions
@@ -623,6 +632,41 @@ def mark_unread_rows(rows, user) -> list[Question]:
     for row in rows:
         row.has_unread = row.pk in unread
     return rows
+
+
+def with_unread_marker(qs: QuerySet[Question], user) -> QuerySet[Question]:
+    """`mark_unread_rows` as a column of the rows' own query (`has_unread`): one query less
+    on a list page. Visitors get a constant False."""
+    if not is_member(user):
+        return qs.annotate(has_unread=Value(False, output_field=BooleanField()))
+    thread, since = OuterRef("question_id"), OuterRef("seen_at")
+    visited_with_news = ThreadVisit.objects.filter(user=user, question=OuterRef("pk")).filter(
+        Exists(_new_answers(thread, since, user)) | Exists(_new_comments(thread, since, user))
+    )
+    return qs.annotate(has_unread=Exists(visited_with_news))
+
+
+def list_filter_choices() -> tuple[list[Topic], list[tuple[int, str, str]]]:
+    """The list page's filter choices, in one query (a UNION): the active topics, and the
+    structures some question was asked from (EXISTS probes the author_structure index once
+    per structure; a join + DISTINCT read every question, 0.15 s on 100,000 of them), these
+    as `(pk, name, slug)`: a whole Pays has hundreds, and model objects cost CPU per row."""
+    label = ("choice_kind", "id", "name", "slug")
+    topics = Topic.objects.active().order_by().annotate(choice_kind=Value(0)).values_list(*label)
+    structures = (
+        Structure.objects.filter(Exists(Question.objects.filter(author_structure=OuterRef("pk"))))
+        .order_by()
+        .annotate(choice_kind=Value(1))
+        .values_list(*label)
+    )
+    rows = topics.union(structures, all=True).order_by("choice_kind", "name")
+    topics, structures = [], []
+    for kind, pk, name, slug in rows:
+        if kind == 0:
+            topics.append(Topic(pk=pk, name=name, slug=slug))
+        else:
+            structures.append((pk, name, slug))
+    return topics, structures
 
 
 def followed_questions(user) -> QuerySet[QuestionFollow]:

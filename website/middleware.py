@@ -45,6 +45,10 @@ def requires_mfa(user) -> bool:
 
 
 def has_totp(user) -> bool:
+    """Read with the request's user when it came from the session (website/auth_backends.py)."""
+    known = getattr(user, "_has_totp", None)
+    if known is not None:
+        return known
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 

@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "website.auth_backends.LegacyBackendPathMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -203,11 +204,20 @@ elif CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCach
     # with a 503, the other limits go uncounted, with a log line (website/cache.py).
     CACHES["default"]["BACKEND"] = "website.redis_cache.RedisCache"
 
+# Sessions: read from Redis when the cache is Redis (website/session_store.py: written through
+# to the database, each Redis copy kept ten minutes at most); with the database cache, a cached
+# read would cost a query like the session's own, so the plain database store stays.
+SESSION_CACHE_SECONDS = 600
+if CACHES["default"]["BACKEND"] == "website.redis_cache.RedisCache":
+    SESSION_ENGINE = "website.session_store"
+
 # --- Accounts -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "directory.User"
+# Django's and allauth's backends, reading the user's groups, TOTP, unread count and feed token
+# in the user's own query (website/auth_backends.py).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "website.auth_backends.ModelBackend",
+    "website.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

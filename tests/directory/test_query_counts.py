@@ -1,8 +1,12 @@
 """The directory runs a bounded number of queries whatever the number of people."""
 
 import pytest
+from django import forms
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils.text import slugify
 
+from directory.forms import DirectorySearchForm
 from directory.models import (
     InterestKind,
     Person,
@@ -13,6 +17,7 @@ from directory.models import (
     TopicInterest,
 )
 from directory.text import person_key
+from taxonomy.widgets import PlainSelect
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +107,31 @@ def test_a_structure_page_and_the_export_run_a_bounded_number_of_queries(
     with django_assert_max_num_queries(MAX_QUERIES):
         response = client.get("/annuaire/export.csv?cc=cc-test-3")
     assert response.content.decode("utf-8-sig").count("\r\n") > 500
+
+
+# A member's plain directory page (issue 16): session, user (with groups, TOTP, unread count),
+# the paginator's count, topics, the CCs and structures of the filters, the page of people,
+# their positions.
+DIRECTORY_MEMBER_QUERIES = 8
+
+
+def test_a_members_directory_page_runs_eight_queries_with_5000_people(client, big_directory):
+    client.force_login(big_directory["viewer"])
+    client.get("/annuaire/")
+    with CaptureQueriesContext(connection) as context:
+        assert client.get("/annuaire/").status_code == 200
+    assert len(context.captured_queries) == DIRECTORY_MEMBER_QUERIES
+
+
+def test_the_structure_filters_render_as_djangos_own_select_would(big_directory):
+    """`PlainSelect` writes Django's markup without its per-option templates (issue 16)."""
+    form = DirectorySearchForm({"structure": "commune-test-5", "cc": "cc-test-3"})
+    assert form.is_valid()
+    for name in ("cc", "structure"):
+        bound = form[name]
+        assert isinstance(bound.field.widget, PlainSelect)
+        djangos = forms.Select(attrs=bound.field.widget.attrs, choices=bound.field.choices)
+        plain = str(bound)
+        assert plain.count("<option") == len(bound.field.choices) > 10
+        assert " selected>" in plain
+        assert plain == str(bound.as_widget(widget=djangos))

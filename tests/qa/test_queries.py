@@ -5,11 +5,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from qa import services
+from qa.models import Question
+from tests.queries import LARGE, SMALL, queries_by_statement
 
 pytestmark = pytest.mark.django_db
 
 THREAD_MAX_QUERIES = 15  # issue 16: was 30
 LIST_MAX_QUERIES = 20
+# A member's question or discussion list (issue 16): the session, the user with their groups,
+# TOTP, unread count and feed token (website/auth_backends.py), the paginator's count, the rows
+# with their unread markers, the rows' topics, and the filter choices (one UNION).
+MEMBER_LIST_QUERIES = 6
 
 
 def _count(client, url):
@@ -115,3 +121,54 @@ def test_list_queries_do_not_grow_with_rows_topics_or_answers(
     many = _count(client, page_url)
     assert many == few
     assert many <= LIST_MAX_QUERIES
+
+
+@pytest.mark.parametrize("url", ["/questions/", "/discussions/"])
+def test_a_members_list_page_runs_six_queries_with_10_or_100_threads(
+    client, make_question, users, make_topic, make_structure, url
+):
+    kind = "question" if url == "/questions/" else "discussion"
+    topics = [make_topic() for _ in range(3)]
+    client.force_login(users[0])
+
+    def add(count):
+        for n in range(count):
+            author = users[n % 5]
+            question = make_question(author=author, topics=topics[: 1 + n % 3], kind=kind)
+            if n % 4 == 0:
+                services.answer_create(question=question, author=users[(n + 1) % 5], body="R")
+
+    add(SMALL)
+    _first_visit(client, url)
+    client.get(f"/questions/{Question.objects.first().pk}/")  # a visit: the marker's query runs
+    small = queries_by_statement(client, url)
+    add(LARGE - SMALL)
+    large = queries_by_statement(client, url)
+    assert len(small) == len(large) == MEMBER_LIST_QUERIES, "\n".join(large)
+    # What every page asks about the member is read in the user's own query...
+    (user_query,) = [sql for sql in large if 'FROM "directory_user"' in sql]
+    for table in ("auth_group", "mfa_authenticator", "notifications_notification",
+                  "notifications_feedtoken"):  # fmt: skip
+        assert [sql for sql in large if f'"{table}"' in sql] == [user_query], table
+    # ... and the unread markers in the rows' query.
+    (rows_query,) = [sql for sql in large if '"qa_threadvisit"' in sql]
+    assert 'FROM "qa_question"' in rows_query and "LIMIT 20" in rows_query
+
+
+def test_the_structure_filter_offers_the_askers_structures_escaped_with_the_chosen_one_selected(
+    client, make_question, users
+):
+    from directory.models import Position
+
+    mine = Position.objects.filter(person__user=users[0]).first().structure
+    mine.name = "L'Isle & <Co>"
+    mine.save()
+    other = Position.objects.filter(person__user=users[1]).first().structure
+    make_question(author=users[0])
+    make_question(author=users[1])
+    client.force_login(users[2])
+    page = client.get("/questions/", {"structure": mine.slug}).content.decode()
+    assert f'<option value="{mine.slug}" selected>L&#x27;Isle &amp; &lt;Co&gt;</option>' in page
+    assert f'<option value="{other.slug}">{other.name}</option>' in page
+    select = page[page.index('id="filter-structure"') :].split("</select>")[0]
+    assert select.count(" selected>") == 1 and select.count("<option") == 3  # with « Toutes »

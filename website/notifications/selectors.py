@@ -55,6 +55,11 @@ def frequencies_for(users: Iterable, kind: str) -> dict[int, str]:
 
 
 def unread_count(user) -> int:
+    """Read with the request's user when it came from the session (website/auth_backends.py);
+    the services that mark notifications read forget that figure on the user object."""
+    known = getattr(user, "_unread_notifications", None)
+    if known is not None:
+        return known
     return Notification.objects.for_user(user).unread().count()
 
 

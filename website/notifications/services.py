@@ -259,6 +259,13 @@ def actor_erase(*, user) -> int:
 # --- The member's own actions --------------------------------------------------------------
 
 
+def _forget_unread_count(user) -> None:
+    """The request's user carries its unread count from the start of the request
+    (website/auth_backends.py): a page rendered after marking reads it again."""
+    if hasattr(user, "_unread_notifications"):
+        del user._unread_notifications  # through the request's SimpleLazyObject too
+
+
 def notification_mark_read(*, user, notification_id: int, also: Iterable[int] = ()) -> bool:
     """Mark one of the member's notifications read, with the others of its line in the centre
     (`also`: the answers collapsed with it). False when it is not theirs (or gone)."""
@@ -266,6 +273,7 @@ def notification_mark_read(*, user, notification_id: int, also: Iterable[int] = 
     if not mine.filter(pk=notification_id).exists():
         return False
     mine.unread().filter(pk__in=[notification_id, *also]).update(read_at=timezone.now())
+    _forget_unread_count(user)
     return True
 
 
@@ -285,11 +293,14 @@ def notification_open(*, user, notification_id: int) -> str | None:
     Notification.objects.for_user(user).unread().filter(Q(pk=notification.pk) | same_page).update(
         read_at=timezone.now()
     )
+    _forget_unread_count(user)
     return link
 
 
 def notifications_mark_all_read(*, user) -> int:
-    return Notification.objects.for_user(user).unread().update(read_at=timezone.now())
+    count = Notification.objects.for_user(user).unread().update(read_at=timezone.now())
+    _forget_unread_count(user)
+    return count
 
 
 @transaction.atomic
@@ -328,15 +339,27 @@ def feed_token_for(*, user) -> FeedToken:
     it, so a fresh secret breaks nothing, where keeping it would leave the member with dead
     links they never had. A token a reader did use keeps its expiry.
     """
-    token, created = FeedToken.objects.get_or_create(user=user)
+    # Read with the request's user (website/auth_backends.py), boxed: `(None,)` is no token.
+    known = getattr(user, "_feed_token", (None,))[0]
+    if known is not None:
+        token, created = known, False
+    else:
+        token, created = FeedToken.objects.get_or_create(user=user)
+        _forget_feed_token(user)
     if not created and token.last_used_at is None and token.is_expired():
         token.token = new_feed_token()
         token.save(update_fields=["token", "created_at"])
     return token
 
 
+def _forget_feed_token(user) -> None:
+    if hasattr(user, "_feed_token"):
+        del user._feed_token
+
+
 def feed_token_regenerate(*, user) -> FeedToken:
     """A new secret feed URL; the old one stops working at once."""
+    _forget_feed_token(user)
     token, created = FeedToken.objects.get_or_create(user=user)
     if not created:
         token.token = new_feed_token()
