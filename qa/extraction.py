@@ -4,10 +4,11 @@ Also the reader of the editors' Wagtail documents (`website.pages.services.
 document_text_extract`): the CMS sits above this app, so it uses this module, with the same
 caps, rather than a copy of it.
 
-`extract_text(content, extension)` returns the plain text of a PDF (`pypdf`), a DOCX
-(`python-docx`), an OpenDocument file (ODT, ODS, ODP: the paragraphs of its `content.xml`,
-read with `zipfile` and `defusedxml`, already installed — `odfdo` and `odfpy` are not
-available to this project offline) or a TXT/CSV file (UTF-8, else Windows-1252). Other
+`extract_text(content, extension)` returns the plain text of a PDF (`pypdf`), a DOCX (the
+paragraphs of its `word/document.xml`, streamed with `zipfile` and `defusedxml`: python-docx
+loaded the pictures and the whole tree, 80 MB for a 17 MB DOCX), an OpenDocument file (ODT,
+ODS, ODP: the paragraphs of its `content.xml`, read the same way — `odfdo` and `odfpy` are
+not available to this project offline) or a TXT/CSV file (UTF-8, else Windows-1252). Other
 types (images, XLSX, PPTX, ZIP) have no text here.
 
 Capped, and never failing:
@@ -36,8 +37,15 @@ ODF_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 # Elements that hold one paragraph of text, and those that stand for a space inside one.
 ODF_PARAGRAPHS = {f"{{{ODF_TEXT}}}p", f"{{{ODF_TEXT}}}h"}
 ODF_SPACES = {f"{{{ODF_TEXT}}}s", f"{{{ODF_TEXT}}}tab", f"{{{ODF_TEXT}}}line-break"}
-# `content.xml` is read at most this far (the upload checks already capped the archive).
+# `content.xml` (ODF) and `word/document.xml` (DOCX) are read at most this far (the upload
+# checks already capped the archive).
 ODF_MAX_XML = 50 * 1024 * 1024
+# A DOCX's text: the paragraphs of its main part, their runs' text, tabs and breaks as spaces.
+DOCX_BODY = "word/document.xml"
+WORD = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+DOCX_PARAGRAPH = f"{{{WORD}}}p"
+DOCX_SPACES = {f"{{{WORD}}}tab", f"{{{WORD}}}br", f"{{{WORD}}}cr"}
+DOCX_TEXTS = {f"{{{WORD}}}t", *DOCX_SPACES}
 
 
 class _Budget:
@@ -89,14 +97,20 @@ def _pdf(content: bytes) -> Iterator[str]:
 
 
 def _docx(content: bytes) -> Iterator[str]:
-    from docx import Document
-
-    document = Document(io.BytesIO(content))
-    for paragraph in document.paragraphs:
-        yield paragraph.text
-    for table in document.tables:
-        for row in table.rows:
-            yield " ".join(cell.text for cell in row.cells)
+    """The paragraphs of `word/document.xml` (table cells included), in order, streamed
+    (`iterparse`): the pictures, most of a heavy DOCX, are never loaded, nor the whole tree."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        if archive.getinfo(DOCX_BODY).file_size > ODF_MAX_XML:
+            return
+        with archive.open(DOCX_BODY) as xml:
+            for _event, element in ElementTree.iterparse(xml):
+                if element.tag in DOCX_SPACES:
+                    element.text = " "
+                elif element.tag == DOCX_PARAGRAPH:
+                    yield "".join(
+                        node.text or "" for node in element.iter() if node.tag in DOCX_TEXTS
+                    )
+                    element.clear()
 
 
 def _odf(content: bytes) -> Iterator[str]:

@@ -156,16 +156,6 @@ def _attachment_refs(state):
         block.children = children
 
 
-def _thumbnail_size(attachment) -> tuple[int, int] | None:
-    """The thumbnail's size (the image fitted in `THUMBNAIL_SIZE`), so the page does not move
-    while it loads."""
-    if not attachment.width or not attachment.height:
-        return None
-    box_width, box_height = THUMBNAIL_SIZE
-    scale = min(box_width / attachment.width, box_height / attachment.height, 1)
-    return max(round(attachment.width * scale), 1), max(round(attachment.height * scale), 1)
-
-
 def _demote_headings(state):
     """A post's `# Title` becomes h3: the page keeps one h1 and a sane outline."""
     for token in state.tokens:
@@ -196,7 +186,7 @@ def _attachment_image(attachment, label: str, env) -> str:
     if attachment is None:
         return escapeHtml(label)
     url = escapeHtml(attachment.get_absolute_url())
-    size = _thumbnail_size(attachment)
+    size = attachment.fitted_size(*THUMBNAIL_SIZE)  # the thumbnail's own size
     if not attachment.is_image or env.get("inline") or size is None:
         return f'<a href="{url}" class="qa-inline-attachment">{escapeHtml(label)}</a>'
     return (

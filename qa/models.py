@@ -25,6 +25,8 @@ BODY_MAX_LENGTH = 30_000
 ANSWER_MIN_LENGTH = 2
 COMMENT_MAX_LENGTH = 600
 MAX_TOPICS = 5
+# CSS pixels of an image's thumbnail in a post's list of files (static/css/qa.css).
+LISTED_THUMBNAIL_BOX = 160
 
 
 # Not soft-deleted: the condition of the list indexes (see `Question.Meta.indexes`).
@@ -630,6 +632,21 @@ class Attachment(models.Model):
 
     def get_thumbnail_url(self):
         return reverse("qa:attachment_thumbnail", kwargs={"pk": self.pk})
+
+    def fitted_size(self, box_width: int, box_height: int) -> tuple[int, int] | None:
+        """This image's size fitted in the box (never enlarged), None without a known size:
+        the `width` and `height` of its thumbnail in a page, which then does not move while
+        the (lazy) thumbnail loads."""
+        if not self.width or not self.height:
+            return None
+        scale = min(box_width / self.width, box_height / self.height, 1)
+        return max(round(self.width * scale), 1), max(round(self.height * scale), 1)
+
+    @property
+    def listed_size(self) -> tuple[int, int] | None:
+        """The thumbnail's size in a post's list of files (a 160 px box: `.qa-attachment img`
+        in static/css/qa.css)."""
+        return self.fitted_size(LISTED_THUMBNAIL_BOX, LISTED_THUMBNAIL_BOX)
 
     @property
     def post(self):

@@ -1,7 +1,13 @@
 """Text extraction of attachments for search (issue 17, item 4): each type, the caps, and
 broken files that give no text instead of an error."""
 
+import io
+import random
+import tracemalloc
+
 import pytest
+from docx import Document
+from PIL import Image
 
 from qa.attachments import check_upload
 from qa.extraction import extract_text
@@ -27,6 +33,38 @@ def test_a_docx_gives_its_paragraphs_and_table_cells():
     text = extract_text(docx_with_text("Arrêté municipal", cell="Tarif cantine"), "docx")
 
     assert text.splitlines() == ["Arrêté municipal", "Tarif cantine"]
+
+
+def test_a_heavy_docx_is_read_as_a_stream_of_its_text_only():
+    """A DOCX is mostly its pictures: the reader streams `word/document.xml` and never loads
+    them, nor the whole document tree (the 20 MB DOCX of the benchmark, benchmarks/README.md)."""
+    photo = io.BytesIO()
+    Image.frombytes("RGB", (1200, 1200), random.Random(1).randbytes(1200 * 1200 * 3)).save(
+        photo, format="PNG"
+    )
+    document = Document()
+    document.add_paragraph("Délibération\tdu conseil")
+    for number in range(1_500):
+        document.add_paragraph(f"Paragraphe {number} du règlement de voirie communale.")
+    document.add_picture(io.BytesIO(photo.getvalue()))
+    output = io.BytesIO()
+    document.save(output)
+    content = output.getvalue()
+    assert len(content) > 4_000_000  # the picture
+
+    tracemalloc.start()
+    try:
+        text = extract_text(content, "docx")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert text.splitlines()[:2] == [
+        "Délibération du conseil",
+        "Paragraphe 0 du règlement de voirie communale.",
+    ]
+    assert "Paragraphe 1499 du règlement" in text
+    assert peak < 1_000_000  # far below the 4 MB picture
 
 
 def test_text_files_are_decoded_utf8_or_windows_1252():

@@ -11,6 +11,7 @@ import uuid
 
 import pytest
 from django.core.files.storage import default_storage
+from PIL import Image
 
 from qa import services
 from qa.models import Answer, Attachment, Question
@@ -55,8 +56,32 @@ def test_a_member_attaches_a_pdf_and_a_photo_to_an_answer(client, member, questi
     html = client.get(question.get_absolute_url()).content.decode()
     assert "délibération.pdf" in html and "(PDF, " in html
     assert 'aria-label="2 pièces jointes"' in html
-    assert f'src="/pieces-jointes/{photo.pk}/miniature/" alt="" loading="lazy"' in html
+    assert f'src="/pieces-jointes/{photo.pk}/miniature/" alt="" width="' in html
     assert f'href="{document.get_absolute_url()}" download' in html
+
+
+def test_listed_thumbnails_are_lazy_and_sized_as_shown(client, member, question):
+    """Each image in a post's list of files is its thumbnail, loaded lazily, with the size it
+    is drawn at (the thumbnail fitted in the list's 160 px box, `.qa-attachment img`): the
+    page keeps its place while the thumbnails load."""
+    client.force_login(member)
+    wide, tall = jpeg_with_gps((640, 480)), jpeg_with_gps((300, 900))
+    assert (
+        _answer(client, question, upload("large.jpg", wide), upload("haute.jpg", tall)).status_code
+        == 302
+    )
+    landscape, portrait = Answer.objects.get().attachments.order_by("pk")
+    html = client.get(question.get_absolute_url()).content.decode()
+    assert (
+        f'<img src="/pieces-jointes/{landscape.pk}/miniature/" alt="" width="160" height="120" '
+        'loading="lazy" decoding="async">'
+    ) in html
+    assert (
+        f'<img src="/pieces-jointes/{portrait.pk}/miniature/" alt="" width="53" height="160" '
+        'loading="lazy" decoding="async">'
+    ) in html
+    with Image.open(portrait.thumbnail) as thumbnail:  # the shape of the file served
+        assert thumbnail.size == (107, 320)
 
 
 def test_a_member_asks_a_question_with_an_attachment(client, member, topic):
