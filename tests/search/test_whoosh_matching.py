@@ -152,5 +152,67 @@ def test_a_matcher_without_blocks_is_read_posting_by_posting(searcher, monkeypat
         return real(plain, values=False) if not values else real(matcher, values=True)
 
     monkeypatch.setattr(whoosh_matching, "_blocks", through_public_methods)
+    monkeypatch.setattr(whoosh_matching, "_has_raw_blocks", lambda matcher: False)
     query = Term("content", "commun")
     assert _ours(searcher, query) == _whoosh(searcher, query)
+
+
+def _whooshs_postings(reader, fieldname, text):
+    """(ids, weights, positions or None) of a term through Whoosh's own matcher (which
+    skips deleted documents)."""
+    matcher = reader.postings(fieldname, text)
+    has_positions = reader.schema[fieldname].format.supports("positions")
+    ids, weights, positions = [], [], []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        if has_positions:
+            positions.append(matcher.value_as("positions"))
+        matcher.next()
+    return ids, weights, positions if has_positions else None
+
+
+def test_posting_lists_read_without_positions_equal_whooshs(searcher):
+    """The fast reader (block starts only, positions skipped) gives Whoosh's ids and
+    weights for every term of every field, long lists (several blocks) and short ones
+    (a last block of one to three postings is pickled without a MARK) alike."""
+    from website.search.backends.whoosh_matching import _read_postings
+
+    compared = multi_block = short_tail = 0
+    for sub, _offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        for fieldname in reader.indexed_field_names():
+            for text in reader.field_terms(fieldname):
+                ids, weights = _read_postings(reader, fieldname, text)
+                live = [not reader.is_deleted(d) for d in ids.tolist()]  # the callers mask
+                ids, weights = ids[live], weights[live]
+                expected_ids, expected_weights, _ = _whooshs_postings(reader, fieldname, text)
+                assert ids.tolist() == expected_ids, (fieldname, text)
+                assert weights.tolist() == pytest.approx(expected_weights), (fieldname, text)
+                compared += 1
+                multi_block += len(ids) > 128
+                short_tail += len(ids) % 128 in (1, 2, 3)
+    assert compared > 500 and multi_block > 10 and short_tail > 10
+
+
+def test_positions_and_lengths_equal_whooshs(searcher):
+    """Phrase positions read through the cached posting list, and the BM25 lengths read as
+    one byte array, are what Whoosh's matcher and `doc_field_length` give."""
+    matching = Matching(searcher, SegmentCache())
+    rng = random.Random(5)
+    for text in ("commun", "march", "public", "chemin", "ecol"):
+        expected = {}
+        for sub, offset in searcher.leaf_searchers():
+            ids, _w, positions = _whooshs_postings(sub.reader(), "content", text)
+            expected.update({d + offset: p for d, p in zip(ids, positions, strict=True)})
+        live = np.flatnonzero(matching.live).tolist()
+        among = set(rng.sample(live, len(live) // 2))
+        wanted = {d: p for d, p in expected.items() if d in among}
+        assert wanted and matching._positions("content", text, among) == wanted
+    lengths = matching.cache.segment_value
+    for reader, _offset in matching.segments:
+        from website.search.backends.whoosh_matching import _field_lengths
+
+        ours = lengths(reader, "length:content", _field_lengths("content"))
+        whooshs = [reader.doc_field_length(d, "content") or 0 for d in range(len(ours))]
+        assert ours.tolist() == whooshs and any(whooshs)

@@ -465,7 +465,11 @@ class WhooshBackend:
         procs = settings.SEARCH_REBUILD_PROCS
         if procs > 1 and len(head) == PARALLEL_FROM:
             writer = ix.writer(
-                procs=procs, multisegment=True, batchsize=250, compound=False, limitmb=128
+                procs=procs,
+                multisegment=True,
+                batchsize=250,
+                compound=False,
+                limitmb=settings.SEARCH_REBUILD_LIMITMB,
             )
         else:
             writer = ix.writer(compound=False, limitmb=256)
