@@ -76,7 +76,8 @@ def _asked():
     return listed_questions()
 
 
-def _marks():
+def listed_marks():
+    """« Même problème » marks on listed threads (`listed_questions()`: not deleted)."""
     # Marks on listed threads (`listed_questions()`: not deleted), written as a join: with
     # `question__in=listed_questions()` SQLite probed the 100,000 ids once per marker (143 s).
     return SameProblem.objects.filter(question__deleted_at__isnull=True)
@@ -111,7 +112,7 @@ def _topic_structures() -> list[TopicStructure]:
         _asked()
         .filter(author_structure__isnull=False)
         .values_list("topics", "author_structure_id"),
-        _with_current_position(_marks()).values_list("question__topics", position),
+        _with_current_position(listed_marks()).values_list("question__topics", position),
         _with_current_position(_supports()).values_list("proposal__topics", position),
     ]
     for qs in sources:
@@ -181,7 +182,7 @@ def _per_month(qs, bounds, *group):
 def _trend_months(now) -> list[TrendMonth]:
     bounds = month_bounds(now, KEPT_MONTHS)
     position = "user__person__positions__structure"
-    marks = _marks()
+    marks = listed_marks()
     supports = _supports()
     # Everywhere: every thread, mark and support; in a CC: the askers' structure when asking,
     # the markers' and supporters' current positions.

@@ -31,7 +31,7 @@ from django.utils.formats import date_format
 
 from directory.models import Person, Position, Structure, StructureKind, TopicInterest
 from directory.selectors import area_ids
-from qa.models import Answer, Question, SameProblem
+from qa.models import Answer, Question, QuestionKind, SameProblem
 from qa.selectors import listed_questions
 from taxonomy.models import Topic
 from website.needs.models import (
@@ -41,7 +41,7 @@ from website.needs.models import (
     TopicSupporter,
     TrendMonth,
 )
-from website.needs.refresh import TREND_MONTHS, month_bounds
+from website.needs.refresh import TREND_MONTHS, listed_marks, month_bounds
 from website.search import services as search_services
 
 # How many threads seed the clusters (most « même problème » marks first), and how many
@@ -155,7 +155,7 @@ def _threads(filters: NeedFilters, since):
 
 
 def _marks(filters: NeedFilters, since):
-    qs = SameProblem.objects.filter(question__in=listed_questions())
+    qs = listed_marks()
     if since is not None:
         qs = qs.filter(created_at__gte=since)
     return qs
@@ -228,11 +228,19 @@ def _seeds(filters: NeedFilters, since) -> list[int]:
             "question_id"
         )
         qs = qs.filter(Q(author_structure_id__in=area) | Q(pk__in=marked_here))
-    return list(
-        qs.order_by("-same_problem_count", "-created_at", "-pk").values_list("pk", flat=True)[
-            :SEED_THREADS
-        ]
-    )
+    # One query per kind, so that each walks the index `qa_question_alive_same` (kind,
+    # same_problem_count, created_at) and stops after SEED_THREADS rows instead of sorting
+    # every thread (2.7 s at 100,000); the best of both lists are the best of all.
+    order = ("-same_problem_count", "-created_at", "-pk")
+    best = []
+    for kind in QuestionKind.values:
+        best += (
+            qs.filter(kind=kind)
+            .order_by(*order)
+            .values_list("same_problem_count", "created_at", "pk")[:SEED_THREADS]
+        )
+    best.sort(key=lambda row: row, reverse=True)
+    return [pk for _count, _created, pk in best[:SEED_THREADS]]
 
 
 def similar_thread_ids(user, question_pk: int, title: str, body: str) -> list[int]:
