@@ -13,7 +13,7 @@ from django.urls import reverse
 from directory.models import InterestKind, StructureKind, TopicInterest
 from qa import services as qa_services
 from qa.agenda import services as agenda_services
-from website.needs import selectors
+from website.needs import refresh, selectors
 from website.search import services as search_services
 from website.search.documents import uid_of
 
@@ -95,6 +95,7 @@ def make_world(territory, people, make_topic, *, extra_threads=0):
     )
     agenda_services.proposal_support(proposal=proposal, user=beauvezer)
     search_services.sync([uid_of(q) for q in (snow, salt, pay, *others)])
+    refresh.refresh()  # the page reads the aggregates as of the last refresh
     return {
         "snow": snow,
         "salt": salt,
@@ -160,6 +161,7 @@ def test_the_period_filter_leaves_out_older_threads(world):
     Question.objects.filter(pk=world["pay"].pk).update(
         created_at=timezone.now() - timezone.timedelta(days=400)
     )
+    refresh.refresh()
     needs = selectors.shared_needs(world["member"], selectors.NeedFilters(months=12))
     titles = {t.title for need in needs.by_cluster for t in need.threads}
     assert PAY not in titles and SNOW in titles
@@ -212,6 +214,7 @@ def test_the_csv_export_lists_the_needs_with_formula_cells_neutralised(client, w
     qa_services.question_create(
         author=world["member"], title=PAY + " (bis)", body="Test.", topics=[formula]
     )
+    refresh.refresh()
     client.force_login(world["member"])
     response = client.get("/besoins-partages/export.csv")
     assert response.status_code == 200

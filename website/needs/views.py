@@ -12,7 +12,7 @@ from directory.access import gate
 from directory.exports import csv_document
 from qa.agenda.permissions import can_propose
 from website.charts import Chart
-from website.needs import permissions, selectors
+from website.needs import permissions, selectors, tasks
 from website.needs.forms import NeedFilterForm
 
 
@@ -21,6 +21,17 @@ def propose_url(need) -> str:
     form's own field names), for a form that reads them."""
     query = urlencode({"title": need.title, "topics": [t.pk for t in need.topics]}, doseq=True)
     return f"{reverse('agenda:proposal_create')}?{query}"
+
+
+def _refreshed():
+    """The last refresh of the aggregates, asking a new one when they are older than
+    `selectors.STALE_AFTER` or were never computed (the immediate task backend computes them
+    now; a worker, shortly: the page then shows the figures it has, with their age)."""
+    done = selectors.last_refresh()
+    if done is None or done.refreshed_at < timezone.now() - selectors.STALE_AFTER:
+        if tasks.ask_refresh():
+            done = selectors.last_refresh()
+    return done
 
 
 def _filtered(request):
@@ -36,6 +47,7 @@ def shared_needs(request):
     form, filters = _filtered(request)
     if filters is None:
         return render(request, "needs/index.html", {"form": form}, status=400)
+    refreshed = _refreshed()
     needs = selectors.shared_needs(request.user, filters)
     for need in (*needs.by_cluster, *needs.by_topic):
         need.propose_url = propose_url(need)
@@ -49,6 +61,7 @@ def shared_needs(request):
         "needs/index.html",
         {
             "form": form,
+            "refreshed": refreshed,
             "needs": needs,
             "trend": trend,
             "can_propose": can_propose(request.user),
@@ -94,6 +107,7 @@ def shared_needs_csv(request):
     form, filters = _filtered(request)
     if filters is None:
         return render(request, "needs/index.html", {"form": form}, status=400)
+    _refreshed()
     needs = selectors.shared_needs(request.user, filters)
     rows = [_csv_row(_("discussions semblables"), need) for need in needs.by_cluster]
     rows += [_csv_row(_("sujet"), need) for need in needs.by_topic]
