@@ -107,3 +107,33 @@ def test_a_coordinator_finds_the_most_shared_need_and_proposes_it_for_the_agenda
     axe(page)
     proposal = Proposal.objects.get()
     assert proposal.title == SNOW and list(proposal.topics.all()) == [roads]
+
+
+def test_a_need_shared_by_many_communes_names_five_and_links_the_others_to_the_csv(
+    search_index, new_page, axe, make_user, make_topic, make_structure, make_person, make_position
+):
+    cache.clear()
+    roads = make_topic(name="Voirie", slug="voirie")
+    cc = make_structure(name="CC du Haut-Verdon", slug="cc-haut-verdon", kind=StructureKind.CC)
+    for n in range(8):
+        user = make_user()
+        commune = make_structure(name=f"Commune {n}", parent=cc)
+        make_position(person=make_person(user=user), structure=commune)
+        qa_services.question_create(
+            author=user, title=f"Déneigement numéro {n}", body="Texte.", topics=[roads]
+        )
+    call_command("search_rebuild", verbosity=0)
+    reader = make_user(email="lectrice@example.org")
+
+    page = new_page()
+    login(page, reader.email, TEST_PASSWORD)
+    page.goto("/besoins-partages/?periode=12")
+    topics = page.locator("section", has=page.locator("#needs-topics"))
+    need = topics.locator(".needs-list > li").first
+    expect(need).to_contain_text("8 communes concernées")
+    communes = need.locator(".needs-communes")
+    expect(communes.get_by_role("link", name="Commune 4")).to_be_visible()
+    expect(communes.get_by_role("link", name="Commune 5")).to_have_count(0)
+    more = communes.get_by_role("link", name="et 3 autres (liste complète en CSV)")
+    expect(more).to_have_attribute("href", "/besoins-partages/export.csv?periode=12")
+    axe(page)

@@ -23,6 +23,7 @@ import datetime
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.core.cache import cache
 from django.db.models import Count, Q, Sum
@@ -55,6 +56,7 @@ NEEDS_SHOWN = 20
 # The page asks a refresh of the aggregates older than this (cron refreshes every 15 minutes).
 STALE_AFTER = datetime.timedelta(minutes=30)
 EXPERTS_SHOWN = 3
+SHOWN_STRUCTURES = 5  # communes and CCs named per need on the page; the CSV has them all
 
 
 @dataclass(frozen=True)
@@ -96,11 +98,11 @@ class Need:
     supporters: int = 0
     experts: list[Person] = field(default_factory=list)
 
-    @property
+    @cached_property
     def communes(self) -> list[Structure]:
         return [s for s in self.structures if s.kind == StructureKind.COMMUNE]
 
-    @property
+    @cached_property
     def ccs(self) -> list[Structure]:
         found = {}
         for structure in self.structures:
@@ -108,6 +110,24 @@ class Need:
             if cc is not None:
                 found[cc.pk] = cc
         return sorted(found.values(), key=lambda s: s.name)
+
+    # The page names the first `SHOWN_STRUCTURES` of each list and counts the others; the CSV
+    # keeps the full lists (a need shared by hundreds of structures made the page slow).
+    @property
+    def communes_shown(self) -> list[Structure]:
+        return self.communes[:SHOWN_STRUCTURES]
+
+    @property
+    def communes_more(self) -> int:
+        return max(len(self.communes) - SHOWN_STRUCTURES, 0)
+
+    @property
+    def ccs_shown(self) -> list[Structure]:
+        return self.ccs[:SHOWN_STRUCTURES]
+
+    @property
+    def ccs_more(self) -> int:
+        return max(len(self.ccs) - SHOWN_STRUCTURES, 0)
 
     @property
     def commune_count(self) -> int:

@@ -41,6 +41,11 @@ def _filtered(request):
     return form, form.filters() if request.GET else selectors.NeedFilters()
 
 
+def _csv_url(request) -> str:
+    query = request.GET.urlencode()
+    return reverse("needs:export_csv") + (f"?{query}" if query else "")
+
+
 @require_safe
 @gate(permissions.check_view_needs)
 def shared_needs(request):
@@ -65,7 +70,8 @@ def shared_needs(request):
             "needs": needs,
             "trend": trend,
             "can_propose": can_propose(request.user),
-            "export_query": request.GET.urlencode(),
+            # The export of the same needs: the page's link and each need's « et N autres ».
+            "csv_url": _csv_url(request),
         },
     )
 
