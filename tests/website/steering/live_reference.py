@@ -1,5 +1,5 @@
-"""The dashboard's delays and commune activity as computed before issue 19 (« Speed »):
-`website/steering/selectors.py` of before, kept verbatim as the oracle that
+"""The dashboard's open questions by topic, delays and commune activity as computed before
+issue 19 (« Speed »): `website/steering/selectors.py` of before, kept verbatim as the oracle that
 `test_selectors_reference.py` compares the grouped queries with. Not used by the site."""
 
 from datetime import datetime
@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from directory.models import Position, Structure, StructureKind
-from qa.models import Answer, Question
+from qa.models import Answer, Question, QuestionKind
+from taxonomy.models import Topic
 from website.steering.selectors import (
     CommuneActivity,
     MonthDelays,
@@ -124,3 +125,24 @@ def commune_activity(now: datetime | None = None) -> list[CommuneActivity]:
         )
         for name, questions, answers, last, ever_answered in rows
     ]
+
+
+def open_by_topic() -> list[tuple[str, int]]:
+    """(topic, open questions), most first; a question with two topics counts in both."""
+    rows = (
+        Topic.objects.annotate(
+            open=Count(
+                "questions",
+                filter=Q(
+                    questions__deleted_at__isnull=True,
+                    questions__kind=QuestionKind.QUESTION,
+                    questions__closed_at__isnull=True,
+                    questions__accepted_answer__isnull=True,
+                ),
+            )
+        )
+        .filter(open__gt=0)
+        .order_by("-open", "name")
+        .values_list("name", "open")
+    )
+    return list(rows)
