@@ -171,6 +171,12 @@ class Question(models.Model):
             # row, and each sort of the list walks its own index. With `id` in the key,
             # PostgreSQL also joins the topic and "validated" filters without reading rows.
             models.Index(fields=["kind", "id"], condition=ALIVE, name="qa_question_alive_kind"),
+            # The dashboard's questions by commune (`commune_activity`) read only this index.
+            models.Index(
+                fields=["author_structure", "created_at"],
+                condition=ALIVE,
+                name="qa_question_alive_structure",
+            ),
             models.Index(
                 fields=["kind", "-created_at"], condition=ALIVE, name="qa_question_alive_created"
             ),
@@ -325,6 +331,12 @@ class Answer(models.Model):
                 fields=["question"],
                 condition=Q(validated_at__isnull=False, deleted_at__isnull=True),
                 name="qa_answer_validated",
+            ),
+            # The dashboard's answers by author (`commune_activity`) read only this index.
+            models.Index(
+                fields=["author", "created_at"],
+                condition=Q(deleted_at__isnull=True),
+                name="qa_answer_alive_author",
             ),
         ]
 

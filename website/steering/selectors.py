@@ -13,8 +13,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, IntegerField, Max, Min, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, Exists, IntegerField, Max, OuterRef, Q, Subquery, When
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -35,24 +34,28 @@ def open_questions():
 
 
 def open_by_topic() -> list[tuple[str, int]]:
-    """(topic, open questions), most first; a question with two topics counts in both."""
-    rows = (
-        Topic.objects.annotate(
-            open=Count(
-                "questions",
-                filter=Q(
-                    questions__deleted_at__isnull=True,
-                    questions__kind=QuestionKind.QUESTION,
-                    questions__closed_at__isnull=True,
-                    questions__accepted_answer__isnull=True,
-                ),
-            )
+    """(topic, open questions), most first; a question with two topics counts in both.
+
+    Two queries: the open questions' topic links grouped by topic (a join from the link
+    table, which reads only the open questions' rows), then those topics' names in the
+    database's name order; the stable sort by count keeps that order between equal counts.
+    """
+    counts = dict(
+        Question.topics.through.objects.filter(
+            question__deleted_at__isnull=True,
+            question__kind=QuestionKind.QUESTION,
+            question__closed_at__isnull=True,
+            question__accepted_answer__isnull=True,
         )
-        .filter(open__gt=0)
-        .order_by("-open", "name")
-        .values_list("name", "open")
+        .order_by()
+        .values("topic")
+        .annotate(n=Count("pk"))
+        .values_list("topic", "n")
     )
-    return list(rows)
+    names = Topic.objects.filter(pk__in=list(counts)).order_by("name").values_list("pk", "name")
+    rows = [(name, counts[pk]) for pk, name in names]
+    rows.sort(key=lambda row: -row[1])
+    return rows
 
 
 def _territory(name, kind, parent_name, parent_kind) -> str:
@@ -132,31 +135,51 @@ def _hours(start, end) -> float | None:
     return round((end - start).total_seconds() / 3600, 1)
 
 
+def _month_of(starts: list[datetime]):
+    """A SQL expression: the index in `starts` of the month `created_at` falls in (the last
+    one ends at the next month's first instant), NULL outside. Date ranges, no date function,
+    so the same on SQLite and PostgreSQL."""
+    last = timezone.localtime(starts[-1])
+    year, month = (last.year, last.month + 1) if last.month < 12 else (last.year + 1, 1)
+    bounds = [*starts, timezone.make_aware(datetime(year, month, 1))]
+    return Case(
+        *(
+            When(created_at__gte=bounds[index], created_at__lt=bounds[index + 1], then=index)
+            for index in range(len(starts))
+        ),
+        default=None,
+        output_field=IntegerField(),
+    )
+
+
 def delays_by_month(now: datetime | None = None) -> list[MonthDelays]:
     """Per month of asking: time to the first answer and to the accepted answer, in hours.
 
     The accepted answer's time is when that answer was posted (the site does not record the
-    moment of acceptance). A question not yet answered counts in « posées » only.
+    moment of acceptance). A question not yet answered counts in « posées » only. One query:
+    each question of the twelve months with its month's index (computed by the database from
+    date ranges) and its two answer dates; the percentiles need the values themselves.
     """
     now = now or timezone.now()
     starts = month_starts(now)
+    first_answer = (
+        Answer.objects.alive()
+        .filter(question_id=OuterRef("pk"))
+        .order_by("created_at")
+        .values("created_at")[:1]
+    )
     rows = (
         Question.objects.alive()
         .questions()
         .filter(created_at__gte=starts[0])
-        .annotate(
-            first_answer_at=Min("answers__created_at", filter=Q(answers__deleted_at__isnull=True))
-        )
+        .annotate(month=_month_of(starts), first_answer_at=Subquery(first_answer))
+        .filter(month__isnull=False)
         .order_by()
-        .values_list("created_at", "first_answer_at", "accepted_answer__created_at")
+        .values_list("month", "created_at", "first_answer_at", "accepted_answer__created_at")
     )
-    buckets = {start: ([], [], [0]) for start in starts}
-    for created_at, first_at, accepted_at in rows.iterator(chunk_size=5000):
-        local = timezone.localtime(created_at)
-        start = timezone.make_aware(datetime(local.year, local.month, 1))
-        if start not in buckets:
-            continue
-        firsts, accepted, asked = buckets[start]
+    buckets = [([], [], [0]) for _ in starts]
+    for month, created_at, first_at, accepted_at in rows.iterator(chunk_size=5000):
+        firsts, accepted, asked = buckets[month]
         asked[0] += 1
         first = _hours(created_at, first_at)
         if first is not None:
@@ -165,8 +188,7 @@ def delays_by_month(now: datetime | None = None) -> list[MonthDelays]:
         if accept is not None:
             accepted.append(accept)
     result = []
-    for start in starts:
-        firsts, accepted, asked = buckets[start]
+    for start, (firsts, accepted, asked) in zip(starts, buckets, strict=True):
         result.append(
             MonthDelays(
                 label=date_format(start, "F Y"),
@@ -258,57 +280,65 @@ class CommuneActivity:
 
 def commune_activity(now: datetime | None = None) -> list[CommuneActivity]:
     """Every commune with its questions and answers of the last twelve months, its last
-    question, and whether anyone from it ever posted. One query.
+    question, and whether anyone from it ever posted. Four grouped queries, added up here by
+    the commune's id: the communes, the questions by commune, the answers by author, and the
+    (commune, person) pairs of current positions (each answer has one author, so summing its
+    author's counts over the distinct pairs counts it once per commune).
 
     A question counts for the commune its asker worked in when asking (`author_structure`); an
-    answer for the communes where its author holds a current position.
+    answer for the communes where its author holds a current position (once per commune, even
+    with two positions there).
     """
     now = now or timezone.now()
     since = month_starts(now)[0]
-    asked = Question.objects.alive().filter(author_structure=OuterRef("pk"))
-    answered = Answer.objects.alive().filter(
-        Exists(
-            Position.objects.current().filter(
-                person__user=OuterRef("author"), structure=OuterRef(OuterRef("pk"))
+    communes = (
+        Structure.objects.filter(kind=StructureKind.COMMUNE)
+        .order_by("name")
+        .values_list("pk", "name")
+    )
+    asked = {
+        row["author_structure"]: row
+        for row in Question.objects.alive()
+        .filter(author_structure__kind=StructureKind.COMMUNE)
+        .order_by()
+        .values("author_structure")
+        .annotate(recent=Count("pk", filter=Q(created_at__gte=since)), last=Max("created_at"))
+    }
+    posts = {
+        row["author"]: row
+        for row in Answer.objects.alive()
+        .filter(author__isnull=False)
+        .order_by()
+        .values("author")
+        .annotate(recent=Count("pk", filter=Q(created_at__gte=since)), ever=Count("pk"))
+    }
+    answered: dict[int, dict] = {}
+    holders = (
+        Position.objects.current()
+        .filter(structure__kind=StructureKind.COMMUNE, person__user__isnull=False)
+        .order_by()
+        .values_list("structure", "person__user")
+        .distinct()
+    )
+    for structure, user in holders:
+        if user in posts:
+            total = answered.setdefault(structure, {"recent": 0, "ever": 0})
+            total["recent"] += posts[user]["recent"]
+            total["ever"] += posts[user]["ever"]
+    none = {"recent": 0, "last": None, "ever": 0}
+    result = []
+    for pk, name in communes:
+        questions, answers = asked.get(pk, none), answered.get(pk, none)
+        result.append(
+            CommuneActivity(
+                name=name,
+                questions=questions["recent"],
+                answers=answers["recent"],
+                last_question_at=questions["last"],
+                ever_posted=questions["last"] is not None or answers["ever"] > 0,
             )
         )
-    )
-
-    def count(queryset):
-        return Coalesce(
-            Subquery(
-                queryset.order_by().values(group=Value(1)).annotate(n=Count("pk")).values("n"),
-                output_field=IntegerField(),
-            ),
-            0,
-        )
-
-    rows = (
-        Structure.objects.filter(kind=StructureKind.COMMUNE)
-        .annotate(
-            questions=count(asked.filter(created_at__gte=since)),
-            answers=count(answered.filter(created_at__gte=since)),
-            last_question_at=Subquery(
-                asked.order_by()
-                .values("author_structure")
-                .annotate(last=Max("created_at"))
-                .values("last")
-            ),
-            ever_answered=Exists(answered),
-        )
-        .order_by("name")
-        .values_list("name", "questions", "answers", "last_question_at", "ever_answered")
-    )
-    return [
-        CommuneActivity(
-            name=name,
-            questions=questions,
-            answers=answers,
-            last_question_at=last,
-            ever_posted=last is not None or ever_answered,
-        )
-        for name, questions, answers, last, ever_answered in rows
-    ]
+    return result
 
 
 UNANSWERED_DAYS = 7
