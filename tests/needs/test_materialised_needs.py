@@ -214,4 +214,4 @@ def test_the_page_needs_the_same_queries_at_two_sizes(
 
 
 # Measured once at SMALL and the same at LARGE (the two runs of the test above).
-EXPECTED_QUERIES = (20, 15)
+EXPECTED_QUERIES = (18, 15)

@@ -116,6 +116,16 @@ GET_MAY_ADD = {
     # for them (issue 20, item 6). One row per member and thread.
     "qa.ThreadVisit": "the member's last visit of a thread (unread markers)",
 }
+# Tables of figures derived from the site's data, which a GET may recompute: the shared needs'
+# aggregates, refreshed when a page finds them stale (docs/coordination.md; that the refresh
+# gives exactly the live figures is tests/needs/test_materialised_needs.py's check).
+GET_MAY_RECOMPUTE = {
+    "needs.NeedsRefresh",
+    "needs.TopicStructure",
+    "needs.TopicSupporter",
+    "needs.TopicDay",
+    "needs.TrendMonth",
+}
 # Columns a GET may change, each with its reason.
 GET_MAY_UPDATE = {
     # Reading a feed with its token records the use (at most once an hour), so that a token
@@ -206,6 +216,8 @@ def _changes_made_by_gets(client, paths, user) -> list[str]:
             new = _without(after[label], GET_MAY_UPDATE.get(label, ()))
             if old == new or (label in GET_MAY_ADD and _only_own_rows_added(old, new, user)):
                 del diff[label]
+        for label in diff.keys() & GET_MAY_RECOMPUTE:
+            del diff[label]
         if diff:
             changed.append(f"GET {path}: {diff}")
         before = after
