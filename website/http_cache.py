@@ -122,8 +122,13 @@ class _Bump:
         return hash(self.key)
 
     def __call__(self):
-        # `set`, not `incr`: an evicted or never-written key needs no special case.
-        cache.set(self.key, secrets.token_hex(8), _timeout(self.key))
+        # `set`, not `incr`: an evicted or never-written key needs no special case. A cache
+        # that cannot store it (down, or its table not created yet while `migrate` runs) must
+        # not fail the write that was made: only the validator's change is lost.
+        try:
+            cache.set(self.key, secrets.token_hex(8), _timeout(self.key))
+        except Exception:
+            logger.warning("Could not replace the page generation %s", self.key, exc_info=True)
 
 
 def _count_write(connection, table: str) -> None:
