@@ -173,11 +173,6 @@ class Question(models.Model):
             models.Index(fields=["kind", "id"], condition=ALIVE, name="qa_question_alive_kind"),
             # The dashboard's questions by commune (`commune_activity`) read only this index.
             models.Index(
-                fields=["author_structure", "created_at"],
-                condition=ALIVE,
-                name="qa_question_alive_structure",
-            ),
-            models.Index(
                 fields=["kind", "-created_at"], condition=ALIVE, name="qa_question_alive_created"
             ),
             models.Index(

@@ -73,8 +73,9 @@ HTMX_HEADERS = (
 _viewer = contextvars.ContextVar("http_cache_viewer", default=None)
 
 _WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+[`"]?([\w.]+)', re.IGNORECASE)
+# A compound query starts with a parenthesis on PostgreSQL: `(SELECT …) UNION (SELECT …)`.
 _READ = re.compile(
-    r"\s*(?:SELECT|SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT|SET|SHOW|PRAGMA|EXPLAIN|VALUES)\b",
+    r"[\s(]*(?:SELECT|SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT|SET|SHOW|PRAGMA|EXPLAIN|VALUES)\b",
     re.IGNORECASE,
 )
 

@@ -18,8 +18,4 @@ class Migration(migrations.Migration):
             model_name='answer',
             index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['author', 'created_at'], name='qa_answer_alive_author'),
         ),
-        migrations.AddIndex(
-            model_name='question',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['author_structure', 'created_at'], name='qa_question_alive_structure'),
-        ),
     ]

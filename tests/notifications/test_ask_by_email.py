@@ -72,7 +72,8 @@ def test_the_ask_address_is_personal_signed_and_revocable(member, make_user):
     assert replies.read_ask_token(token) == member.pk
     user_part, mac = token.split("-")
     other = replies._b36(make_user().pk)
-    for forged in (f"{other}-{mac}", token[:-1] + "a", "nimportequoi", ""):
+    last_changed = token[:-1] + ("b" if token.endswith("a") else "a")  # never the token itself
+    for forged in (f"{other}-{mac}", last_changed, "nimportequoi", ""):
         with pytest.raises(replies.InvalidReplyAddress):
             replies.read_ask_token(forged)
     ReplyKey.objects.filter(user=member).update(secret="renouvelé")

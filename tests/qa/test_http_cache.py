@@ -12,6 +12,7 @@ from django.test import override_settings
 
 from qa import services
 from qa.models import FlagReason, Question
+from website import http_cache
 from website.notifications.kinds import Kind
 from website.notifications.models import Notification
 
@@ -472,3 +473,11 @@ def test_a_database_cache_without_its_table_never_breaks_a_write(make_user):
         type(member).objects.filter(pk=member.pk).update(first_name="Écrit sans cache")
     member.refresh_from_db()
     assert member.first_name == "Écrit sans cache"
+
+
+def test_a_compound_read_is_not_taken_for_a_write():
+    """PostgreSQL writes a UNION as `(SELECT …) UNION (SELECT …)`: read as a write, the list
+    page (its filter choices are one UNION) never got a tag there."""
+    assert http_cache.written_table('(SELECT "a" FROM "t") UNION (SELECT "b" FROM "u")') is None
+    assert http_cache.written_table('UPDATE "qa_question" SET "title" = %s') == "qa_question"
+    assert http_cache.written_table('CREATE INDEX "i" ON "t" ("c")') == ""
