@@ -55,6 +55,9 @@ GENERATION_KEY = "http:generation"
 VIEWER_KEY = "http:generation:viewer:{}"
 # The pages that carry a validator (URL names).
 VALIDATED_PAGES = {"qa:question_detail", "qa:question_list", "qa:discussion_list"}
+# The pages whose views keep shared HTML fragments (directory/fragments.py): they get
+# `request.fragment_version` before the view runs.
+FRAGMENT_PAGES: set[str] = set()
 # How long a validator holds at most: the page shows the session's countdown and the date.
 WINDOW_SECONDS = 300
 # Written by reading a page, shown nowhere the validator covers (the session's data is in the
@@ -284,6 +287,24 @@ def _publicly_cacheable(request, response) -> bool:
     )
 
 
+def _set_fragment_version(request, generation: str | None) -> None:
+    """The version a registered page's shared fragments are stored under: the site's write
+    generation (read here, before the view reads its data) and the deploy."""
+    if request.method not in ("GET", "HEAD") or request.resolver_match.view_name not in (
+        FRAGMENT_PAGES
+    ):
+        return
+    if generation is None:
+        try:
+            tokens = generations(GENERATION_KEY)
+        except Exception:
+            logger.warning("The page generation could not be read", exc_info=True)
+            tokens = None
+        generation = tokens[0] if tokens else None
+    if generation is not None:
+        request.fragment_version = f"{generation}:{deploy_id()}"
+
+
 class HttpCacheMiddleware:
     """Validators, `Cache-Control` and `Vary` for HTML pages (the module's docstring).
 
@@ -321,10 +342,12 @@ class HttpCacheMiddleware:
 
     def process_view(self, request, view, args, kwargs):
         if not _validated(request):
+            _set_fragment_version(request, None)
             return None
         made = validator(request)
         if made is None:
             return None
+        _set_fragment_version(request, made[1])
         request._http_cache_validator = made
         etag = made[0]
         sent = parse_etags(request.headers.get("If-None-Match", ""))

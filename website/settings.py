@@ -37,6 +37,9 @@ PUBLIC_READ = env.bool("PUBLIC_READ", default=False)
 # With PUBLIC_READ, how long a shared cache (the reverse proxy) may keep a visitor's page that
 # nothing personal is in (website/http_cache.py); 0: never. Members' pages are never shared.
 PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=5)
+# How long a page's shared HTML fragment stays in the cache at most (directory/fragments.py):
+# the next write makes it unreachable anyway; this only bounds the dead entries.
+FRAGMENT_CACHE_SECONDS = env.int("FRAGMENT_CACHE_SECONDS", default=600)
 
 INSTALLED_APPS = [
     "website",
