@@ -93,26 +93,24 @@ def _filters(request):
 # --- People ----------------------------------------------------------------------------------
 
 
-# The filters whose HTML is the same for every viewer who chose the same value: the selects
-# (every structure, every topic), kept as shared fragments; the text fields stay per request.
-SHARED_FILTERS = ("sujet", "cc", "structure", "type")
-
-
 def _digest(value: str) -> str:
     return hashlib.blake2b(value.encode(), digest_size=8).hexdigest()
 
 
-def _shared_filters(request, form) -> dict:
-    """The select filters' field groups, from the shared fragments (one cache read).
+def _filter_html(form, name: str) -> str:
+    field = form[name]
+    return str(field) if field.widget_type == "checkbox" else field.as_field_group()
 
-    Each is keyed on the field and the value the request chose (it marks the selected option
-    and any error), so a hit reads no topic or structure at all."""
-    keys = {f"{name}:{_digest(request.GET.get(name, ''))}": name for name in SHARED_FILTERS}
+
+def _shared_filters(request, form) -> dict:
+    """The filters' HTML by field name, from the shared fragments (one cache read).
+
+    Each field is kept per value the address chose (it marks the selected option, fills the
+    text box, shows an error): the same for every viewer, so a hit reads no topic and no
+    structure, and renders none of the 300 options."""
+    keys = {f"{name}:{_digest(request.GET.get(name, ''))}": name for name in form.fields}
     html = shared_fragments(
-        request,
-        "directory-filter",
-        keys,
-        lambda key: form[keys[key]].as_field_group(),
+        request, "directory-filter", keys, lambda key: _filter_html(form, keys[key])
     )
     return {name: html[key] for key, name in keys.items()}
 
