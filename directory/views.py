@@ -3,6 +3,7 @@
 Views stay thin: read through `selectors`, write through `services`, check with `permissions`.
 """
 
+import hashlib
 import json
 
 from allauth.account.adapter import get_adapter
@@ -15,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -39,6 +41,7 @@ from directory.forms import (
     ProfileForm,
     TopicsForm,
 )
+from directory.fragments import shared_fragment, shared_fragments
 from directory.models import (
     DirectoryImport,
     InterestKind,
@@ -90,13 +93,51 @@ def _filters(request):
 # --- People ----------------------------------------------------------------------------------
 
 
+def _digest(value: str) -> str:
+    return hashlib.blake2b(value.encode(), digest_size=8).hexdigest()
+
+
+def _filter_html(form, name: str) -> str:
+    field = form[name]
+    return str(field) if field.widget_type == "checkbox" else field.as_field_group()
+
+
+def _shared_filters(request, form) -> dict:
+    """The filters' HTML by field name, from the shared fragments (one cache read).
+
+    Each field is kept per value the address chose (it marks the selected option, fills the
+    text box, shows an error): the same for every viewer, so a hit reads no topic and no
+    structure, and renders none of the 300 options."""
+    keys = {f"{name}:{_digest(request.GET.get(name, ''))}": name for name in form.fields}
+    html = shared_fragments(
+        request, "directory-filter", keys, lambda key: _filter_html(form, keys[key])
+    )
+    return {name: html[key] for key, name in keys.items()}
+
+
+def _shared_people(request, filters, query: str):
+    """The count, the page of people and the pagination: the same for every viewer of the
+    same role class (moderators also list unlisted people) with the same filters, page and
+    home structure (« près de chez moi »)."""
+    page_number = request.GET.get("page", "")
+
+    def render_people():
+        people = selectors.person_list_for(request.user, filters)
+        page = Paginator(people, PAGE_SIZE).get_page(page_number)
+        return render_to_string("directory/_person_page.html", {"page": page, "query": query})
+
+    role = "moderator" if can_manage_directory(request.user) else "member"
+    near = filters.near.pk if filters.near else ""
+    return shared_fragment(
+        request, "directory-people", render_people, vary=(role, near, query, page_number)
+    )
+
+
 @never_cache
 @gate(check_view_directory)
 def person_list(request):
     """Search the directory: name, topic, CC, structure, function, élu/agent; near me first."""
     form, filters = _filters(request)
-    people = selectors.person_list_for(request.user, filters)
-    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
     experts, askers = [], []
     if filters.topic is not None:
         near = filters.near or selectors.home_structure(_viewer_person(request.user))
@@ -107,18 +148,21 @@ def person_list(request):
     handlers = selectors.who_handles(filters.q, request.user) if filters.q else []
     query = request.GET.copy()
     query.pop("page", None)
+    query = query.urlencode()
     context = {
         "form": form,
-        "page": page,
+        "people": _shared_people(request, filters, query),
         "filters": filters,
         "experts": experts,
         "askers": askers,
         "handlers": handlers,
-        "query": query.urlencode(),
+        "query": query,
         "searched": bool(request.GET),
     }
-    template = "directory/_person_results.html" if request.htmx else "directory/person_list.html"
-    return render(request, template, context)
+    if request.htmx:
+        return render(request, "directory/_person_results.html", context)
+    context["shared_filters"] = _shared_filters(request, form)
+    return render(request, "directory/person_list.html", context)
 
 
 MENTION_QUERY_MAX_LENGTH = 100
