@@ -14,8 +14,10 @@ What is cached where, and what invalidates it: docs/architecture.md, « HTTP cac
     language, the host, the full path, the htmx request headers, `PUBLIC_READ`, the deploy
     (`deploy_id`: the code, templates, catalogues and static manifest) and a five-minute window
     (the session countdown and the printed date in the page are times).
-  A page showing a flash message gets no validator; a cache that cannot be reached gives no
-  generation, hence no validator: pages are served whole, never as errors.
+  One cache read per request: the tag made again after the view reuses the generations read
+  before it and the token of the view's own write. A page showing a flash message gets no
+  validator; a cache that cannot be reached gives no generation, hence no validator: pages
+  are served whole, never as errors.
 - **The write generation.** A wrapper on every database connection sees each `INSERT`,
   `UPDATE` and `DELETE` (ORM, `.update()`, raw SQL, admin, tasks, management commands alike)
   and replaces the generation when the transaction commits (at once in autocommit). Writes
@@ -126,10 +128,16 @@ class _Bump:
         # `set`, not `incr`: an evicted or never-written key needs no special case. A cache
         # that cannot store it (down, or its table not created yet while `migrate` runs) must
         # not fail the write that was made: only the validator's change is lost.
+        token = secrets.token_hex(8)
         try:
-            cache.set(self.key, secrets.token_hex(8), _timeout(self.key))
+            cache.set(self.key, token, _timeout(self.key))
         except Exception:
             logger.warning("Could not replace the page generation %s", self.key, exc_info=True)
+            token = None
+        # The request being served knows its own write's token: its tag needs no second read.
+        request = _viewer.get()
+        if request is not None:
+            request.__dict__.setdefault("_http_cache_written", {})[self.key] = token
 
 
 def _count_write(connection, table: str) -> None:
@@ -215,18 +223,21 @@ def _has_messages(request) -> bool:
     return bool(len(messages.get_messages(request)))
 
 
-def validator(request) -> tuple[str, str] | None:
-    """The page's `ETag` value for this viewer and the site's generation it was made with;
-    None when the page must not have one."""
+def validator(request, known: dict | None = None) -> tuple[str, dict] | None:
+    """The page's `ETag` value for this viewer and the generations it was made with (read
+    from the cache unless `known` holds them); None when the page must not have one."""
     if _has_messages(request):
         return None
     user = request.user
     keys = [GENERATION_KEY]
     if user.is_authenticated:
         keys.append(VIEWER_KEY.format(user.pk))
-    tokens = generations(*keys)
-    if tokens is None:
-        return None
+    if known is not None and all(known.get(key) is not None for key in keys):
+        tokens = [known[key] for key in keys]
+    else:
+        tokens = generations(*keys)
+        if tokens is None:
+            return None
     session = getattr(request, "session", None)
     session_data = sorted(session.items()) if session is not None else []
     parts = [
@@ -243,7 +254,7 @@ def validator(request) -> tuple[str, str] | None:
         str(int(time.time()) // WINDOW_SECONDS),
     ]
     etag = salted_hmac("entraide.http_cache.etag", "\x1f".join(parts)).hexdigest()[:32]
-    return etag, tokens[0]
+    return etag, dict(zip(keys, tokens, strict=True))
 
 
 # --- Middleware -----------------------------------------------------------------------------
@@ -303,12 +314,23 @@ class HttpCacheMiddleware:
             # The same URL is a whole page or an htmx fragment.
             patch_vary_headers(response, ("HX-Request",))
         before = getattr(request, "_http_cache_validator", None)
-        if before is not None and response.status_code == 200 and not response.streaming:
-            # Made again after the view: its own writes (the visit, the remembered answer
-            # order) are part of the page the browser now holds.
-            after = validator(request)
-            # A write to the site during the render: the page may be older than `after`.
-            if after is not None and after[1] == before[1]:
+        written = getattr(request, "_http_cache_written", {})
+        # A write to the site by this request: another process's write may have come between
+        # the view's reads and its own, so no generation describes the page.
+        if (
+            before is not None
+            and response.status_code == 200
+            and not response.streaming
+            and GENERATION_KEY not in written
+            and None not in written.values()
+        ):
+            # Made again after the view, without reading the cache: the generations read
+            # before it (the page is at least that recent; a write since then, by another
+            # process, has replaced them and the next request's tag differs) and the token
+            # of the view's own write (the visit); the session's data (the remembered answer
+            # order) is read again. A token that could not be stored (None) gives no tag.
+            after = validator(request, {**before[1], **written})
+            if after is not None:
                 response["ETag"] = quote_etag(after[0])
         if _publicly_cacheable(request, response):
             patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_SECONDS)

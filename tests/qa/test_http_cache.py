@@ -481,3 +481,69 @@ def test_a_compound_read_is_not_taken_for_a_write():
     assert http_cache.written_table('(SELECT "a" FROM "t") UNION (SELECT "b" FROM "u")') is None
     assert http_cache.written_table('UPDATE "qa_question" SET "title" = %s') == "qa_question"
     assert http_cache.written_table('CREATE INDEX "i" ON "t" ("c")') == ""
+
+
+# --- The generations' reads on the database cache -------------------------------------------
+
+DATABASE_CACHE = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "entraide_cache_http_test",
+    }
+}
+
+
+@pytest.fixture
+def database_cache():
+    from django.core.management import call_command
+
+    with override_settings(CACHES=DATABASE_CACHE):
+        call_command("createcachetable", verbosity=0)
+        yield
+
+
+def cache_queries(client, url, **headers):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, headers=headers)
+    # The generations' reads and writes name their keys; the cache's other users (the
+    # thread's related questions) are not counted.
+    return response, [q["sql"] for q in captured.captured_queries if "http:generation" in q["sql"]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_validated_page_reads_the_database_cache_once(
+    reader, thread, database_cache, monkeypatch
+):
+    """The site's and the viewer's generations in one read before the view; the tag made
+    after the view reuses them (and the token its own visit wrote) instead of reading again.
+    Committed transactions: the visit's generation is written once its transaction commits,
+    as in production."""
+    from django.core.cache.backends.db import DatabaseCache
+
+    reads = []
+    for method in ("get", "get_many", "add"):
+        original = getattr(DatabaseCache, method)
+
+        def spy(self, key, *args, original=original, method=method, **kwargs):
+            keys = [key] if isinstance(key, str) else list(key)
+            reads.extend((method, k) for k in keys if k.startswith("http:generation"))
+            return original(self, key, *args, **kwargs)
+
+        monkeypatch.setattr(DatabaseCache, method, spy)
+    for url in pages(thread):
+        etag = settled_etag(reader, url)
+        reads.clear()
+        response, queries = cache_queries(reader, url, **{"If-None-Match": etag})
+        assert response.status_code == 304, url
+        assert len(queries) == 1, (url, queries)
+        assert [method for method, _key in reads] == ["get_many", "get_many"]  # two keys
+        reads.clear()
+        response = reader.get(url)
+        assert response.status_code == 200
+        assert {method for method, _key in reads} == {"get_many"}, url
+        assert len(reads) == 2, url
+        again = reload(reader, url, response["ETag"])
+        assert again.status_code == 304, url
