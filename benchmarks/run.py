@@ -10,7 +10,10 @@ the search index if missing, start gunicorn on 127.0.0.1 (DEBUG off, a throwaway
 the benchmark database), log a member in through the real login form, then for each page
 run a closed loop of `--concurrency` client threads for at most `--duration` seconds or
 `--max-requests` requests, and print requests/s, p50/p95/p99 latency, errors, the workers'
-CPU time per request (from `/proc/<pid>/stat`) and resident memory. Then, the server stopped,
+CPU time per request (from `/proc/<pid>/stat`) and resident memory (RSS, PSS and USS). Then,
+with nginx installed, the typical threads as a visitor through nginx's page cache in front of
+a `PUBLIC_READ` server (docs/operations.md's lines; skipped without nginx). Then, the server
+stopped,
 `cpu.py` sends each page through Django's test client in one process for the SQL queries of
 one request and its CPU time there. `--record` writes the table into benchmarks/README.md, in
 a block of its own per `--scale`.
@@ -31,6 +34,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from datetime import UTC, datetime
@@ -110,11 +114,12 @@ def free_port() -> int:
 class Server:
     """gunicorn in the venv, sync workers, bound to the loopback only."""
 
-    def __init__(self, env, workers: int):
+    def __init__(self, env, workers: int, preload: bool = False):
         self.port = free_port()
         self.process = subprocess.Popen(  # noqa: S603
             [
                 str(BIN / "gunicorn"),
+                *(["--preload"] if preload else []),
                 "website.wsgi:application",
                 "--bind",
                 f"{HOST}:{self.port}",
@@ -144,26 +149,11 @@ class Server:
         raise RuntimeError("gunicorn did not answer in time")
 
     def worker_pids(self):
-        pids = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == self.process.pid:
-                pids.append(int(stat.parent.name))
-        return pids
+        return children(self.process.pid)
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time of the workers so far (`utime` and `stime` of their stat)."""
-        ticks = 0
-        for pid in self.worker_pids():
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            ticks += int(fields[11]) + int(fields[12])
-        return ticks / os.sysconf("SC_CLK_TCK")
+        """User + system CPU time of the workers so far."""
+        return sum(process_cpu_seconds(pid) for pid in self.worker_pids())
 
     def worker_rss_mib(self):
         sizes = []
@@ -175,6 +165,28 @@ class Server:
             match = re.search(r"VmRSS:\s+(\d+) kB", status)
             if match:
                 sizes.append(int(match.group(1)) / 1024)
+        return sizes
+
+    def worker_memory_mib(self) -> list[dict]:
+        """Each worker's RSS, PSS and USS (`/proc/<pid>/smaps_rollup`): RSS counts the pages
+        a worker shares with the master and the other workers (the code and data loaded
+        before the fork, with `--preload`) in full, PSS shares them out, USS is what the
+        worker alone holds (what one more worker costs)."""
+        sizes = []
+        for pid in self.worker_pids():
+            try:
+                rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+            except OSError:
+                continue
+            fields = dict(re.findall(r"^(\w+):\s+(\d+) kB", rollup, re.MULTILINE))
+            private = int(fields.get("Private_Clean", 0)) + int(fields.get("Private_Dirty", 0))
+            sizes.append(
+                {
+                    "rss": round(int(fields.get("Rss", 0)) / 1024),
+                    "pss": round(int(fields.get("Pss", 0)) / 1024),
+                    "uss": round(private / 1024),
+                }
+            )
         return sizes
 
     def stop(self):
@@ -190,6 +202,138 @@ class Server:
                     os.kill(pid, signal.SIGKILL)
             except (OSError, ProcessLookupError):
                 pass
+
+
+# The page cache of docs/operations.md's nginx site (« The proxy's page cache »), on the
+# loopback: the same cache lines, plus the cache status for the benchmark's own check.
+NGINX_CONF = """
+worker_processes 1;
+pid {dir}/nginx.pid;
+error_log stderr warn;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    client_body_temp_path {dir}/body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    proxy_cache_path {dir}/cache keys_zone=entraide_pages:10m max_size=200m inactive=1m;
+    upstream entraide {{
+        server {host}:{upstream};
+        keepalive 16;
+    }}
+    server {{
+        listen {host}:{port};
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_set_header Host $host;
+        location / {{
+            proxy_cache entraide_pages;
+            proxy_cache_key $scheme$host$request_uri;
+            proxy_cache_lock on;
+            proxy_cache_use_stale updating;
+            proxy_cache_background_update on;
+            proxy_cache_bypass $cookie_sessionid;
+            proxy_no_cache $cookie_sessionid;
+            add_header X-Cache-Status $upstream_cache_status;
+            proxy_pass http://entraide;
+        }}
+    }}
+}}
+"""
+
+
+class Proxy:
+    """nginx with docs/operations.md's page cache in front of a server (issue 16's visitor
+    line); `Proxy.available()` is False where nginx is not installed."""
+
+    @staticmethod
+    def available() -> bool:
+        return shutil.which("nginx") is not None
+
+    def __init__(self, upstream_port: int):
+        self.port = free_port()
+        # The workers may run as another user (nginx started by root): a directory they can
+        # write, removed at stop.
+        self.dir = Path(tempfile.mkdtemp(prefix="entraide-bench-nginx-"))
+        self.dir.chmod(0o777)  # noqa: S103 (a throwaway directory of the benchmark)
+        conf = self.dir / "nginx.conf"
+        conf.write_text(
+            NGINX_CONF.format(dir=self.dir, host=HOST, port=self.port, upstream=upstream_port)
+        )
+        self.process = subprocess.Popen(  # noqa: S603
+            [shutil.which("nginx"), "-p", str(self.dir), "-c", str(conf), "-g", "daemon off;"]
+        )
+
+    def wait_ready(self, timeout=10):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection((HOST, self.port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("nginx did not start")
+
+    def cpu_seconds(self) -> float:
+        """nginx's own CPU time (master and worker), added to the application's."""
+        pids = [self.process.pid] + children(self.process.pid)
+        return sum(process_cpu_seconds(pid) for pid in pids)
+
+    def stop(self):
+        self.process.send_signal(signal.SIGQUIT)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def children(parent: int) -> list[int]:
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (`utime` and `stime` of its stat)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def check_shared_cache(port: int, path: str):
+    """What the proxy must do before its figures mean anything: a visitor's second request is
+    a cache hit; a request with a session cookie never reads the cache."""
+
+    def get(headers):
+        connection = http.client.HTTPConnection(HOST, port, timeout=30)
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+        return response
+
+    first = get({})
+    if "public" not in first.getheader("Cache-Control", ""):
+        raise RuntimeError(f"the visitor's page is not public: {first.getheader('Cache-Control')}")
+    status = get({}).getheader("X-Cache-Status")
+    if status != "HIT":
+        raise RuntimeError(f"a visitor's second request was not a cache hit ({status})")
+    member = get({"Cookie": "sessionid=not-a-real-session"})
+    if member.getheader("X-Cache-Status") != "BYPASS" or "public" in member.getheader(
+        "Cache-Control", ""
+    ):
+        raise RuntimeError("a request with a session cookie was given the shared copy")
 
 
 class Session:
@@ -254,7 +398,7 @@ def measure(session, paths, concurrency, duration, max_requests, cpu_seconds, wa
             path = paths[(number + offset) % len(paths)]
             started = time.perf_counter()
             try:
-                connection.request("GET", path, headers={"Cookie": cookie})
+                connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
                 response = connection.getresponse()
                 response.read()
                 if response.status != 200:
@@ -294,6 +438,46 @@ def measure(session, paths, concurrency, duration, max_requests, cpu_seconds, wa
         "errors": len(errors),
         "error_kinds": sorted({str(e) for e in errors}),
     }
+
+
+PROXY_LINE = "thread (visitor, behind the proxy cache)"
+
+
+def visitor_behind_proxy(env, args, paths) -> dict:
+    """The typical threads as a visitor, with PUBLIC_READ, through nginx's page cache
+    (docs/operations.md): a second server, the first one stopped."""
+    server = Server({**env, "PUBLIC_READ": "true"}, args.workers, args.preload)
+    proxy = None
+    try:
+        server.wait_ready()
+        proxy = Proxy(server.port)
+        proxy.wait_ready()
+        check_shared_cache(proxy.port, paths[0])
+        visitor = Session(proxy.port)
+        # The steady state: each page in the cache once, then renewed in the background
+        # when its `max-age` has passed (a first render of all of them is not a visitor's).
+        for path in paths:
+            visitor.request("GET", path)
+        result = measure(
+            visitor,
+            paths,
+            args.concurrency,
+            args.duration,
+            args.max_requests,
+            lambda: server.cpu_seconds() + proxy.cpu_seconds(),
+        )
+        result["rss_max_mib"] = max(server.worker_rss_mib() or [0])
+    finally:
+        if proxy is not None:
+            proxy.stop()
+        server.stop()
+    print(
+        f"{PROXY_LINE:32} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.1f} ms  "
+        f"CPU {result['cpu_ms_per_request']:6.1f} ms/req (gunicorn + nginx)  "
+        f"errors {result['errors']}",
+        flush=True,
+    )
+    return result
 
 
 def static_path():
@@ -349,8 +533,11 @@ def record(results, meta, scale):
             f"Last run: {meta['date']} — {meta['machine']}.",
             f"Database: `{meta['database']}` ({meta['counts']}); gunicorn {meta['workers']} "
             f"sync workers; client: {meta['concurrency']} threads, ≤ {meta['duration']} s "
-            f"or {meta['max_requests']} requests per page. Workers' RSS after the run: "
-            f"{meta['rss_after']} MiB. Machine load average (1 min): {meta['load']}.",
+            f"or {meta['max_requests']} requests per page"
+            f"{', `--preload`' if meta['preload'] else ''}. Workers' RSS after the run: "
+            f"{meta['rss_after']} MiB; PSS {[m['pss'] for m in meta['memory_after']]} MiB, "
+            f"USS {[m['uss'] for m in meta['memory_after']]} MiB. "
+            f"Machine load average (1 min): {meta['load']}.",
             "",
             table(results),
             end_mark,
@@ -397,6 +584,12 @@ def main(argv=None):
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
     parser.add_argument("--scale", type=float, default=1.0, help="data set size (1 = full)")
+    parser.add_argument(
+        "--preload",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="gunicorn --preload (the application loaded once, before the fork)",
+    )
     parser.add_argument("--record", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument(
         "--relevance",
@@ -417,7 +610,7 @@ def main(argv=None):
     samples = json.loads(generate.samples_path(database_url).read_text())
 
     load_before = os.getloadavg()[0]
-    server = Server(env, args.workers)
+    server = Server(env, args.workers, args.preload)
     try:
         server.wait_ready()
         session = Session(server.port)
@@ -454,8 +647,16 @@ def main(argv=None):
                 flush=True,
             )
         rss_after = [round(size) for size in server.worker_rss_mib()]
+        memory_after = server.worker_memory_mib()
     finally:
         server.stop()
+
+    if Proxy.available():
+        results[PROXY_LINE] = visitor_behind_proxy(env, args, samples["threads"])
+        ceiling = results["static file (ceiling)"]["rps"]
+        print(f"{PROXY_LINE}: {results[PROXY_LINE]['rps'] / ceiling:.0%} of the static file line")
+    else:
+        print(f"nginx not found: « {PROXY_LINE} » skipped (apt install nginx-light)")
 
     for name, cost in in_process(env).items():
         results[name].update(cost)
@@ -471,6 +672,8 @@ def main(argv=None):
         "duration": args.duration,
         "max_requests": args.max_requests,
         "rss_after": rss_after,
+        "memory_after": memory_after,
+        "preload": args.preload,
         "load": f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after",
     }
     if args.record:

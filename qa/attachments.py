@@ -30,6 +30,7 @@ browsers display.
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import lzma
@@ -47,16 +48,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from PIL import Image, ImageOps
-from pillow_heif import register_heif_opener
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
 
 from directory.text import clean_text
 from qa import antivirus
 
 logger = logging.getLogger(__name__)
-
-register_heif_opener()  # HEIC photos (phones) open in Pillow; they are saved as JPEG
 
 NAME_MAX_LENGTH = 120
 FOLDER = "pieces-jointes"  # in the storage: every attachment and thumbnail, nothing else
@@ -307,6 +303,11 @@ def _check_text(name: str, content: bytes, detected: str | None) -> None:
 
 
 def _check_pdf(name: str, content: bytes) -> None:
+    # Imported when a PDF comes: pypdf holds about 25 MiB in every worker that loads it
+    # (benchmarks/README.md, « Worker memory »), and pages never need it.
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
     try:
         encrypted = PdfReader(io.BytesIO(content)).is_encrypted
     except (PyPdfError, ValueError, KeyError, TypeError, OSError):
@@ -419,7 +420,17 @@ def _real(document: zipfile.ZipFile, lowered: str) -> str:
     return next(entry for entry in document.namelist() if entry.lower() == lowered)
 
 
+@functools.cache
+def _open_heic() -> None:
+    """HEIC photos (phones) open in Pillow; they are saved as JPEG. Registered when the first
+    image comes (pillow_heif holds about 11 MiB; pages never need it)."""
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+
+
 def _reencode_image(name: str, content: bytes, pixels: PixelBudget) -> CheckedFile:
+    _open_heic()
     too_big = _("l'image est trop grande (au plus %(pixels)s millions de pixels).") % {
         "pixels": settings.QA_ATTACHMENT_MAX_PIXELS // 1_000_000
     }

@@ -346,7 +346,7 @@ STORAGES = {
 S3_BUCKET = env.str("S3_BUCKET", default="")
 if S3_BUCKET:
     STORAGES["default"] = {
-        "BACKEND": "website.files.storage.ProtectedS3Storage",
+        "BACKEND": "website.files.s3.ProtectedS3Storage",
         "OPTIONS": {
             "bucket_name": S3_BUCKET,
             "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,

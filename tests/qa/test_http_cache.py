@@ -6,6 +6,7 @@ that viewer changes the tag; no response made for one context is given in anothe
 
 import gzip
 
+import brotli
 import pytest
 from django.contrib import messages
 from django.test import override_settings
@@ -403,6 +404,62 @@ def test_html_is_gzipped_for_a_client_that_asks(reader, thread):
 
 
 @pytest.mark.django_db
+def test_html_is_brotli_compressed_when_the_client_accepts_it(reader, thread):
+    url = thread.get_absolute_url()
+    plain = reader.get(url)
+    response = reader.get(url, headers={"Accept-Encoding": "gzip, deflate, br, zstd"})
+    assert response["Content-Encoding"] == "br"
+    assert "Accept-Encoding" in response["Vary"]
+    assert int(response["Content-Length"]) == len(response.content)
+    page = brotli.decompress(response.content).decode()
+    assert thread.title in page
+    # The same page as the plain one, but for what changes with every response (nonces, the
+    # masked CSRF token): compared on the parts that do not.
+    assert page.count("<article") == plain.content.decode().count("<article")
+    gzipped = reader.get(url, headers={"Accept-Encoding": "gzip"})
+    assert len(response.content) < len(gzipped.content)
+
+
+@pytest.mark.django_db
+def test_a_brotli_page_weak_tag_also_revalidates(reader, thread):
+    url = thread.get_absolute_url()
+    reader.get(url)
+    response = reader.get(url, headers={"Accept-Encoding": "br"})
+    assert response["ETag"].startswith('W/"')
+    assert reload(reader, url, response["ETag"], **{"Accept-Encoding": "br"}).status_code == 304
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("accept", "coding"),
+    [
+        ("br", "br"),
+        ("gzip, br", "br"),
+        ("br;q=0, gzip", "gzip"),
+        ("br;q=0.5, gzip;q=0.8", "gzip"),
+        ("br;q=0.8, gzip;q=0.5", "br"),
+        ("gzip;q=0, br;q=0", None),
+        ("gzip;q=0", None),
+        ("identity", None),
+        ("*", "br"),
+        ("*;q=0.5, br;q=0", "gzip"),
+        ("", None),
+    ],
+)
+def test_the_encoding_follows_the_client_s_q_values(client, thread, settings, accept, coding):
+    settings.PUBLIC_READ = True
+    response = client.get(thread.get_absolute_url(), headers={"Accept-Encoding": accept})
+    assert response.get("Content-Encoding") == coding
+    assert "Accept-Encoding" in response["Vary"]
+    body = response.content
+    if coding == "br":
+        body = brotli.decompress(body)
+    elif coding == "gzip":
+        body = gzip.decompress(body)
+    assert thread.title in body.decode()
+
+
+@pytest.mark.django_db
 def test_a_small_response_is_left_as_it_is(client):
     response = client.get("/sante/", headers={"Accept-Encoding": "gzip"})
     assert response.status_code in (200, 503)
@@ -419,18 +476,35 @@ def test_a_file_download_keeps_its_bytes_and_length(rf, tmp_path):
     text = "commune;population\n" * 500
     path = tmp_path / "communes.csv"
     path.write_text(text)
-    request = rf.get("/", headers={"Accept-Encoding": "gzip"})
-    streamed = FileResponse(path.open("rb"), content_type="text/csv")
-    downloaded = HttpResponse(text, content_type="text/csv")
-    downloaded["Content-Disposition"] = 'attachment; filename="communes.csv"'
-    for response in (streamed, downloaded):
-        out = CompressionMiddleware(lambda r, response=response: response)(request)
+    for coding in ("gzip", "br"):
+        request = rf.get("/", headers={"Accept-Encoding": coding})
+        streamed = FileResponse(path.open("rb"), content_type="text/csv")
+        downloaded = HttpResponse(text, content_type="text/csv")
+        downloaded["Content-Disposition"] = 'attachment; filename="communes.csv"'
+        for response in (streamed, downloaded):
+            out = CompressionMiddleware(lambda r, response=response: response)(request)
+            assert "Content-Encoding" not in out
+            body = b"".join(out.streaming_content) if out.streaming else out.content
+            assert body == text.encode()
+        page = HttpResponse("<p>Bonjour</p>" * 100, content_type="text/html; charset=utf-8")
+        out = CompressionMiddleware(lambda r, page=page: page)(request)
+        assert out["Content-Encoding"] == coding
+        image = HttpResponse(b"\x89PNG" * 100, content_type="image/png")
+        out = CompressionMiddleware(lambda r, image=image: image)(request)
         assert "Content-Encoding" not in out
-        body = b"".join(out.streaming_content) if out.streaming else out.content
-        assert body == text.encode()
-    page = HttpResponse("<p>Bonjour</p>" * 100, content_type="text/html; charset=utf-8")
-    out = CompressionMiddleware(lambda r: page)(request)
-    assert out["Content-Encoding"] == "gzip"
+
+
+def test_a_streamed_text_response_is_brotli_compressed_whole(rf):
+    from django.http import StreamingHttpResponse
+
+    from website.http_cache import CompressionMiddleware
+
+    parts = [f"<li>ligne {n}</li>".encode() for n in range(500)]
+    request = rf.get("/", headers={"Accept-Encoding": "br"})
+    streamed = StreamingHttpResponse(iter(parts), content_type="text/html")
+    out = CompressionMiddleware(lambda r: streamed)(request)
+    assert out["Content-Encoding"] == "br"
+    assert brotli.decompress(b"".join(out.streaming_content)) == b"".join(parts)
 
 
 @pytest.mark.django_db
@@ -481,3 +555,69 @@ def test_a_compound_read_is_not_taken_for_a_write():
     assert http_cache.written_table('(SELECT "a" FROM "t") UNION (SELECT "b" FROM "u")') is None
     assert http_cache.written_table('UPDATE "qa_question" SET "title" = %s') == "qa_question"
     assert http_cache.written_table('CREATE INDEX "i" ON "t" ("c")') == ""
+
+
+# --- The generations' reads on the database cache -------------------------------------------
+
+DATABASE_CACHE = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "entraide_cache_http_test",
+    }
+}
+
+
+@pytest.fixture
+def database_cache():
+    from django.core.management import call_command
+
+    with override_settings(CACHES=DATABASE_CACHE):
+        call_command("createcachetable", verbosity=0)
+        yield
+
+
+def cache_queries(client, url, **headers):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, headers=headers)
+    # The generations' reads and writes name their keys; the cache's other users (the
+    # thread's related questions) are not counted.
+    return response, [q["sql"] for q in captured.captured_queries if "http:generation" in q["sql"]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_validated_page_reads_the_database_cache_once(
+    reader, thread, database_cache, monkeypatch
+):
+    """The site's and the viewer's generations in one read before the view; the tag made
+    after the view reuses them (and the token its own visit wrote) instead of reading again.
+    Committed transactions: the visit's generation is written once its transaction commits,
+    as in production."""
+    from django.core.cache.backends.db import DatabaseCache
+
+    reads = []
+    for method in ("get", "get_many", "add"):
+        original = getattr(DatabaseCache, method)
+
+        def spy(self, key, *args, original=original, method=method, **kwargs):
+            keys = [key] if isinstance(key, str) else list(key)
+            reads.extend((method, k) for k in keys if k.startswith("http:generation"))
+            return original(self, key, *args, **kwargs)
+
+        monkeypatch.setattr(DatabaseCache, method, spy)
+    for url in pages(thread):
+        etag = settled_etag(reader, url)
+        reads.clear()
+        response, queries = cache_queries(reader, url, **{"If-None-Match": etag})
+        assert response.status_code == 304, url
+        assert len(queries) == 1, (url, queries)
+        assert [method for method, _key in reads] == ["get_many", "get_many"]  # two keys
+        reads.clear()
+        response = reader.get(url)
+        assert response.status_code == 200
+        assert {method for method, _key in reads} == {"get_many"}, url
+        assert len(reads) == 2, url
+        again = reload(reader, url, response["ETag"])
+        assert again.status_code == 304, url

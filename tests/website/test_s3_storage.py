@@ -2,7 +2,7 @@
 
 The test starts `moto` in server mode (`python -m moto.server`) on a free port, makes a
 bucket, and points the default storage at it as `S3_BUCKET` does in production
-(`website.files.storage.ProtectedS3Storage`). Files are uploaded through the site's forms and
+(`website.files.s3.ProtectedS3Storage`). Files are uploaded through the site's forms and
 downloaded through its checking views; the bucket itself never serves them to anyone.
 """
 
@@ -72,7 +72,7 @@ def s3_storage(s3_server, settings):
     }
     storages = {
         **settings.STORAGES,
-        "default": {"BACKEND": "website.files.storage.ProtectedS3Storage", "OPTIONS": options},
+        "default": {"BACKEND": "website.files.s3.ProtectedS3Storage", "OPTIONS": options},
     }
     with override_settings(STORAGES=storages):
         yield endpoint, client, prefix
