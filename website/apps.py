@@ -1,3 +1,5 @@
+import atexit
+
 from django.apps import AppConfig
 
 
@@ -21,6 +23,10 @@ class WebsiteConfig(AppConfig):
         # Every database write replaces the pages' validator generation (website/http_cache.py).
         connection_created.connect(http_cache.watch_writes, dispatch_uid="entraide-http-cache")
         http_cache.watch_writes()
+        # The writes held back while SQLite's statement was open: at the latest when a task
+        # ends or the process exits (a management command's last write).
+        task_finished.connect(http_cache.flush_after_task, dispatch_uid="entraide-http-flush")
+        atexit.register(http_cache.flush_pending_writes)
         user_logged_in.connect(sessions.stamp_at_login, dispatch_uid="entraide-session-stamp")
         # A task's log lines carry the id of the request that enqueued it.
         task_enqueued.connect(request_id.remember_for_task, dispatch_uid="entraide-task-rid")

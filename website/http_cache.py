@@ -80,6 +80,8 @@ HTMX_HEADERS = (
 )
 
 _viewer = contextvars.ContextVar("http_cache_viewer", default=None)
+# A connection's generations held back until its open statement is done (`_still_open`).
+_PENDING = "_entraide_pending_bumps"
 
 _WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+[`"]?([\w.]+)', re.IGNORECASE)
 # A compound query starts with a parenthesis on PostgreSQL: `(SELECT …) UNION (SELECT …)`.
@@ -147,7 +149,7 @@ class _Bump:
             request.__dict__.setdefault("_http_cache_written", {})[self.key] = token
 
 
-def _count_write(connection, table: str) -> None:
+def _count_write(connection, table: str, still_open: bool = False) -> None:
     if table in _quiet_tables():
         return
     request = _viewer.get()
@@ -162,16 +164,48 @@ def _count_write(connection, table: str) -> None:
         if any(entry[1] == bump for entry in connection.run_on_commit):
             return
         connection.on_commit(bump)
+    elif still_open and not connection.in_atomic_block:
+        pending = connection.__dict__.setdefault(_PENDING, [])
+        if bump not in pending:
+            pending.append(bump)
     else:
         bump()
 
 
+def _still_open(connection, sql: str) -> bool:
+    """SQLite steps an `INSERT … RETURNING` as its rows are fetched, so the statement is still
+    open when the watcher sees it. In autocommit, a cache write on the same connection then
+    (the database cache commits its own transaction) fails with « SQL statements in progress »
+    and its rollback takes the open write with it: the generation is replaced once the
+    statement is done instead."""
+    return connection.vendor == "sqlite" and "RETURNING" in sql.upper()
+
+
+def flush_pending_writes(connection=None) -> None:
+    """Replace the generations of the finished writes that were held back (`_still_open`):
+    before the connection's next statement outside a transaction, at the end of each request,
+    and when the process exits."""
+    for conn in [connection] if connection is not None else connections.all(initialized_only=True):
+        pending = conn.__dict__.pop(_PENDING, None)
+        for bump in pending or ():
+            bump()
+
+
+def flush_after_task(sender=None, **kwargs) -> None:
+    """`flush_pending_writes` when a background task ends (the `task_finished` signal)."""
+    flush_pending_writes()
+
+
 def _write_watcher(connection):
     def watch(execute, sql, params, many, context):
+        if _PENDING in connection.__dict__ and not connection.in_atomic_block:
+            flush_pending_writes(connection)
         result = execute(sql, params, many, context)
+        if not isinstance(sql, str):
+            sql = str(sql)
         table = written_table(sql)
         if table is not None:
-            _count_write(connection, table)
+            _count_write(connection, table, _still_open(connection, sql))
         return result
 
     watch.entraide_write_watcher = True
@@ -334,6 +368,7 @@ class HttpCacheMiddleware:
         try:
             response = self.get_response(request)
         finally:
+            flush_pending_writes()
             _viewer.reset(token)
         if response.get("Content-Type", "").startswith("text/html"):
             # The same URL is a whole page or an htmx fragment.

@@ -13,6 +13,7 @@ from django.test import override_settings
 
 from qa import services
 from qa.models import FlagReason, Question
+from taxonomy.models import Topic
 from website import http_cache
 from website.notifications.kinds import Kind
 from website.notifications.models import Notification
@@ -621,3 +622,22 @@ def test_a_validated_page_reads_the_database_cache_once(
         assert len(reads) == 2, url
         again = reload(reader, url, response["ETag"])
         assert again.status_code == 304, url
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_outside_a_transaction_replaces_the_generation_on_the_database_cache(
+    database_cache,
+):
+    """On SQLite an `INSERT … RETURNING` outside a transaction is still open when the write
+    watcher sees it: replacing the generation at once (a cache write, hence a commit on the
+    same connection) failed with « SQL statements in progress », the tag stayed and a stale
+    page could be served. The write is kept and the generation replaced."""
+    from django.core.cache import cache
+
+    before = http_cache.generations(http_cache.GENERATION_KEY)[0]
+    topic = Topic.objects.create(name="Écrit hors transaction", slug="hors-transaction")
+    assert Topic.objects.filter(pk=topic.pk).exists()
+    assert cache.get(http_cache.GENERATION_KEY) != before
+    before = cache.get(http_cache.GENERATION_KEY)
+    Topic.objects.filter(pk=topic.pk).update(name="Renommé hors transaction")
+    assert cache.get(http_cache.GENERATION_KEY) != before
