@@ -117,14 +117,19 @@ GET_MAY_ADD = {
     "qa.ThreadVisit": "the member's last visit of a thread (unread markers)",
 }
 # Tables of figures derived from the site's data, which a GET may recompute: the shared needs'
-# aggregates, refreshed when a page finds them stale (docs/coordination.md; that the refresh
-# gives exactly the live figures is tests/needs/test_materialised_needs.py's check).
+# and the dashboard's aggregates, refreshed when a page finds them stale (docs/coordination.md;
+# that the refresh gives exactly the live figures is tests/needs/test_materialised_needs.py's
+# and tests/website/steering/test_selectors_reference.py's check).
 GET_MAY_RECOMPUTE = {
     "needs.NeedsRefresh",
     "needs.TopicStructure",
     "needs.TopicSupporter",
     "needs.TopicDay",
     "needs.TrendMonth",
+    "steering.OpenTopic",
+    "steering.OpenTerritory",
+    "steering.DelayMonth",
+    "steering.CommuneActivityRow",
 }
 # Columns a GET may change, each with its reason.
 GET_MAY_UPDATE = {

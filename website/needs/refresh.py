@@ -2,8 +2,10 @@
 
 Run by the `refresh_shared_needs` task and management command (cron every 15 minutes,
 docs/operations.md) and by the page itself when the figures are older than
-`NEEDS_STALE_AFTER` (it asks the task; docs/coordination.md, « Fraîcheur »). A fixed number
-of queries whatever the data size; no row is read into Python except the aggregates.
+`selectors.STALE_AFTER` (it asks the task; docs/coordination.md, « Fraîcheur »). A fixed
+number of queries whatever the data size; no row is read into Python except the aggregates.
+The same refresh fills the tables other apps register with `also_refresh` (the coordinators'
+dashboard: `website/steering/aggregates.py`).
 
 The counts are those `selectors` computed live before: the same filters (alive threads, the
 markers' and supporters' current positions, withdrawn proposals left out), grouped so that
@@ -40,7 +42,6 @@ from website.needs.models import (
     TopicSupporter,
     TrendMonth,
 )
-from website.steering.selectors import month_starts as steering_month_starts
 
 # The trend shows twelve months; one more kept so that a refresh made at the end of a month
 # still covers the twelve months shown just after midnight of the first.
@@ -63,10 +64,23 @@ class UTCDate(models.Func):
         )
 
 
+def month_starts(now: datetime.datetime, months: int = TREND_MONTHS) -> list[datetime.datetime]:
+    """The first instant (local time) of each of the last `months` months, oldest first."""
+    local = timezone.localtime(now)
+    year, month = local.year, local.month
+    starts = []
+    for _ in range(months):
+        starts.append(
+            local.replace(year=year, month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
+        )
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return [timezone.make_aware(start.replace(tzinfo=None)) for start in reversed(starts)]
+
+
 def month_bounds(now: datetime.datetime, count: int) -> list[datetime.datetime]:
     """The first instant (local time) of each of the last `count` months, oldest first, then
     that of the next month (count + 1 bounds)."""
-    starts = steering_month_starts(now, count)
+    starts = month_starts(now, count)
     local = timezone.localtime(starts[-1])
     year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
     return [*starts, timezone.make_aware(datetime.datetime(year, month, 1))]
@@ -225,23 +239,34 @@ def _trend_months(now) -> list[TrendMonth]:
     ]
 
 
+# Other derived tables refreshed with these, by the same task, command and transaction: a
+# function of `now` giving [(model, rows)] to replace. The coordinators' dashboard registers
+# its own (`website/steering/aggregates.py`, in its AppConfig.ready()).
+_ALSO_REFRESHED = []
+
+
+def also_refresh(tables) -> None:
+    """Refresh the tables that `tables(now)` computes together with the needs' ones."""
+    if tables not in _ALSO_REFRESHED:
+        _ALSO_REFRESHED.append(tables)
+
+
 def refresh(now=None) -> NeedsRefresh:
-    """Recompute every aggregate and replace the tables in one transaction (readers see the
-    old figures until it commits)."""
+    """Recompute every aggregate (the needs' and the registered ones) and replace the tables
+    in one transaction (readers see the old figures until it commits)."""
     now = now or timezone.now()
     started = time.perf_counter()
-    pairs = _topic_structures()
-    supporters = _topic_supporters()
-    days = _topic_days()
-    trend = _trend_months(now)
+    tables = [
+        (TopicStructure, _topic_structures()),
+        (TopicSupporter, _topic_supporters()),
+        (TopicDay, _topic_days()),
+        (TrendMonth, _trend_months(now)),
+    ]
+    for also in _ALSO_REFRESHED:
+        tables += also(now)
     duration = round((time.perf_counter() - started) * 1000)
     with transaction.atomic():
-        for model, rows in (
-            (TopicStructure, pairs),
-            (TopicSupporter, supporters),
-            (TopicDay, days),
-            (TrendMonth, trend),
-        ):
+        for model, rows in tables:
             model.objects.all().delete()
             model.objects.bulk_create(rows, batch_size=2000)
         NeedsRefresh.objects.all().delete()

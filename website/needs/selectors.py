@@ -36,7 +36,6 @@ from qa.models import Answer, Question, QuestionKind, SameProblem
 from qa.selectors import listed_questions
 from taxonomy.models import Topic
 from website.needs.models import (
-    NeedsRefresh,
     TopicDay,
     TopicStructure,
     TopicSupporter,
@@ -462,8 +461,3 @@ def monthly_trend(filters: NeedFilters, *, now=None) -> list[tuple[str, int]]:
         .values_list("month", "expressions")
     )
     return [(date_format(month, "M Y"), counts.get(month, 0)) for month in months]
-
-
-def last_refresh() -> NeedsRefresh | None:
-    """When the figures were computed (None: never yet)."""
-    return NeedsRefresh.objects.order_by("-refreshed_at").first()

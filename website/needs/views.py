@@ -24,14 +24,7 @@ def propose_url(need) -> str:
 
 
 def _refreshed():
-    """The last refresh of the aggregates, asking a new one when they are older than
-    `selectors.STALE_AFTER` or were never computed (the immediate task backend computes them
-    now; a worker, shortly: the page then shows the figures it has, with their age)."""
-    done = selectors.last_refresh()
-    if done is None or done.refreshed_at < timezone.now() - selectors.STALE_AFTER:
-        if tasks.ask_refresh():
-            done = selectors.last_refresh()
-    return done
+    return tasks.refreshed(selectors.STALE_AFTER)
 
 
 def _filtered(request):

@@ -11,4 +11,9 @@ class SteeringConfig(AppConfig):
 
     def ready(self):
         # Registers the « question_escalated » event handler with the notifications' registry.
+        # The dashboard's heavy figures are refreshed with the shared needs' (same task).
+        from website.needs.refresh import also_refresh
         from website.steering import events  # noqa: F401
+        from website.steering.aggregates import tables
+
+        also_refresh(tables)

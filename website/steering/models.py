@@ -39,3 +39,62 @@ class Escalation(models.Model):
 
     def __str__(self):
         return f"{self.question_id} #{self.round}"
+
+
+# The dashboard's heavy figures, materialised: `website/steering/aggregates.py` computes them
+# and the shared needs' refresh (`website/needs/refresh.py`) replaces these tables with its own,
+# in one transaction; `NeedsRefresh` says when. Derived data, never edited.
+
+
+class OpenTopic(models.Model):
+    """Open questions on a topic (a question with two topics counts in both)."""
+
+    topic = models.ForeignKey("taxonomy.Topic", on_delete=models.CASCADE, related_name="+")
+    questions = models.PositiveIntegerField()
+
+    def __str__(self):
+        return f"{self.topic_id}: {self.questions}"
+
+
+class OpenTerritory(models.Model):
+    """Open questions of a territory: a CC, a structure outside any CC, or (null) none."""
+
+    territory = models.ForeignKey(
+        "directory.Structure", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    questions = models.PositiveIntegerField()
+
+    def __str__(self):
+        return f"{self.territory_id}: {self.questions}"
+
+
+class DelayMonth(models.Model):
+    """The response delays of the questions asked in one month (its first day, local time)."""
+
+    month = models.DateField(unique=True)
+    asked = models.PositiveIntegerField()
+    answered = models.PositiveIntegerField()
+    accepted = models.PositiveIntegerField()
+    first_median = models.FloatField(null=True)
+    first_p90 = models.FloatField(null=True)
+    accepted_median = models.FloatField(null=True)
+    accepted_p90 = models.FloatField(null=True)
+
+    def __str__(self):
+        return self.month.isoformat()
+
+
+class CommuneActivityRow(models.Model):
+    """A commune's questions and answers of the last twelve months, its last question, and
+    whether anyone from it ever posted."""
+
+    structure = models.OneToOneField(
+        "directory.Structure", on_delete=models.CASCADE, related_name="+"
+    )
+    questions = models.PositiveIntegerField()
+    answers = models.PositiveIntegerField()
+    last_question_at = models.DateTimeField(null=True)
+    ever_posted = models.BooleanField()
+
+    def __str__(self):
+        return f"{self.structure_id}"

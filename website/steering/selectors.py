@@ -1,10 +1,10 @@
 """What the coordinator's dashboard shows, each block in one or two bounded queries.
 
-Every figure is an aggregate computed by the database (GROUP BY, COUNT, subqueries), except
-the delays: one query reads, for the questions asked in the last twelve months, the creation
-date, the first answer's date and the accepted answer's date, and the medians and 90th
-percentiles are computed here (nearest-rank), the same on SQLite and PostgreSQL.
-docs/coordination.md (« Tableau de pilotage ») explains each figure.
+The heavy figures (open questions by topic and by territory, the delays per month, the
+activity per commune) are read from the tables that the shared needs' refresh fills every 15
+minutes (`aggregates.py` computes them; `website/needs/refresh.py`); the others are counted
+live by the database (GROUP BY, COUNT, subqueries). docs/coordination.md (« Tableau de
+pilotage ») explains each figure.
 """
 
 import math
@@ -13,17 +13,16 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Case, Count, Exists, IntegerField, Max, OuterRef, Q, Subquery, When
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from directory.models import Position, Structure, StructureKind
 from directory.selectors import pending_accounts
-from qa.models import Answer, Flag, Question, QuestionKind
-from taxonomy.models import Topic
+from qa.models import Answer, Flag, Question
 from website.notifications.kinds import Kind
 from website.notifications.models import Notification
 from website.pages.models import QuestionRecheck
+from website.steering.models import CommuneActivityRow, DelayMonth, OpenTerritory, OpenTopic
 
 MONTHS = 12
 
@@ -34,64 +33,26 @@ def open_questions():
 
 
 def open_by_topic() -> list[tuple[str, int]]:
-    """(topic, open questions), most first; a question with two topics counts in both.
-
-    Two queries: the open questions' topic links grouped by topic (a join from the link
-    table, which reads only the open questions' rows), then those topics' names in the
-    database's name order; the stable sort by count keeps that order between equal counts.
-    """
-    counts = dict(
-        Question.topics.through.objects.filter(
-            question__deleted_at__isnull=True,
-            question__kind=QuestionKind.QUESTION,
-            question__closed_at__isnull=True,
-            question__accepted_answer__isnull=True,
+    """(topic, open questions), most first, then by name; a question with two topics counts
+    in both. Read from the last refresh (`aggregates.py`)."""
+    return list(
+        OpenTopic.objects.order_by("-questions", "topic__name").values_list(
+            "topic__name", "questions"
         )
-        .order_by()
-        .values("topic")
-        .annotate(n=Count("pk"))
-        .values_list("topic", "n")
     )
-    names = Topic.objects.filter(pk__in=list(counts)).order_by("name").values_list("pk", "name")
-    rows = [(name, counts[pk]) for pk, name in names]
-    rows.sort(key=lambda row: -row[1])
-    return rows
-
-
-def _territory(name, kind, parent_name, parent_kind) -> str:
-    if kind == StructureKind.CC or name is None:
-        return name or ""
-    if parent_kind == StructureKind.CC:
-        return parent_name
-    return name
 
 
 def open_by_territory() -> list[tuple[str, int]]:
     """(CC, open questions) by the asker's structure when asking: a commune counts in its CC,
-    a structure outside any CC under its own name; no structure: « Sans structure »."""
+    a structure outside any CC under its own name; no structure: « Sans structure ». Read from
+    the last refresh (`aggregates.py`)."""
     from django.utils.translation import gettext
 
-    rows = (
-        open_questions()
-        .order_by()
-        .values(
-            "author_structure__name",
-            "author_structure__kind",
-            "author_structure__parent__name",
-            "author_structure__parent__kind",
-        )
-        .annotate(n=Count("pk"))
-    )
-    totals: dict[str, int] = {}
-    for row in rows:
-        label = _territory(
-            row["author_structure__name"],
-            row["author_structure__kind"],
-            row["author_structure__parent__name"],
-            row["author_structure__parent__kind"],
-        ) or gettext("Sans structure")
-        totals[label] = totals.get(label, 0) + row["n"]
-    return sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+    rows = [
+        (name or gettext("Sans structure"), n)
+        for name, n in OpenTerritory.objects.values_list("territory__name", "questions")
+    ]
+    return sorted(rows, key=lambda item: (-item[1], item[0]))
 
 
 def percentile(values: list[float], share: float) -> float | None:
@@ -116,90 +77,31 @@ class MonthDelays:
     accepted_p90: float | None
 
 
-def month_starts(now: datetime, months: int = MONTHS) -> list[datetime]:
-    """The first instant (local time) of each of the last `months` months, oldest first."""
-    local = timezone.localtime(now)
-    year, month = local.year, local.month
-    starts = []
-    for _ in range(months):
-        starts.append(
-            local.replace(year=year, month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
-        )
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return [timezone.make_aware(start.replace(tzinfo=None)) for start in reversed(starts)]
-
-
 def _hours(start, end) -> float | None:
     if end is None or end < start:
         return None
     return round((end - start).total_seconds() / 3600, 1)
 
 
-def _month_of(starts: list[datetime]):
-    """A SQL expression: the index in `starts` of the month `created_at` falls in (the last
-    one ends at the next month's first instant), NULL outside. Date ranges, no date function,
-    so the same on SQLite and PostgreSQL."""
-    last = timezone.localtime(starts[-1])
-    year, month = (last.year, last.month + 1) if last.month < 12 else (last.year + 1, 1)
-    bounds = [*starts, timezone.make_aware(datetime(year, month, 1))]
-    return Case(
-        *(
-            When(created_at__gte=bounds[index], created_at__lt=bounds[index + 1], then=index)
-            for index in range(len(starts))
-        ),
-        default=None,
-        output_field=IntegerField(),
-    )
-
-
-def delays_by_month(now: datetime | None = None) -> list[MonthDelays]:
-    """Per month of asking: time to the first answer and to the accepted answer, in hours.
-
-    The accepted answer's time is when that answer was posted (the site does not record the
-    moment of acceptance). A question not yet answered counts in « posées » only. One query:
-    each question of the twelve months with its month's index (computed by the database from
-    date ranges) and its two answer dates; the percentiles need the values themselves.
-    """
-    now = now or timezone.now()
-    starts = month_starts(now)
-    first_answer = (
-        Answer.objects.alive()
-        .filter(question_id=OuterRef("pk"))
-        .order_by("created_at")
-        .values("created_at")[:1]
-    )
-    rows = (
-        Question.objects.alive()
-        .questions()
-        .filter(created_at__gte=starts[0])
-        .annotate(month=_month_of(starts), first_answer_at=Subquery(first_answer))
-        .filter(month__isnull=False)
-        .order_by()
-        .values_list("month", "created_at", "first_answer_at", "accepted_answer__created_at")
-    )
-    buckets = [([], [], [0]) for _ in starts]
-    for month, created_at, first_at, accepted_at in rows.iterator(chunk_size=5000):
-        firsts, accepted, asked = buckets[month]
-        asked[0] += 1
-        first = _hours(created_at, first_at)
-        if first is not None:
-            firsts.append(first)
-        accept = _hours(created_at, accepted_at)
-        if accept is not None:
-            accepted.append(accept)
+def delays_by_month() -> list[MonthDelays]:
+    """Per month of asking, the last twelve: time to the first answer and to the accepted
+    answer, in hours (nearest-rank median and 90th percentile). The accepted answer's time is
+    when that answer was posted (the site does not record the moment of acceptance). A
+    question not yet answered counts in « posées » only. Read from the last refresh
+    (`aggregates.py`)."""
     result = []
-    for start, (firsts, accepted, asked) in zip(starts, buckets, strict=True):
+    for row in DelayMonth.objects.order_by("month"):
         result.append(
             MonthDelays(
-                label=date_format(start, "F Y"),
-                key=start.strftime("%Y-%m"),
-                asked=asked[0],
-                answered=len(firsts),
-                accepted=len(accepted),
-                first_median=percentile(firsts, 0.5),
-                first_p90=percentile(firsts, 0.9),
-                accepted_median=percentile(accepted, 0.5),
-                accepted_p90=percentile(accepted, 0.9),
+                label=date_format(row.month, "F Y"),
+                key=row.month.strftime("%Y-%m"),
+                asked=row.asked,
+                answered=row.answered,
+                accepted=row.accepted,
+                first_median=row.first_median,
+                first_p90=row.first_p90,
+                accepted_median=row.accepted_median,
+                accepted_p90=row.accepted_p90,
             )
         )
     return result
@@ -278,67 +180,23 @@ class CommuneActivity:
         return self.questions + self.answers
 
 
-def commune_activity(now: datetime | None = None) -> list[CommuneActivity]:
-    """Every commune with its questions and answers of the last twelve months, its last
-    question, and whether anyone from it ever posted. Four grouped queries, added up here by
-    the commune's id: the communes, the questions by commune, the answers by author, and the
-    (commune, person) pairs of current positions (each answer has one author, so summing its
-    author's counts over the distinct pairs counts it once per commune).
-
-    A question counts for the commune its asker worked in when asking (`author_structure`); an
-    answer for the communes where its author holds a current position (once per commune, even
-    with two positions there).
-    """
-    now = now or timezone.now()
-    since = month_starts(now)[0]
-    communes = (
-        Structure.objects.filter(kind=StructureKind.COMMUNE)
-        .order_by("name")
-        .values_list("pk", "name")
+def commune_activity() -> list[CommuneActivity]:
+    """Every commune, by name, with its questions and answers of the last twelve months, its
+    last question, and whether anyone from it ever posted. Read from the last refresh
+    (`aggregates.py`)."""
+    rows = CommuneActivityRow.objects.order_by("structure__name").values_list(
+        "structure__name", "questions", "answers", "last_question_at", "ever_posted"
     )
-    asked = {
-        row["author_structure"]: row
-        for row in Question.objects.alive()
-        .filter(author_structure__kind=StructureKind.COMMUNE)
-        .order_by()
-        .values("author_structure")
-        .annotate(recent=Count("pk", filter=Q(created_at__gte=since)), last=Max("created_at"))
-    }
-    posts = {
-        row["author"]: row
-        for row in Answer.objects.alive()
-        .filter(author__isnull=False)
-        .order_by()
-        .values("author")
-        .annotate(recent=Count("pk", filter=Q(created_at__gte=since)), ever=Count("pk"))
-    }
-    answered: dict[int, dict] = {}
-    holders = (
-        Position.objects.current()
-        .filter(structure__kind=StructureKind.COMMUNE, person__user__isnull=False)
-        .order_by()
-        .values_list("structure", "person__user")
-        .distinct()
-    )
-    for structure, user in holders:
-        if user in posts:
-            total = answered.setdefault(structure, {"recent": 0, "ever": 0})
-            total["recent"] += posts[user]["recent"]
-            total["ever"] += posts[user]["ever"]
-    none = {"recent": 0, "last": None, "ever": 0}
-    result = []
-    for pk, name in communes:
-        questions, answers = asked.get(pk, none), answered.get(pk, none)
-        result.append(
-            CommuneActivity(
-                name=name,
-                questions=questions["recent"],
-                answers=answers["recent"],
-                last_question_at=questions["last"],
-                ever_posted=questions["last"] is not None or answers["ever"] > 0,
-            )
+    return [
+        CommuneActivity(
+            name=name,
+            questions=questions,
+            answers=answers,
+            last_question_at=last,
+            ever_posted=ever,
         )
-    return result
+        for name, questions, answers, last, ever in rows
+    ]
 
 
 UNANSWERED_DAYS = 7

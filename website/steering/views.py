@@ -16,6 +16,8 @@ from directory.access import gate
 from directory.exports import csv_document
 from qa.models import Question
 from website.charts import Chart
+from website.needs import tasks as refresh_tasks
+from website.needs.selectors import STALE_AFTER
 from website.steering import selectors, services
 from website.steering.events import expert_label
 from website.steering.permissions import check_steer
@@ -42,7 +44,7 @@ def _territories(now):
 
 
 def _delays(now, delays=None):
-    delays = delays if delays is not None else selectors.delays_by_month(now)
+    delays = delays if delays is not None else selectors.delays_by_month()
     header = [
         _("Mois"),
         _("Questions posées"),
@@ -83,7 +85,7 @@ def _day(moment):
 
 
 def _communes(now, communes=None):
-    communes = communes if communes is not None else selectors.commune_activity(now)
+    communes = communes if communes is not None else selectors.commune_activity()
     return (
         _("Activité par commune (12 derniers mois)"),
         [_("Commune"), _("Questions"), _("Réponses"), _("Dernière question"), _("A déjà publié")],
@@ -133,9 +135,10 @@ EXPORTS = {
 @gate(check_steer)
 def dashboard(request):
     now = timezone.now()
-    delays = selectors.delays_by_month(now)
+    refreshed = refresh_tasks.refreshed(STALE_AFTER)
+    delays = selectors.delays_by_month()
     experts = selectors.expert_response_rates()
-    communes = selectors.commune_activity(now)
+    communes = selectors.commune_activity()
     tables = {
         "sujets": _topics(now),
         "territoires": _territories(now),
@@ -174,6 +177,7 @@ def dashboard(request):
         request,
         "steering/dashboard.html",
         {
+            "refreshed": refreshed,
             "charts": charts,
             "tables": tables,
             "delays": delays,
@@ -209,6 +213,7 @@ def unanswered(request):
 @gate(check_steer)
 def export_csv(request, table):
     """One table of the dashboard as CSV (the site's one safe writer: no formula cell)."""
+    refresh_tasks.refreshed(STALE_AFTER)
     _title, header, rows = EXPORTS[table](timezone.now())
     response = HttpResponse(csv_document(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="pilotage-{table}.csv"'

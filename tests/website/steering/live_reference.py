@@ -1,6 +1,7 @@
-"""The dashboard's open questions by topic, delays and commune activity as computed before
-issue 19 (« Speed »): `website/steering/selectors.py` of before, kept verbatim as the oracle that
-`test_selectors_reference.py` compares the grouped queries with. Not used by the site."""
+"""The dashboard's open questions by topic and by territory, delays and commune activity as
+computed live before issue 19 (« Speed »): `website/steering/selectors.py` of before, kept
+verbatim as the oracle that `test_selectors_reference.py` compares the materialised figures
+(`website/steering/aggregates.py`, read by the selectors) with. Not used by the site."""
 
 from datetime import datetime
 
@@ -12,11 +13,11 @@ from django.utils.formats import date_format
 from directory.models import Position, Structure, StructureKind
 from qa.models import Answer, Question, QuestionKind
 from taxonomy.models import Topic
+from website.needs.refresh import month_starts
 from website.steering.selectors import (
     CommuneActivity,
     MonthDelays,
     _hours,
-    month_starts,
     percentile,
 )
 
@@ -146,3 +147,42 @@ def open_by_topic() -> list[tuple[str, int]]:
         .values_list("name", "open")
     )
     return list(rows)
+
+
+def _territory(name, kind, parent_name, parent_kind) -> str:
+    if kind == StructureKind.CC or name is None:
+        return name or ""
+    if parent_kind == StructureKind.CC:
+        return parent_name
+    return name
+
+
+def open_by_territory() -> list[tuple[str, int]]:
+    """(CC, open questions) by the asker's structure when asking: a commune counts in its CC,
+    a structure outside any CC under its own name; no structure: « Sans structure »."""
+    from django.utils.translation import gettext
+
+    rows = (
+        Question.objects.alive()
+        .questions()
+        .open()
+        .filter(accepted_answer__isnull=True)
+        .order_by()
+        .values(
+            "author_structure__name",
+            "author_structure__kind",
+            "author_structure__parent__name",
+            "author_structure__parent__kind",
+        )
+        .annotate(n=Count("pk"))
+    )
+    totals: dict[str, int] = {}
+    for row in rows:
+        label = _territory(
+            row["author_structure__name"],
+            row["author_structure__kind"],
+            row["author_structure__parent__name"],
+            row["author_structure__parent__kind"],
+        ) or gettext("Sans structure")
+        totals[label] = totals.get(label, 0) + row["n"]
+    return sorted(totals.items(), key=lambda item: (-item[1], item[0]))

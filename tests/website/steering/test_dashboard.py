@@ -10,6 +10,8 @@ from django.utils import timezone
 from directory.models import StructureKind
 from qa import services as qa_services
 from qa.models import Answer, Question
+from website.needs import refresh
+from website.needs.models import NeedsRefresh
 from website.steering import selectors
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +49,7 @@ def test_open_questions_by_topic_and_territory(make_user, make_topic, make_struc
     qa_services.answer_accept(answer=_answer(accepted, helper, hours=2), by=asker)
     closed = ask(asker, topics=[eau], structure=angles)
     Question.objects.filter(pk=closed.pk).update(closed_at=timezone.now())
+    refresh.refresh()
     assert selectors.open_by_topic() == [("Voirie", 3), ("Eau", 2)]
     assert selectors.open_by_territory() == [
         ("CC du Haut-Verdon", 2),
@@ -66,6 +69,7 @@ def test_delays_per_month_median_and_90th_percentile(make_user, ask):
     answer = _answer(accepted, helper, hours=30)
     qa_services.answer_accept(answer=answer, by=asker)
     ask(asker)  # not answered: asked, not in the delays
+    refresh.refresh()
     month = selectors.delays_by_month()[-1]
     assert (month.asked, month.answered, month.accepted) == (12, 11, 1)
     assert month.first_median == 6
@@ -77,10 +81,12 @@ def test_delays_per_month_median_and_90th_percentile(make_user, ask):
 def test_a_question_of_last_year_counts_in_its_month_not_in_the_current_one(make_user, ask):
     asker = make_user()
     ask(asker, days_ago=40)
+    refresh.refresh()
     months = selectors.delays_by_month()
     assert months[-1].asked == 0
     assert sum(month.asked for month in months) == 1
     ask(asker, days_ago=400)  # older than the twelve months: not read
+    refresh.refresh()
     assert sum(month.asked for month in selectors.delays_by_month()) == 1
 
 
@@ -125,6 +131,7 @@ def test_commune_activity_active_and_silent(
     question = ask(asker, structure=angles)
     _answer(question, helper, hours=3)
     ask(asker, structure=old, days_ago=500)
+    refresh.refresh()
     activity = {row.name: row for row in selectors.commune_activity()}
     assert (activity["Angles"].questions, activity["Angles"].answers) == (1, 0)
     assert (activity["Colmars"].questions, activity["Colmars"].answers) == (0, 1)
@@ -147,6 +154,24 @@ def test_the_page_shows_the_figures_with_charts_and_tables(
     assert "1 question sans réponse depuis plus de 7 jours" in body
     assert "Thorame-Haute" in body  # never posted: to invite
     assert reverse("steering:export_csv", args=["communes"]) in body
+
+
+def test_the_page_shows_the_last_refresh_and_asks_one_when_stale(
+    client, coordinator, make_user, make_topic, ask
+):
+    topic = make_topic(name="Déneigement")
+    ask(make_user(), topics=[topic])
+    refresh.refresh(now=timezone.now() - timedelta(minutes=5))
+    ask(make_user(), topics=[topic])  # after the refresh: not yet counted
+    client.force_login(coordinator)
+    body = client.get(reverse("steering:dashboard")).content.decode()
+    assert "chiffres mis à jour il y a 5\xa0minutes" in body
+    assert '<th scope="row">Déneigement</th><td>1</td>' in body
+    old = timezone.now() - timedelta(hours=1)
+    NeedsRefresh.objects.update(refreshed_at=old)
+    body = client.get(reverse("steering:dashboard")).content.decode()
+    assert NeedsRefresh.objects.get().refreshed_at > old
+    assert '<th scope="row">Déneigement</th><td>2</td>' in body
 
 
 def test_a_csv_export_neutralises_formula_cells(client, coordinator, make_user, make_topic, ask):

@@ -1,6 +1,8 @@
-"""The dashboard's delays and commune activity equal, on a small varied data set, what the
-selectors computed before issue 19 (« Speed »), kept in `live_reference.py`; and the selectors'
-query counts do not grow with the data."""
+"""The dashboard's materialised figures (open questions by topic and by territory, delays,
+commune activity: `website/steering/aggregates.py`, stored by the shared needs' refresh and read
+by the selectors) equal, on a small varied data set, what the live selectors computed before
+issue 19 (« Speed »), kept verbatim in `live_reference.py`; and neither the refresh's nor the
+selectors' query counts grow with the data."""
 
 from dataclasses import asdict
 from datetime import timedelta
@@ -14,7 +16,8 @@ from directory.models import StructureKind
 from qa.models import Answer, Question, QuestionKind
 from tests.factories import PositionFactory, TopicFactory
 from tests.website.steering import live_reference
-from website.steering import selectors
+from website.needs import refresh
+from website.steering import aggregates, selectors
 
 pytestmark = pytest.mark.django_db
 
@@ -105,7 +108,15 @@ def world(make_user, make_structure, make_person):
 def test_open_by_topic_equals_the_reference(world):
     expected = live_reference.open_by_topic()
     assert len(expected) >= 3
+    refresh.refresh()
     assert selectors.open_by_topic() == expected
+
+
+def test_open_by_territory_equals_the_reference(world):
+    expected = live_reference.open_by_territory()
+    assert {"CC du Verdon", "Syndicat", "Sans structure"} <= {name for name, _n in expected}
+    refresh.refresh()
+    assert selectors.open_by_territory() == expected
 
 
 def test_delays_equal_the_reference(world):
@@ -113,7 +124,8 @@ def test_delays_equal_the_reference(world):
     expected = [asdict(month) for month in live_reference.delays_by_month(now)]
     assert sum(month["asked"] for month in expected) > 10
     assert sum(month["accepted"] for month in expected) > 3
-    assert [asdict(month) for month in selectors.delays_by_month(now)] == expected
+    refresh.refresh(now=now)
+    assert [asdict(month) for month in selectors.delays_by_month()] == expected
 
 
 def test_commune_activity_equals_the_reference(world):
@@ -121,16 +133,38 @@ def test_commune_activity_equals_the_reference(world):
     expected = [asdict(row) for row in live_reference.commune_activity(now)]
     assert {row["ever_posted"] for row in expected} == {True, False}
     assert any(row["answers"] for row in expected) and any(row["questions"] for row in expected)
-    assert [asdict(row) for row in selectors.commune_activity(now)] == expected
+    refresh.refresh(now=now)
+    assert [asdict(row) for row in selectors.commune_activity()] == expected
 
 
-@pytest.mark.parametrize("selector", ["open_by_topic", "delays_by_month", "commune_activity"])
-def test_the_selectors_query_counts_do_not_grow(make_user, make_structure, make_person, selector):
+def test_the_figures_are_those_of_the_last_refresh(make_user, make_structure, make_person):
     _world(make_user, make_structure, make_person, size=1, prefix="A ")
+    refresh.refresh()
+    before = (selectors.open_by_topic(), selectors.delays_by_month())
+    _world(make_user, make_structure, make_person, size=1, prefix="B ")
+    assert (selectors.open_by_topic(), selectors.delays_by_month()) == before
+    refresh.refresh()
+    assert selectors.open_by_topic() == live_reference.open_by_topic() != before[0]
+
+
+SELECTORS = ["open_by_topic", "open_by_territory", "delays_by_month", "commune_activity"]
+
+
+def test_the_refresh_and_the_selectors_query_counts_do_not_grow(
+    make_user, make_structure, make_person
+):
+    _world(make_user, make_structure, make_person, size=1, prefix="A ")
+    now = timezone.now()
     with CaptureQueriesContext(connection) as small:
-        getattr(selectors, selector)()
+        aggregates.tables(now)
     _world(make_user, make_structure, make_person, size=3, prefix="B ")
     with CaptureQueriesContext(connection) as large:
-        rows = getattr(selectors, selector)()
-    assert len(rows) >= 4
-    assert len(large.captured_queries) == len(small.captured_queries) <= 4
+        tables = aggregates.tables(now)
+    assert all(rows for _model, rows in tables)
+    assert len(large.captured_queries) == len(small.captured_queries) <= 12
+    refresh.refresh(now=now)
+    for selector in SELECTORS:
+        with CaptureQueriesContext(connection) as read:
+            rows = getattr(selectors, selector)()
+        assert len(rows) >= 4
+        assert len(read.captured_queries) == 1, selector
