@@ -32,6 +32,27 @@ def _option(value: str, label: str, selected: bool):
     )
 
 
+# The list pages stored as shared fragments: the sorts, the state filters and the first pages,
+# without topic or structure filter (their slugs are free text). Anything else, a parameter of
+# nobody's or a deep page included, is rendered and not stored: a request cannot fill the
+# shared cache with keys of its own making (the database cache, full, culls its entries in key
+# order, rate-limit counters among them).
+STORED_PAGES = 50
+
+
+def _storable(request) -> bool:
+    query = request.GET
+    page = query.get("page", "1")
+    return (
+        set(query) <= {"tri", "filtre", "page"}
+        and all(len(query.getlist(name)) == 1 for name in query)
+        and query.get("tri", "actif") in selectors.SORTS
+        and query.get("filtre", "") in ("", *selectors.FILTERS)
+        and page.isdigit()
+        and 1 <= int(page) <= STORED_PAGES
+    )
+
+
 def _list(request, *, kind):
     """The list page. Its filter form and its results (count, rows, pagination) are shared
     fragments (directory/fragments.py), keyed on the page's path and query string: on a hit,
@@ -98,9 +119,12 @@ def _list(request, *, kind):
             },
         )
 
-    shared = shared_fragments(
-        request, "qa-list", ["filters", "results"], render_part, vary=[request.get_full_path()]
-    )
+    if _storable(request):
+        shared = shared_fragments(
+            request, "qa-list", ["filters", "results"], render_part, vary=[request.get_full_path()]
+        )
+    else:
+        shared = {part: render_part(part) for part in ("filters", "results")}
     shared["results"] = with_unread_marks(shared["results"], request.user)
     context = {"kind": kind, "feed": extensions.feed_link(request), "shared": shared}
     return render(request, "qa/question_list.html", context)

@@ -197,3 +197,24 @@ def test_a_visitor_with_public_reading_gets_no_marks_from_the_shared_rows(
     page = _page(client)
     assert question.title in page and "<!--unread" not in page
     assert Question.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["?pour=autrui", "?sujet=culture", "?structure=mairie", "?page=51", "?tri=inconnu",
+     "?page=2&page=3"],
+)  # fmt: skip
+def test_a_request_cannot_store_fragments_of_its_own_making(
+    client, member, question, rendered, query
+):
+    """Free text or junk in the query string is rendered, never stored: no request fills the
+    shared cache with keys of its own (the database cache culls in key order when full)."""
+    client.force_login(member)
+    _page(client)
+    before = len(rendered)
+    _page(client, "/questions/" + query)
+    _page(client, "/questions/" + query)
+    assert len(rendered) == before + 2
+    _page(client, "/questions/?tri=votes&filtre=validee&page=1")
+    _page(client, "/questions/?tri=votes&filtre=validee&page=1")
+    assert len(rendered) == before + 3
