@@ -306,8 +306,9 @@ class PositionKind(models.TextChoices):
 
 
 class PositionQuerySet(models.QuerySet):
-    def current(self):
-        today = timezone.localdate()
+    def current(self, today=None):
+        """Positions not ended before `today` (by default the local date)."""
+        today = today or timezone.localdate()
         return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
 
 

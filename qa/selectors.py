@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models import (
-    BooleanField,
     Exists,
     IntegerField,
     OuterRef,
@@ -27,6 +27,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from directory import compiled
 from directory.models import (
     Person,
     PersonFollow,
@@ -138,18 +139,36 @@ def addressed_to(*, person_id: int | None, structure_ids, limit: int) -> list[Qu
     `qa_question_to_structure`), merged here: an `OR` of the two columns, or a join to the
     person's account, makes the database walk every question by date instead.
     """
-    alive = listed_questions()
+    found = {}
     sides = []
     if person_id is not None:
-        sides.append(alive.filter(addressed_to_person_id=person_id))
-    if structure_ids:
-        sides.append(alive.filter(addressed_to_structure_id__in=list(structure_ids)))
-    found = {}
-    for side in sides:
-        for question in side.order_by("-created_at", "-pk")[:limit]:
+        sides.append(("addressed_to_person_id", [person_id]))
+    structure_ids = sorted(set(structure_ids))
+    for start in range(0, len(structure_ids), ADDRESSED_STRUCTURES):
+        chunk = structure_ids[start : start + ADDRESSED_STRUCTURES]
+        padded = [chunk[min(n, len(chunk) - 1)] for n in range(ADDRESSED_STRUCTURES)]
+        sides.append(("addressed_to_structure_id__in", padded))  # a repeated id changes nothing
+    for column, values in sides:
+        sentinels = _SENTINEL_ADDRESSEES[: len(values)]
+
+        def build(*ids, column=column):
+            lookup = {column: ids} if column.endswith("__in") else {column: ids[0]}
+            alive = listed_questions().filter(**lookup)
+            return alive.order_by("-created_at", "-pk")[:limit]
+
+        rows = compiled.fetch_objects(
+            f"qa.addressed_to:{column}:{limit}", build, sentinels, values, model=Question
+        )
+        for question in rows:
             found[question.pk] = question
     newest = sorted(found.values(), key=lambda q: (q.created_at, q.pk), reverse=True)
     return newest[:limit]
+
+
+# `addressed_to`'s two queries are compiled once (directory/compiled.py); the structures are
+# asked `ADDRESSED_STRUCTURES` at a time (a member holds a few positions).
+ADDRESSED_STRUCTURES = 5
+_SENTINEL_ADDRESSEES = tuple(range(-730_194_610, -730_194_610 - ADDRESSED_STRUCTURES, -1))
 
 
 @dataclass
@@ -617,33 +636,52 @@ def mark_unread_rows(rows, user) -> list[Question]:
     """Set `has_unread` on each listed thread: the member opened it before, and someone else
     answered or commented since. One query for the whole page (none for visitors)."""
     rows = list(rows)
-    for row in rows:
-        row.has_unread = False
-    if not rows or not is_member(user):
-        return rows
-    thread, since = OuterRef("question_id"), OuterRef("seen_at")
-    unread = set(
-        ThreadVisit.objects.filter(user=user, question_id__in=[row.pk for row in rows])
-        .filter(
-            Exists(_new_answers(thread, since, user)) | Exists(_new_comments(thread, since, user))
-        )
-        .values_list("question_id", flat=True)
-    )
+    unread = unread_thread_ids([row.pk for row in rows], user)
     for row in rows:
         row.has_unread = row.pk in unread
     return rows
 
 
-def with_unread_marker(qs: QuerySet[Question], user) -> QuerySet[Question]:
-    """`mark_unread_rows` as a column of the rows' own query (`has_unread`): one query less
-    on a list page. Visitors get a constant False."""
-    if not is_member(user):
-        return qs.annotate(has_unread=Value(False, output_field=BooleanField()))
+# A page asks which of at most `UNREAD_IDS_PER_QUERY` threads are unread in one query (a list
+# page's rows); more are asked in chunks. The query is compiled once (directory/compiled.py):
+# building it through the ORM cost more CPU than the rest of a cached list page.
+UNREAD_IDS_PER_QUERY = 20
+_SENTINEL_USER = -730_194_603
+_SENTINEL_IDS = tuple(range(-830_194_600, -830_194_600 - UNREAD_IDS_PER_QUERY, -1))
+
+
+def _unread_query(user_id, *ids):
+    member = get_user_model()(pk=user_id)
     thread, since = OuterRef("question_id"), OuterRef("seen_at")
-    visited_with_news = ThreadVisit.objects.filter(user=user, question=OuterRef("pk")).filter(
-        Exists(_new_answers(thread, since, user)) | Exists(_new_comments(thread, since, user))
+    return (
+        ThreadVisit.objects.filter(user_id=user_id, question_id__in=ids)
+        .filter(
+            Exists(_new_answers(thread, since, member))
+            | Exists(_new_comments(thread, since, member))
+        )
+        .values_list("question_id")
     )
-    return qs.annotate(has_unread=Exists(visited_with_news))
+
+
+def unread_thread_ids(ids, user) -> set[int]:
+    """Which of these threads the member opened before and someone else answered or
+    commented since. One query per 20 ids (none for visitors or no ids)."""
+    ids = sorted(set(ids))
+    if not ids or not is_member(user):
+        return set()
+    unread = set()
+    for start in range(0, len(ids), UNREAD_IDS_PER_QUERY):
+        chunk = ids[start : start + UNREAD_IDS_PER_QUERY]
+        padded = [chunk[min(n, len(chunk) - 1)] for n in range(UNREAD_IDS_PER_QUERY)]
+        rows = compiled.fetch(
+            "qa.unread_thread_ids",
+            _unread_query,
+            (_SENTINEL_USER, *_SENTINEL_IDS),
+            (user.pk, *padded),  # a repeated id changes nothing
+            model=ThreadVisit,
+        )
+        unread.update(row[0] for row in rows)
+    return unread
 
 
 def list_filter_choices() -> tuple[list[Topic], list[tuple[int, str, str]]]:

@@ -63,7 +63,12 @@ VIEWER_KEY = "http:generation:viewer:{}"
 VALIDATED_PAGES = {"qa:question_detail", "qa:question_list", "qa:discussion_list"}
 # The pages whose views keep shared HTML fragments (directory/fragments.py): they get
 # `request.fragment_version` before the view runs.
-FRAGMENT_PAGES: set[str] = {"directory:person_list"}
+FRAGMENT_PAGES: set[str] = {
+    "directory:person_list",
+    "qa:question_list",
+    "qa:discussion_list",
+    "wagtail_serve",
+}
 # How long a validator holds at most: the page shows the session's countdown and the date.
 WINDOW_SECONDS = 300
 # Written by reading a page, shown nowhere the validator covers (the session's data is in the

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from functools import lru_cache, reduce
+from functools import cache, lru_cache, reduce
 from operator import add
 
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from directory.access import gate
+from directory.fragments import shared_fragments
 from directory.models import Structure
 from directory.roles import is_member, is_moderator
 from qa import extensions, forms, permissions, selectors, services
 from qa.models import QuestionKind
+from qa.unread_slots import with_unread_marks
 from qa.views.access import PAGE_SIZE, _get_post, _load_question
 from taxonomy.models import Topic
 
@@ -29,7 +32,31 @@ def _option(value: str, label: str, selected: bool):
     )
 
 
+# The list pages stored as shared fragments: the sorts, the state filters and the first pages,
+# without topic or structure filter (their slugs are free text). Anything else, a parameter of
+# nobody's or a deep page included, is rendered and not stored: a request cannot fill the
+# shared cache with keys of its own making (the database cache, full, culls its entries in key
+# order, rate-limit counters among them).
+STORED_PAGES = 50
+
+
+def _storable(request) -> bool:
+    query = request.GET
+    page = query.get("page", "1")
+    return (
+        set(query) <= {"tri", "filtre", "page"}
+        and all(len(query.getlist(name)) == 1 for name in query)
+        and query.get("tri", "actif") in selectors.SORTS
+        and query.get("filtre", "") in ("", *selectors.FILTERS)
+        and page.isdigit()
+        and 1 <= int(page) <= STORED_PAGES
+    )
+
+
 def _list(request, *, kind):
+    """The list page. Its filter form and its results (count, rows, pagination) are shared
+    fragments (directory/fragments.py), keyed on the page's path and query string: on a hit,
+    the list's queries do not run; the viewer's unread marks are filled in per request."""
     sort = request.GET.get("tri", "actif")
     if sort not in selectors.SORTS:
         sort = "actif"
@@ -37,52 +64,69 @@ def _list(request, *, kind):
     if state not in selectors.FILTERS:
         state = ""
     topic_slugs = request.GET.getlist("sujet")[:5]
-    topics = list(Topic.objects.active().filter(slug__in=topic_slugs)) if topic_slugs else []
-    structure = None
-    if request.GET.get("structure"):
-        structure = Structure.objects.filter(slug=request.GET["structure"]).first()
-    questions = selectors.question_list(
-        user=request.user,
-        kind=kind,
-        sort=sort,
-        filter=state,
-        topics=topics,
-        structure=structure,
-    )
-    questions = selectors.with_unread_marker(questions, request.user)
-    page = Paginator(questions, PAGE_SIZE).get_page(request.GET.get("page"))
-    all_topics, structures = selectors.list_filter_choices()
-    context = {
-        "kind": kind,
-        "page": page,
-        "feed": extensions.feed_link(request),
-        "sort": sort,
-        "state": state,
-        "selected_topics": topics,
-        "structure": structure,
-        "all_topics": all_topics,
-        # Hundreds of options: written here, not by a template loop (issue 16).
-        "structure_options": reduce(
-            add,
-            (
-                _option(slug, name, structure is not None and pk == structure.pk)
-                for pk, name, slug in structures
-            ),  # fmt: skip
-            format_html(""),
-        ),
-        "sorts": [
-            ("actif", _("Activité récente")),
-            ("recent", _("Les plus récentes")),
-            ("votes", _("Les mieux notées")),
-            ("meme-probleme", _("« Même problème »")),
-        ],
-        "filters": [
-            ("", _("Toutes")),
-            ("sans-reponse", _("Sans réponse")),
-            ("non-resolue", _("Non résolues")),
-            ("validee", _("Validées par un expert")),
-        ],
-    }
+    structure_slug = request.GET.get("structure", "")
+
+    @cache
+    def chosen():
+        topics = list(Topic.objects.active().filter(slug__in=topic_slugs)) if topic_slugs else []
+        structure = None
+        if structure_slug:
+            structure = Structure.objects.filter(slug=structure_slug).first()
+        return topics, structure
+
+    def render_part(part):
+        topics, structure = chosen()
+        if part == "results":
+            questions = selectors.question_list(
+                user=request.user,
+                kind=kind,
+                sort=sort,
+                filter=state,
+                topics=topics,
+                structure=structure,
+            )
+            page = Paginator(questions, PAGE_SIZE).get_page(request.GET.get("page"))
+            return render_to_string("qa/_list_results.html", {"page": page, "request": request})
+        all_topics, structures = selectors.list_filter_choices()
+        return render_to_string(
+            "qa/_list_filters.html",
+            {
+                "sort": sort,
+                "state": state,
+                "topic_slugs": [topic.slug for topic in topics],
+                "all_topics": all_topics,
+                # Hundreds of options: written here, not by a template loop (issue 16).
+                "structure_options": reduce(
+                    add,
+                    (
+                        _option(slug, name, structure is not None and pk == structure.pk)
+                        for pk, name, slug in structures
+                    ),  # fmt: skip
+                    format_html(""),
+                ),
+                "sorts": [
+                    ("actif", _("Activité récente")),
+                    ("recent", _("Les plus récentes")),
+                    ("votes", _("Les mieux notées")),
+                    ("meme-probleme", _("« Même problème »")),
+                ],
+                "filters": [
+                    ("", _("Toutes")),
+                    ("sans-reponse", _("Sans réponse")),
+                    ("non-resolue", _("Non résolues")),
+                    ("validee", _("Validées par un expert")),
+                ],
+            },
+        )
+
+    if _storable(request):
+        shared = shared_fragments(
+            request, "qa-list", ["filters", "results"], render_part, vary=[request.get_full_path()]
+        )
+    else:
+        shared = {part: render_part(part) for part in ("filters", "results")}
+    shared["results"] = with_unread_marks(shared["results"], request.user)
+    context = {"kind": kind, "feed": extensions.feed_link(request), "shared": shared}
     return render(request, "qa/question_list.html", context)
 
 

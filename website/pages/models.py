@@ -8,6 +8,7 @@ modules imported below, none of which imports this one: so no circle runs throug
 """
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 
 from django import forms
@@ -16,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Prefetch, Q
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -23,11 +25,20 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.models import AbstractGroupApprovalTask, Orderable, Page
 from wagtail.search import index
 
+from directory.fragments import shared_fragments
 from directory.roles import is_member
 from qa.models import FaqPromotion, Question
+from qa.selectors import unread_thread_ids
+from qa.unread_slots import fill_unread_slots, slot_ids
 from taxonomy.models import Topic
 from website.pages.collections import restricted_collection_ids
-from website.pages.dashboard import home_dashboard_for
+from website.pages.dashboard import (
+    DASHBOARD_LIMIT,
+    agenda,
+    latest_updates,
+    member_dashboard,
+    recent_threads,
+)
 from website.pages.forms import RegulatoryFilterForm
 from website.pages.panels import QuestionChooserWidget, SuggestedQuestionsPanel
 from website.pages.richtext import SafeRichTextField
@@ -55,13 +66,53 @@ class HomePage(Page):
         verbose_name = _("page d'accueil")
 
     def get_context(self, request, *args, **kwargs):
+        """What every member (or every visitor) sees alike is kept in shared fragments
+        (directory/fragments.py): the texts, the updates, the agenda, the recent activity.
+        The member's own dashboard is read on each request, and their unread marks are filled
+        into the recent activity's slots (qa/unread_slots.py) with the addressed questions'
+        in one query."""
         context = super().get_context(request, *args, **kwargs)
-        context["dashboard"] = home_dashboard_for(
-            request.user,
-            updates=RegulatoryUpdatePage.objects.live().public(),
-            pending_rechecks=QuestionRecheck.objects.pending(),
+        member = is_member(request.user)
+        # The next meeting is « upcoming » until it starts: its fragment lasts a minute at most.
+        minute = int(timezone.now().timestamp()) // 60
+        keys = ["intro", "visitor"]
+        if member:
+            keys = ["intro", "updates", f"agenda:{minute}", "recent"]
+        shared = shared_fragments(
+            request, f"home:{self.pk}", keys, functools.partial(self._render_shared, request)
         )
+        shared["agenda"] = shared.pop(f"agenda:{minute}", "")
+        if member:
+            dashboard = member_dashboard(
+                request.user, pending_rechecks=QuestionRecheck.objects.pending()
+            )
+            addressed = dashboard["addressed"]
+            unread = unread_thread_ids(
+                slot_ids(shared["recent"]) | {question.pk for question in addressed},
+                request.user,
+            )
+            for question in addressed:
+                question.has_unread = question.pk in unread
+            shared["recent"] = fill_unread_slots(shared["recent"], unread)
+            context["dashboard"] = dashboard
+        context["shared"] = shared
         return context
+
+    def _render_shared(self, request, key: str) -> str:
+        # The request for `{% pageurl %}` (the site), without the context processors: a
+        # fragment reads nothing of the viewer.
+        updates = RegulatoryUpdatePage.objects.live().public()
+        if key == "intro":
+            return render_to_string("pages/_home_text.html", {"text": self.introduction})
+        if key == "visitor":
+            context = {"page": self, "updates": latest_updates(updates, 3)}
+            return render_to_string("pages/_home_visitor.html", {**context, "request": request})
+        if key == "updates":
+            context = {"updates": latest_updates(updates, DASHBOARD_LIMIT), "request": request}
+            return render_to_string("pages/_home_updates.html", context)
+        if key == "recent":
+            return render_to_string("pages/_home_recent.html", {"recent": recent_threads()})
+        return render_to_string("pages/_home_agenda.html", agenda())
 
 
 class ContentPage(Page):
