@@ -39,7 +39,9 @@ def _prefix(request, name: str, vary: Iterable) -> str | None:
         return None
     parts = "\x1f".join(str(part) for part in (version, get_language(), request.get_host(), *vary))
     digest = hashlib.blake2b(parts.encode(), digest_size=12).hexdigest()
-    return f"fragment:{name}:{digest}:"
+    # "!" sorts before every other key: a full database cache deletes its entries in key order
+    # (after the expired ones), so fragments go before the rate-limit counters.
+    return f"!fragment:{name}:{digest}:"
 
 
 def _checked(name: str, html: str) -> SafeString:

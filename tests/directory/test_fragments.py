@@ -118,3 +118,13 @@ def test_unregistered_pages_and_posts_get_no_version(monkeypatch):
     request.resolver_match = resolve("/sante/")
     middleware.process_view(request, None, (), {})
     assert not hasattr(request, "fragment_version")
+
+
+def test_fragment_keys_sort_before_the_other_cache_entries(monkeypatch):
+    """A full database cache deletes the first third of its keys in key order: fragments
+    (cheap to render again) must go before the rate-limit counters and the generations."""
+    stored = {}
+    monkeypatch.setattr(cache, "set_many", lambda values, timeout: stored.update(values))
+    shared_fragment(page_request(), "thread", Renderer())
+    (key,) = stored
+    assert cache.make_key(key) < min(cache.make_key(k) for k in ("a", "0", "A", "http:generation"))
