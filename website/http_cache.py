@@ -56,8 +56,9 @@ VIEWER_KEY = "http:generation:viewer:{}"
 # The pages that carry a validator (URL names).
 VALIDATED_PAGES = {"qa:question_detail", "qa:question_list", "qa:discussion_list"}
 # The pages whose views keep shared HTML fragments (directory/fragments.py): they get
-# `request.fragment_version` before the view runs.
-FRAGMENT_PAGES: set[str] = set()
+# `request.fragment_version` before the view runs. The thread (questions and discussions
+# alike): its posts' shared HTML (qa.views.threads._post_fragments).
+FRAGMENT_PAGES: set[str] = {"qa:question_detail"}
 # How long a validator holds at most: the page shows the session's countdown and the date.
 WINDOW_SECONDS = 300
 # Written by reading a page, shown nowhere the validator covers (the session's data is in the
