@@ -38,6 +38,11 @@ def post_note(context, question, post):
 
 _NEW_MARK = "<!--qa-new-->"
 _NOTE_MARK = "<!--qa-note-->"
+# What `qa/_new_badge.html` renders, in the paragraph of an answer's marks.
+_NEW_BADGE = (
+    '<p><span class="qa-mark qa-mark--new">{}<span class="visually-hidden"> : {}</span></span></p>'
+)
+_NEW_BADGE_FIRST = _NEW_BADGE.replace('qa-mark--new"', 'qa-mark--new" id="premier-non-lu"')
 
 
 @register.simple_tag(takes_context=True)
@@ -50,11 +55,8 @@ def shared_post(context, post):
     if _NEW_MARK in html:
         badge = ""
         if getattr(post, "is_new", False):
-            first = post == context["thread"].first_new
             badge = format_html(
-                '<p><span class="qa-mark qa-mark--new"{}>{}<span class="visually-hidden">'
-                " : {}</span></span></p>",
-                mark_safe(' id="premier-non-lu"') if first else "",
+                _NEW_BADGE_FIRST if post == context["thread"].first_new else _NEW_BADGE,
                 _("Nouveau"),
                 _("publiée depuis votre dernière visite"),
             )
