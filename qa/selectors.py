@@ -192,6 +192,10 @@ class Thread:
     # whether they keep a draft of an answer here.
     last_seen: datetime | None = None
     has_draft: bool = False
+    # `thread_details`: whether the positions and attachments are read, and whether the
+    # question or its answers may have attachments (the probe's answer).
+    details_loaded: bool = False
+    may_have_files: bool = False
 
     def vote_of(self, post) -> int:
         key = ("q" if isinstance(post, Question) else "a", post.pk)
@@ -245,13 +249,17 @@ def _thread_probe(question: Question, user, *, member: bool) -> dict:
     return Question.objects.filter(pk=question.pk).values(**probes).get()
 
 
-def thread_for(question: Question, user, *, answer_sort: str = "votes") -> Thread:
+def thread_for(
+    question: Question, user, *, answer_sort: str = "votes", details: bool = True
+) -> Thread:
     """`answer_sort`: "votes" (accepted, then validated, then score, then oldest: Stack
     Overflow's order) or "date" (oldest first, the order of the conversation).
 
-    Queries: the probe, the answers (with the member's vote on each), the positions of the
-    people shown; then only when the probe found some: comments, attachments, moderation log,
-    duplicates; the open flags for a moderator."""
+    Queries: the probe, the answers (with the member's vote on each); then only when the probe
+    found some: comments, moderation log, duplicates; the open flags for a moderator. The
+    details only the posts' shared HTML shows (the positions of the people shown, the
+    attachments: two queries) are read here unless `details` is False: the thread page reads
+    them with `thread_details` only when a post's shared fragment is not in the cache."""
     show_deleted = is_moderator(user)
     member = is_member(user)
     probe = _thread_probe(question, user, member=member)
@@ -297,17 +305,10 @@ def thread_for(question: Question, user, *, answer_sort: str = "votes") -> Threa
     if answer_sort != "date":
         accepted_id = question.accepted_answer_id
         answers.sort(key=lambda a: (a.pk != accepted_id, not a.validated_at))
-    _attach_people(question, answers)
-    answer_comments = [comment for answer in answers for comment in answer.thread_comments]
-    shown_comments = [*question_comments, *answer_comments]
-    if probe["question_files"] or probe["answer_files"] or shown_comments:
-        _attach_files(question, answers, shown_comments)
-    else:
-        question.thread_attachments = []
-        for answer in answers:
-            answer.thread_attachments = []
-
     thread = Thread(question=question, answers=answers, question_comments=question_comments)
+    thread.may_have_files = bool(probe["question_files"] or probe["answer_files"])
+    if details:
+        thread_details(thread)
     if member:
         if probe["my_vote"]:
             thread.votes[("q", question.pk)] = probe["my_vote"]
@@ -339,6 +340,24 @@ def thread_for(question: Question, user, *, answer_sort: str = "votes") -> Threa
     if probe["has_duplicates"]:
         thread.duplicates = list(Question.objects.alive().filter(duplicate_of=question)[:20])
     return thread
+
+
+def thread_details(thread: Thread) -> None:
+    """The people's positions and the posts' attachments (what the bylines, the expert marks
+    and the attachment lists show): at most two queries, once per thread."""
+    if thread.details_loaded:
+        return
+    thread.details_loaded = True
+    question, answers = thread.question, thread.answers
+    _attach_people(question, answers)
+    answer_comments = [comment for answer in answers for comment in answer.thread_comments]
+    shown_comments = [*thread.question_comments, *answer_comments]
+    if thread.may_have_files or shown_comments:
+        _attach_files(question, answers, shown_comments)
+    else:
+        question.thread_attachments = []
+        for answer in answers:
+            answer.thread_attachments = []
 
 
 def _attach_files(question, answers, comments):

@@ -62,11 +62,14 @@ VIEWER_KEY = "http:generation:viewer:{}"
 # The pages that carry a validator (URL names).
 VALIDATED_PAGES = {"qa:question_detail", "qa:question_list", "qa:discussion_list"}
 # The pages whose views keep shared HTML fragments (directory/fragments.py): they get
-# `request.fragment_version` before the view runs.
+# `request.fragment_version` before the view runs: the directory, the lists, Wagtail's pages
+# (the home page's blocks) and the thread (its posts' shared HTML,
+# qa.views.threads._post_fragments).
 FRAGMENT_PAGES: set[str] = {
     "directory:person_list",
     "qa:question_list",
     "qa:discussion_list",
+    "qa:question_detail",
     "wagtail_serve",
 }
 # How long a validator holds at most: the page shows the session's countdown and the date.

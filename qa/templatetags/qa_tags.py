@@ -6,6 +6,7 @@ from django import template
 from django.conf import settings
 from django.forms.utils import flatatt
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -99,9 +100,56 @@ def main_position(user):
     return positions[0] if positions else None
 
 
-@register.simple_tag
-def vote_of(thread, post):
-    return thread.vote_of(post)
+_VOTE_FORM = (
+    '<div class="qa-vote" id="vote-{anchor}">\n'
+    '  <form method="post" action="{url}" hx-post="{url}" hx-target="#vote-{anchor}"'
+    ' hx-select="#vote-{anchor}" hx-swap="outerHTML">\n'
+    '    <input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">\n'
+    '    <button type="submit" name="value" value="1" class="qa-vote__button{up_on}"'
+    ' aria-pressed="{up_pressed}">\n'
+    '      <span aria-hidden="true">▲</span><span class="visually-hidden">{up}</span>\n'
+    "    </button>\n"
+    '    <span class="qa-vote__score" aria-live="polite">'
+    '<span class="visually-hidden">{score_label} </span>{score}</span>\n'
+    '    <button type="submit" name="value" value="-1" class="qa-vote__button{down_on}"'
+    ' aria-pressed="{down_pressed}">\n'
+    '      <span aria-hidden="true">▼</span><span class="visually-hidden">{down}</span>\n'
+    "    </button>\n"
+    "  </form>\n"
+    "</div>"
+)
+_VOTE_SCORE = (
+    '<div class="qa-vote" id="vote-{anchor}">\n'
+    '  <p class="qa-vote__score"><span class="visually-hidden">{score_label} </span>{score}</p>\n'
+    "</div>"
+)
+
+
+@register.simple_tag(takes_context=True)
+def vote_widget(context, post):
+    """The vote widget of a question or answer: the score, and for a member who may vote the
+    form with their own vote pressed (forms work without JS; htmx swaps `#vote-<anchor>`).
+    Built by string formatting, once per post and request: an include per answer cost as much
+    as the rest of the answer's per-viewer markup. Reads the words the thread page translates
+    once (`vote_up_label`, `vote_down_label`, `score_label`)."""
+    anchor, score_label = post.anchor, context["score_label"]
+    if not permissions.can_vote(context["user"], post):
+        return format_html(_VOTE_SCORE, anchor=anchor, score_label=score_label, score=post.score)
+    mine = context["thread"].vote_of(post)
+    return format_html(
+        _VOTE_FORM,
+        anchor=anchor,
+        url=post_url(post, "voter"),
+        csrf=context["csrf_token"],
+        up_on=" qa-vote__button--on" if mine == 1 else "",
+        up_pressed="true" if mine == 1 else "false",
+        up=context["vote_up_label"],
+        score_label=score_label,
+        score=post.score,
+        down_on=" qa-vote__button--on" if mine == -1 else "",
+        down_pressed="true" if mine == -1 else "false",
+        down=context["vote_down_label"],
+    )
 
 
 @register.simple_tag(takes_context=True)

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from functools import cache, lru_cache, reduce
 from operator import add
 
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from directory.access import gate
-from directory.fragments import shared_fragments
+from directory.fragments import shared_fragment, shared_fragments
 from directory.models import Structure
 from directory.roles import is_member, is_moderator
 from qa import extensions, forms, permissions, selectors, services
@@ -186,7 +187,7 @@ def _render_thread(
 ):
     """`mark_new`: mark the posts published since the member's previous visit."""
     answer_sort = _answer_sort(request)
-    thread = selectors.thread_for(question, request.user, answer_sort=answer_sort)
+    thread = selectors.thread_for(question, request.user, answer_sort=answer_sort, details=False)
     if mark_new:
         selectors.mark_new_posts(thread, since=thread.last_seen, user=request.user)
     draft = None
@@ -205,10 +206,54 @@ def _render_thread(
         "answer_draft": draft,
         "draft_error": draft_error,
         "comment_forms": comment_forms or {},
+        "post_fragments": _post_fragments(request, thread),
         "is_moderator": is_moderator(request.user),
         "is_member": is_member(request.user),
     }
     return render(request, "qa/question_detail.html", context, status=status)
+
+
+def _post_fragments(request, thread) -> dict:
+    """The shared HTML of each post shown (body, attachments, marks, byline), by anchor: one
+    fragment per thread and role (`directory.fragments`; docs/architecture.md « Thread
+    fragments »). Every write replaces the version all of a thread's posts are stored under,
+    so they are kept together: one cache read, and one write after a miss. The people's
+    positions and the attachments are read only when the fragment has to be rendered."""
+    question = thread.question
+    posts = {question.anchor: ("q", question)}
+    posts.update((comment.anchor, ("c", comment)) for comment in thread.question_comments)
+    for answer in thread.answers:
+        posts[answer.anchor] = ("a", answer)
+        posts.update((comment.anchor, ("c", comment)) for comment in answer.thread_comments)
+    moderator = permissions.can_moderate(request.user)
+    template = get_template("qa/_post_shared.html")
+
+    def render(anchors):
+        selectors.thread_details(thread)
+        return {
+            anchor: template.render(
+                {
+                    "kind": posts[anchor][0],
+                    "post": posts[anchor][1],
+                    "question": question,
+                    "user": request.user,
+                }
+            )
+            for anchor in anchors
+        }
+
+    # A moderator's fragment differs (« Retirer » on attachments, the deleted posts).
+    stored = shared_fragment(
+        request,
+        "qa-thread-posts",
+        lambda: json.dumps(render(posts)),
+        vary=(question.pk, moderator),
+    )
+    fragments = json.loads(stored)
+    missing = [anchor for anchor in posts if anchor not in fragments]
+    if missing:
+        fragments.update(render(missing))
+    return fragments
 
 
 def _permalink_redirect(request, post_type, pk):
