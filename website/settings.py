@@ -404,10 +404,12 @@ SEARCH_INDEX_DIR = env.path("SEARCH_INDEX_DIR", default=str(VAR_DIR / "search"))
 # Processes writing a large Whoosh index in `search_rebuild` (one per core is right).
 SEARCH_REBUILD_PROCS = env.int("SEARCH_REBUILD_PROCS", default=2)
 # Memory (MB, Whoosh's estimate) each of those processes sorts its postings in before it
-# spills a sorted run to disk and merges the runs at the end (about 0.4 ms more CPU per
-# document when a process spills six times, measured): 512 spills once or twice at 100,000
-# documents on two processes, about 0.7 GB each at the peak.
-SEARCH_REBUILD_LIMITMB = env.int("SEARCH_REBUILD_LIMITMB", default=512)
+# spills a sorted run to disk and merges the runs at the end. Spilling costs about 0.5 ms
+# more CPU per document (measured: 20,000 documents in one process, 0.67–0.72 ms each
+# without a spill, 1.16 with two or three); Whoosh estimates about 15 kB per benchmark
+# document, so 1,024 does not spill up to about 65,000 documents per process (130,000 on
+# two processes).
+SEARCH_REBUILD_LIMITMB = env.int("SEARCH_REBUILD_LIMITMB", default=1024)
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
 # --- Security -------------------------------------------------------------------------------

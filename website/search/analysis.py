@@ -122,6 +122,30 @@ class FrenchAnalyzer(Analyzer):
         # Spelling words keep their accents: "did you mean" shows them as written.
         return _stem(lowered.translate(accent_map)) if morph else lowered
 
+    def term_positions(self, value: str) -> dict[str, list[int]]:
+        """Each indexed term of a text with its positions, in order of first occurrence:
+        what `__call__(value, positions=True)` yields, grouped by term without a `Token` per
+        word (a rebuild analyses about a hundred words per document)."""
+        cache = self._cache[self.stem]
+        if len(cache) > self.CACHE_SIZE:
+            cache.clear()
+        found: dict[str, list[int]] = {}
+        pos = -1
+        for index, word in enumerate(_TOKEN.findall(value)):
+            term = cache.get(word, _UNKNOWN)
+            if term is _UNKNOWN:
+                term = cache[word] = self._term(word, self.stem)
+            if term is None:
+                continue
+            # As in `__call__`: the first kept word keeps its place, the next ones follow it.
+            pos = index if pos < 0 else pos + 1
+            positions = found.get(term)
+            if positions is None:
+                found[term] = [pos]
+            else:
+                positions.append(pos)
+        return found
+
     def __call__(
         self,
         value,

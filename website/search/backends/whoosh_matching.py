@@ -21,6 +21,7 @@ import threading
 import zlib
 from collections import Counter, OrderedDict
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3PerDocReader, _lenfield
@@ -63,18 +64,24 @@ class SegmentCache:
 
     def postings(self, reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(document numbers, weights) of a term in one segment, deleted documents included."""
+        ids, weights, _blocks = self.term(reader, fieldname, text)
+        return ids, weights
+
+    def term(self, reader, fieldname: str, text: str) -> tuple:
+        """(document numbers, weights, blocks) of a term in one segment: `blocks` (None for
+        another codec) says where each block of its postings lies in the postings file."""
         key = (reader.segment().segment_id(), fieldname, text)
         with self._lock:
             found = self._postings.get(key)
             if found is not None:
                 self._postings.move_to_end(key)
                 return found
-        found = _read_postings(reader, fieldname, text)
+        found = _read_term(reader, fieldname, text)
         with self._lock:
             self._postings[key] = found
             self._cached_postings += len(found[0])
             while self._cached_postings > MAX_CACHED_POSTINGS and len(self._postings) > 1:
-                _, (ids, _weights) = self._postings.popitem(last=False)
+                _, (ids, _weights, _blocks) = self._postings.popitem(last=False)
                 self._cached_postings -= len(ids)
         return found
 
@@ -111,6 +118,11 @@ def _blocks(matcher, *, values=False) -> Iterator[tuple]:
 
 
 def _read_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    ids, weights, _blocks = _read_term(reader, fieldname, text)
+    return ids, weights
+
+
+def _read_term(reader, fieldname: str, text: str) -> tuple:
     ids: list[int] = []
     weights: list[float] = []
     if (fieldname, text) in reader:
@@ -122,7 +134,7 @@ def _read_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.nd
         for block_ids, block_weights, _ in _blocks(matcher):
             ids.extend(block_ids)
             weights.extend(block_weights)
-    return np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float32)
+    return np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float32), None
 
 
 # What starts the first position list in a block's pickle: Whoosh pickles the block as
@@ -137,11 +149,11 @@ _VALUES_START = b"c_codecs\nencode\n"
 _BYTES_CALL = b"cbuiltins\nbytes\n"
 
 
-def _block_values(matcher) -> tuple:
-    """The values (encoded positions) of the matcher's current block, as Whoosh's
-    `_read_values` gives them."""
-    raw = matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
-    if matcher._compression:
+def _block_values(postfile, blocks: "Blocks", number: int) -> tuple:
+    """The values (encoded positions) of one block of postings, as Whoosh's `_read_values`
+    gives them."""
+    raw = postfile.get(blocks.start[number], blocks.end[number] - blocks.start[number])
+    if blocks.compressed[number]:
         raw = zlib.decompress(raw)
     _ids, _weights, values = pickle.loads(raw.replace(_VALUES_START, _BYTES_CALL, 1))  # noqa: S301
     return values
@@ -162,7 +174,18 @@ def _has_raw_blocks(matcher) -> bool:
     ) and not getattr(matcher, "_byteids", False)
 
 
-def _read_raw_blocks(matcher) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class Blocks:
+    """Where each block of a posting list lies: the index of its first posting in the list,
+    and the start and end of its data (after the block's header) in the postings file."""
+
+    first: np.ndarray
+    start: list[int]
+    end: list[int]
+    compressed: list[bool]
+
+
+def _read_raw_blocks(matcher) -> tuple[np.ndarray, np.ndarray, Blocks]:
     """(document numbers, weights) of a `whoosh3` posting list, without its positions.
 
     Whoosh unpickles a whole block (ids, weights and the positions of each posting) to give
@@ -170,8 +193,14 @@ def _read_raw_blocks(matcher) -> tuple[np.ndarray, np.ndarray]:
     word in 45,000 documents of a segment). Here only the start of each block is
     decompressed and unpickled, up to the positions, and the ids' deltas are summed once for
     the whole list: the same arrays as through `_blocks`, about 3× faster
-    (`tests/search/test_whoosh_matching.py` compares them)."""
+    (`tests/search/test_whoosh_matching.py` compares them). Where each block lies is kept
+    too: a phrase then reads the blocks holding its candidates directly, instead of
+    walking (one header unpickled each) every block before them."""
     deltas: list[int] = []
+    firsts: list[int] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    compressed: list[bool] = []
     weights: list[float] = []
     previous_last = 0
     postfile = matcher._postfile
@@ -180,6 +209,10 @@ def _read_raw_blocks(matcher) -> tuple[np.ndarray, np.ndarray]:
     tuple_values = matcher._fixedsize is None or matcher._fixedsize < 0
     while matcher.is_active():
         count = matcher._blocklength
+        firsts.append(len(deltas))
+        starts.append(matcher._dataoffset)
+        ends.append(matcher._nextoffset)
+        compressed.append(bool(matcher._compression))
         raw = postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
         if matcher._compression:
             inflater = zlib.decompressobj()
@@ -206,7 +239,8 @@ def _read_raw_blocks(matcher) -> tuple[np.ndarray, np.ndarray]:
             weights.extend(block_weights)
         matcher._next_block()
     ids = np.cumsum(np.array(deltas, dtype=np.int64)).astype(np.int32)
-    return ids, np.array(weights, dtype=np.float32)
+    blocks = Blocks(np.array(firsts, dtype=np.int64), starts, ends, compressed)
+    return ids, np.array(weights, dtype=np.float32), blocks
 
 
 class Matching:
@@ -287,7 +321,7 @@ class Matching:
             wanted = np.array(sorted(d - offset for d in among if offset <= d < end), np.int64)
             if not len(wanted):
                 continue
-            ids, _weights = self.cache.postings(reader, fieldname, text)
+            ids, _weights, blocks = self.cache.term(reader, fieldname, text)
             where = np.searchsorted(ids, wanted)
             inside = where < len(ids)
             held = inside.copy()
@@ -295,20 +329,22 @@ class Matching:
             matcher = reader.postings(fieldname, text)
             if isinstance(matcher, FilterMatcher):
                 matcher = matcher.child
-            if not _has_raw_blocks(matcher):
+            if blocks is None or not _has_raw_blocks(matcher):
                 for docnum in wanted[held].tolist():
                     matcher.skip_to(docnum)
                     positions[docnum + offset] = decode(matcher.value())
                 continue
-            block_start, values = 0, None
-            for docnum, index in zip(wanted[held].tolist(), where[held].tolist(), strict=True):
-                while index >= block_start + matcher._blocklength:
-                    block_start += matcher._blocklength
-                    matcher._next_block()
-                    values = None
-                if values is None:
-                    values = _block_values(matcher)
-                positions[docnum + offset] = decode(values[index - block_start])
+            indexes = where[held]
+            numbers = np.searchsorted(blocks.first, indexes, side="right") - 1
+            firsts = blocks.first.tolist()
+            current, values = -1, ()
+            for docnum, index, number in zip(
+                wanted[held].tolist(), indexes.tolist(), numbers.tolist(), strict=True
+            ):
+                if number != current:
+                    current = number
+                    values = _block_values(matcher._postfile, blocks, number)
+                positions[docnum + offset] = decode(values[index - firsts[number]])
         return positions
 
     # --- Ranking ------------------------------------------------------------------------------
