@@ -416,7 +416,7 @@ class HttpCacheMiddleware:
         made = validator(request)
         if made is None:
             return None
-        _set_fragment_version(request, made[1])
+        _set_fragment_version(request, made[1][GENERATION_KEY])
         request._http_cache_validator = made
         etag = made[0]
         sent = parse_etags(request.headers.get("If-None-Match", ""))
