@@ -11,6 +11,7 @@ import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import brotli
 import pytest
 from django.test import override_settings
 from django_tasks import task
@@ -219,6 +220,8 @@ class _Envelopes(BaseHTTPRequestHandler):
             body = gzip.decompress(body)
         elif encoding == "deflate":
             body = zlib.decompress(body)
+        elif encoding == "br":  # sentry-sdk's choice when `brotli` is installed
+            body = brotli.decompress(body)
         type(self).received.append(body)
         self.send_response(200)
         self.end_headers()
