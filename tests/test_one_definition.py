@@ -93,3 +93,16 @@ def test_a_stored_file_has_one_local_path_helper():
     # The attachments' view and the Wagtail files' view both hand files to the proxy.
     assert _defining("local_path") == {"qa/storage.py"}
     assert _files_containing(r"default_storage\.path\(") == {"qa/storage.py"}
+
+
+def test_a_one_off_e_mail_has_one_outbox_row_and_one_queueing():
+    # To an account or to an address (the directory's invitations), the same two functions.
+    assert _files_containing(r"EmailDelivery\.objects\.get_or_create") == {
+        "website/notifications/emails.py"
+    }
+    assert _defining("outbox_row") == {"website/notifications/emails.py"}
+    assert _defining("queue_once") == {"website/notifications/tasks.py"}
+    assert _files_containing(r"on_commit\(lambda: (tasks\.)?enqueue_email\(delivery\.pk\)") == {
+        "website/notifications/tasks.py",  # queue_once
+        "website/notifications/digests.py",  # a digest's row, created once per period
+    }

@@ -43,6 +43,33 @@ def test_the_row_is_created_and_sent_once_even_when_called_twice(member, committ
     assert [m.subject for m in mailoutbox] == [RENDERED.subject]
 
 
+def test_to_an_address_without_an_account_it_is_an_invitation_row_sent_once(committed, mailoutbox):
+    with committed() as callbacks:
+        for _call in range(2):
+            tasks.queue_once(
+                key="invitation:1:1",
+                to="invitee@example.org",
+                rendered=emails.RenderedEmail(subject="Invitation", text="Lien", html=""),
+                message_id="<invitation-1@entraide.invalid>",
+            )
+    assert len(callbacks) == 1
+    delivery = EmailDelivery.objects.get()
+    assert (delivery.recipient, delivery.to_address) == (None, "invitee@example.org")
+    assert delivery.kind == DeliveryKind.INVITATION
+    assert delivery.message_id == "<invitation-1@entraide.invalid>"  # a bounce names it
+    assert delivery.status == DeliveryStatus.SENT
+    [message] = mailoutbox
+    assert (message.to, message.body, message.alternatives) == (["invitee@example.org"], "Lien", [])
+
+
+def test_it_goes_to_an_account_or_to_an_address_exactly(member):
+    with pytest.raises(ValueError):
+        tasks.queue_once(key="k", recipient=member, to="other@example.org", rendered=RENDERED)
+    with pytest.raises(ValueError):
+        tasks.queue_once(key="k", rendered=RENDERED)
+    assert not EmailDelivery.objects.exists()
+
+
 def test_nothing_is_sent_before_the_transaction_commits(member, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         _queue(member)

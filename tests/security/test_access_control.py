@@ -25,7 +25,13 @@ from qa.agenda import services as agenda_services
 from qa.models import Answer, Comment, Flag, Question, Vote
 from tests.factories import TEST_PASSWORD
 from tests.security.inventory import url_patterns
-from tests.security.world import differences, paths_for, snapshot
+from tests.security.world import (
+    differences,
+    paths_for,
+    snapshot,
+    snapshot_after,
+    writes_so_far,
+)
 from website.notifications.kinds import Frequency, Kind
 from website.notifications.models import Notification
 
@@ -950,12 +956,13 @@ def _refusal_problems(world, action, roles) -> list[str]:
     problems = []
     for role in roles:
         client = _client(world, role)  # logging in writes `last_login`: before the snapshot
-        before = snapshot()
+        before, writes = snapshot(), writes_so_far()
         response = client.post(action.path(world), action.data(world))
         problem = _refusal_problem(role, action, response)
         if problem:
             problems.append(f"{role}: {problem}")
-        changed = differences(before, snapshot())
+        after, _writes = snapshot_after(before, writes)
+        changed = differences(before, after)
         if changed:
             problems.append(f"{role} changed the database: {changed}")
     return problems

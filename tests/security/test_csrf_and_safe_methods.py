@@ -14,7 +14,15 @@ from django.test import Client
 from qa import selectors as qa_selectors
 from qa.models import Question
 from tests.security.inventory import url_patterns
-from tests.security.world import FILLED, ROLES, differences, paths_for, snapshot
+from tests.security.world import (
+    FILLED,
+    ROLES,
+    differences,
+    paths_for,
+    snapshot,
+    snapshot_after,
+    writes_so_far,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -209,12 +217,12 @@ def _get_paths(world) -> list[str]:
 def _changes_made_by_gets(client, paths, user) -> list[str]:
     """GET each path in turn; report every row added, removed or changed by one of them."""
     changed = []
-    before = snapshot()
+    before, writes = snapshot(), writes_so_far()
     for path in paths:
         response = client.get(path)
         if path not in CRASH_ON_PURPOSE:
             assert response.status_code < 500, f"GET {path} → {response.status_code}"
-        after = snapshot()
+        after, writes = snapshot_after(before, writes)
         diff = differences(before, after)
         for label in diff.keys() & (GET_MAY_ADD.keys() | GET_MAY_UPDATE.keys()):
             old = _without(before[label], GET_MAY_UPDATE.get(label, ()))

@@ -11,7 +11,8 @@ CMS pages, a page awaiting re-check, a members-only document; allauth's e-mail l
 when the route takes a post type), or None when the route is not filled here.
 
 `snapshot()` reads every row of every table (all columns), so that a test compares the whole
-database before and after a request, not counts.
+database before and after a request, not counts; `snapshot_after()` skips the reading when the
+connection wrote no row since the last one (most GETs).
 
 The world is built once per test module (the `shared_world` fixture, tests/security/conftest.py):
 each test then runs in its own savepoint, rolled back at its end, so tests may change it.
@@ -576,6 +577,33 @@ def snapshot() -> dict[str, list[dict]]:
             columns = [column[0] for column in cursor.description]
             rows[label] = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
     return rows
+
+
+def writes_so_far() -> int:
+    """How many rows this connection has inserted, updated or deleted so far: SQLite's
+    `total_changes`, PostgreSQL's row counters of the current transaction. A GET that left it
+    where it was wrote no row (a write later rolled back still moves it), so the tables are
+    as the last snapshot read them and need not be read again (`snapshot_after`)."""
+    connection.ensure_connection()
+    if connection.vendor == "sqlite":
+        return connection.connection.total_changes
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)"
+            " FROM pg_stat_xact_all_tables"
+        )
+        return cursor.fetchone()[0]
+
+
+def snapshot_after(previous: dict, writes: int) -> tuple[dict, int]:
+    """The snapshot after a request and the write count then: `previous` itself when no row
+    was written since it was taken (`writes`, from `writes_so_far()` at that time), else every
+    table read again. Between requests only: a rollback of rows written before `previous`
+    was taken would not move the count."""
+    now = writes_so_far()
+    if now == writes:
+        return previous, now
+    return snapshot(), writes_so_far()
 
 
 def differences(before: dict, after: dict, limit: int = 3) -> dict[str, str]:

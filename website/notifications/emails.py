@@ -114,22 +114,33 @@ def render_email(*, template: str, subject: str, context: dict) -> RenderedEmail
 
 
 def outbox_row(
-    *, key: str, recipient, rendered: RenderedEmail, unsubscribe_url: str, reply_to: str = ""
+    *,
+    key: str,
+    rendered: RenderedEmail,
+    recipient=None,
+    to: str = "",
+    unsubscribe_url: str = "",
+    reply_to: str = "",
+    message_id: str = "",
 ) -> tuple[EmailDelivery, bool]:
     """The immediate outbox row for `key`, created the first time only (a retried task or a
-    message delivered twice finds it again), and whether this call created it. Queueing the
-    send is the caller's: `tasks.queue_once`, or `tasks.queue_immediate_emails` for
-    notifications."""
+    message delivered twice finds it again), and whether this call created it. It goes to an
+    account (`recipient`) or, for the directory's invitations, to an address without one
+    (`to`). Queueing the send is the caller's: `tasks.queue_once`, or
+    `tasks.queue_immediate_emails` for notifications."""
+    if (recipient is None) == (not to):
+        raise ValueError("an outbox row goes to an account or to an address, exactly one")
     return EmailDelivery.objects.get_or_create(
-        idempotency_key=key,
+        idempotency_key=key[:200],
         defaults={
             "recipient": recipient,
-            "kind": DeliveryKind.IMMEDIATE,
-            "subject": rendered.subject,
+            "to_address": to,
+            "kind": DeliveryKind.IMMEDIATE if recipient is not None else DeliveryKind.INVITATION,
+            "subject": safe_header(rendered.subject, max_length=250),
             "body_text": rendered.text,
             "body_html": rendered.html,
             "unsubscribe_url": unsubscribe_url,
-            "message_id": new_message_id(),
+            "message_id": message_id or new_message_id(),
             "reply_to": reply_to,
             "next_attempt_at": timezone.now(),
         },

@@ -183,28 +183,6 @@ def _immediate_delivery(notification: Notification) -> EmailDelivery:
     return delivery
 
 
-def address_email_create(
-    *, key: str, to: str, subject: str, body: str, message_id: str
-) -> EmailDelivery:
-    """The outbox row of a plain-text e-mail to an address without an account (an invitation).
-    Written once per `key`: calling again returns the row already there."""
-    delivery, _created = EmailDelivery.objects.get_or_create(
-        idempotency_key=key[:200],
-        defaults={
-            "recipient": None,
-            "to_address": to,
-            "kind": DeliveryKind.INVITATION,
-            "subject": emails.safe_header(subject, max_length=250),
-            "body_text": body,
-            "body_html": "",
-            "unsubscribe_url": "",
-            "message_id": message_id,
-            "next_attempt_at": timezone.now(),
-        },
-    )
-    return delivery
-
-
 # --- Erasure of an account ---------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django_tasks import task
 
-from website.notifications import emails, services
+from website.notifications import emails
 from website.notifications.events import handle
 from website.notifications.models import EmailDelivery, Notification
 
@@ -51,17 +51,28 @@ def enqueue_email(delivery_id: int) -> None:
 
 
 def queue_once(
-    *, key: str, recipient, rendered: emails.RenderedEmail, unsubscribe_url: str, reply_to: str = ""
+    *,
+    key: str,
+    rendered: emails.RenderedEmail,
+    recipient=None,
+    to: str = "",
+    unsubscribe_url: str = "",
+    reply_to: str = "",
+    message_id: str = "",
 ) -> EmailDelivery:
     """Put a one-off e-mail in the outbox under `key` and queue its send once the transaction
     commits; called again with the same key (a retry, a duplicate webhook), it queues nothing.
-    A failed queue or send leaves the row pending for `send_pending_emails`."""
+    It goes to an account (`recipient`) or to an address without one (`to`: the directory's
+    invitations, `message_id` theirs, so that a bounce names the invitation). A failed queue or
+    send leaves the row pending for `send_pending_emails`."""
     delivery, created = emails.outbox_row(
         key=key,
-        recipient=recipient,
         rendered=rendered,
+        recipient=recipient,
+        to=to,
         unsubscribe_url=unsubscribe_url,
         reply_to=reply_to,
+        message_id=message_id,
     )
     if created:
         transaction.on_commit(lambda: enqueue_email(delivery.pk))
@@ -74,14 +85,3 @@ def enqueue_fan_out(event: str, payload: dict) -> None:
         fan_out.enqueue(event, payload)
     except Exception:
         logger.exception("Could not queue notifications for %s %s", event, payload)
-
-
-def queue_address_email(*, key: str, to: str, subject: str, body: str, message_id: str) -> None:
-    """An e-mail to an address without an account (the directory's invitations): its outbox
-    row is written in the caller's transaction, sent after the commit, and retried like the
-    notifications' e-mails (`send_pending_emails` picks up what a worker missed)."""
-    delivery = services.address_email_create(
-        key=key, to=to, subject=subject, body=body, message_id=message_id
-    )
-    if delivery.status == "pending":
-        transaction.on_commit(lambda: enqueue_email(delivery.pk))
