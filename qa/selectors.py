@@ -145,9 +145,9 @@ def addressed_to(*, person_id: int | None, structure_ids, limit: int) -> list[Qu
         sides.append(("addressed_to_person_id", [person_id]))
     structure_ids = sorted(set(structure_ids))
     for start in range(0, len(structure_ids), ADDRESSED_STRUCTURES):
-        chunk = structure_ids[start : start + ADDRESSED_STRUCTURES]
-        padded = [chunk[min(n, len(chunk) - 1)] for n in range(ADDRESSED_STRUCTURES)]
-        sides.append(("addressed_to_structure_id__in", padded))  # a repeated id changes nothing
+        sides.append(
+            ("addressed_to_structure_id__in", structure_ids[start : start + ADDRESSED_STRUCTURES])
+        )
     for column, values in sides:
         sentinels = _SENTINEL_ADDRESSEES[: len(values)]
 
@@ -156,8 +156,15 @@ def addressed_to(*, person_id: int | None, structure_ids, limit: int) -> list[Qu
             alive = listed_questions().filter(**lookup)
             return alive.order_by("-created_at", "-pk")[:limit]
 
+        # One compiled query per number of ids (at most ADDRESSED_STRUCTURES): a list padded
+        # with repeated ids made PostgreSQL estimate several structures and leave the partial
+        # index for the date index (tests/qa/test_indexes.py).
         rows = compiled.fetch_objects(
-            f"qa.addressed_to:{column}:{limit}", build, sentinels, values, model=Question
+            f"qa.addressed_to:{column}:{len(values)}:{limit}",
+            build,
+            sentinels,
+            values,
+            model=Question,
         )
         for question in rows:
             found[question.pk] = question
