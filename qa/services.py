@@ -1015,9 +1015,19 @@ def topic_follow_seen(*, user, topic: Topic, visited: bool = True) -> bool:
 # --- Unread markers (last visit of each thread) ---------------------------------------------
 
 
-def thread_visit_record(*, user, question: Question, when) -> None:
+def thread_visit_record(*, user, question: Question, when, previous=None, unseen=0) -> None:
     """Remember that `user` saw `question` as it was at `when` (taken before the thread was
-    read: a post published while the page was being built stays new). One upsert query."""
+    read: a post published while the page was being built stays new). One upsert query.
+
+    `previous` is the visit this one follows and `unseen` how many posts it showed as new.
+    A visit soon after the previous one that showed nothing new writes nothing: no post by
+    someone else was published between the two, so moving the marker would change no
+    « Nouveau » (issue 16: a reload is a member's commonest request, and the write cost more
+    than reading the thread). The marker still moves once it is older than
+    `QA_THREAD_VISIT_REFRESH_SECONDS`, for the export and the pruning that read its date."""
+    recent = timedelta(seconds=settings.QA_THREAD_VISIT_REFRESH_SECONDS)
+    if previous is not None and not unseen and when - previous < recent:
+        return
     ThreadVisit.objects.bulk_create(
         [ThreadVisit(user=user, question=question, seen_at=when)],
         update_conflicts=True,

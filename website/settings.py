@@ -550,6 +550,9 @@ COMMENT_ATTACHMENT_BODY_MAX_SIZE = QA_ATTACHMENTS_PER_COMMENT * QA_ATTACHMENT_MA
 # Unread markers (docs/qa.md): a member's last visit of a thread is kept this many days, then
 # pruned (`manage.py prune_thread_visits`, nightly); older threads show nothing as new.
 QA_THREAD_VISIT_RETENTION_DAYS = env.int("QA_THREAD_VISIT_RETENTION_DAYS", default=180)
+# A reload of a thread with nothing new leaves the last visit as it is, unless it is older than
+# this (qa.services.thread_visit_record).
+QA_THREAD_VISIT_REFRESH_SECONDS = env.int("QA_THREAD_VISIT_REFRESH_SECONDS", default=300)
 
 # --- Notifications (docs/notifications.md) --------------------------------------------------
 # Questions one member may address to a structure in 24 hours: each one notifies every agent

@@ -152,8 +152,16 @@ def question_detail(request, pk, slug=None):
         return _render_thread(request, question)
     # The member's previous visit marks what is new; this visit becomes the next one's mark.
     now = timezone.now()
-    response = _render_thread(request, question, mark_new=True)
-    services.thread_visit_record(user=request.user, question=question, when=now)
+    context = _thread_context(request, question, mark_new=True)
+    response = render(request, "qa/question_detail.html", context)
+    thread = context["thread"]
+    services.thread_visit_record(
+        user=request.user,
+        question=question,
+        when=now,
+        previous=thread.last_seen,
+        unseen=thread.new_count,
+    )
     return response
 
 
@@ -183,8 +191,25 @@ def _render_thread(
     comment_forms=None,
     draft_error="",
     status=200,
-    mark_new=False,
 ):
+    """The thread page, as a view or again after a form's error (the form keeps its input)."""
+    return render(
+        request,
+        "qa/question_detail.html",
+        _thread_context(
+            request,
+            question,
+            answer_form=answer_form,
+            comment_forms=comment_forms,
+            draft_error=draft_error,
+        ),
+        status=status,
+    )
+
+
+def _thread_context(
+    request, question, *, answer_form=None, comment_forms=None, draft_error="", mark_new=False
+) -> dict:
     """`mark_new`: mark the posts published since the member's previous visit."""
     answer_sort = _answer_sort(request)
     thread = selectors.thread_for(question, request.user, answer_sort=answer_sort, details=False)
@@ -195,7 +220,7 @@ def _render_thread(
         # The member's draft of an answer here (saved on this device or another one).
         draft = selectors.answer_draft(request.user, question) if thread.has_draft else None
         answer_form = forms.AnswerForm(initial={"body": draft.body} if draft else None)
-    context = {
+    return {
         "question": question,
         "thread": thread,
         "answer_sort": answer_sort,
@@ -210,7 +235,6 @@ def _render_thread(
         "is_moderator": is_moderator(request.user),
         "is_member": is_member(request.user),
     }
-    return render(request, "qa/question_detail.html", context, status=status)
 
 
 def _post_fragments(request, thread) -> dict:

@@ -18,11 +18,12 @@ from tests.queries import counted_get
 
 pytestmark = pytest.mark.django_db
 
-# A member's thread page with comments and attachments: session, user, groups, unread count
-# (the request's own), question, topics, probe, answers (with the member's votes), comments,
-# attachments, positions, feed token, CMS banner, visit upsert, related threads. Was 20 (the
-# viewer's vote, « même problème », follow, last visit, draft, log and duplicates apart).
-THREAD_MAX_QUERIES = 15
+# A member's thread page with comments and attachments, reloaded with nothing new in it:
+# session, user, question, topics, probe, answers (with the member's votes), comments,
+# attachments, CMS banner, related threads. Was 20 (the viewer's vote, « même problème »,
+# follow, last visit, draft, log and duplicates apart), then 15 (with the visit's upsert,
+# now written only when the visit changes something: qa.services.thread_visit_record).
+THREAD_MAX_QUERIES = 10
 
 
 def _html(client, url, **extra):
@@ -74,7 +75,12 @@ def test_the_thread_page_stays_within_its_query_bound_at_two_sizes(
         services.vote_cast(user=member, post=post, value=1)
         services.same_problem_toggle(user=member, question=post)
     client.force_login(member)
-    client.get(small.get_absolute_url())  # the first visit makes the member's feed token
+    # The first visits make the member's feed token (a write: the pages' shared parts are
+    # rendered again after it) and record the visits: the counts compare reloads with nothing
+    # new, their shared parts in the cache.
+    for _ in range(2):
+        client.get(small.get_absolute_url())
+        client.get(big.get_absolute_url())
     _, small_count = counted_get(client, small.get_absolute_url())
     _, big_count = counted_get(client, big.get_absolute_url())
     assert big_count == small_count <= THREAD_MAX_QUERIES

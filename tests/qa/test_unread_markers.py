@@ -140,6 +140,47 @@ def test_a_first_visit_marks_nothing_and_records_the_visit(client, question, mak
     assert ThreadVisit.objects.filter(user=member, question=question).exists()
 
 
+def test_a_reload_with_nothing_new_soon_after_the_last_visit_writes_nothing(
+    client, question, make_answer, make_user
+):
+    """Issue 16: reloading a thread where nothing happened is the commonest request; moving
+    the marker then would change no « Nouveau » anywhere, so it is left as it is."""
+    reader, other = make_user(), make_user()
+    make_answer(question=question, author=other)
+    client.force_login(reader)
+    _visit(client, question)
+    first = ThreadVisit.objects.get(user=reader, question=question).seen_at
+
+    _visit(client, question)
+    assert ThreadVisit.objects.get(user=reader, question=question).seen_at == first
+
+    make_answer(question=question, author=other, body="Du neuf.")
+    _visit(client, question)
+    assert ThreadVisit.objects.get(user=reader, question=question).seen_at > first
+
+
+def test_a_reload_after_the_refresh_delay_records_the_visit(client, question, make_user, settings):
+    """The marker still moves now and then (the export shows the last visit, the pruning
+    reads its age): once it is older than `QA_THREAD_VISIT_REFRESH_SECONDS`."""
+    reader = make_user()
+    client.force_login(reader)
+    _visit(client, question)
+    old = timezone.now() - timedelta(seconds=settings.QA_THREAD_VISIT_REFRESH_SECONDS + 1)
+    ThreadVisit.objects.filter(user=reader).update(seen_at=old)
+    _visit(client, question)
+    assert ThreadVisit.objects.get(user=reader, question=question).seen_at > old
+
+
+def test_the_visit_service_skips_only_a_recent_visit_with_nothing_unseen(question, member):
+    now = timezone.now()
+    services.thread_visit_record(user=member, question=question, when=now)
+    later = now + timedelta(seconds=10)
+    services.thread_visit_record(user=member, question=question, when=later, previous=now)
+    assert ThreadVisit.objects.get(user=member).seen_at == now
+    services.thread_visit_record(user=member, question=question, when=later, previous=now, unseen=1)
+    assert ThreadVisit.objects.get(user=member).seen_at == later
+
+
 def test_a_moderator_reading_a_deleted_thread_records_no_visit(client, question, moderator):
     services.post_delete(post=question, by=moderator, reason="Spam")
     client.force_login(moderator)
