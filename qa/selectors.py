@@ -10,6 +10,7 @@ import difflib
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -209,6 +210,22 @@ class Thread:
         return self.votes.get(key, 0)
 
 
+# The thread page's queries are compiled once (directory/compiled.py): on a thread whose posts'
+# HTML comes from the cache, building them through the ORM cost more CPU than running them.
+_SENTINEL_QUESTION = -730_194_701
+_SENTINEL_VIEWER = -730_194_702
+
+
+def _question_row(pk):
+    return Question.objects.select_related(
+        "author", "author__person", "author_structure", "faq_promotion"
+    ).filter(pk=pk)
+
+
+def _question_topics(pk):
+    return Topic.objects.filter(questions=pk).order_by("name")
+
+
 def question_for_thread(pk: int) -> Question:
     """The question row with what its header needs (raises Question.DoesNotExist).
 
@@ -216,11 +233,16 @@ def question_for_thread(pk: int) -> Question:
     foreign key reads as None without a query, and a set one costs one. The topics are read
     by a plain query and kept as the prefetched `question.topics.all()` (what the template and
     the permissions read): `prefetch_related` cost three times as much CPU to build."""
-    question = Question.objects.select_related(
-        "author", "author__person", "author_structure", "faq_promotion"
-    ).get(pk=pk)
+    found = compiled.fetch_objects(
+        "qa.thread.question", _question_row, (_SENTINEL_QUESTION,), (pk,), model=Question
+    )
+    if not found:
+        raise Question.DoesNotExist(f"No question {pk}.")
+    question = found[0]
     topics = question.topics.all()
-    topics._result_cache = list(Topic.objects.filter(questions=pk).order_by("name"))
+    topics._result_cache = compiled.fetch_objects(
+        "qa.thread.topics", _question_topics, (_SENTINEL_QUESTION,), (pk,), model=Topic
+    )
     topics._prefetch_done = True
     question._prefetched_objects_cache = {"topics": topics}
     return question
@@ -230,11 +252,7 @@ def question_for_thread(pk: int) -> Question:
 ANSWER_SORTS = ("votes", "date")
 
 
-def _thread_probe(question: Question, user, *, member: bool) -> dict:
-    """One query for what the thread holds besides its answers (comments, attachments, a
-    moderation log, duplicates: their reads are skipped when there are none, the usual case)
-    and for the member's own marks on the question (vote, « même problème », follow, last
-    visit, draft)."""
+def _probe_query(question_id, user_id=None):
     pk = OuterRef("pk")
     probes = {
         "question_comments": Exists(Comment.objects.filter(question=pk)),
@@ -244,8 +262,8 @@ def _thread_probe(question: Question, user, *, member: bool) -> dict:
         "has_log": Exists(ModerationAction.objects.filter(question=pk)),
         "has_duplicates": Exists(Question.objects.filter(duplicate_of=pk)),
     }
-    if member:
-        mine = {"user": user.pk, "question": pk}
+    if user_id is not None:
+        mine = {"user": user_id, "question": pk}
         probes |= {
             "my_vote": Subquery(Vote.objects.filter(**mine).values("value")[:1]),
             "same_problem": Exists(SameProblem.objects.filter(**mine)),
@@ -253,7 +271,57 @@ def _thread_probe(question: Question, user, *, member: bool) -> dict:
             "last_seen": Subquery(ThreadVisit.objects.filter(**mine).values("seen_at")[:1]),
             "has_draft": Exists(Draft.objects.filter(**mine)),
         }
-    return Question.objects.filter(pk=question.pk).values(**probes).get()
+    return Question.objects.filter(pk=question_id).values(**probes)
+
+
+_PROBES = ("question_comments", "answer_comments", "question_files", "answer_files", "has_log",
+           "has_duplicates")  # fmt: skip
+_MEMBER_PROBES = (*_PROBES, "my_vote", "same_problem", "following", "last_seen", "has_draft")
+
+
+def _thread_probe(question: Question, user, *, member: bool) -> dict:
+    """One query for what the thread holds besides its answers (comments, attachments, a
+    moderation log, duplicates: their reads are skipped when there are none, the usual case)
+    and for the member's own marks on the question (vote, « même problème », follow, last
+    visit, draft)."""
+    if member:
+        names, sentinels, values = (
+            _MEMBER_PROBES,
+            (_SENTINEL_QUESTION, _SENTINEL_VIEWER),
+            (
+                question.pk,
+                user.pk,
+            ),
+        )
+    else:
+        names, sentinels, values = _PROBES, (_SENTINEL_QUESTION,), (question.pk,)
+    (row,) = compiled.fetch(
+        f"qa.thread.probe:{member}", _probe_query, sentinels, values, model=Question
+    )
+    return dict(zip(names, row, strict=True))
+
+
+def _answers_query(question_id, user_id=None, *, show_deleted, answer_sort):
+    answers = Answer.objects.filter(question=question_id).select_related(
+        "author", "author__person", "validated_by", "validated_by__person"
+    )
+    if user_id is not None:
+        mine = Vote.objects.filter(user=user_id, answer=OuterRef("pk")).values("value")[:1]
+        answers = answers.annotate(my_vote=Subquery(mine))
+    if not show_deleted:
+        answers = answers.filter(deleted_at__isnull=True)
+    if answer_sort == "date":
+        return answers.order_by("created_at", "pk")
+    return answers.order_by("-score", "created_at", "pk")
+
+
+def _comments_query(question_id, *, show_deleted):
+    comments = (
+        Comment.objects.filter(Q(question=question_id) | Q(answer__question=question_id))
+        .select_related("author")
+        .order_by("created_at", "pk")
+    )
+    return comments if show_deleted else comments.filter(deleted_at__isnull=True)
 
 
 def thread_for(
@@ -270,32 +338,28 @@ def thread_for(
     show_deleted = is_moderator(user)
     member = is_member(user)
     probe = _thread_probe(question, user, member=member)
-    answers_qs = Answer.objects.filter(question=question).select_related(
-        "author", "author__person", "validated_by", "validated_by__person"
-    )
+    answer_sort = "date" if answer_sort == "date" else "votes"
+    sentinels, values = (_SENTINEL_QUESTION,), (question.pk,)
     if member:
-        answers_qs = answers_qs.annotate(
-            my_vote=Subquery(
-                Vote.objects.filter(user=user.pk, answer=OuterRef("pk")).values("value")[:1]
-            )
-        )
-    if not show_deleted:
-        answers_qs = answers_qs.filter(deleted_at__isnull=True)
-    if answer_sort == "date":
-        answers = list(answers_qs.order_by("created_at", "pk"))
-    else:
-        answers = list(answers_qs.order_by("-score", "created_at", "pk"))
+        sentinels, values = (*sentinels, _SENTINEL_VIEWER), (*values, user.pk)
+    answers = compiled.fetch_objects(
+        f"qa.thread.answers:{member}:{show_deleted}:{answer_sort}",
+        partial(_answers_query, show_deleted=show_deleted, answer_sort=answer_sort),
+        sentinels,
+        values,
+        model=Answer,
+    )
     by_answer: dict[int, list[Comment]] = {}
     question_comments = []
     if probe["question_comments"] or probe["answer_comments"]:
-        comments_qs = (
-            Comment.objects.filter(Q(question=question) | Q(answer__question=question))
-            .select_related("author")
-            .order_by("created_at", "pk")
+        comments = compiled.fetch_objects(
+            f"qa.thread.comments:{show_deleted}",
+            partial(_comments_query, show_deleted=show_deleted),
+            (_SENTINEL_QUESTION,),
+            (question.pk,),
+            model=Comment,
         )
-        if not show_deleted:
-            comments_qs = comments_qs.filter(deleted_at__isnull=True)
-        for comment in comments_qs:
+        for comment in comments:
             if comment.question_id:
                 question_comments.append(comment)
             else:
