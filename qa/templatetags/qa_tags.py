@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from directory.fragments import shared_fragments
 from qa import forms, permissions
 
 register = template.Library()
@@ -167,8 +168,8 @@ def query_with(context, **changes):
 
 
 class _StampPost:
-    """A stand-in post: the empty comment form is rendered once per request with these
-    placeholders, then stamped with each post's anchor and address."""
+    """A stand-in post: the empty comment form is rendered with these placeholders, then
+    stamped with each post's anchor and address."""
 
     anchor = "qa-stamp-anchor"
     pk = "qa-stamp-pk"
@@ -178,30 +179,73 @@ class _StampPost:
 
 
 _STAMP_SUBMISSION = "qa-stamp-submission"
+# Where the stamped forms' CSRF field goes: a shared fragment may not hold one.
+_STAMP_CSRF = "<!--qa-csrf-->"
+# The thread's empty forms, the same for every member: the answer form's fields and the
+# comment form of each kind of post.
+_EMPTY_FORMS = ("answer", "questions", "reponses")
+
+
+def _empty_forms(context) -> dict:
+    """The thread's empty forms with placeholders for what each one's copy gets (its post,
+    its one-time token, the member's CSRF token): one shared fragment per language, read once
+    per request (directory/fragments.py; they cost a third of a thread page's CPU when
+    rendered for each request)."""
+    request = context.get("request")
+    memo = request.__dict__ if request is not None else {}
+    if "qa_empty_forms" not in memo:
+        engine = context.template.engine
+
+        def render(name):
+            if name == "answer":
+                form = forms.AnswerForm(initial={"submission_token": _STAMP_SUBMISSION})
+                with context.push(form=form):
+                    return str(engine.get_template("qa/_form_fields.html").render(context))
+            stamp = _StampPost(name)
+            with context.push(
+                post=stamp, form=None, open=False, submission_token=_STAMP_SUBMISSION, stamp=True
+            ):
+                return str(engine.get_template("qa/_comment_form.html").render(context))
+
+        memo["qa_empty_forms"] = shared_fragments(request, "qa-empty-forms", _EMPTY_FORMS, render)
+    return memo["qa_empty_forms"]
+
+
+def _csrf_field(context) -> str:
+    return format_html(
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', context.get("csrf_token")
+    )
+
+
+@register.simple_tag(takes_context=True)
+def answer_form_fields(context, form):
+    """The answer form's fields: the shared empty form stamped with this form's one-time
+    token, or, for a form with what the member typed (after an error) or their draft, that
+    form rendered."""
+    if form.is_bound or form.initial.get("body"):
+        template = context.template.engine.get_template("qa/_form_fields.html")
+        with context.push(form=form):
+            return template.render(context)
+    html = _empty_forms(context)["answer"]
+    return mark_safe(html.replace(_STAMP_SUBMISSION, form.initial["submission_token"]))  # noqa: S308 — our own template's output; the token is ours
 
 
 @register.simple_tag(takes_context=True)
 def comment_form(context, post):
     """The form to comment on `post`. After a validation error, its bound form (open);
-    otherwise the empty form, which repeats under every post of a thread: rendered once per
-    request and kind of post, then stamped with the post's anchor, address and a fresh
-    one-time submission token (an answer's form cost more than the rest of the answer)."""
-    template = context.template.engine.get_template("qa/_comment_form.html")
+    otherwise the shared empty form of its kind of post, stamped with the post's anchor,
+    address, a fresh one-time submission token and the member's CSRF field."""
     bound = (context.get("comment_forms") or {}).get(post.anchor)
     if bound is not None:
+        template = context.template.engine.get_template("qa/_comment_form.html")
         with context.push(post=post, form=bound, open=True, submission_token=""):
             return template.render(context)
-
-    def render_stamp():
-        stamp = _StampPost(post.url_prefix)
-        with context.push(post=stamp, form=None, open=False, submission_token=_STAMP_SUBMISSION):
-            return str(template.render(context))
-
-    html = _once_per_request(context, f"comment_form:{post.url_prefix}", render_stamp)
+    html = _empty_forms(context)[post.url_prefix]
     return mark_safe(  # noqa: S308 — our own template's output; the values put in are ours
         html.replace(_StampPost.anchor, post.anchor)
         .replace(_StampPost.pk, str(post.pk))
         .replace(_STAMP_SUBMISSION, uuid.uuid4().hex)
+        .replace(_STAMP_CSRF, _csrf_field(context))
     )
 
 

@@ -7,12 +7,10 @@ thread template calls `{% thread_banners question %}` and `{% faq_url %}`.
 from django.template.loader import render_to_string
 
 from directory import compiled
-
 from website.pages.forms import RecheckForm
 from website.pages.models import FaqIndexPage, QuestionRecheck
 from website.pages.permissions import can_recheck
 from website.pages.selectors import rechecks_for_question
-
 
 _SENTINEL_QUESTION = -730_195_001
 
