@@ -522,11 +522,26 @@ def related_threads(question: Question, user, *, limit: int = 5) -> list[Questio
         cache.set(key, pks, RELATED_THREADS_CACHE_SECONDS)
     if not pks:
         return []
-    alive = Question.objects.filter(deleted_at__isnull=True).only(
+    # Compiled once per number of threads (directory/compiled.py).
+    pks = pks[: len(_SENTINEL_RELATED)]
+    rows = compiled.fetch_objects(
+        f"qa.related:{len(pks)}",
+        _alive_related,
+        _SENTINEL_RELATED[: len(pks)],
+        pks,
+        model=Question,
+    )
+    by_pk = {row.pk: row for row in rows}
+    return [by_pk[pk] for pk in pks if pk in by_pk][:limit]
+
+
+_SENTINEL_RELATED = tuple(range(-730_194_710, -730_194_730, -1))
+
+
+def _alive_related(*pks):
+    return Question.objects.filter(deleted_at__isnull=True, pk__in=pks).only(
         "pk", "title", "slug", "kind", "answer_count", "accepted_answer"
     )
-    by_pk = alive.in_bulk(pks)
-    return [by_pk[pk] for pk in pks if pk in by_pk][:limit]
 
 
 # --- Topics and experts --------------------------------------------------------------------

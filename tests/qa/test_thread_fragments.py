@@ -3,6 +3,8 @@ fragments »): each post's body, attachments, marks and byline come from the cac
 next write, which shows on the next request; what belongs to one viewer (their vote, buttons,
 « Nouveau » marks) is never served to another; a moderator's fragment is their own."""
 
+import re
+
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -172,3 +174,49 @@ def test_two_members_alternately_see_only_their_own_marks(thread, make_user):
     author = Client()
     author.force_login(answerer)
     assert f'href="/reponses/{later.pk}/modifier/"' in _html(author, url)
+
+
+def _form_field(html, action, name):
+    """The value of the field `name` in the form posting to `action`."""
+    form = html[html.index(f'action="{action}"') :]
+    form = form[: form.index("</form>")]
+    return re.search(rf'name="{name}" value="([^"]+)"', form).group(1)
+
+
+def test_the_shared_empty_forms_carry_each_member_s_own_csrf_field_and_tokens(
+    thread, make_user, member
+):
+    """The empty answer and comment forms are one shared fragment (qa_tags._empty_forms):
+    each copy gets the member's CSRF field and a fresh one-time token."""
+    question, answers, *_ = thread
+    url = question.get_absolute_url()
+    action = f"/reponses/{answers[1].pk}/commenter/"
+    other = Client(enforce_csrf_checks=True)
+    other.force_login(make_user())
+    mine = Client(enforce_csrf_checks=True)
+    mine.force_login(member)
+    _html(other, url)  # the forms' fragment is stored by another member's request
+    html = _html(mine, url)
+    assert html.count('name="csrfmiddlewaretoken"') >= 1 + 1 + len(answers)
+    assert "<!--qa-csrf-->" not in html and "qa-stamp" not in html
+    tokens = re.findall(r'name="submission_token" value="(\w+)"', html)
+    assert len(tokens) == len(set(tokens)) == 1 + 1 + len(answers)
+    response = mine.post(
+        action,
+        {
+            "csrfmiddlewaretoken": _form_field(html, action, "csrfmiddlewaretoken"),
+            "submission_token": _form_field(html, action, "submission_token"),
+            "body": "Posté avec le jeton de ma copie du formulaire.",
+        },
+    )
+    assert response.status_code == 302
+    assert "Posté avec le jeton de ma copie du formulaire." in _html(mine, url)
+
+
+def test_the_shared_empty_forms_follow_the_language(reader, thread):
+    url = thread[0].get_absolute_url()
+    assert "Ajouter un commentaire" in _html(reader, url)
+    reader.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = _html(reader, url)
+    assert "Add a comment" in english and "Ajouter un commentaire" not in english
+    assert "Your answer" in english
