@@ -1,6 +1,7 @@
 """Q&A template helpers: permission filters (`user|can_edit_post:post`), post URLs, bylines."""
 
 import uuid
+from functools import partial
 
 from django import template
 from django.conf import settings
@@ -151,6 +152,77 @@ def vote_widget(context, post):
         down_pressed="true" if mine == -1 else "false",
         down=context["vote_down_label"],
     )
+
+
+# An answer's and a comment's buttons and links (`post_actions`): the forms post to
+# themselves without JS; the acceptance and validation forms swap `#answers` with htmx.
+_SWAP_ANSWERS_FORM = (
+    '<form method="post" action="{url}" class="inline-form" hx-post="{url}" hx-target="#answers"'
+    ' hx-select="#answers" hx-swap="outerHTML">{csrf}{undo}'
+    '<button type="submit" class="button--secondary">{label}</button></form>'
+)
+_UNDO = '<input type="hidden" name="action" value="{}">'
+_LINK = '<a href="{}">{}<span class="visually-hidden"> {}</span></a>'
+_POST_FORM = (
+    '<form method="post" action="{}" class="inline-form">{}<button type="submit"'
+    ' class="link-button">{}<span class="visually-hidden"> {}</span></button></form>'
+)
+
+
+def _swap_form(url, csrf, label, undo=""):
+    return format_html(
+        _SWAP_ANSWERS_FORM,
+        url=url,
+        csrf=csrf(),
+        undo=format_html(_UNDO, undo) if undo else "",
+        label=label,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def post_actions(context, post):
+    """What this viewer may do on an answer or a comment: accept and validate (an answer),
+    edit, see the history (an answer), flag, delete or restore. Built by string formatting,
+    like `vote_widget`: as template conditions and includes they cost more than the rest of
+    the answer's per-viewer markup. The rules are `qa.permissions`'."""
+    user, is_answer = context["user"], post.url_prefix == "reponses"
+    this = _("cette réponse") if is_answer else _("ce commentaire")
+    # Read only for a form: reading the CSRF token makes the response private (a visitor's
+    # page with public reading must stay shareable).
+    csrf = partial(_csrf_field, context)
+    parts = []
+    if is_answer and permissions.can_accept(user, post):
+        url = _address("qa:answer_accept", post.pk)
+        if post.pk == post.question.accepted_answer_id:
+            parts.append(_swap_form(url, csrf, _("Retirer l'acceptation"), "unaccept"))
+        else:
+            parts.append(_swap_form(url, csrf, _("Accepter cette réponse")))
+    if is_answer and permissions.can_validate(user, post):
+        url = _address("qa:answer_validate", post.pk)
+        if post.validated_at:
+            parts.append(_swap_form(url, csrf, _("Retirer la validation d'expert"), "unvalidate"))
+        else:
+            parts.append(_swap_form(url, csrf, _("Valider en tant qu'expert")))
+    if permissions.can_edit_post(user, post):
+        parts.append(format_html(_LINK, post_url(post, "modifier"), _("Modifier"), this))
+    if is_answer and (post.updated_at > post.created_at or permissions.can_rollback(user, post)):
+        parts.append(
+            format_html(_LINK, post_url(post, "versions"), _("Historique"), _("de cette réponse"))
+        )
+    if permissions.can_flag(user, post):
+        parts.append(format_html(_LINK, post_url(post, "signaler"), _("Signaler"), this))
+    if permissions.can_delete_post(user, post):
+        url = post_url(post, "supprimer")
+        parts.append(format_html(_POST_FORM, url, csrf(), _("Supprimer"), this))
+    elif permissions.can_offer_own_delete(user, post):
+        parts.append(format_html(_LINK, post_url(post, "supprimer"), _("Supprimer"), this))
+    if permissions.can_restore_post(user, post):
+        url = post_url(post, "restaurer")
+        parts.append(format_html(_POST_FORM, url, csrf(), _("Restaurer"), this))
+    html = mark_safe("\n".join(parts))  # noqa: S308 — each part built by format_html
+    if is_answer:
+        return format_html('<div class="qa-actions">{}</div>', html)
+    return format_html('<span class="qa-actions qa-actions--small">{}</span>', html)
 
 
 @register.simple_tag(takes_context=True)
