@@ -587,8 +587,9 @@ def main(argv=None):
     parser.add_argument(
         "--preload",
         action=argparse.BooleanOptionalAction,
-        default=False,
-        help="gunicorn --preload (the application loaded once, before the fork)",
+        default=True,
+        help="gunicorn --preload, as in docs/operations.md's unit (the application loaded "
+        "once, before the fork; --no-preload: each worker loads its own)",
     )
     parser.add_argument("--record", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument(

@@ -58,14 +58,16 @@ INSTALLED_APPS = [
     "ninja",
     # Wagtail
     "wagtail.contrib.forms",
-    "wagtail.contrib.redirects",
+    # Wagtail's redirects, snippets, documents and images apps without the routers they add
+    # to Wagtail's API v3, which the site does not mount (website/wagtail_apps.py).
+    "website.wagtail_apps.RedirectsConfig",
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
-    "wagtail.snippets",
-    "wagtail.documents",
-    "wagtail.images",
+    "website.wagtail_apps.SnippetsConfig",
+    "website.wagtail_apps.DocumentsConfig",
+    "website.wagtail_apps.ImagesConfig",
     "wagtail.search",
     "wagtail.admin",
     "wagtail",
