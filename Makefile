@@ -10,7 +10,8 @@ CHROMIUM := /usr/bin/chromium
 # (`--durations=15` in pyproject.toml). Bytecode caches are written even where the environment
 # sets PYTHONDONTWRITEBYTECODE: without them every pytest process compiles the project and
 # assertion-rewrites the tests and the pytest plugins again (about 9 s of CPU per worker,
-# docs/architecture.md).
+# docs/architecture.md). xdist's default `--dist load` is kept on purpose: `--dist loadfile` would
+# run a file's flushing transactional tests in the middle of a worker's run, not last.
 PYTEST_WORKERS ?= auto
 PYTEST := PYTHONDONTWRITEBYTECODE= DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -n $(PYTEST_WORKERS) --timeout=900
 

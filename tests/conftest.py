@@ -1,6 +1,7 @@
 """Shared fixtures: callables that build objects from keyword arguments."""
 
 import fcntl
+import gc
 import hashlib
 import os
 import sqlite3
@@ -17,6 +18,22 @@ from django.utils import translation
 from pytest_django.plugin import blocking_manager_key
 
 from tests import factories
+
+
+def pytest_configure(config):
+    """Python's cyclic garbage collector, tuned for a test process: a young-generation
+    collection every 50,000 allocations instead of 700, and the objects alive once the tests
+    are collected (Django, Wagtail, the test modules: over a million) frozen out of the
+    collector's sight, so that older-generation collections no longer walk them again and
+    again. Nothing a test checks depends on when cycles are freed (an explicit `gc.collect()`
+    still frees them); measured on four `tests/qa` files, `-n 0`: about 13 % less CPU
+    (docs/architecture.md, « Test suite times »)."""
+    gc.set_threshold(50_000, 50, 1000)
+
+
+def pytest_collection_finish(session):
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture(autouse=True)

@@ -7,12 +7,15 @@ from dataclasses import dataclass
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from directory.models import Person, Position, Structure
 from qa import services as qa_services
 from qa.agenda import services as agenda_services
 from qa.models import Answer, Comment, Flag, Question, QuestionFollow, TopicFollow, Vote
+from tests import factories
 from website.api import services as api_services
 from website.api.api import api as api_v1
 from website.pages.models import (
@@ -21,6 +24,8 @@ from website.pages.models import (
     RegulatoryKind,
     RegulatoryUpdatePage,
 )
+from website.search import services as search_services
+from website.search.backends import reset_backends
 
 pytestmark = pytest.mark.django_db
 
@@ -226,21 +231,21 @@ def _update(topic) -> RegulatoryUpdatePage:
     return update
 
 
-@pytest.fixture
-def world(
-    make_user,
-    make_question,
-    make_answer,
-    make_token,
-    make_position,
-    search_index,
-    topic,
-):
+def _build_world():
+    make_user = factories.UserFactory
+    topic = factories.TopicFactory(name="Commande publique", slug="commande-publique")
     asker, answerer = make_user(), make_user()
-    question = make_question(author=asker)
-    answer = make_answer(question=question, author=answerer)
+    question = qa_services.question_create(
+        author=asker,
+        title="Comment monter un groupement de commandes ?",
+        body="Nous voudrions acheter du sel à plusieurs communes.",
+        topics=[topic],
+    )
+    answer = qa_services.answer_create(
+        question=question, author=answerer, body="Voyez la convention constitutive type."
+    )
     comment = qa_services.comment_create(post=answer, author=asker, body="Merci beaucoup.")
-    position = make_position()
+    position = factories.PositionFactory()
     meeting = agenda_services.meeting_create(
         created_by=make_user(roles=["Modérateurs"]),
         title="Temps d'échange de décembre",
@@ -254,20 +259,26 @@ def world(
         topics=[topic],
     )
     update = _update(topic)
-    search_index()
+    search_services.rebuild()
     users = {
         "pending": make_user(approved_at=None),
         "member": make_user(),
         "moderator": make_user(roles=["Modérateurs"]),
         "editor": make_user(roles=["Éditeurs"]),
     }
+
+    def make_token(user, scopes):
+        return api_services.token_create(
+            user=user, name="Script de test", scopes=list(scopes), days=90
+        )
+
     tokens = {}
     for role, user in users.items():
         for scopes in SCOPE_SETS:
-            tokens[role, scopes] = make_token(user, scopes=scopes).secret
+            tokens[role, scopes] = make_token(user, scopes).secret
     superuser = make_user(is_superuser=True)
     for role, scopes in ADMIN_CASES:
-        new = make_token(users[role], scopes=[s for s in scopes if not s.startswith("admin:")])
+        new = make_token(users[role], [s for s in scopes if not s.startswith("admin:")])
         for scope in scopes:
             if scope.startswith("admin:"):
                 api_services.token_admin_grant(token=new.token, by=superuser, scope=scope)
@@ -284,6 +295,26 @@ def world(
         "proposal": proposal.pk,
         "tokens": tokens,
     }
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The posts, pages, 27 tokens and the search index, built once for the module inside a
+    transaction rolled back at its end; each test runs in a savepoint of its own
+    (pytest-django's `django_db`), so every test starts from this same state. The search index
+    is not touched by the tests: the site indexes on commit, and nothing commits here."""
+    folder = tmp_path_factory.mktemp("api-matrix-search")
+    with override_settings(SEARCH_BACKEND="whoosh", SEARCH_INDEX_DIR=str(folder)):
+        reset_backends()
+        with django_db_blocker.unblock():
+            atomic = transaction.atomic()
+            atomic.__enter__()
+            try:
+                yield _build_world()
+            finally:
+                transaction.set_rollback(True)
+                atomic.__exit__(None, None, None)
+                reset_backends()
 
 
 def _counts():
