@@ -4,6 +4,8 @@
 and the commit's length look-ups read at once (`_doc_field_length`) replace Whoosh's generic
 code for speed; an index written with them must hold the same terms, postings, positions,
 term statistics and lengths as one written by Whoosh's `TEXT` and `doc_field_length`.
+The rebuild's writers (`whoosh_writing.py`: postings grouped by term, written a block at a
+time) must write the same files as Whoosh's `SegmentWriter` and `MpWriter`.
 """
 
 import random
@@ -146,7 +148,7 @@ def _write(folder, documents, writer_class=None, **kwargs):
 
 
 @pytest.mark.parametrize("limitmb", [256, 1])
-def test_the_grouped_writer_writes_whooshs_bytes(tmp_path, limitmb):
+def test_the_grouped_writer_writes_whooshs_bytes(tmp_path, monkeypatch, limitmb):
     """`GroupedSegmentWriter` (the rebuild's pool and commit) against Whoosh's own
     `SegmentWriter`: the same files, byte for byte, postings (more than a block for the
     frequent words), term table, spelling words, lengths and stored fields; with a limit
@@ -154,6 +156,13 @@ def test_the_grouped_writer_writes_whooshs_bytes(tmp_path, limitmb):
     rng = random.Random(7)
     documents = [_document(number, rng) for number in range(600)]
     documents.append(replace(_document(600, rng), title="les de la", body=""))
+    spills = []
+    save = whoosh_writing.GroupedPostingPool.save
+    monkeypatch.setattr(
+        whoosh_writing.GroupedPostingPool,
+        "save",
+        lambda pool: spills.append(1) or save(pool),
+    )
     grouped = _write(
         tmp_path / "grouped",
         documents,
@@ -161,6 +170,7 @@ def test_the_grouped_writer_writes_whooshs_bytes(tmp_path, limitmb):
         compound=False,
         limitmb=limitmb,
     )
+    assert bool(spills) == (limitmb == 1)
     whooshs = _write(tmp_path / "whoosh", documents, compound=False, limitmb=limitmb)
     files = _segment_files(grouped)
     assert files.keys() == _segment_files(whooshs).keys()
