@@ -441,9 +441,21 @@ class Drill:
             'entraide_http_requests_total{method="POST",status="302",view="qa:question_ask"}'
         )
         expect(asked and asked >= 1, f"A's metrics count {asked} questions asked")
-        lag = metrics(self.c.url("b"))["entraide_search_index_lag_seconds"]
-        expect(lag == 0, f"B's metrics give a search index lag of {lag} s")
-        return f"found through B {delay:.2f} s after A answered; metrics agree"
+        # The index has no lag once the tasks the question set off are done. The question is
+        # found as soon as its own update is applied, while its notification task may still
+        # run; read at that moment, the gauge has shown a later index update waiting, a few
+        # hundredths of a second old (two runs on December 5). It must come back to 0 within
+        # a second.
+        first = metrics(self.c.url("b"))["entraide_search_index_lag_seconds"]
+
+        def caught_up():
+            return metrics(self.c.url("b"))["entraide_search_index_lag_seconds"] == 0
+
+        wait_for(caught_up, 1, "B's metrics to give no search index lag", interval=0.05)
+        return (
+            f"found through B {delay:.2f} s after A answered; metrics agree "
+            f"(index lag {first:.2f} s when found, then 0)"
+        )
 
     def email_once(self):
         before = Counter(self.c.sink.received)["demandeur@drill.invalid"]
