@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
@@ -16,6 +15,7 @@ from qa import services as qa_services
 from qa.agenda import services as agenda_services
 from qa.models import Answer, Comment, Flag, Question, QuestionFollow, TopicFollow, Vote
 from tests import factories
+from tests.module_transaction import module_transaction
 from website.api import services as api_services
 from website.api.api import api as api_v1
 from website.pages.models import (
@@ -306,15 +306,11 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     folder = tmp_path_factory.mktemp("api-matrix-search")
     with override_settings(SEARCH_BACKEND="whoosh", SEARCH_INDEX_DIR=str(folder)):
         reset_backends()
-        with django_db_blocker.unblock():
-            atomic = transaction.atomic()
-            atomic.__enter__()
-            try:
+        try:
+            with module_transaction(django_db_blocker):
                 yield _build_world()
-            finally:
-                transaction.set_rollback(True)
-                atomic.__exit__(None, None, None)
-                reset_backends()
+        finally:
+            reset_backends()
 
 
 def _counts():

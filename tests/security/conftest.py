@@ -1,8 +1,8 @@
 """The security tests' shared world (tests/security/world.py), built once per module."""
 
 import pytest
-from django.db import transaction
 
+from tests.module_transaction import module_transaction
 from tests.security.world import build_world
 
 
@@ -10,11 +10,5 @@ from tests.security.world import build_world
 def shared_world(django_db_setup, django_db_blocker):
     """The world, built once for the module inside a transaction rolled back at its end; each
     test runs inside it in a savepoint of its own (pytest-django's `django_db`)."""
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            yield build_world()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with module_transaction(django_db_blocker):
+        yield build_world()
