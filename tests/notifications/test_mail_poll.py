@@ -256,23 +256,29 @@ def test_a_large_mail_is_fetched_cut_and_refused(mailbox, thread, make_user, set
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_poller_waits_with_idle_and_posts_new_mail_at_once(mailbox, thread, make_user):
     member = make_user()
-    stop = threading.Event()
-    poller = threading.Thread(
-        target=imap.run,
-        args=(imap.configured_account(),),
-        kwargs={"stop": stop, "idle_seconds": 120},
-    )
-    poller.start()
-    try:
-        time.sleep(1)  # the first pass found nothing; the poller is idling now
-        mailbox.append(reply(member, thread, "Arrivée pendant l'attente."))
-        deadline = time.monotonic() + 20
-        while not Answer.objects.filter(author=member).exists():
-            assert time.monotonic() < deadline, "IDLE did not wake the poller up"
-            time.sleep(0.2)
-    finally:
-        stop.set()
-        poller.join(timeout=10)
-    assert not poller.is_alive()
-    assert Answer.objects.get(author=member).body == "Arrivée pendant l'attente."
+    message = reply(member, thread, "Arrivée pendant l'attente.")  # its address, in the copy
+    # The poller's thread posts the answer while this one looks for it: on SQLite's in-memory
+    # test database a read during that write fails at once (« database table is locked »,
+    # seen under load), so both run on a file copy that waits, as production's does.
+    with file_database():
+        stop = threading.Event()
+        poller = threading.Thread(
+            target=imap.run,
+            args=(imap.configured_account(),),
+            kwargs={"stop": stop, "idle_seconds": 120},
+        )
+        poller.start()
+        try:
+            time.sleep(1)  # the first pass found nothing; the poller is idling now
+            mailbox.append(message)
+            deadline = time.monotonic() + 20
+            while not in_thread(Answer.objects.filter(author=member).exists):
+                assert time.monotonic() < deadline, "IDLE did not wake the poller up"
+                time.sleep(0.2)
+        finally:
+            stop.set()
+            poller.join(timeout=10)
+        assert not poller.is_alive()
+        body = in_thread(lambda: Answer.objects.get(author=member).body)
+    assert body == "Arrivée pendant l'attente."
     assert mailbox.count() == 0
