@@ -19,6 +19,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -36,6 +37,9 @@ def pages(samples) -> dict[str, list[str]]:
         "thread (typical)": samples["threads"],
         "thread (50 answers)": samples["hot_threads"],
         "directory `/annuaire/`": ["/annuaire/"],
+        "search `/recherche/?q=`": [
+            f"/recherche/?{urlencode({'q': q})}" for q in samples["searches"]
+        ],
     }
 
 

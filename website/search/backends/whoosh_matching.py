@@ -421,18 +421,24 @@ class Matching:
 
     def facet(self, fieldname: str, mask: np.ndarray, *, multiple=False) -> Counter:
         """How many documents of `mask` have each value of the field (values split on
-        commas when `multiple`); empty values are not counted."""
+        commas when `multiple`); empty values are not counted.
+
+        Counted as `bincount` weights over codes kept as `intp` (what `bincount` works in):
+        selecting the masked rows of int32 codes first cost four times as much on a mask of
+        tens of thousands of documents, and the page counts four facets over every match."""
         counts: Counter = Counter()
         read = _column_codes(fieldname, multiple)
         for reader, offset in self.segments:
             rows, codes, labels = self.cache.segment_value(
                 reader, f"codes:{fieldname}:{multiple}", read
             )
-            selected = mask[offset : offset + reader.doc_count_all()][rows]
-            tally = np.bincount(codes[selected], minlength=len(labels))
-            for label, count in zip(labels, tally.tolist(), strict=True):
-                if count and label:
-                    counts[label] += count
+            selected = mask[offset : offset + reader.doc_count_all()]
+            if rows is not None:
+                selected = selected[rows]
+            tally = np.bincount(codes, weights=selected, minlength=len(labels))
+            for index in np.flatnonzero(tally).tolist():
+                if labels[index]:
+                    counts[labels[index]] += int(tally[index])
         return counts
 
 
@@ -496,7 +502,9 @@ def _column_array(fieldname: str):
 
 
 def _column_codes(fieldname: str, multiple: bool):
-    """(rows, codes, labels): document `rows[i]` has value `labels[codes[i]]`."""
+    """(rows, codes, labels): document `rows[i]` has value `labels[codes[i]]`; `rows` is None
+    for a field of one value per document (row i is document i). 8 bytes a code and a row:
+    5.8 MB for the four facet fields of 105,000 documents (topics: two rows a document)."""
 
     def read(reader):
         labels: dict[str, int] = {}
@@ -507,8 +515,8 @@ def _column_codes(fieldname: str, multiple: bool):
                 rows.append(docnum)
                 codes.append(labels.setdefault(label, len(labels)))
         return (
-            np.array(rows, dtype=np.int32),
-            np.array(codes, dtype=np.int32),
+            np.array(rows, dtype=np.intp) if multiple else None,
+            np.array(codes, dtype=np.intp),
             list(labels),
         )
 
