@@ -518,8 +518,8 @@ def _column_array(fieldname: str):
 def _column_codes(fieldname: str, multiple: bool):
     """(repeats, codes, labels): the codes of the documents' values, in document order, each
     the index of its value in `labels`. With `multiple`, document d has `repeats[d]` values
-    (an empty one counts, as the label ""), whose codes follow those of document d - 1; otherwise `repeats`
-    is None and `codes[d]` is document d's."""
+    (an empty one counts, as the label ""), whose codes follow those of document d - 1;
+    otherwise `repeats` is None and `codes[d]` is document d's."""
 
     def read(reader):
         labels: dict[str, int] = {}
