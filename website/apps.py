@@ -9,6 +9,13 @@ class WebsiteConfig(AppConfig):
     name = "website"
 
     def ready(self):
+        from website import admin_api
+
+        # First, before the URL configuration and the `wagtail_hooks` modules are loaded:
+        # the Wagtail admin's API (Django REST framework's views) is loaded at its first
+        # request only (website/admin_api.py).
+        admin_api.stand_in()
+
         from django.contrib.auth.signals import user_logged_in
         from django.db.backends.signals import connection_created
         from django_tasks.signals import task_enqueued, task_finished, task_started

@@ -13,7 +13,12 @@ from whoosh import index as whoosh_index
 from whoosh.query import And, AndNot, Or, Phrase, Term
 
 from website.search.backends import whoosh as whoosh_backend
-from website.search.backends.whoosh_matching import Matching, SegmentCache, scored_terms
+from website.search.backends.whoosh_matching import (
+    Matching,
+    SegmentCache,
+    _narrowest,
+    scored_terms,
+)
 from website.search.results import SearchDocument
 
 WORDS = (
@@ -121,6 +126,45 @@ def test_facets_count_each_value_over_the_mask(searcher):
     assert dict(matching.facet("topicset", mask, multiple=True)) == {
         t: topics.count(t) for t in set(topics)
     }
+
+
+def test_the_cached_columns_take_one_byte_per_document(searcher):
+    """Every web worker keeps them (benchmarks/README.md, « Worker memory »): a flag or a
+    facet with few values is one byte per document, and a field of one value per document
+    keeps no row numbers."""
+    cache = SegmentCache()
+    matching = Matching(searcher, cache)
+    matching.facet("kind", matching.live)
+    matching.facet("topicset", matching.live, multiple=True)
+    matching.column_array("answered")
+    kept = cache._values
+    assert len(kept) == 3 * len(matching.segments)
+    assert all(value[0] is None for (_s, key), value in kept.items() if key == "codes:kind:False")
+    arrays = [a for v in kept.values() for a in (v if isinstance(v, tuple) else (v,))]
+    arrays = [a for a in arrays if isinstance(a, np.ndarray)]
+    # kind: codes; topics: repeats and codes; answered: the flags.
+    assert len(arrays) == 4 * len(matching.segments)
+    assert {a.itemsize for a in arrays} == {1}
+
+
+@pytest.mark.parametrize(
+    ("values", "dtype"),
+    [
+        ([0, 1], np.int8),
+        ([-127, 127], np.int8),
+        ([-128, 0], np.int16),
+        ([0, 128], np.int16),
+        ([0, 40_000], np.int32),
+        ([1_764_950_400, 0], np.int32),
+        ([2**31, 0], np.int64),
+        ([], np.int64),
+    ],
+)
+def test_narrowed_integers_keep_their_values_and_their_negation(values, dtype):
+    narrowed = _narrowest(np.array(values, dtype=np.int64))
+    assert narrowed.dtype == dtype
+    assert narrowed.tolist() == values
+    assert (-narrowed).tolist() == [-v for v in values]
 
 
 def test_posting_cache_stays_within_its_bound(searcher, monkeypatch):
