@@ -8,12 +8,7 @@ routers, which the site does not mount, are left out (`website/wagtail_apps.py`)
 
 import hashlib
 import inspect
-import json
-import os
-import subprocess
-import sys
 import weakref
-from pathlib import Path
 
 from django.apps import apps
 from wagtail.contrib.redirects.apps import WagtailRedirectsAppConfig
@@ -29,9 +24,8 @@ from wagtail.models.reference_index import ReferenceIndex
 from wagtail.signals import page_slug_changed, post_page_move
 from wagtail.snippets.apps import WagtailSnippetsAppConfig
 
+from tests.processes import printed_json
 from website import wagtail_apps
-
-ROOT = Path(__file__).resolve().parents[2]
 
 PROBE = """
 import gc, json, sys
@@ -41,22 +35,7 @@ print(json.dumps({"modules": sorted(sys.modules), "frozen": gc.get_freeze_count(
 
 
 def load_the_wsgi_application() -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
-    env |= {
-        "DJANGO_SETTINGS_MODULE": "website.settings",
-        "DJANGO_DEBUG": "true",
-        "SEARCH_BACKEND": "whoosh",
-    }
-    result = subprocess.run(  # noqa: S603 (fixed arguments)
-        [sys.executable, "-c", PROBE],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return printed_json(["-c", PROBE], {"DJANGO_DEBUG": "true", "SEARCH_BACKEND": "whoosh"})
 
 
 def test_the_wsgi_application_loads_what_the_first_requests_need_and_no_wagtail_api():
