@@ -1,10 +1,16 @@
 """Helpers for tests that start real processes (servers, workers) on loopback ports."""
 
+import json
+import os
 import socket
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import requests
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
@@ -36,3 +42,32 @@ def stop(*processes: subprocess.Popen) -> None:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def fresh_python(
+    args: list[str], environment: dict | None = None, *, without=(), check: bool = True
+) -> subprocess.CompletedProcess:
+    """`python *args` in the project folder, in a process of its own with `website.settings`
+    as a deployment starts it: the test process's environment without its Django and pytest
+    variables (nor the names in `without`), plus `environment`. Its output is kept."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "PYTEST")) and key not in without
+    }
+    env |= {"DJANGO_SETTINGS_MODULE": "website.settings"} | (environment or {})
+    return subprocess.run(  # noqa: S603 (the test's own arguments, no shell)
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=120,
+    )
+
+
+def printed_json(args: list[str], environment: dict | None = None, *, without=()):
+    """What `fresh_python` printed last, as JSON (the probe's one line)."""
+    result = fresh_python(args, environment, without=without)
+    return json.loads(result.stdout.strip().splitlines()[-1])

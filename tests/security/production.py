@@ -5,13 +5,9 @@ tests), so header and cookie checks measure what a real deployment sends.
 """
 
 import functools
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.processes import printed_json
+
 NAMES = [
     "DEBUG",
     "SECURE_SSL_REDIRECT",
@@ -51,17 +47,9 @@ print(json.dumps({name: getattr(settings, name, None) for name in %r}, default=s
 
 @functools.cache
 def production_settings() -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in TEST_ONLY_VARIABLES}
-    env |= PRODUCTION_ENVIRONMENT
-    result = subprocess.run(  # noqa: S603 (fixed script, no shell)
-        [sys.executable, "-c", SCRIPT % (NAMES,)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
+    values = printed_json(
+        ["-c", SCRIPT % (NAMES,)], PRODUCTION_ENVIRONMENT, without=TEST_ONLY_VARIABLES
     )
-    values = json.loads(result.stdout.strip().splitlines()[-1])
     if values["SECURE_PROXY_SSL_HEADER"]:
         values["SECURE_PROXY_SSL_HEADER"] = tuple(values["SECURE_PROXY_SSL_HEADER"])
     return values
@@ -70,25 +58,11 @@ def production_settings() -> dict:
 def default_cache_as_built(**environment) -> dict:
     """`CACHES["default"]` as `website.settings` builds it in a fresh process, from the test
     process's environment without its Django, pytest and cache variables, plus these."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "PYTEST")) and key != "CACHE_URL"
-    }
-    env |= {"DJANGO_SETTINGS_MODULE": "website.settings"} | environment
     script = (
         "import django, json; django.setup(); from django.conf import settings; "
         "print(json.dumps(settings.CACHES['default']))"
     )
-    result = subprocess.run(  # noqa: S603 (fixed script, no shell)
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return printed_json(["-c", script], environment, without={"CACHE_URL"})
 
 
 def apply(settings) -> None:

@@ -1,6 +1,7 @@
 """Limits hold across two server processes sharing the production database cache.
 
-Two `manage.py runserver --noreload` processes on loopback ports serve the same database (on
+Two `manage.py runserver --noreload` processes on loopback ports (started once for the tests
+that use production's settings and database cache, `servers`) serve the same database (on
 SQLite a file in WAL mode, which the test reads too; on PostgreSQL the test database) with the
 production cache setting (`dbcache://`). Requests alternate between them, or are sent to both at
 the same instant: the combined count is limited, as it would not be with a per-process cache or
@@ -20,6 +21,7 @@ The per-account failed-login limit is also checked with the two processes sharin
 import contextlib
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -29,7 +31,8 @@ from pathlib import Path
 import pytest
 import requests
 from django.conf import settings as django_settings
-from django.db import connection
+from django.core.management import call_command
+from django.db import connection, connections
 from django.test import Client
 
 from tests import factories
@@ -81,9 +84,9 @@ def running_servers(
     env = server_environment(tmp_path, database_url(connection), cache_url, settings_module)
     manage = [sys.executable, str(ROOT / "manage.py")]
     if cache_url.startswith("dbcache://"):
-        subprocess.run(  # noqa: S603 (fixed arguments)
-            [*manage, "createcachetable"], env=env, cwd=ROOT, check=True, capture_output=True
-        )
+        # The servers' `createcachetable`, run here on a connection of its own (the file
+        # database on SQLite): the same table, without starting Django in one more process.
+        in_thread(lambda: call_command("createcachetable", CACHE_TABLE, verbosity=0))
     processes, urls = [], []
     try:
         for _ in range(count):
@@ -121,6 +124,61 @@ def shared_database():
         yield
 
 
+@contextlib.contextmanager
+def _database_named(name):
+    """New connections (the test's threads) open the database `name` inside."""
+    settings_dict = connections.settings["default"]
+    saved = settings_dict["NAME"]
+    settings_dict["NAME"] = name
+    try:
+        yield
+    finally:
+        settings_dict["NAME"] = saved
+
+
+def _empty_cache_table():
+    """The servers' cache table, empty; created again if missing (on PostgreSQL the servers
+    of another test drop it when they stop)."""
+    call_command("createcachetable", CACHE_TABLE, verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute(f'DELETE FROM "{CACHE_TABLE}"')  # noqa: S608 (the constant above)
+
+
+@pytest.fixture(scope="module")
+def module_servers(django_db_blocker, tmp_path_factory):
+    """Two servers with production's settings and database cache, shared by the module's
+    tests that need no other setting (starting one costs about 2.4 s of CPU). Started by the
+    first test that asks (`servers`), once its database is in place."""
+    started = {"folder": tmp_path_factory.mktemp("serveurs"), "stack": contextlib.ExitStack()}
+    yield started
+    with django_db_blocker.unblock():
+        started["stack"].close()
+
+
+@pytest.fixture
+def servers(module_servers):
+    """The module's two servers and their database, on which the test's threads run: on
+    SQLite a file copied from the test database by the first test (each test's data then stays
+    until the module ends: each test counts its own new member's or account's
+    actions), on PostgreSQL the test database. The
+    cache, where the limits count, is emptied before each test."""
+    if "urls" not in module_servers:
+        folder, name = module_servers["folder"], connection.settings_dict["NAME"]
+        if connection.vendor == "sqlite":
+            name = str(folder / "serveurs.sqlite3")
+            connection.ensure_connection()
+            target = sqlite3.connect(name)
+            connection.connection.backup(target)
+            target.close()
+        module_servers["name"] = name
+        with _database_named(name):
+            servers = running_servers(folder)
+            module_servers["urls"] = module_servers["stack"].enter_context(servers)
+    with _database_named(module_servers["name"]):
+        in_thread(_empty_cache_table)
+        yield module_servers["urls"]
+
+
 # --- Failed logins -----------------------------------------------------------------------
 
 
@@ -152,11 +210,10 @@ def failed_login(session: requests.Session, url: str, email: str, token=None) ->
     return "refused"
 
 
-def test_failed_logins_on_one_account_are_limited_across_two_processes(shared_database, tmp_path):
+def test_failed_logins_on_one_account_are_limited_across_two_processes(servers):
     user = in_thread(lambda: factories.UserFactory(email="cible.limites@example.org"))
-    with running_servers(tmp_path) as urls:
-        sessions = [requests.Session() for _ in urls]
-        statuses = [failed_login(sessions[i % 2], urls[i % 2], user.email) for i in range(ATTEMPTS)]
+    sessions = [requests.Session() for _ in servers]
+    statuses = [failed_login(sessions[i % 2], servers[i % 2], user.email) for i in range(ATTEMPTS)]
     # A per-process cache would let 2 × 5 attempts through; the shared one lets 5 in all,
     # well under the per-IP limit (10): this is the per-account limit.
     assert statuses == ["refused"] * KEY_LIMIT + ["limited"] * (ATTEMPTS - KEY_LIMIT), statuses
@@ -278,9 +335,7 @@ def _comments_by(user, question):
     return sorted(question.comments.filter(author=user).values_list("body", flat=True))
 
 
-def test_the_new_member_posting_limit_holds_across_two_processes_one_by_one_and_at_once(
-    shared_database, tmp_path
-):
+def test_the_new_member_posting_limit_holds_across_two_processes_one_by_one_and_at_once(servers):
     limit = django_settings.QA_NEW_MEMBER_POSTS_PER_HOUR
     question, newcomer = in_thread(_thread_setup)
     member = Member(newcomer)
@@ -295,15 +350,14 @@ def test_the_new_member_posting_limit_holds_across_two_processes_one_by_one_and_
             {"body": f"Commentaire numéro {number}", "submission_token": f"jeton-{number}"},
         )
 
-    with running_servers(tmp_path) as urls:
-        # One by one, alternating servers, up to three short of the limit.
-        one_by_one = [comment(urls[n % 2], n).status_code for n in range(limit - 3)]
-        # Then eight at once, four on each server: three fit.
-        burst = at_once(
-            [lambda n=n: comment(urls[n % 2], n) for n in range(limit - 3, limit - 3 + BURST)]
-        )
-        # The budget is spent on both servers.
-        late = [comment(url, 100 + n) for n, url in enumerate(urls)]
+    # One by one, alternating servers, up to three short of the limit.
+    one_by_one = [comment(servers[n % 2], n).status_code for n in range(limit - 3)]
+    # Then eight at once, four on each server: three fit.
+    burst = at_once(
+        [lambda n=n: comment(servers[n % 2], n) for n in range(limit - 3, limit - 3 + BURST)]
+    )
+    # The budget is spent on both servers.
+    late = [comment(url, 100 + n) for n, url in enumerate(servers)]
 
     assert one_by_one == [302] * (limit - 3)
     statuses = sorted(response.status_code for response in burst)
@@ -317,24 +371,21 @@ def test_the_new_member_posting_limit_holds_across_two_processes_one_by_one_and_
     assert "Commentaire numéro 100" not in created
 
 
-def test_one_form_sent_many_times_at_once_to_two_processes_creates_one_comment(
-    shared_database, tmp_path
-):
+def test_one_form_sent_many_times_at_once_to_two_processes_creates_one_comment(servers):
     question, newcomer = in_thread(_thread_setup)
     member = Member(newcomer)
     thread_path = question.get_absolute_url()
     comment_path = f"/questions/{question.pk}/commenter/"
     data = {"body": "Nous livrons des repas froids.", "submission_token": "un-seul-jeton"}
 
-    with running_servers(tmp_path) as urls:
-        burst = at_once(
-            [
-                lambda n=n: member.post(urls[n % 2], thread_path, comment_path, data)
-                for n in range(BURST)
-            ]
-        )
-        # Sent again later: the same comment, found through the token.
-        again = member.post(urls[1], thread_path, comment_path, data)
+    burst = at_once(
+        [
+            lambda n=n: member.post(servers[n % 2], thread_path, comment_path, data)
+            for n in range(BURST)
+        ]
+    )
+    # Sent again later: the same comment, found through the token.
+    again = member.post(servers[1], thread_path, comment_path, data)
 
     assert [response.status_code for response in burst] == [302] * BURST
     locations = [response.headers["Location"] for response in burst]
@@ -358,9 +409,7 @@ def _proposals_by(user):
     return sorted(Proposal.objects.filter(author=user).values_list("title", flat=True))
 
 
-def test_the_new_member_agenda_quota_holds_for_proposals_sent_at_once_to_two_processes(
-    shared_database, tmp_path
-):
+def test_the_new_member_agenda_quota_holds_for_proposals_sent_at_once_to_two_processes(servers):
     newcomer, topic = in_thread(_agenda_setup)
     member = Member(newcomer)
     form_path = "/ordre-du-jour/proposer/"
@@ -377,9 +426,8 @@ def test_the_new_member_agenda_quota_holds_for_proposals_sent_at_once_to_two_pro
             },
         )
 
-    with running_servers(tmp_path) as urls:
-        burst = at_once([lambda n=n: propose(urls[n % 2], n) for n in range(BURST)])
-        late = [propose(url, 100 + n) for n, url in enumerate(urls)]
+    burst = at_once([lambda n=n: propose(servers[n % 2], n) for n in range(BURST)])
+    late = [propose(url, 100 + n) for n, url in enumerate(servers)]
 
     statuses = sorted(response.status_code for response in burst)
     quota = django_settings.AGENDA_NEW_MEMBER_PROPOSALS_PER_DAY

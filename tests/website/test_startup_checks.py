@@ -6,17 +6,14 @@ a system check (`entraide.E001`–`E006`), which `manage.py check`/`migrate` run
 `website/wsgi.py` runs before gunicorn serves anything. Either way no request gets a 500.
 """
 
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.core import checks
 
+from tests.processes import fresh_python
 from website import checks as engine_checks
 
-ROOT = Path(__file__).resolve().parents[2]
 REDIS = "website.redis_cache.RedisCache"
 
 
@@ -113,17 +110,7 @@ def test_an_upload_folder_that_cannot_be_written_fails_a_check(settings, tmp_pat
 
 
 def start(command: list[str], **environment) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
-    env |= {"DJANGO_SETTINGS_MODULE": "website.settings", "DJANGO_DEBUG": "true"} | environment
-    return subprocess.run(  # noqa: S603 (fixed arguments)
-        [sys.executable, *command],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    return fresh_python(command, {"DJANGO_DEBUG": "true"} | environment, check=False)
 
 
 def test_manage_py_check_refuses_a_malformed_redis_url():

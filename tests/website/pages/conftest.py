@@ -5,6 +5,7 @@ import datetime
 import pytest
 from wagtail.models import Page
 
+from directory.models import InterestKind, TopicInterest
 from website.pages.models import (
     AffectedQuestion,
     FaqIndexPage,
@@ -14,6 +15,25 @@ from website.pages.models import (
     RegulatoryUpdatePage,
     ResourceIndexPage,
 )
+
+
+@pytest.fixture
+def make_home_member(make_user, make_person, make_structure, make_position, make_topic):
+    """A member whose entry fills the home page's own lists: a position in the structure
+    `structure` (« Questions adressées ») and an interest, or a confirmed expertise, in the
+    topic `topic` (« Sans réponse dans vos sujets », « À revérifier »). Returns the user, the
+    structure and the topic."""
+
+    def make(*, structure, topic, kind=InterestKind.INTEREST, **user_fields):
+        user = make_user(**user_fields)
+        person = make_person(user=user)
+        place = make_structure(name=structure)
+        make_position(person=person, structure=place)
+        subject = make_topic(name=topic)
+        TopicInterest.objects.create(person=person, topic=subject, kind=kind)
+        return user, place, subject
+
+    return make
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
-from directory.models import InterestKind, TopicInterest
 from qa import services
 from qa.agenda.models import Meeting, Proposal
 from website.pages import dashboard
@@ -119,21 +118,12 @@ def test_a_member_back_to_pending_approval_no_longer_gets_the_members_home(clien
 
 
 def test_two_members_alternately_see_only_their_own_dashboard_and_marks(
-    client,
-    make_user,
-    make_person,
-    make_structure,
-    make_position,
-    make_topic,
-    make_question,
-    make_answer,
+    client, make_user, make_home_member, make_question, make_answer
 ):
-    reader, other = make_user(first_name="Apolline"), make_user(first_name="Basile")
-    reader_person = make_person(user=reader)
-    mairie = make_structure(name="Commune de Colmars")
-    make_position(person=reader_person, structure=mairie)
-    topic = make_topic(name="Eau potable")
-    TopicInterest.objects.create(person=reader_person, topic=topic, kind=InterestKind.INTEREST)
+    reader, mairie, topic = make_home_member(
+        structure="Commune de Colmars", topic="Eau potable", first_name="Apolline"
+    )
+    other = make_user(first_name="Basile")
     make_question(topics=[topic], title="Qui contrôle nos captages ?")
     make_question(title="Une question pour Colmars", addressed_to_structure=mairie)
     read = make_question(title="Un fil relu par la lectrice")

@@ -31,22 +31,10 @@ def test_a_visitor_sees_the_presentation_the_login_and_public_news(client, make_
 
 
 def test_a_member_sees_unanswered_questions_of_their_topics_and_those_addressed_to_them(
-    client,
-    make_user,
-    make_person,
-    make_structure,
-    make_position,
-    make_topic,
-    make_question,
-    make_answer,
-    make_update,
+    client, make_home_member, make_topic, make_question, make_answer, make_update
 ):
-    user = make_user()
-    person = make_person(user=user)
-    mairie = make_structure(name="Commune de Barrême")
-    make_position(person=person, structure=mairie)
-    mine, other = make_topic(name="Petite enfance"), make_topic(name="Culture")
-    TopicInterest.objects.create(person=person, topic=mine, kind=InterestKind.INTEREST)
+    user, mairie, mine = make_home_member(structure="Commune de Barrême", topic="Petite enfance")
+    other = make_topic(name="Culture")
     make_question(topics=[mine], title="Quel agrément pour une micro-crèche ?")
     answered = make_question(topics=[mine], title="Qui finance le relais petite enfance ?")
     make_answer(answered)
@@ -119,22 +107,13 @@ def test_the_member_home_shows_the_next_meeting_and_top_proposals(client, member
 
 
 def test_the_member_home_runs_the_same_queries_for_10_or_100_threads_and_updates(
-    client,
-    make_user,
-    make_person,
-    make_position,
-    make_structure,
-    make_topic,
-    make_question,
-    make_update,
+    client, make_home_member, make_question, make_update
 ):
-    topic = make_topic(name="Voirie communale")
-    expert = make_user(roles=["Experts"])
-    person = make_person(user=expert)
-    mairie = make_structure(name="Commune de Thorame-Basse")
-    make_position(person=person, structure=mairie)
-    TopicInterest.objects.create(
-        person=person, topic=topic, kind=InterestKind.EXPERTISE, is_confirmed=True
+    expert, mairie, topic = make_home_member(
+        structure="Commune de Thorame-Basse",
+        topic="Voirie communale",
+        kind=InterestKind.EXPERTISE,
+        roles=["Experts"],
     )
 
     def grow(numbers):

@@ -1,10 +1,13 @@
 """Moderators: the header's badges (open flags, accounts to approve) in one query, and a
 notification for each new flag and each new pending account (their preference)."""
 
+import re
+
 import pytest
 from allauth.account import signals as account_signals
 from allauth.account.models import EmailAddress
 
+from directory import services as directory_services
 from qa import services as qa_services
 from website.notifications.kinds import Frequency, Kind
 from website.notifications.models import Notification, NotificationPreference
@@ -48,6 +51,41 @@ def test_the_badges_cost_one_query_and_none_for_others(
     counts = moderation_badges(request)["moderation_counts"]
     with django_assert_num_queries(1):
         assert (counts.pending, counts.flags, counts.pending) == (1, 0, 1)
+
+
+def test_the_badges_follow_each_flag_and_approval(client, moderator, make_user, ask):
+    """The counts are read afresh on every page: a flag raised, a flag handled, an account
+    approved or deactivated shows at the next page."""
+
+    def badges():
+        html = client.get("/notifications/").content.decode()
+        return {
+            name: int(found.group(1)) if (found := re.search(pattern, html)) else 0
+            for name, pattern in (
+                ("pending", r'<span id="pending-count" class="badge">(\d+) en attente</span>'),
+                ("flags", r'<span id="flag-count" class="badge">(\d+) à traiter</span>'),
+            )
+        }
+
+    client.force_login(moderator)
+    assert badges() == {"pending": 0, "flags": 0}
+    first, second = make_user(approved_at=None), make_user(approved_at=None)
+    unverified = make_user(approved_at=None)
+    EmailAddress.objects.filter(user=unverified).update(verified=False)
+    assert badges() == {"pending": 2, "flags": 0}
+    question, reporter = ask(make_user()), make_user()
+    flag = qa_services.flag_create(post=question, reporter=reporter, reason="spam")
+    qa_services.flag_create(post=question, reporter=make_user(), reason="rude")
+    assert badges() == {"pending": 2, "flags": 2}
+    qa_services.flag_create(post=question, reporter=reporter, reason="rude")  # a rewording
+    assert badges() == {"pending": 2, "flags": 2}
+    qa_services.flag_resolve(flag=flag, by=moderator, accepted=False)
+    assert badges() == {"pending": 2, "flags": 1}
+    directory_services.account_approve(user=first, approved_by=moderator)
+    assert badges() == {"pending": 1, "flags": 1}
+    second.is_active = False
+    second.save(update_fields=["is_active"])
+    assert badges() == {"pending": 0, "flags": 1}
 
 
 def test_each_new_flag_notifies_the_moderators(moderator, make_user, ask, committed, mailoutbox):
