@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from directory.access import gate
-from directory.fragments import shared_fragment, shared_fragments
+from directory.fragments import shared_fragments
 from directory.models import Structure
 from directory.roles import is_member, is_moderator
 from qa import extensions, forms, permissions, selectors, services
@@ -225,24 +225,28 @@ def _thread_context(
         "thread": thread,
         "answer_sort": answer_sort,
         "feed": extensions.feed_link(request, question=question),
-        "related": [] if question.deleted_at else selectors.related_threads(question, request.user),
         "answer_sorts": [("votes", _("Par votes")), ("date", _("Par date"))],
         "answer_form": answer_form,
         "answer_draft": draft,
         "draft_error": draft_error,
         "comment_forms": comment_forms or {},
-        "post_fragments": _post_fragments(request, thread),
+        **_shared_parts(request, thread),
         "is_moderator": is_moderator(request.user),
         "is_member": is_member(request.user),
     }
 
 
-def _post_fragments(request, thread) -> dict:
-    """The shared HTML of each post shown (body, attachments, marks, byline), by anchor: one
-    fragment per thread and role (`directory.fragments`; docs/architecture.md « Thread
-    fragments »). Every write replaces the version all of a thread's posts are stored under,
-    so they are kept together: one cache read, and one write after a miss. The people's
-    positions and the attachments are read only when the fragment has to be rendered."""
+def _shared_parts(request, thread) -> dict:
+    """The thread's shared HTML (docs/architecture.md « Thread fragments »), from one cache
+    read: `post_fragments`, each post's shared part (body, attachments, marks, byline) by
+    anchor, and `related_html`, the « Questions liées » block.
+
+    One fragment per thread, role and audience. The posts are kept together: every write
+    replaces the version all of a thread's posts are stored under, so storing them apart
+    would only cost more cache reads, and a miss one write per post. The people's positions
+    and the attachments are read only when the posts have to be rendered. The related
+    threads' ranking (its own cache, per audience) and their live rows (titles, answers,
+    resolved) are read only when the block has to be rendered: any write replaces it."""
     question = thread.question
     posts = {question.anchor: ("q", question)}
     posts.update((comment.anchor, ("c", comment)) for comment in thread.question_comments)
@@ -252,7 +256,7 @@ def _post_fragments(request, thread) -> dict:
     moderator = permissions.can_moderate(request.user)
     template = get_template("qa/_post_shared.html")
 
-    def render(anchors):
+    def render_posts(anchors):
         selectors.thread_details(thread)
         return {
             anchor: template.render(
@@ -266,18 +270,26 @@ def _post_fragments(request, thread) -> dict:
             for anchor in anchors
         }
 
-    # A moderator's fragment differs (« Retirer » on attachments, the deleted posts).
-    stored = shared_fragment(
+    def render(key):
+        if key == "posts":
+            return json.dumps(render_posts(posts))
+        related = [] if question.deleted_at else selectors.related_threads(question, request.user)
+        return render_to_string("qa/_related_threads.html", {"related": related})
+
+    # A moderator's posts differ (« Retirer » on attachments, the deleted posts); the related
+    # threads' ranking is per audience (members, or visitors when reading is public).
+    stored = shared_fragments(
         request,
-        "qa-thread-posts",
-        lambda: json.dumps(render(posts)),
-        vary=(question.pk, moderator),
+        "qa-thread",
+        ("posts", "related"),
+        render,
+        vary=(question.pk, moderator, is_member(request.user)),
     )
-    fragments = json.loads(stored)
+    fragments = json.loads(stored["posts"])
     missing = [anchor for anchor in posts if anchor not in fragments]
     if missing:
-        fragments.update(render(missing))
-    return fragments
+        fragments.update(render_posts(missing))
+    return {"post_fragments": fragments, "related_html": stored["related"]}
 
 
 def _permalink_redirect(request, post_type, pk):

@@ -1,4 +1,4 @@
-"""The thread's shared fragment (qa.views.threads._post_fragments, docs/architecture.md « Thread
+"""The thread's shared fragment (qa.views.threads._shared_parts, docs/architecture.md « Thread
 fragments »): each post's body, attachments, marks and byline come from the cache until the
 next write, which shows on the next request; what belongs to one viewer (their vote, buttons,
 « Nouveau » marks) is never served to another; a moderator's fragment is their own."""
