@@ -233,6 +233,9 @@ def _thread_context(
         **_shared_parts(request, thread),
         "is_moderator": is_moderator(request.user),
         "is_member": is_member(request.user),
+        # `{% if question.faq_promotion %}` on a thread not in the FAQ (the usual case) ends
+        # in `dir(question)` (the template's way of reporting a missing attribute).
+        "in_faq": hasattr(question, "faq_promotion"),
     }
 
 

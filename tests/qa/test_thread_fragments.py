@@ -220,3 +220,19 @@ def test_the_shared_empty_forms_follow_the_language(reader, thread):
     english = _html(reader, url)
     assert "Add a comment" in english and "Ajouter un commentaire" not in english
     assert "Your answer" in english
+
+
+def test_a_promotion_to_the_faq_shows_on_the_next_request(reader, thread, moderator):
+    question, answers, asker, _answerer = thread
+    url = question.get_absolute_url()
+    assert "Ce fil figure dans la FAQ." not in _html(reader, url)
+    services.answer_accept(answer=answers[0], by=asker)
+    services.faq_promote(question=question, answer=answers[0], by=moderator)
+    assert "Ce fil figure dans la FAQ." in _html(reader, url)
+
+
+def test_the_search_box_keeps_the_words_searched_and_escapes_them(reader, thread):
+    url = thread[0].get_absolute_url()
+    assert 'id="site-search-q" type="search" name="q" value=""' in _html(reader, url)
+    html = _html(reader, url + "?q=d%C3%A9neigement+%22<b>")
+    assert 'name="q" value="déneigement &quot;&lt;b&gt;"' in html
