@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from directory.fragments import shared_fragments
+from directory.fragments import read_ahead, shared_fragments
 from qa import forms, permissions
 
 register = template.Library()
@@ -342,6 +342,11 @@ def _empty_forms(context) -> dict:
 
         memo["qa_empty_forms"] = shared_fragments(request, "qa-empty-forms", _EMPTY_FORMS, render)
     return memo["qa_empty_forms"]
+
+
+def read_ahead_empty_forms(request) -> None:
+    """The thread's view asks for the empty forms' fragment with its own (one cache read)."""
+    read_ahead(request, "qa-empty-forms", _EMPTY_FORMS)
 
 
 def _csrf_field(context) -> str:

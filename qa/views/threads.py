@@ -20,6 +20,7 @@ from directory.models import Structure
 from directory.roles import is_member, is_moderator
 from qa import extensions, forms, permissions, selectors, services
 from qa.models import QuestionKind
+from qa.templatetags.qa_tags import read_ahead_empty_forms
 from qa.unread_slots import with_unread_marks
 from qa.views.access import PAGE_SIZE, _get_post, _load_question
 from taxonomy.models import Topic
@@ -280,7 +281,10 @@ def _shared_parts(request, thread) -> dict:
         return render_to_string("qa/_related_threads.html", {"related": related})
 
     # A moderator's posts differ (« Retirer » on attachments, the deleted posts); the related
-    # threads' ranking is per audience (members, or visitors when reading is public).
+    # threads' ranking is per audience (members, or visitors when reading is public). The
+    # empty forms' fragment (qa_tags) is read with them.
+    if is_member(request.user):
+        read_ahead_empty_forms(request)
     stored = shared_fragments(
         request,
         "qa-thread",
