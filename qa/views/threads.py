@@ -12,10 +12,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from directory.access import gate
-from directory.fragments import shared_fragments
+from directory.fragments import shared_fragment, shared_fragments
 from directory.models import Structure
 from directory.roles import is_member, is_moderator
 from qa import extensions, forms, permissions, selectors, services
@@ -274,29 +275,32 @@ def _shared_parts(request, thread) -> dict:
             for anchor in anchors
         }
 
-    def render(key):
-        if key == "posts":
-            return json.dumps(render_posts(posts))
+    def render():
         related = [] if question.deleted_at else selectors.related_threads(question, request.user)
-        return render_to_string("qa/_related_threads.html", {"related": related})
+        block = render_to_string("qa/_related_threads.html", {"related": related})
+        return json.dumps({"posts": render_posts(posts), "related": block})
 
     # A moderator's posts differ (« Retirer » on attachments, the deleted posts); the related
-    # threads' ranking is per audience (members, or visitors when reading is public). The
-    # empty forms' fragment (qa_tags) is read with them.
+    # threads' ranking is per audience (members, or visitors when reading is public). One
+    # cache entry for both (the database cache writes each entry in a transaction of its
+    # own), read with the empty forms' fragment (qa_tags).
     if is_member(request.user):
         read_ahead_empty_forms(request)
-    stored = shared_fragments(
-        request,
-        "qa-thread",
-        ("posts", "related"),
-        render,
-        vary=(question.pk, moderator, is_member(request.user)),
+    stored = json.loads(
+        shared_fragment(
+            request,
+            "qa-thread",
+            render,
+            vary=(question.pk, moderator, is_member(request.user)),
+        )
     )
-    fragments = json.loads(stored["posts"])
+    fragments = stored["posts"]
     missing = [anchor for anchor in posts if anchor not in fragments]
     if missing:
         fragments.update(render_posts(missing))
-    return {"post_fragments": fragments, "related_html": stored["related"]}
+    # Our template's output, stored by `shared_fragment` (checked there) as JSON.
+    related = mark_safe(stored["related"])  # noqa: S308 — the fragment's own render
+    return {"post_fragments": fragments, "related_html": related}
 
 
 def _permalink_redirect(request, post_type, pk):
