@@ -69,11 +69,19 @@ def shared_fragments(
     if prefix is None or not keys:
         return {key: _checked(name, render(key)) for key in keys}
     cache_keys = {key: prefix + str(key) for key in keys}
-    try:
-        found = cache.get_many(cache_keys.values())
-    except Exception:
-        logger.warning("Shared fragments %s could not be read", name, exc_info=True)
-        return {key: _checked(name, render(key)) for key in keys}
+    already = request.__dict__.get("_fragments_read", {})
+    if all(cache_key in already for cache_key in cache_keys.values()):
+        found = {k: already[k] for k in cache_keys.values() if already[k] is not None}
+    else:
+        ahead = request.__dict__.pop("_fragments_ahead", [])
+        try:
+            found = cache.get_many([*cache_keys.values(), *ahead])
+        except Exception:
+            logger.warning("Shared fragments %s could not be read", name, exc_info=True)
+            return {key: _checked(name, render(key)) for key in keys}
+        request.__dict__.setdefault("_fragments_read", {}).update(
+            (cache_key, found.get(cache_key)) for cache_key in ahead
+        )
     result, missing = {}, {}
     for key, cache_key in cache_keys.items():
         if cache_key in found:
@@ -86,6 +94,16 @@ def shared_fragments(
         except Exception:
             logger.warning("Shared fragments %s could not be stored", name, exc_info=True)
     return result
+
+
+def read_ahead(request, name: str, keys: Iterable[Hashable], *, vary: Iterable = ()) -> None:
+    """Fragments this request will ask for later (`shared_fragments` with the same `name`,
+    `keys` and `vary`): the next `shared_fragments` call reads them with its own, in one cache
+    read (one query fewer on the database cache), and the later call reads nothing."""
+    prefix = _prefix(request, name, vary)
+    if prefix is not None:
+        ahead = request.__dict__.setdefault("_fragments_ahead", [])
+        ahead.extend(prefix + str(key) for key in keys)
 
 
 def shared_fragment(request, name: str, render: Callable[[], str], *, vary: Iterable = ()):

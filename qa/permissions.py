@@ -143,7 +143,10 @@ def can_accept(user, answer) -> bool:
 
 
 def is_expert_for(user, question) -> bool:
-    return bool(expertise_topic_ids(user) & _topic_ids(question))
+    # Most members are no expert: their (empty) expertise is enough to answer, without
+    # building the question's topics, which the thread page asks for under every answer.
+    expertise = expertise_topic_ids(user)
+    return bool(expertise) and bool(expertise & _topic_ids(question))
 
 
 def can_validate(user, answer) -> bool:

@@ -63,8 +63,8 @@ VIEWER_KEY = "http:generation:viewer:{}"
 VALIDATED_PAGES = {"qa:question_detail", "qa:question_list", "qa:discussion_list"}
 # The pages whose views keep shared HTML fragments (directory/fragments.py): they get
 # `request.fragment_version` before the view runs: the directory, the lists, Wagtail's pages
-# (the home page's blocks) and the thread (its posts' shared HTML,
-# qa.views.threads._post_fragments).
+# (the home page's blocks) and the thread (its posts' shared HTML
+# and related threads, qa.views.threads._shared_parts).
 FRAGMENT_PAGES: set[str] = {
     "directory:person_list",
     "qa:question_list",

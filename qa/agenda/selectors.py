@@ -5,6 +5,7 @@
 
 from django.db.models import Prefetch
 
+from directory import compiled
 from qa.agenda.models import Meeting, Proposal, ProposalComment, ProposalStatus, Support
 
 
@@ -101,15 +102,28 @@ def proposal_comments(proposal) -> list[ProposalComment]:
 
 def scheduled_for(user, limit: int = 10) -> list[Proposal]:
     """« Vos sujets à l'ordre du jour »: the viewer's proposals and the ones they support that
-    are on a meeting to come, soonest meeting first (two queries: proposals with their
-    meetings, then their topics)."""
+    are on a meeting to come, soonest meeting first, with their meetings (one query, compiled
+    once per process: directory/compiled.py; the home page asks on every member's visit)."""
     if not user.is_authenticated:
         return []
-    return list(
+    return compiled.fetch_objects(
+        f"agenda.scheduled_for:{limit}",
+        lambda user_id: _scheduled_for(user_id, limit),
+        (_SENTINEL_USER,),
+        (user.pk,),
+        model=Proposal,
+    )
+
+
+_SENTINEL_USER = -730_194_810
+
+
+def _scheduled_for(user_id, limit):
+    return (
         Proposal.objects.filter(
             status=ProposalStatus.SCHEDULED,
             meeting__cancelled_at__isnull=True,
-            supports__user=user,
+            supports__user_id=user_id,
         )
         .select_related("meeting", "meeting__structure")
         .order_by("meeting__starts_at", "-support_count", "pk")[:limit]

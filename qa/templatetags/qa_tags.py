@@ -1,19 +1,19 @@
 """Q&A template helpers: permission filters (`user|can_edit_post:post`), post URLs, bylines."""
 
+import html
 import uuid
-from functools import partial
 
 from django import template
 from django.conf import settings
 from django.forms.utils import flatatt
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import LazyObject, empty
-from django.utils.html import format_html
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from directory.fragments import shared_fragments
+from directory.fragments import read_ahead, shared_fragments
 from qa import forms, permissions
 
 register = template.Library()
@@ -133,26 +133,75 @@ def vote_widget(context, post):
     """The vote widget of a question or answer: the score, and for a member who may vote the
     form with their own vote pressed (forms work without JS; htmx swaps `#vote-<anchor>`).
     Built by string formatting, once per post and request: an include per answer cost as much
-    as the rest of the answer's per-viewer markup. Reads the words the thread page translates
-    once (`vote_up_label`, `vote_down_label`, `score_label`)."""
-    anchor, score_label = post.anchor, context["score_label"]
+    as the rest of the answer's per-viewer markup. Its words are translated and escaped once
+    per request (`_words`); the anchor, the address and the score are ours (an anchor of
+    letters, digits and dashes, a pattern from `reverse()` with an integer key, a number)."""
+    words = _words(context)
     if not permissions.can_vote(_viewer(context), post):
-        return format_html(_VOTE_SCORE, anchor=anchor, score_label=score_label, score=post.score)
+        return mark_safe(  # noqa: S308 — escaped words, our anchor and an integer
+            _VOTE_SCORE.format(anchor=post.anchor, score_label=words["score"], score=post.score)
+        )
     mine = context["thread"].vote_of(post)
-    return format_html(
-        _VOTE_FORM,
-        anchor=anchor,
-        url=post_url(post, "voter"),
-        csrf=context["csrf_token"],
-        up_on=" qa-vote__button--on" if mine == 1 else "",
-        up_pressed="true" if mine == 1 else "false",
-        up=context["vote_up_label"],
-        score_label=score_label,
-        score=post.score,
-        down_on=" qa-vote__button--on" if mine == -1 else "",
-        down_pressed="true" if mine == -1 else "false",
-        down=context["vote_down_label"],
+    return mark_safe(  # noqa: S308 — escaped words and token, our anchor, address and integer
+        _VOTE_FORM.format(
+            anchor=post.anchor,
+            url=html.escape(post_url(post, "voter")),
+            csrf=_csrf_token(context),
+            up_on=" qa-vote__button--on" if mine == 1 else "",
+            up_pressed="true" if mine == 1 else "false",
+            up=words["vote_up"],
+            score_label=words["score"],
+            score=post.score,
+            down_on=" qa-vote__button--on" if mine == -1 else "",
+            down_pressed="true" if mine == -1 else "false",
+            down=words["vote_down"],
+        )
     )
+
+
+@register.simple_tag(takes_context=True)
+def answer_label(context, answer):
+    """« Réponse de <name> », an answer's accessible name: the words translated once per
+    request (a `blocktrans` per answer cost as much as its vote widget); escaped as any
+    simple tag's text."""
+    label = _once_per_request(context, "answer_label", lambda: _("Réponse de %(name)s"))
+    return label % {"name": author_name(answer.author)}
+
+
+def _words(context) -> dict[str, str]:
+    """The words repeated under every post of a thread (the vote widgets, the buttons and
+    links of `post_actions`), translated and escaped once per request and language: a
+    `gettext` and a `format_html` per word and post were most of those parts' CPU."""
+
+    def build():
+        return {
+            key: escape(word)
+            for key, word in {
+                "vote_up": _("Utile (+1)"),
+                "vote_down": _("Pas utile (−1)"),
+                "score": _("Score :"),
+                "this_answer": _("cette réponse"),
+                "this_comment": _("ce commentaire"),
+                "unaccept": _("Retirer l'acceptation"),
+                "accept": _("Accepter cette réponse"),
+                "unvalidate": _("Retirer la validation d'expert"),
+                "validate": _("Valider en tant qu'expert"),
+                "edit": _("Modifier"),
+                "history": _("Historique"),
+                "of_this_answer": _("de cette réponse"),
+                "flag": _("Signaler"),
+                "delete": _("Supprimer"),
+                "restore": _("Restaurer"),
+            }.items()
+        }
+
+    return _once_per_request(context, "words", build)
+
+
+def _csrf_token(context) -> str:
+    """The member's CSRF token, escaped, once per request. Read only for a form: reading it
+    makes the response private (a visitor's page with public reading must stay shareable)."""
+    return _once_per_request(context, "csrf_token", lambda: escape(context.get("csrf_token")))
 
 
 def _viewer(context):
@@ -182,60 +231,59 @@ _POST_FORM = (
 )
 
 
-def _swap_form(url, csrf, label, undo=""):
-    return format_html(
-        _SWAP_ANSWERS_FORM,
-        url=url,
-        csrf=csrf(),
-        undo=format_html(_UNDO, undo) if undo else "",
-        label=label,
-    )
-
-
 @register.simple_tag(takes_context=True)
 def post_actions(context, post):
     """What this viewer may do on an answer or a comment: accept and validate (an answer),
     edit, see the history (an answer), flag, delete or restore. Built by string formatting,
     like `vote_widget`: as template conditions and includes they cost more than the rest of
-    the answer's per-viewer markup. The rules are `qa.permissions`'."""
-    user, is_answer = _viewer(context), post.url_prefix == "reponses"
-    this = _("cette réponse") if is_answer else _("ce commentaire")
-    # Read only for a form: reading the CSRF token makes the response private (a visitor's
-    # page with public reading must stay shareable).
-    csrf = partial(_csrf_field, context)
+    the answer's per-viewer markup. The rules are `qa.permissions`'; the words are translated
+    and escaped once per request (`_words`), the addresses escaped here."""
+    user, is_answer, words = _viewer(context), post.url_prefix == "reponses", _words(context)
+    this = words["this_answer"] if is_answer else words["this_comment"]
     parts = []
-    if is_answer and permissions.can_accept(user, post):
-        url = _address("qa:answer_accept", post.pk)
-        if post.pk == post.question.accepted_answer_id:
-            parts.append(_swap_form(url, csrf, _("Retirer l'acceptation"), "unaccept"))
-        else:
-            parts.append(_swap_form(url, csrf, _("Accepter cette réponse")))
-    if is_answer and permissions.can_validate(user, post):
-        url = _address("qa:answer_validate", post.pk)
-        if post.validated_at:
-            parts.append(_swap_form(url, csrf, _("Retirer la validation d'expert"), "unvalidate"))
-        else:
-            parts.append(_swap_form(url, csrf, _("Valider en tant qu'expert")))
-    if permissions.can_edit_post(user, post):
-        parts.append(format_html(_LINK, post_url(post, "modifier"), _("Modifier"), this))
-    if is_answer and (post.updated_at > post.created_at or permissions.can_rollback(user, post)):
+
+    def swap_form(name, label, undo=""):
+        url = html.escape(_address(name, post.pk))
         parts.append(
-            format_html(_LINK, post_url(post, "versions"), _("Historique"), _("de cette réponse"))
+            _SWAP_ANSWERS_FORM.format(
+                url=url,
+                csrf=_csrf_field(context),
+                undo=_UNDO.format(undo) if undo else "",
+                label=words[label],
+            )
         )
+
+    if is_answer and permissions.can_accept(user, post):
+        if post.pk == post.question.accepted_answer_id:
+            swap_form("qa:answer_accept", "unaccept", "unaccept")
+        else:
+            swap_form("qa:answer_accept", "accept")
+    if is_answer and permissions.can_validate(user, post):
+        if post.validated_at:
+            swap_form("qa:answer_validate", "unvalidate", "unvalidate")
+        else:
+            swap_form("qa:answer_validate", "validate")
+    if permissions.can_edit_post(user, post):
+        parts.append(_LINK.format(html.escape(post_url(post, "modifier")), words["edit"], this))
+    if is_answer and (post.updated_at > post.created_at or permissions.can_rollback(user, post)):
+        url = html.escape(post_url(post, "versions"))
+        parts.append(_LINK.format(url, words["history"], words["of_this_answer"]))
     if permissions.can_flag(user, post):
-        parts.append(format_html(_LINK, post_url(post, "signaler"), _("Signaler"), this))
+        parts.append(_LINK.format(html.escape(post_url(post, "signaler")), words["flag"], this))
     if permissions.can_delete_post(user, post):
-        url = post_url(post, "supprimer")
-        parts.append(format_html(_POST_FORM, url, csrf(), _("Supprimer"), this))
+        url = html.escape(post_url(post, "supprimer"))
+        parts.append(_POST_FORM.format(url, _csrf_field(context), words["delete"], this))
     elif permissions.can_offer_own_delete(user, post):
-        parts.append(format_html(_LINK, post_url(post, "supprimer"), _("Supprimer"), this))
+        parts.append(_LINK.format(html.escape(post_url(post, "supprimer")), words["delete"], this))
     if permissions.can_restore_post(user, post):
-        url = post_url(post, "restaurer")
-        parts.append(format_html(_POST_FORM, url, csrf(), _("Restaurer"), this))
-    html = mark_safe("\n".join(parts))  # noqa: S308 — each part built by format_html
+        url = html.escape(post_url(post, "restaurer"))
+        parts.append(_POST_FORM.format(url, _csrf_field(context), words["restore"], this))
+    markup = "\n".join(parts)
     if is_answer:
-        return format_html('<div class="qa-actions">{}</div>', html)
-    return format_html('<span class="qa-actions qa-actions--small">{}</span>', html)
+        markup = f'<div class="qa-actions">{markup}</div>'
+    else:
+        markup = f'<span class="qa-actions qa-actions--small">{markup}</span>'
+    return mark_safe(markup)  # noqa: S308 — escaped words, token and addresses in our markup
 
 
 @register.simple_tag(takes_context=True)
@@ -296,10 +344,14 @@ def _empty_forms(context) -> dict:
     return memo["qa_empty_forms"]
 
 
+def read_ahead_empty_forms(request) -> None:
+    """The thread's view asks for the empty forms' fragment with its own (one cache read)."""
+    read_ahead(request, "qa-empty-forms", _EMPTY_FORMS)
+
+
 def _csrf_field(context) -> str:
-    return format_html(
-        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', context.get("csrf_token")
-    )
+    """The member's CSRF field, escaped (`_csrf_token`)."""
+    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{_csrf_token(context)}">'
 
 
 @register.simple_tag(takes_context=True)
@@ -317,9 +369,12 @@ def answer_form_fields(context, form):
 
 @register.simple_tag(takes_context=True)
 def comment_form(context, post):
-    """The form to comment on `post`. After a validation error, its bound form (open);
-    otherwise the shared empty form of its kind of post, stamped with the post's anchor,
-    address, a fresh one-time submission token and the member's CSRF field."""
+    """The form to comment on `post`, for a viewer who may (else nothing). After a validation
+    error, its bound form (open); otherwise the shared empty form of its kind of post, stamped
+    with the post's anchor, address, a fresh one-time submission token and the member's CSRF
+    field. The rule reads the user object itself (`_viewer`), not the template's lazy `user`."""
+    if not permissions.can_comment(_viewer(context), post):
+        return ""
     bound = (context.get("comment_forms") or {}).get(post.anchor)
     if bound is not None:
         template = context.template.engine.get_template("qa/_comment_form.html")

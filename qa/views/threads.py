@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from directory.access import gate
@@ -20,6 +21,7 @@ from directory.models import Structure
 from directory.roles import is_member, is_moderator
 from qa import extensions, forms, permissions, selectors, services
 from qa.models import QuestionKind
+from qa.templatetags.qa_tags import read_ahead_empty_forms
 from qa.unread_slots import with_unread_marks
 from qa.views.access import PAGE_SIZE, _get_post, _load_question
 from taxonomy.models import Topic
@@ -225,24 +227,31 @@ def _thread_context(
         "thread": thread,
         "answer_sort": answer_sort,
         "feed": extensions.feed_link(request, question=question),
-        "related": [] if question.deleted_at else selectors.related_threads(question, request.user),
         "answer_sorts": [("votes", _("Par votes")), ("date", _("Par date"))],
         "answer_form": answer_form,
         "answer_draft": draft,
         "draft_error": draft_error,
         "comment_forms": comment_forms or {},
-        "post_fragments": _post_fragments(request, thread),
+        **_shared_parts(request, thread),
         "is_moderator": is_moderator(request.user),
         "is_member": is_member(request.user),
+        # `{% if question.faq_promotion %}` on a thread not in the FAQ (the usual case) ends
+        # in `dir(question)` (the template's way of reporting a missing attribute).
+        "in_faq": hasattr(question, "faq_promotion"),
     }
 
 
-def _post_fragments(request, thread) -> dict:
-    """The shared HTML of each post shown (body, attachments, marks, byline), by anchor: one
-    fragment per thread and role (`directory.fragments`; docs/architecture.md « Thread
-    fragments »). Every write replaces the version all of a thread's posts are stored under,
-    so they are kept together: one cache read, and one write after a miss. The people's
-    positions and the attachments are read only when the fragment has to be rendered."""
+def _shared_parts(request, thread) -> dict:
+    """The thread's shared HTML (docs/architecture.md « Thread fragments »), from one cache
+    read: `post_fragments`, each post's shared part (body, attachments, marks, byline) by
+    anchor, and `related_html`, the « Questions liées » block.
+
+    One fragment per thread, role and audience. The posts are kept together: every write
+    replaces the version all of a thread's posts are stored under, so storing them apart
+    would only cost more cache reads, and a miss one write per post. The people's positions
+    and the attachments are read only when the posts have to be rendered. The related
+    threads' ranking (its own cache, per audience) and their live rows (titles, answers,
+    resolved) are read only when the block has to be rendered: any write replaces it."""
     question = thread.question
     posts = {question.anchor: ("q", question)}
     posts.update((comment.anchor, ("c", comment)) for comment in thread.question_comments)
@@ -252,7 +261,7 @@ def _post_fragments(request, thread) -> dict:
     moderator = permissions.can_moderate(request.user)
     template = get_template("qa/_post_shared.html")
 
-    def render(anchors):
+    def render_posts(anchors):
         selectors.thread_details(thread)
         return {
             anchor: template.render(
@@ -266,18 +275,32 @@ def _post_fragments(request, thread) -> dict:
             for anchor in anchors
         }
 
-    # A moderator's fragment differs (« Retirer » on attachments, the deleted posts).
-    stored = shared_fragment(
-        request,
-        "qa-thread-posts",
-        lambda: json.dumps(render(posts)),
-        vary=(question.pk, moderator),
+    def render():
+        related = [] if question.deleted_at else selectors.related_threads(question, request.user)
+        block = render_to_string("qa/_related_threads.html", {"related": related})
+        return json.dumps({"posts": render_posts(posts), "related": block})
+
+    # A moderator's posts differ (« Retirer » on attachments, the deleted posts); the related
+    # threads' ranking is per audience (members, or visitors when reading is public). One
+    # cache entry for both (the database cache writes each entry in a transaction of its
+    # own), read with the empty forms' fragment (qa_tags).
+    if is_member(request.user):
+        read_ahead_empty_forms(request)
+    stored = json.loads(
+        shared_fragment(
+            request,
+            "qa-thread",
+            render,
+            vary=(question.pk, moderator, is_member(request.user)),
+        )
     )
-    fragments = json.loads(stored)
+    fragments = stored["posts"]
     missing = [anchor for anchor in posts if anchor not in fragments]
     if missing:
-        fragments.update(render(missing))
-    return fragments
+        fragments.update(render_posts(missing))
+    # Our template's output, stored by `shared_fragment` (checked there) as JSON.
+    related = mark_safe(stored["related"])  # noqa: S308 — the fragment's own render
+    return {"post_fragments": fragments, "related_html": related}
 
 
 def _permalink_redirect(request, post_type, pk):

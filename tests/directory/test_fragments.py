@@ -8,7 +8,7 @@ from django.test import RequestFactory, override_settings
 from django.urls import resolve
 from django.utils import translation
 
-from directory.fragments import shared_fragment, shared_fragments
+from directory.fragments import read_ahead, shared_fragment, shared_fragments
 from taxonomy.models import Topic
 from website import http_cache
 
@@ -128,3 +128,27 @@ def test_fragment_keys_sort_before_the_other_cache_entries(monkeypatch):
     shared_fragment(page_request(), "thread", Renderer())
     (key,) = stored
     assert cache.make_key(key) < min(cache.make_key(k) for k in ("a", "0", "A", "http:generation"))
+
+
+def test_fragments_read_ahead_come_with_the_next_read_and_the_later_call_reads_nothing(
+    monkeypatch,
+):
+    render = Renderer()
+    shared_fragments(page_request(), "forms", ["comment"], render)  # stored
+    reads = []
+    get_many = cache.get_many
+    monkeypatch.setattr(cache, "get_many", lambda keys: reads.append(list(keys)) or get_many(keys))
+    request = page_request()
+    read_ahead(request, "forms", ["comment", "answer"], vary=("fr",))
+    read_ahead(request, "forms", ["comment"])
+    assert shared_fragments(request, "posts", [1], render) == {1: "<p>1</p>"}
+    assert len(reads) == 1 and len(reads[0]) == 4
+    # Read ahead: one found, the others missing, rendered (and stored) by the later calls.
+    assert shared_fragments(request, "forms", ["comment"], render) == {"comment": "<p>comment</p>"}
+    assert render.calls == ["comment", 1]
+    both = shared_fragments(request, "forms", ["comment", "answer"], render, vary=("fr",))
+    assert both == {"comment": "<p>comment</p>", "answer": "<p>answer</p>"}
+    assert len(reads) == 1 and render.calls == ["comment", 1, "comment", "answer"]
+    # A key not read ahead is read as before.
+    shared_fragments(request, "forms", ["other"], render)
+    assert len(reads) == 2

@@ -1,4 +1,4 @@
-"""The thread's shared fragment (qa.views.threads._post_fragments, docs/architecture.md « Thread
+"""The thread's shared fragment (qa.views.threads._shared_parts, docs/architecture.md « Thread
 fragments »): each post's body, attachments, marks and byline come from the cache until the
 next write, which shows on the next request; what belongs to one viewer (their vote, buttons,
 « Nouveau » marks) is never served to another; a moderator's fragment is their own."""
@@ -215,3 +215,19 @@ def test_the_shared_empty_forms_carry_each_member_s_own_csrf_field_and_tokens(
     )
     assert response.status_code == 302
     assert "Posté avec le jeton de ma copie du formulaire." in _html(mine, url)
+
+
+def test_a_promotion_to_the_faq_shows_on_the_next_request(reader, thread, moderator):
+    question, answers, asker, _answerer = thread
+    url = question.get_absolute_url()
+    assert "Ce fil figure dans la FAQ." not in _html(reader, url)
+    services.answer_accept(answer=answers[0], by=asker)
+    services.faq_promote(question=question, answer=answers[0], by=moderator)
+    assert "Ce fil figure dans la FAQ." in _html(reader, url)
+
+
+def test_the_search_box_keeps_the_words_searched_and_escapes_them(reader, thread):
+    url = thread[0].get_absolute_url()
+    assert 'id="site-search-q" type="search" name="q" value=""' in _html(reader, url)
+    html = _html(reader, url + "?q=d%C3%A9neigement+%22<b>")
+    assert 'name="q" value="déneigement &quot;&lt;b&gt;"' in html

@@ -60,3 +60,37 @@ def test_a_new_title_asks_the_search_again(member, threads):
     assert len(selectors.related_threads(here, member)) == 2
     here.title = "Quel logiciel choisir pour la paie ?"
     assert selectors.related_threads(here, member)[0].pk == threads[4].pk
+
+
+def _related_section(client, url):
+    html = client.get(url).content.decode()
+    return html.split('aria-labelledby="related-title"', 1)[1].split("</aside>", 1)[0]
+
+
+def test_the_block_is_shared_html_and_every_write_shows_on_the_next_request(
+    client, member, moderator, threads
+):
+    """The block is part of the thread's shared fragment (qa.views.threads._shared_parts):
+    the related threads' answers, resolution and deletion show on the next request."""
+    here, near, also, *_ = threads
+    client.force_login(member)
+    url = here.get_absolute_url()
+    section = _related_section(client, url)
+    assert near.title in section and "1 réponse" not in section and "résolue" not in section
+    answer = qa_services.answer_create(question=near, author=moderator, body="La commune.")
+    assert "1 réponse" in _related_section(client, url)
+    qa_services.answer_accept(answer=answer, by=near.author)
+    assert "résolue" in _related_section(client, url)
+    qa_services.post_delete(post=near, by=moderator)
+    section = _related_section(client, url)
+    assert near.title not in section and also.title in section
+
+
+def test_a_visitor_and_a_member_each_get_their_audience_s_block(client, member, threads, settings):
+    here, near, *_ = threads
+    settings.PUBLIC_READ = True
+    url = here.get_absolute_url()
+    client.force_login(member)
+    assert near.title in _related_section(client, url)
+    client.logout()
+    assert near.title in _related_section(client, url)
