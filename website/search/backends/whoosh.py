@@ -40,6 +40,7 @@ from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.formats import Positions
 from whoosh.highlight import (
+    BasicFragmentScorer,
     ContextFragmenter,
     Formatter,
     WholeFragmenter,
@@ -983,7 +984,27 @@ class _Marker:
     def _mark(text, terms, analyzer, fragmenter, top) -> str:
         if not text or not terms:
             return ""
-        return highlight(text, terms, analyzer, fragmenter, MarkFormatter(), top=top, minscore=1)
+        return highlight(
+            text,
+            terms,
+            analyzer,
+            fragmenter,
+            MarkFormatter(),
+            top=top,
+            scorer=_earliest_on_ties,
+            minscore=1,
+        )
+
+
+_score = BasicFragmentScorer()
+
+
+def _earliest_on_ties(fragment) -> float:
+    """Whoosh's score of a passage, a tie going to the earlier one. Whoosh breaks ties by the
+    objects' addresses in memory, so the same result showed other passages from one request
+    to the next. The bonus is below any difference of two scores (sums of term boosts) and
+    keeps a passage without a match (score 0) under `minscore`."""
+    return _score(fragment) + 1e-6 / (2 + fragment.startchar)
 
 
 def _has_fuzzy(group) -> bool:
