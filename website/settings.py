@@ -189,11 +189,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
 else:
-    # Persistent connections, checked before the first query of each request: a connection
-    # the server dropped (restart, pg_terminate_backend) is replaced, not answered with a 500
+    # Checked before the first query of each request: a connection the server dropped
+    # (restart, pg_terminate_backend) is replaced, not answered with a 500
     # (tests/website/test_database_reconnect.py).
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Persistent connections on both engines: opening one costs a PostgreSQL server a process, and
+# SQLite about 2.8 ms of CPU (Django's SQL functions, the PRAGMAs above) on every request
+# (tests/website/test_database_connections.py). A SQLite restore writes into the same file
+# (docs/operations.md), which a kept connection reads.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (shared between processes: rate limits must count across workers) ---------------
