@@ -92,6 +92,7 @@ _viewer = contextvars.ContextVar("http_cache_viewer", default=None)
 _PENDING = "_entraide_pending_bumps"
 
 _WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+[`"]?([\w.]+)', re.IGNORECASE)
+_NO_ROW_WRITE = re.compile(r"\s*(?:UPDATE|DELETE\s+FROM)\s", re.IGNORECASE)
 # A compound query starts with a parenthesis on PostgreSQL: `(SELECT …) UNION (SELECT …)`.
 _READ = re.compile(
     r"[\s(]*(?:SELECT|SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT|SET|SHOW|PRAGMA|EXPLAIN|VALUES)\b",
@@ -189,6 +190,14 @@ def _still_open(connection, sql: str) -> bool:
     return connection.vendor == "sqlite" and "RETURNING" in sql.upper()
 
 
+def _changed_nothing(cursor, sql: str) -> bool:
+    """An UPDATE or DELETE that matched no row: nothing a page shows has changed (opening a
+    directory entry runs the « last visit » UPDATE of a follow the viewer mostly does not
+    have). The driver's row count answers; -1 (unknown) counts as a change, and so does a
+    statement still open (`_still_open`: its count is only known once its rows are read)."""
+    return cursor.rowcount == 0 and _NO_ROW_WRITE.match(sql) is not None
+
+
 def flush_pending_writes(connection=None) -> None:
     """Replace the generations of the finished writes that were held back (`_still_open`):
     before the connection's next statement outside a transaction, at the end of each request,
@@ -213,7 +222,9 @@ def _write_watcher(connection):
             sql = str(sql)
         table = written_table(sql)
         if table is not None:
-            _count_write(connection, table, _still_open(connection, sql))
+            still_open = _still_open(connection, sql)
+            if still_open or not _changed_nothing(context["cursor"], sql):
+                _count_write(connection, table, still_open)
         return result
 
     watch.entraide_write_watcher = True

@@ -641,3 +641,19 @@ def test_a_write_outside_a_transaction_replaces_the_generation_on_the_database_c
     before = cache.get(http_cache.GENERATION_KEY)
     Topic.objects.filter(pk=topic.pk).update(name="Renommé hors transaction")
     assert cache.get(http_cache.GENERATION_KEY) != before
+
+
+def test_a_write_that_changes_no_row_keeps_the_generation(make_user):
+    """An UPDATE or DELETE that matches no row changes nothing a page shows: the generation
+    stays (opening a directory entry one does not follow ran such an UPDATE, « last visit »
+    of a follow, and replaced the whole site's generation on every view). One that changes a
+    row still replaces it."""
+    from django.core.cache import cache
+
+    topic = Topic.objects.create(name="Sujet intact", slug="sujet-intact")
+    before = http_cache.generations(http_cache.GENERATION_KEY)[0]
+    assert Topic.objects.filter(slug="sujet-absent").update(name="Personne") == 0
+    assert Topic.objects.filter(slug="sujet-absent").delete()[0] == 0
+    assert cache.get(http_cache.GENERATION_KEY) == before
+    Topic.objects.filter(pk=topic.pk).update(name="Sujet renommé")
+    assert cache.get(http_cache.GENERATION_KEY) != before
