@@ -284,16 +284,23 @@ def _add_postings(postwriter: W3PostingsWriter, postings: list, table) -> None:
 @contextlib.contextmanager
 def rebuild_collector():
     """`REBUILD_THRESHOLDS`, and what was alive before frozen out of the collector's passes
-    (the modules, settings, caches of the process), for the time of a rebuild."""
+    (the modules, settings, caches of the process), for the time of a rebuild.
+
+    A process that has frozen objects of its own (the preloaded web worker, `website/wsgi.py`;
+    the test suite) keeps them frozen: `gc.unfreeze()` cannot tell them from the rebuild's, and
+    unfreezing them made every later full collection walk them all again."""
     thresholds = gc.get_threshold()
-    gc.collect()
-    gc.freeze()
+    owns_the_freeze = gc.get_freeze_count() == 0
+    if owns_the_freeze:
+        gc.collect()
+        gc.freeze()
     gc.set_threshold(*REBUILD_THRESHOLDS)
     try:
         yield
     finally:
         gc.set_threshold(*thresholds)
-        gc.unfreeze()
+        if owns_the_freeze:
+            gc.unfreeze()
 
 
 class _RebuildTask(SubWriterTask):
