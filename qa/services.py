@@ -182,6 +182,9 @@ def _attach(post: Post, *, uploader, files: Iterable[CheckedFile]) -> list[Attac
     written = _written_files.get()
     if written is None:
         raise RuntimeError("_attach runs inside a service wrapped by _files_follow_the_transaction")
+    files = list(files)
+    if not files:
+        return []
     attachments = []
     number = next_attachment_number(post) - 1
     for checked in files:

@@ -13,10 +13,13 @@ from html.parser import HTMLParser
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from qa import services
 from qa.attachments import check_upload
 from qa.markdown import render_inline, render_markdown
+from qa.models import Attachment, Revision
 from tests.qa.attachment_files import jpeg_with_gps, pdf, png
 
 pytestmark = pytest.mark.django_db
@@ -180,3 +183,14 @@ def test_references_without_files_render_without_a_query(django_assert_num_queri
     with django_assert_num_queries(0):
         assert render_markdown("![x](piece-jointe:1)") == "<p>x</p>"
         assert render_inline("[y](piece-jointe:2)") == "y"
+
+
+def test_a_post_without_files_reads_no_file_numbers(question, member):
+    """The next file number (two queries and every earlier version's text read) is only
+    needed when files come with the post."""
+    with CaptureQueriesContext(connection) as queries:
+        services.answer_create(question=question, author=member, body="Sans pièce jointe.")
+
+    read = " ".join(q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT"))
+    assert Attachment._meta.db_table not in read
+    assert Revision._meta.db_table not in read
