@@ -3,7 +3,8 @@
 Two `manage.py runserver --noreload` processes on loopback ports (started once for the tests
 that use production's settings and database cache, `servers`) serve the same database (on
 SQLite a file in WAL mode, which the test reads too; on PostgreSQL the test database) with the
-production cache setting (`dbcache://`). Requests alternate between them, or are sent to both at
+production cache setting (`dbcache://`) and production's settings but the password hash
+(`tests/server_settings.py`). Requests alternate between them, or are sent to both at
 the same instant: the combined count is limited, as it would not be with a per-process cache or
 with a counter that reads then writes.
 
@@ -57,7 +58,7 @@ BURST = 8
 
 
 def server_environment(
-    tmp_path, db_url, cache_url=f"dbcache://{CACHE_TABLE}", settings_module="website.settings"
+    tmp_path, db_url, cache_url=f"dbcache://{CACHE_TABLE}", settings_module="tests.server_settings"
 ) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
     return env | {
@@ -78,7 +79,7 @@ def server_environment(
 
 @contextlib.contextmanager
 def running_servers(
-    tmp_path, count=2, cache_url=f"dbcache://{CACHE_TABLE}", settings_module="website.settings"
+    tmp_path, count=2, cache_url=f"dbcache://{CACHE_TABLE}", settings_module="tests.server_settings"
 ):
     """`count` server processes on the database the test connection now points at."""
     env = server_environment(tmp_path, database_url(connection), cache_url, settings_module)
