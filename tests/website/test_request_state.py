@@ -127,7 +127,7 @@ def test_redis_selects_the_session_store_that_reads_redis():
         return result.stdout.strip().splitlines()[-1]
 
     assert engine(CACHE_URL="redis://127.0.0.1:6379/1") == "website.session_store"
-    assert engine() == "django.contrib.sessions.backends.db"
+    assert engine() == "website.session_db"
 
 
 # --- Sessions in Redis (a cluster's servers share it) ---------------------------------------
