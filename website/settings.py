@@ -146,6 +146,7 @@ TEMPLATES = [
                 "django.template.context_processors.debug",
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
+                "website.context_processors.viewer",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "website.context_processors.site",
