@@ -146,6 +146,7 @@ TEMPLATES = [
                 "django.template.context_processors.debug",
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
+                "website.context_processors.viewer",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "website.context_processors.site",
@@ -215,8 +216,10 @@ elif CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCach
 
 # Sessions: read from Redis when the cache is Redis (website/session_store.py: written through
 # to the database, each Redis copy kept ten minutes at most); with the database cache, a cached
-# read would cost a query like the session's own, so the plain database store stays.
+# read would cost a query like the session's own, so the database store stays, its read
+# compiled once per process (website/session_db.py).
 SESSION_CACHE_SECONDS = 600
+SESSION_ENGINE = "website.session_db"
 if CACHES["default"]["BACKEND"] == "website.redis_cache.RedisCache":
     SESSION_ENGINE = "website.session_store"
 

@@ -190,6 +190,25 @@ def test_switching_language_translates_the_words_shown_under_every_post(client, 
     assert "Utile (+1)" in _html(client, url)
 
 
+def test_the_page_s_own_words_follow_the_language_back_and_forth(client, thread, member):
+    """base.html's and the thread's constant words are translated once per process and
+    language (website/templatetags/i18n_once.py): each switch shows the other language's."""
+    question, *_ = thread
+    client.force_login(member)
+    url = question.get_absolute_url()
+    french_words = ("Aller au contenu", "Se déconnecter", "Suivre ce fil", "Publier la réponse")
+    english_words = ("Skip to content", "Log out", "Follow this thread", "Publish the answer")
+    for language, shown, hidden in [
+        ("fr", french_words, english_words),
+        ("en", english_words, french_words),
+        ("fr", french_words, english_words),
+    ]:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        html = _html(client, url)
+        assert all(word in html for word in shown), language
+        assert not any(word in html for word in hidden), language
+
+
 def test_a_member_never_sees_another_members_vote_or_buttons(client, thread, make_user):
     question, answers, asker, answerer = thread
     first, second = make_user(), make_user()

@@ -127,7 +127,7 @@ def test_redis_selects_the_session_store_that_reads_redis():
         return result.stdout.strip().splitlines()[-1]
 
     assert engine(CACHE_URL="redis://127.0.0.1:6379/1") == "website.session_store"
-    assert engine() == "django.contrib.sessions.backends.db"
+    assert engine() == "website.session_db"
 
 
 # --- Sessions in Redis (a cluster's servers share it) ---------------------------------------
@@ -156,3 +156,23 @@ def test_with_redis_a_page_reads_no_session_row_and_a_logout_ends_the_session_fo
     one.post("/comptes/logout/")
     assert not redis_client.exists(key)
     assert other.get(DASHBOARD).status_code == 302  # that session is gone on every server
+
+
+def test_templates_read_the_viewer_s_user_object_not_the_lazy_proxy(client, member, moderator):
+    """website.context_processors.viewer: the permission filters read the user object itself;
+    each viewer gets their own, and a visitor the anonymous user."""
+    from django.utils.functional import LazyObject
+
+    visitor_user = client.get("/sante/").context
+    assert visitor_user is None or not isinstance(visitor_user.get("user"), LazyObject)
+    for account in (member, moderator):
+        client.force_login(account)
+        response = client.get("/questions/")
+        user = response.context["user"]
+        assert not isinstance(user, LazyObject)
+        assert user.pk == account.pk
+        assert ("/admin/" in response.content.decode()) == (account == moderator)
+    client.logout()
+    response = client.get("/comptes/login/")
+    assert response.context["user"].is_anonymous
+    assert not isinstance(response.context["user"], LazyObject)
