@@ -92,7 +92,12 @@ def test_a_thread_without_comments_skips_their_reads(client, make_question, make
     commented = make_question(author=member)
     services.comment_create(post=make_answer(question=commented), author=member, body="Vu.")
     client.force_login(member)
-    client.get(bare.get_absolute_url())
+    # Both reloaded with nothing new, as in the test above: a first visit records the visit (a
+    # write) and renders the shared parts, « Questions liées » among them, whose rows depend on
+    # what the search index holds (other tests' threads, when the suite runs in one process).
+    for _ in range(2):
+        client.get(bare.get_absolute_url())
+        client.get(commented.get_absolute_url())
     _, bare_count = counted_get(client, bare.get_absolute_url())
     _, commented_count = counted_get(client, commented.get_absolute_url())
     assert bare_count < commented_count <= THREAD_MAX_QUERIES
