@@ -152,7 +152,7 @@ def test_list_queries_do_not_grow_with_rows_topics_or_answers(
 
 
 @pytest.mark.parametrize("url", ["/questions/", "/discussions/"])
-def test_a_members_list_page_runs_three_queries_and_seven_after_a_write_with_10_or_100_threads(
+def test_a_members_list_page_runs_three_queries_and_seven_after_a_write_with_10_or_30_threads(
     client, make_question, users, make_topic, make_structure, url
 ):
     kind = "question" if url == "/questions/" else "discussion"
