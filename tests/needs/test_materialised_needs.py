@@ -8,6 +8,7 @@ import datetime
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.test import override_settings
 from django.utils import timezone
 
 from directory.models import StructureKind
@@ -15,11 +16,14 @@ from qa import services as qa_services
 from qa.agenda import services as agenda_services
 from qa.agenda.models import Support
 from qa.models import Question, SameProblem
+from tests import factories
+from tests.module_transaction import module_transaction
 from tests.needs import live_reference
 from tests.queries import LARGE, SMALL, counted_get
 from website.needs import refresh, selectors
 from website.needs.models import NeedsRefresh, TopicStructure, TrendMonth
 from website.search import services as search_services
+from website.search.backends import reset_backends
 from website.search.documents import uid_of
 
 pytestmark = pytest.mark.django_db
@@ -35,11 +39,31 @@ def _now():
     )
 
 
-@pytest.fixture
-def rich_world(whoosh_backend, make_structure, make_user, make_person, make_position, make_topic):
+@pytest.fixture(scope="class")
+def rich_world(django_db_setup, django_db_blocker, tmp_path_factory):
     """Askers in CCs and outside, a secretary with two positions in one CC, an ended
     position, no position at all, deleted threads, threads with two topics and none, marks
-    and supports spread over 800 days, a withdrawn proposal."""
+    and supports spread over 800 days, a withdrawn proposal.
+
+    Built once for the class that reads it (about a second of CPU each time), with its own
+    search index, inside a transaction rolled back at its end; each test runs in a savepoint
+    of its own, so every test starts from this same state. A class, not the module: the
+    two-sizes test below must never see this world, whatever the order."""
+    folder = tmp_path_factory.mktemp("needs-search")
+    with override_settings(SEARCH_BACKEND="whoosh", SEARCH_INDEX_DIR=str(folder)):
+        reset_backends()
+        try:
+            with module_transaction(django_db_blocker):
+                search_services.rebuild()
+                yield _build_rich_world()
+        finally:
+            reset_backends()
+
+
+def _build_rich_world():
+    make_structure, make_user = factories.StructureFactory, factories.UserFactory
+    make_person, make_position = factories.PersonFactory, factories.PositionFactory
+    make_topic = factories.TopicFactory
     cache.clear()
     haut = make_structure(name="CC du Haut-Verdon", slug="cc-haut-verdon", kind=StructureKind.CC)
     bas = make_structure(name="CC du Bas-Verdon", slug="cc-bas-verdon", kind=StructureKind.CC)
@@ -130,69 +154,70 @@ def _figures(module, user, filters, now):
     }
 
 
-def test_the_refresh_gives_exactly_the_figures_of_the_live_computation(rich_world):
-    now = _now()
-    refresh.refresh()
-    user = rich_world["user"]
-    compared = 0
-    for cc in rich_world["ccs"]:
-        for topic in rich_world["topics"]:
-            for months in (None, 3, 6, 12, 24):
-                old = live_reference.NeedFilters(cc=cc, topic=topic, months=months)
-                new = selectors.NeedFilters(cc=cc, topic=topic, months=months)
-                assert new.since(now) == old.since(now)
-                expected = _figures(live_reference, user, old, now)
-                assert _figures(selectors, user, new, now) == expected, (cc, topic, months)
-                compared += 1
-    assert compared == 45
-    # The world is not empty: the comparisons compared something.
-    everything = _figures(selectors, user, selectors.NeedFilters(), now)
-    assert len(everything["by_topic"]) == 3 and sum(v for _l, v in everything["trend"]) > 20
+class TestARichWorld:
+    """The refresh and the page over `rich_world`."""
 
+    def test_the_refresh_gives_exactly_the_figures_of_the_live_computation(self, rich_world):
+        now = _now()
+        refresh.refresh()
+        user = rich_world["user"]
+        compared = 0
+        for cc in rich_world["ccs"]:
+            for topic in rich_world["topics"]:
+                for months in (None, 3, 6, 12, 24):
+                    old = live_reference.NeedFilters(cc=cc, topic=topic, months=months)
+                    new = selectors.NeedFilters(cc=cc, topic=topic, months=months)
+                    assert new.since(now) == old.since(now)
+                    expected = _figures(live_reference, user, old, now)
+                    assert _figures(selectors, user, new, now) == expected, (cc, topic, months)
+                    compared += 1
+        assert compared == 45
+        # The world is not empty: the comparisons compared something.
+        everything = _figures(selectors, user, selectors.NeedFilters(), now)
+        assert len(everything["by_topic"]) == 3 and sum(v for _l, v in everything["trend"]) > 20
 
-def test_the_page_reads_the_materialised_tables_and_says_how_fresh_they_are(client, rich_world):
-    refresh.refresh(now=timezone.now() - datetime.timedelta(minutes=5))
-    client.force_login(rich_world["user"])
-    page = client.get("/besoins-partages/").content.decode()
-    assert "Chiffres mis à jour il y a 5\xa0minutes" in page
-    assert "Voirie" in page
-    # Emptied tables (a fresh refresh stays within its 30 minutes): the topics are gone,
-    # so the page did not count them live.
-    TopicStructure.objects.all().delete()
-    TrendMonth.objects.all().delete()
-    page = client.get("/besoins-partages/").content.decode()
-    topics = page.split('id="needs-topics"', 1)[1].split('id="needs-trend"', 1)[0]
-    assert "Voirie" not in topics and "Aucun besoin partagé pour ces filtres." in topics
+    def test_the_page_reads_the_materialised_tables_and_says_how_fresh_they_are(
+        self, client, rich_world
+    ):
+        refresh.refresh(now=timezone.now() - datetime.timedelta(minutes=5))
+        client.force_login(rich_world["user"])
+        page = client.get("/besoins-partages/").content.decode()
+        assert "Chiffres mis à jour il y a 5\xa0minutes" in page
+        assert "Voirie" in page
+        # Emptied tables (a fresh refresh stays within its 30 minutes): the topics are gone,
+        # so the page did not count them live.
+        TopicStructure.objects.all().delete()
+        TrendMonth.objects.all().delete()
+        page = client.get("/besoins-partages/").content.decode()
+        topics = page.split('id="needs-topics"', 1)[1].split('id="needs-trend"', 1)[0]
+        assert "Voirie" not in topics and "Aucun besoin partagé pour ces filtres." in topics
 
+    def test_stale_or_missing_figures_are_refreshed_by_the_task(self, client, rich_world):
+        assert not NeedsRefresh.objects.exists()
+        client.force_login(rich_world["user"])
+        page = client.get("/besoins-partages/").content.decode()  # immediate backend: done now
+        assert NeedsRefresh.objects.count() == 1 and "Voirie" in page
+        old = timezone.now() - selectors.STALE_AFTER - datetime.timedelta(minutes=1)
+        NeedsRefresh.objects.update(refreshed_at=old)
+        TopicStructure.objects.all().delete()
+        client.get("/besoins-partages/export.csv")
+        assert NeedsRefresh.objects.get().refreshed_at > old
+        assert TopicStructure.objects.exists()
 
-def test_stale_or_missing_figures_are_refreshed_by_the_task(client, rich_world):
-    assert not NeedsRefresh.objects.exists()
-    client.force_login(rich_world["user"])
-    page = client.get("/besoins-partages/").content.decode()  # immediate backend: done now
-    assert NeedsRefresh.objects.count() == 1 and "Voirie" in page
-    old = timezone.now() - selectors.STALE_AFTER - datetime.timedelta(minutes=1)
-    NeedsRefresh.objects.update(refreshed_at=old)
-    TopicStructure.objects.all().delete()
-    client.get("/besoins-partages/export.csv")
-    assert NeedsRefresh.objects.get().refreshed_at > old
-    assert TopicStructure.objects.exists()
+    def test_the_management_command_refreshes(self, rich_world, capsys):
+        call_command("refresh_shared_needs")
+        assert "shared needs refreshed in" in capsys.readouterr().out
+        assert NeedsRefresh.objects.count() == 1 and TopicStructure.objects.count() > 5
 
-
-def test_the_management_command_refreshes(rich_world, capsys):
-    call_command("refresh_shared_needs")
-    assert "shared needs refreshed in" in capsys.readouterr().out
-    assert NeedsRefresh.objects.count() == 1 and TopicStructure.objects.count() > 5
-
-
-def test_the_trend_reads_months_counted_by_the_database(rich_world):
-    now = timezone.now()
-    refresh.refresh(now=now)
-    rows = selectors.monthly_trend(selectors.NeedFilters(), now=now)
-    assert len(rows) == 12
-    this_month = TrendMonth.objects.get(
-        cc=None, topic=None, month=timezone.localdate(now).replace(day=1)
-    )
-    assert rows[-1][1] == this_month.expressions > 0
+    def test_the_trend_reads_months_counted_by_the_database(self, rich_world):
+        now = timezone.now()
+        refresh.refresh(now=now)
+        rows = selectors.monthly_trend(selectors.NeedFilters(), now=now)
+        assert len(rows) == 12
+        this_month = TrendMonth.objects.get(
+            cc=None, topic=None, month=timezone.localdate(now).replace(day=1)
+        )
+        assert rows[-1][1] == this_month.expressions > 0
 
 
 @pytest.mark.parametrize("extra", [SMALL, LARGE])

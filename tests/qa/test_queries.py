@@ -77,13 +77,15 @@ def users(make_user, make_person, make_position):
     return people
 
 
-def test_thread_queries_do_not_grow_with_50_answers_and_200_comments(
+def test_thread_queries_do_not_grow_with_20_answers_and_80_comments(
     client, make_question, users, make_topic, django_assert_max_num_queries
 ):
+    """A query per answer would show as 19 more queries (the thread shows every post): 20
+    answers say it as well as 50 did, for less than half of the building."""
     small = make_question(author=users[0], topics=[make_topic()])
     _grow(small, users, answers=1, comments_per_answer=1)
     big = make_question(author=users[0], topics=[make_topic() for _ in range(5)])
-    _grow(big, users, answers=50, comments_per_answer=4)
+    _grow(big, users, answers=20, comments_per_answer=4)
     for c in range(10):
         services.comment_create(post=big, author=users[c % 5], body=f"q{c}")
     viewer = users[3]
@@ -104,7 +106,7 @@ def test_thread_queries_sorted_by_date_do_not_grow_either(
     small = make_question(author=users[0], topics=[make_topic()])
     _grow(small, users, answers=2, comments_per_answer=1)
     big = make_question(author=users[0], topics=[make_topic() for _ in range(5)])
-    _grow(big, users, answers=50, comments_per_answer=4)
+    _grow(big, users, answers=20, comments_per_answer=4)
     client.force_login(users[3])
     _first_visit(client, small.get_absolute_url() + "?tri=date")  # the choice is remembered
     small_counts = _rendered_and_cached(client, small.get_absolute_url() + "?tri=date")
@@ -123,7 +125,7 @@ def test_thread_queries_for_a_moderator_do_not_grow_either(
     small = make_question(author=users[0], topics=[make_topic()])
     _grow(small, users, answers=1, comments_per_answer=1)
     big = make_question(author=users[0], topics=[make_topic() for _ in range(3)])
-    _grow(big, users, answers=30, comments_per_answer=3)
+    _grow(big, users, answers=20, comments_per_answer=3)
     client.force_login(moderator)
     _first_visit(client, small.get_absolute_url())
     big_counts = _rendered_and_cached(client, big.get_absolute_url())
@@ -152,7 +154,7 @@ def test_list_queries_do_not_grow_with_rows_topics_or_answers(
 
 
 @pytest.mark.parametrize("url", ["/questions/", "/discussions/"])
-def test_a_members_list_page_runs_three_queries_and_seven_after_a_write_with_10_or_100_threads(
+def test_a_members_list_page_runs_three_queries_and_seven_after_a_write_with_10_or_30_threads(
     client, make_question, users, make_topic, make_structure, url
 ):
     kind = "question" if url == "/questions/" else "discussion"
