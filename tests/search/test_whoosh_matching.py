@@ -235,6 +235,30 @@ def test_cached_weights_are_narrowed_only_when_exact(weights, dtype):
     assert narrowed.astype(np.float64).tolist() == weights
 
 
+def test_the_vocabulary_keeps_a_term_alone_when_it_is_its_folded_form(searcher):
+    """Typo tolerance and « Vouliez-vous dire » look for close spellings in it; every web
+    worker keeps it once built, so a term equal to its folded form is not kept twice."""
+    from directory.text import fold
+    from website.search.backends.whoosh_matching import _vocabulary
+
+    matching = Matching(searcher, SegmentCache())
+    pairs = 0
+    for fieldname in ("content", "spell_title"):
+        expected = set()
+        for reader, _offset in matching.segments:
+            terms = [t.decode() if isinstance(t, bytes) else t for t in reader.lexicon(fieldname)]
+            expected |= {(fold(t), t) for t in terms}
+            entries = [e for bucket in _vocabulary(fieldname)(reader).values() for e in bucket]
+            assert len(entries) == len(terms)
+            assert all(type(e) is str or e[0] != e[1] for e in entries)
+            pairs += sum(type(e) is tuple for e in entries)
+        found = set()
+        for folded in {f for f, _t in expected}:
+            found |= matching.vocabulary(fieldname, folded[:1], len(folded))
+        assert found == expected
+    assert pairs  # accented spelling words (« marché »)
+
+
 def test_a_matcher_without_blocks_is_read_posting_by_posting(searcher, monkeypatch):
     """Another codec's matcher (no `_read_ids`): the public, slower path gives the same."""
     from whoosh.matching import ListMatcher

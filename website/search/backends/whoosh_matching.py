@@ -481,7 +481,7 @@ class Matching:
             buckets = self.cache.segment_value(
                 reader, f"vocabulary:{fieldname}", _vocabulary(fieldname)
             )
-            found.update(buckets.get((first, length), ()))
+            found.update((t, t) if type(t) is str else t for t in buckets.get((first, length), ()))
         return found
 
     # --- Columns and facets -------------------------------------------------------------------
@@ -522,16 +522,19 @@ class Matching:
 
 def _vocabulary(fieldname: str):
     """A segment's terms of a field by (first letter, length) of their folded form: where
-    close spellings are looked for (typo tolerance, "did you mean")."""
+    close spellings are looked for (typo tolerance, "did you mean"). A term that is its own
+    folded form (every stem of `content`, most spelling words) is kept alone rather than in
+    a (folded, term) pair: a third of the memory (every web worker keeps it)."""
 
-    def read(reader) -> dict[tuple[str, int], list[tuple[str, str]]]:
-        buckets: dict[tuple[str, int], list[tuple[str, str]]] = {}
+    def read(reader) -> dict[tuple[str, int], list[str | tuple[str, str]]]:
+        buckets: dict[tuple[str, int], list[str | tuple[str, str]]] = {}
         if fieldname not in reader.indexed_field_names():
             return buckets
         for raw in reader.lexicon(fieldname):
             term = raw.decode("utf-8") if isinstance(raw, bytes) else raw
             folded = fold(term)
-            buckets.setdefault((folded[:1], len(folded)), []).append((folded, term))
+            entry = term if folded == term else (folded, term)
+            buckets.setdefault((folded[:1], len(folded)), []).append(entry)
         return buckets
 
     return read
