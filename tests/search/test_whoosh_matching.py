@@ -170,15 +170,93 @@ def test_narrowed_integers_keep_their_values_and_their_negation(values, dtype):
 def test_posting_cache_stays_within_its_bound(searcher, monkeypatch):
     from website.search.backends import whoosh_matching
 
-    monkeypatch.setattr(whoosh_matching, "MAX_CACHED_POSTINGS", 50)
+    monkeypatch.setattr(whoosh_matching, "MAX_CACHED_BYTES", 400)
     cache = SegmentCache()
     matching = Matching(searcher, cache)
     for word in ("commun", "mairi", "march", "public", "voiri"):
         matching.term("content", word)
-    assert cache._cached_postings <= 50 or len(cache._postings) == 1
+    kept = sum(postings.nbytes for postings in cache._postings.values())
+    assert kept == cache._cached_bytes
+    assert kept <= 400 or len(cache._postings) == 1
     assert _ours(searcher, Term("content", "commun")) == _whoosh(
         searcher, Term("content", "commun")
     )
+
+
+def test_cached_postings_give_back_what_was_read_in_less_memory(searcher):
+    """Every web worker keeps them (benchmarks/README.md, « Issue 16: worker memory (December
+    6) »): a common term's documents as a bitmap of the segment, a rarer one's as their
+    numbers, whichever is smaller, the weights (term frequencies) one byte each; the same
+    documents and weights come back."""
+    from website.search.backends.whoosh_matching import Postings, _read_term
+
+    dense = sparse = 0
+    for sub, _offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        size = reader.doc_count_all()
+        for fieldname in reader.indexed_field_names():
+            for text in reader.field_terms(fieldname):
+                ids, weights, blocks = _read_term(reader, fieldname, text)
+                kept = Postings.kept(ids, weights, blocks, size)
+                assert kept.ids().tolist() == ids.tolist(), (fieldname, text)
+                assert kept.weights.dtype == np.uint8 or not len(ids)
+                assert kept.weights.tolist() == weights.tolist()
+                mask = np.zeros(size, dtype=bool)
+                kept.mark(mask)
+                assert np.flatnonzero(mask).tolist() == sorted(set(ids.tolist()))
+                if fieldname.startswith("spell_"):
+                    # Whoosh's spelling words: every posting numbered 0, kept as read.
+                    assert kept.bits is None
+                elif kept.bits is None:
+                    sparse += 1
+                    assert ids.nbytes <= (size + 7) // 8
+                else:
+                    dense += 1
+                    assert kept.bits.nbytes == (size + 7) // 8 < ids.nbytes
+    assert dense > 50 and sparse > 50
+
+
+@pytest.mark.parametrize(
+    ("weights", "dtype"),
+    [
+        ([1.0, 255.0], np.uint8),
+        ([1.0, 256.0], np.uint16),
+        ([3.0, 70_000.0], np.uint32),
+        ([1.0, 2.5], np.float32),
+        ([-1.0, 2.0], np.float32),
+        ([], np.float32),
+    ],
+)
+def test_cached_weights_are_narrowed_only_when_exact(weights, dtype):
+    from website.search.backends.whoosh_matching import _narrow_weights
+
+    narrowed = _narrow_weights(np.array(weights, dtype=np.float32))
+    assert narrowed.dtype == dtype
+    assert narrowed.astype(np.float64).tolist() == weights
+
+
+def test_the_vocabulary_keeps_a_term_alone_when_it_is_its_folded_form(searcher):
+    """Typo tolerance and « Vouliez-vous dire » look for close spellings in it; every web
+    worker keeps it once built, so a term equal to its folded form is not kept twice."""
+    from directory.text import fold
+    from website.search.backends.whoosh_matching import _vocabulary
+
+    matching = Matching(searcher, SegmentCache())
+    pairs = 0
+    for fieldname in ("content", "spell_title"):
+        expected = set()
+        for reader, _offset in matching.segments:
+            terms = [t.decode() if isinstance(t, bytes) else t for t in reader.lexicon(fieldname)]
+            expected |= {(fold(t), t) for t in terms}
+            entries = [e for bucket in _vocabulary(fieldname)(reader).values() for e in bucket]
+            assert len(entries) == len(terms)
+            assert all(type(e) is str or e[0] != e[1] for e in entries)
+            pairs += sum(type(e) is tuple for e in entries)
+        found = set()
+        for folded in {f for f, _t in expected}:
+            found |= matching.vocabulary(fieldname, folded[:1], len(folded))
+        assert found == expected
+    assert pairs  # accented spelling words (« marché »)
 
 
 def test_a_matcher_without_blocks_is_read_posting_by_posting(searcher, monkeypatch):
@@ -255,8 +333,21 @@ def test_positions_and_lengths_equal_whooshs(searcher):
         assert wanted and matching._positions("content", text, among) == wanted
     lengths = matching.cache.segment_value
     for reader, _offset in matching.segments:
-        from website.search.backends.whoosh_matching import _field_lengths
+        from website.search.backends.whoosh_matching import _BYTE_LENGTHS, _length_codes
 
-        ours = lengths(reader, "length:content", _field_lengths("content"))
+        ours = lengths(reader, "length:content", _length_codes("content"))
+        assert ours.dtype == np.uint8
         whooshs = [reader.doc_field_length(d, "content") or 0 for d in range(len(ours))]
-        assert ours.tolist() == whooshs and any(whooshs)
+        assert _BYTE_LENGTHS[ours].tolist() == whooshs and any(whooshs)
+        # Another codec's segment: the lengths read one by one, the same bytes.
+        slow = _length_codes("content")(
+            type(
+                "Reader",
+                (),
+                {
+                    "doc_field_length": reader.doc_field_length,
+                    "doc_count_all": reader.doc_count_all,
+                },
+            )()
+        )
+        assert slow.tolist() == ours.tolist()

@@ -28,15 +28,17 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3PerDocReader, _lenfield
 from whoosh.columns import NumericColumn
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import And, AndNot, Or, Phrase, Term
-from whoosh.util.numeric import byte_to_length
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from directory.text import fold
 
 K1 = 1.2
 B = 0.75
-# Decoded posting lists kept between queries (a common word's list is read once, not at
-# every query): at most this many postings, 8 bytes each (12 MB).
-MAX_CACHED_POSTINGS = 1_500_000
+# Posting lists kept between queries (a common word's list is read once, not at every query):
+# at most this many bytes of arrays (`Postings.nbytes`). Every web worker holds them
+# (benchmarks/README.md, « Issue 16: worker memory (December 6) »): 3.5 MB holds about
+# 2 million postings of the benchmark's index, where 1.5 million took 12 MB before.
+MAX_CACHED_BYTES = 3_500_000
 
 
 class SegmentCache:
@@ -49,8 +51,8 @@ class SegmentCache:
 
     def __init__(self):
         self._values: dict[tuple[str, str], object] = {}
-        self._postings: OrderedDict[tuple, tuple] = OrderedDict()
-        self._cached_postings = 0
+        self._postings: OrderedDict[tuple, Postings] = OrderedDict()
+        self._cached_bytes = 0
         self._lock = threading.Lock()
 
     def segment_value(self, reader, key: str, read):
@@ -62,27 +64,21 @@ class SegmentCache:
                 self._values[(segment_id, key)] = value
         return value
 
-    def postings(self, reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """(document numbers, weights) of a term in one segment, deleted documents included."""
-        ids, weights, _blocks = self.term(reader, fieldname, text)
-        return ids, weights
-
-    def term(self, reader, fieldname: str, text: str) -> tuple:
-        """(document numbers, weights, blocks) of a term in one segment: `blocks` (None for
-        another codec) says where each block of its postings lies in the postings file."""
+    def postings(self, reader, fieldname: str, text: str) -> "Postings":
+        """A term's postings in one segment, deleted documents included."""
         key = (reader.segment().segment_id(), fieldname, text)
         with self._lock:
             found = self._postings.get(key)
             if found is not None:
                 self._postings.move_to_end(key)
                 return found
-        found = _read_term(reader, fieldname, text)
+        found = Postings.kept(*_read_term(reader, fieldname, text), reader.doc_count_all())
         with self._lock:
             self._postings[key] = found
-            self._cached_postings += len(found[0])
-            while self._cached_postings > MAX_CACHED_POSTINGS and len(self._postings) > 1:
-                _, (ids, _weights, _blocks) = self._postings.popitem(last=False)
-                self._cached_postings -= len(ids)
+            self._cached_bytes += found.nbytes
+            while self._cached_bytes > MAX_CACHED_BYTES and len(self._postings) > 1:
+                _, oldest = self._postings.popitem(last=False)
+                self._cached_bytes -= oldest.nbytes
         return found
 
     def prune(self, searcher) -> None:
@@ -91,7 +87,78 @@ class SegmentCache:
             for key in [k for k in self._values if k[0] not in live]:
                 del self._values[key]
             for key in [k for k in self._postings if k[0] not in live]:
-                self._cached_postings -= len(self._postings.pop(key)[0])
+                self._cached_bytes -= self._postings.pop(key).nbytes
+
+
+# The weights of Whoosh's formats are term frequencies (whole numbers): kept in the smallest
+# unsigned type that holds them, float32 otherwise.
+_WEIGHT_TYPES = (np.uint8, np.uint16, np.uint32)
+
+
+@dataclass(frozen=True, eq=False)
+class Postings:
+    """A term's postings in one segment, as kept between queries: in the smallest form that
+    gives them back exactly.
+
+    A common word is in 40–90 % of the documents: its documents are kept as a bitmap (one
+    bit per document of the segment: 6.5 kB for 52,000) rather than as their numbers (4
+    bytes each: 190 kB for 47,000), whenever that is smaller; a rarer word keeps the numbers.
+    The weights take one byte each (term frequencies under 256) instead of a float's four.
+    On the benchmark's index, the 1.5 million postings of 207 terms took 11.2 MiB as numbers
+    and float weights, 2.2 MiB so (benchmarks/README.md, « Issue 16: worker memory (December
+    6) »).
+    """
+
+    size: int  # documents in the segment
+    bits: np.ndarray | None  # `np.packbits` of the documents holding the term, or None
+    numbers: np.ndarray | None  # …or their numbers, in order
+    weights: np.ndarray  # in the documents' order
+    blocks: "Blocks | None"
+
+    @classmethod
+    def kept(cls, ids: np.ndarray, weights: np.ndarray, blocks, size: int) -> "Postings":
+        # (Whoosh's spelling field gives every posting the document number 0: kept as read.)
+        if (size + 7) // 8 < ids.nbytes and bool(np.all(ids[1:] > ids[:-1])):
+            mask = np.zeros(size, dtype=bool)
+            mask[ids] = True
+            bits, numbers = np.packbits(mask), None
+        else:
+            bits, numbers = None, ids
+        return cls(size, bits, numbers, _narrow_weights(weights), blocks)
+
+    @property
+    def nbytes(self) -> int:
+        arrays = (self.bits, self.numbers, self.weights)
+        if self.blocks is not None:
+            arrays += (self.blocks.first, self.blocks.start, self.blocks.end)
+            arrays += (self.blocks.compressed,)
+        return sum(a.nbytes for a in arrays if a is not None)
+
+    def ids(self) -> np.ndarray:
+        """The numbers of the documents holding the term, in order."""
+        if self.bits is None:
+            return self.numbers
+        return np.flatnonzero(self._mask())
+
+    def mark(self, mask: np.ndarray) -> None:
+        """Set the documents holding the term in `mask` (the segment's part of a mask)."""
+        if self.bits is None:
+            mask[self.numbers] = True
+        else:
+            mask |= self._mask()
+
+    def _mask(self) -> np.ndarray:
+        return np.unpackbits(self.bits, count=self.size).view(bool)
+
+
+def _narrow_weights(weights: np.ndarray) -> np.ndarray:
+    if not len(weights) or weights.min() < 0 or not np.array_equal(weights, np.trunc(weights)):
+        return weights
+    high = weights.max()
+    for dtype in _WEIGHT_TYPES:
+        if high <= np.iinfo(dtype).max:
+            return weights.astype(dtype)
+    return weights
 
 
 def _blocks(matcher, *, values=False) -> Iterator[tuple]:
@@ -152,7 +219,8 @@ _BYTES_CALL = b"cbuiltins\nbytes\n"
 def _block_values(postfile, blocks: "Blocks", number: int) -> tuple:
     """The values (encoded positions) of one block of postings, as Whoosh's `_read_values`
     gives them."""
-    raw = postfile.get(blocks.start[number], blocks.end[number] - blocks.start[number])
+    start, end = int(blocks.start[number]), int(blocks.end[number])
+    raw = postfile.get(start, end - start)
     if blocks.compressed[number]:
         raw = zlib.decompress(raw)
     _ids, _weights, values = pickle.loads(raw.replace(_VALUES_START, _BYTES_CALL, 1))  # noqa: S301
@@ -180,9 +248,9 @@ class Blocks:
     and the start and end of its data (after the block's header) in the postings file."""
 
     first: np.ndarray
-    start: list[int]
-    end: list[int]
-    compressed: list[bool]
+    start: np.ndarray
+    end: np.ndarray
+    compressed: np.ndarray
 
 
 def _read_raw_blocks(matcher) -> tuple[np.ndarray, np.ndarray, Blocks]:
@@ -239,7 +307,12 @@ def _read_raw_blocks(matcher) -> tuple[np.ndarray, np.ndarray, Blocks]:
             weights.extend(block_weights)
         matcher._next_block()
     ids = np.cumsum(np.array(deltas, dtype=np.int64)).astype(np.int32)
-    blocks = Blocks(np.array(firsts, dtype=np.int64), starts, ends, compressed)
+    blocks = Blocks(
+        np.array(firsts, dtype=np.int64),
+        np.array(starts, dtype=np.int64),
+        np.array(ends, dtype=np.int64),
+        np.array(compressed, dtype=bool),
+    )
     return ids, np.array(weights, dtype=np.float32), blocks
 
 
@@ -260,8 +333,8 @@ class Matching:
     def term(self, fieldname: str, text: str) -> np.ndarray:
         mask = np.zeros(self.size, dtype=bool)
         for reader, offset in self.segments:
-            ids, _weights = self.cache.postings(reader, fieldname, text)
-            mask[ids + offset] = True
+            postings = self.cache.postings(reader, fieldname, text)
+            postings.mark(mask[offset : offset + postings.size])
         return mask & self.live
 
     def query(self, query, among: np.ndarray | None = None) -> np.ndarray:
@@ -321,7 +394,8 @@ class Matching:
             wanted = np.array(sorted(d - offset for d in among if offset <= d < end), np.int64)
             if not len(wanted):
                 continue
-            ids, _weights, blocks = self.cache.term(reader, fieldname, text)
+            postings = self.cache.postings(reader, fieldname, text)
+            ids, blocks = postings.ids(), postings.blocks
             where = np.searchsorted(ids, wanted)
             inside = where < len(ids)
             held = inside.copy()
@@ -380,14 +454,16 @@ class Matching:
             average = self.searcher.avg_field_length(fieldname) or 1.0
             fixed, per_unit = K1 * (1 - B), K1 * B / average
             for reader, offset in self.segments:
-                ids, weights = self.cache.postings(reader, fieldname, text)
+                postings = self.cache.postings(reader, fieldname, text)
+                ids = postings.ids()
                 if not len(ids):
                     continue
                 lengths = self.cache.segment_value(
-                    reader, f"length:{fieldname}", _field_lengths(fieldname)
+                    reader, f"length:{fieldname}", _length_codes(fieldname)
                 )
-                norms = fixed + per_unit * lengths[ids]
-                weights = weights.astype(np.float64)
+                # The norm of each of the 256 stored lengths, then each document's.
+                norms = (fixed + per_unit * _BYTE_LENGTHS)[lengths[ids]]
+                weights = postings.weights.astype(np.float64)
                 scores[ids + offset] += factor * weights / (weights + norms)
         return scores
 
@@ -405,7 +481,7 @@ class Matching:
             buckets = self.cache.segment_value(
                 reader, f"vocabulary:{fieldname}", _vocabulary(fieldname)
             )
-            found.update(buckets.get((first, length), ()))
+            found.update((t, t) if type(t) is str else t for t in buckets.get((first, length), ()))
         return found
 
     # --- Columns and facets -------------------------------------------------------------------
@@ -446,32 +522,37 @@ class Matching:
 
 def _vocabulary(fieldname: str):
     """A segment's terms of a field by (first letter, length) of their folded form: where
-    close spellings are looked for (typo tolerance, "did you mean")."""
+    close spellings are looked for (typo tolerance, "did you mean"). A term that is its own
+    folded form (every stem of `content`, most spelling words) is kept alone rather than in
+    a (folded, term) pair: a third of the memory (every web worker keeps it)."""
 
-    def read(reader) -> dict[tuple[str, int], list[tuple[str, str]]]:
-        buckets: dict[tuple[str, int], list[tuple[str, str]]] = {}
+    def read(reader) -> dict[tuple[str, int], list[str | tuple[str, str]]]:
+        buckets: dict[tuple[str, int], list[str | tuple[str, str]]] = {}
         if fieldname not in reader.indexed_field_names():
             return buckets
         for raw in reader.lexicon(fieldname):
             term = raw.decode("utf-8") if isinstance(raw, bytes) else raw
             folded = fold(term)
-            buckets.setdefault((folded[:1], len(folded)), []).append((folded, term))
+            entry = term if folded == term else (folded, term)
+            buckets.setdefault((folded[:1], len(folded)), []).append(entry)
         return buckets
 
     return read
 
 
-def _field_lengths(fieldname: str):
-    """Each document's length in a field, as Whoosh stored it for BM25 (read once per
-    segment)."""
+def _length_codes(fieldname: str):
+    """Each document's length in a field as Whoosh stored it for BM25: one byte
+    (`length_to_byte`, read back through `_BYTE_LENGTHS`), read once per segment and kept so
+    (every web worker keeps it: a float would take four)."""
 
     def read(reader) -> np.ndarray:
         fast = _length_bytes(reader, fieldname)
         if fast is not None:
-            return _BYTE_LENGTHS[fast]
+            return fast
         length = reader.doc_field_length
         return np.array(
-            [length(d, fieldname) or 0 for d in range(reader.doc_count_all())], dtype=np.float32
+            [length_to_byte(length(d, fieldname) or 0) for d in range(reader.doc_count_all())],
+            dtype=np.uint8,
         )
 
     return read
