@@ -1,11 +1,11 @@
 """The garbage collector around a rebuild (`whoosh_writing.rebuild_collector`).
 
-A rebuild freezes what was alive before it, to keep the collector's passes off it, and
-unfreezes at the end. `gc.unfreeze()` cannot tell which objects it froze: in a process that
+A rebuild freezes what was alive before it, to keep the collector's passes off it. It used to
+unfreeze at the end, but `gc.unfreeze()` cannot tell which objects it froze: in a process that
 had frozen its own (a preloaded web worker, `website/wsgi.py`; the test suite,
-`tests/conftest.py`), unfreezing at the end of a rebuild undid that for good, and every full
-collection after it walked the process's millions of objects again (in a worker, it also
-writes to every page shared with the master).
+`tests/conftest.py`), that undid the process's freeze for good, and every full collection
+after it walked the process's million objects again (in a worker, it also writes to every
+page shared with the master). What a rebuild freezes now stays frozen.
 """
 
 import gc
@@ -14,20 +14,32 @@ from tests.processes import printed_json
 from website.search import services
 
 PROBE = """
-import gc, json
+import gc, json, weakref
 import django
 django.setup()
 from website.search.backends.whoosh_writing import rebuild_collector
 
+def walked(obj):
+    return any(tracked is obj for tracked in gc.get_objects())
+
+class Cycle:
+    pass
+
+garbage = Cycle()
+garbage.itself = garbage
+garbage_ref = weakref.ref(garbage)
+del garbage
+kept = ["alive before the rebuild"]
 thresholds = gc.get_threshold()
 with rebuild_collector():
-    frozen_during = gc.get_freeze_count()
-print(json.dumps({"during": frozen_during, "after": gc.get_freeze_count(),
-                  "thresholds": gc.get_threshold() == thresholds}))
+    during = {"kept_walked": walked(kept), "garbage_alive": garbage_ref() is not None,
+              "thresholds": gc.get_threshold()}
+print(json.dumps({**during, "kept_walked_after": walked(kept),
+                  "thresholds_after": gc.get_threshold() == thresholds}))
 """
 
 
-def _collected_by_the_collector(obj) -> bool:
+def _walked_by_the_collector(obj) -> bool:
     """Whether `obj` is in a generation the collector walks (`gc.get_objects()` leaves the
     frozen ones out). Counting frozen objects would not do: one freed meanwhile leaves the
     count."""
@@ -37,16 +49,18 @@ def _collected_by_the_collector(obj) -> bool:
 def test_a_rebuild_keeps_what_the_process_had_frozen_frozen(whoosh_backend):
     kept = ["alive before the rebuild"]
     gc.freeze()
-    assert not _collected_by_the_collector(kept)
+    assert not _walked_by_the_collector(kept)
 
     services.rebuild()
 
-    assert not _collected_by_the_collector(kept)
+    assert not _walked_by_the_collector(kept)
 
 
-def test_in_a_process_that_froze_nothing_the_rebuild_freezes_and_unfreezes_its_own():
+def test_a_rebuild_collects_the_garbage_then_freezes_what_is_alive_for_good():
     probe = printed_json(["-c", PROBE])
 
-    assert probe["during"] > 0
-    assert probe["after"] == 0
-    assert probe["thresholds"] is True
+    assert probe["garbage_alive"] is False
+    assert probe["kept_walked"] is False
+    assert probe["thresholds"] == [100_000, 20, 10]
+    assert probe["kept_walked_after"] is False
+    assert probe["thresholds_after"] is True

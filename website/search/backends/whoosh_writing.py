@@ -283,24 +283,23 @@ def _add_postings(postwriter: W3PostingsWriter, postings: list, table) -> None:
 
 @contextlib.contextmanager
 def rebuild_collector():
-    """`REBUILD_THRESHOLDS`, and what was alive before frozen out of the collector's passes
-    (the modules, settings, caches of the process), for the time of a rebuild.
+    """`REBUILD_THRESHOLDS` for the time of a rebuild, and what was alive before it frozen out
+    of the collector's passes (the modules, settings, caches of the process) for good.
 
-    A process that has frozen objects of its own (the preloaded web worker, `website/wsgi.py`;
-    the test suite) keeps them frozen: `gc.unfreeze()` cannot tell them from the rebuild's, and
-    unfreezing them made every later full collection walk them all again."""
+    For good, because `gc.unfreeze()` cannot tell the rebuild's frozen objects from those the
+    process froze itself (the preloaded web worker, `website/wsgi.py`; the test suite): it made
+    every later full collection walk them all again. Nor can the rebuild ask whether anything
+    is frozen: `gc.get_freeze_count()` walks every frozen object (5 ms for 800,000). What was
+    alive before a rebuild is mostly what lives as long as the process; a frozen object is
+    still freed when nothing refers to it, only a cycle among them is kept."""
     thresholds = gc.get_threshold()
-    owns_the_freeze = gc.get_freeze_count() == 0
-    if owns_the_freeze:
-        gc.collect()
-        gc.freeze()
+    gc.collect()
+    gc.freeze()
     gc.set_threshold(*REBUILD_THRESHOLDS)
     try:
         yield
     finally:
         gc.set_threshold(*thresholds)
-        if owns_the_freeze:
-            gc.unfreeze()
 
 
 class _RebuildTask(SubWriterTask):
