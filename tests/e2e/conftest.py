@@ -5,13 +5,15 @@ a JavaScript dialog or a Content-Security-Policy violation fails the test.
 """
 
 import os
-import shutil
 
 import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Debian's `chromium-headless-shell` (`make install` installs it): Chromium's engine without the
+# browser's interface layer. The same 253 journeys and audits pass in either; the shell takes
+# about 40 % less CPU (docs/architecture.md, « Test suite times »).
+CHROMIUM = "/usr/lib/chromium/chromium-headless-shell"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
