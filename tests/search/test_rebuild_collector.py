@@ -12,6 +12,7 @@ import gc
 
 from tests.processes import printed_json
 from website.search import services
+from website.search.backends.whoosh_writing import REBUILD_THRESHOLDS
 
 PROBE = """
 import gc, json, weakref
@@ -61,6 +62,6 @@ def test_a_rebuild_collects_the_garbage_then_freezes_what_is_alive_for_good():
 
     assert probe["garbage_alive"] is False
     assert probe["kept_walked"] is False
-    assert probe["thresholds"] == [100_000, 20, 10]
+    assert probe["thresholds"] == list(REBUILD_THRESHOLDS)
     assert probe["kept_walked_after"] is False
     assert probe["thresholds_after"] is True
