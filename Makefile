@@ -13,10 +13,12 @@ CHROMIUM := /usr/lib/chromium/chromium-headless-shell
 # (`--durations=15` in pyproject.toml). Bytecode caches are written even where the environment
 # sets PYTHONDONTWRITEBYTECODE: without them every pytest process compiles the project and
 # assertion-rewrites the tests and the pytest plugins again (about 9 s of CPU per worker,
-# docs/architecture.md). xdist's default `--dist load` is kept on purpose: `--dist loadfile` would
-# run a file's flushing transactional tests in the middle of a worker's run, not last.
+# docs/architecture.md). `--dist worksteal`: a worker that runs out of tests takes half of the
+# other's queue, so both end together (xdist's default hands out fixed chunks, and a chunk of
+# browser journeys left one worker alone for the last 80 s); a database test that lands after a
+# worker's transactional ones gets the migrated database back first (tests/conftest.py).
 PYTEST_WORKERS ?= auto
-PYTEST := PYTHONDONTWRITEBYTECODE= DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -n $(PYTEST_WORKERS) --timeout=900
+PYTEST := PYTHONDONTWRITEBYTECODE= DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal --timeout=900
 
 .PHONY: install demo test test-fast pytest lint check-i18n messages e2e bench lock system-packages clean cluster-drill
 

@@ -291,27 +291,36 @@ def _postgresql_snapshot(connection) -> Callable[[], None]:
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_setup(item):
-    """Give every `serialized_rollback` test the clean database it expects.
+    """Give every database test the migrated database it expects, whatever ran before it.
 
-    pytest-django runs transactional tests last. One declared `transaction=True` without
-    `serialized_rollback` ends with a flush that re-runs post-migrate: content types come back
-    under new ids (and data-migration rows vanish), so Django's reload of the serialized
-    database for the next `serialized_rollback` test (e2e journeys, reliability drills) would
-    fail on duplicate content types. The snapshot of the migrated database is copied back
-    instead, whatever ran before, and pytest-django is handed an empty serialized copy for this
-    setup only (the real one is put back after: the accessibility audit reloads it itself).
-    Only once the test database exists (it holds the serialized copy), never on a real one.
+    pytest-django runs transactional tests last, and each ends with a flush that empties the
+    database and re-runs post-migrate (content types come back under new ids, data-migration
+    rows vanish). Two kinds of test then need the snapshot of the migrated database copied
+    back (`_SNAPSHOTS`):
+    - a `serialized_rollback` test (e2e journeys, reliability drills), always: Django's reload
+      of the serialized copy would fail on duplicate content types. pytest-django is handed an
+      empty serialized copy for this setup only (the real one is put back after: the
+      accessibility audit reloads it itself);
+    - any other database test that runs after a flush on this worker. xdist's `worksteal`
+      (the Makefile's) lets an idle worker take tests from another's queue, so a worker can
+      meet a plain database test after its transactional ones.
+    Only on the test database (`_SNAPSHOTS` is filled once it is set up), never on a real one.
     """
     from django.db import connection
 
     marker = item.get_closest_marker("django_db")
     contents = getattr(connection, "_test_serialized_contents", None)
     restore = _SNAPSHOTS.get(connection.alias)
-    if not (marker and marker.kwargs.get("serialized_rollback") and contents and restore):
+    serialized = bool(marker and marker.kwargs.get("serialized_rollback") and contents)
+    after_flush = _FLUSHED.get(connection.alias, False) and _database_use(item) is not None
+    if not (restore and (serialized or after_flush)):
         return (yield)
     with item.config.stash[blocking_manager_key].unblock():
         restore()
+    _FLUSHED[connection.alias] = False
     _clear_caches()
+    if not serialized:
+        return (yield)
     # Nothing left for pytest-django to reload: the snapshot holds the migrated data.
     swapped = [connection]
     connection._test_serialized_contents = "[]"
@@ -325,6 +334,41 @@ def pytest_runtest_setup(item):
         swapped.append(connections[swapped[0].alias])
         for each in swapped:
             each._test_serialized_contents = contents
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test's teardown flushes the database: the next database test on this
+    worker gets the snapshot back (`pytest_runtest_setup`)."""
+    try:
+        return (yield)
+    finally:
+        if _database_use(item) == "transactional":
+            from django.db import connection
+
+            _FLUSHED[connection.alias] = True
+
+
+_FLUSHED: dict[str, bool] = {}
+
+
+def _database_use(item) -> str | None:
+    """ "transactional", "db" or None: pytest-django's own rule for ordering the tests
+    (`pytest_django.plugin.pytest_collection_modifyitems`), which it does not export."""
+    from django.test import TestCase, TransactionTestCase
+
+    test_class = getattr(item, "cls", None)
+    if test_class and issubclass(test_class, TransactionTestCase):
+        return "db" if issubclass(test_class, TestCase) else "transactional"
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    if (
+        (marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
+        or "transactional_db" in fixtures
+        or "live_server" in fixtures
+    ):
+        return "transactional"
+    return "db" if marker or "db" in fixtures else None
 
 
 def _clear_caches() -> None:
