@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import translation
 from pytest_django.plugin import blocking_manager_key
+from wagtail.models import Site
 
 from tests import factories
 
@@ -301,9 +302,11 @@ def pytest_runtest_setup(item):
       of the serialized copy would fail on duplicate content types. pytest-django is handed an
       empty serialized copy for this setup only (the real one is put back after: the
       accessibility audit reloads it itself);
-    - any other database test that runs after a flush on this worker. xdist's `worksteal`
-      (the Makefile's) lets an idle worker take tests from another's queue, so a worker can
-      meet a plain database test after its transactional ones.
+    - any other database test that finds the database flushed: after a transactional test on
+      this worker, the data migrations' site row is looked for. xdist's `worksteal` (the
+      Makefile's) lets an idle worker take tests from another's queue, so a worker can meet a
+      plain database test after its transactional ones. (A transactional test that keeps its
+      data, as the accessibility audit's module does, leaves the site row: nothing is copied.)
     Only on the test database (`_SNAPSHOTS` is filled once it is set up), never on a real one.
     """
     from django.db import connection
@@ -312,10 +315,17 @@ def pytest_runtest_setup(item):
     contents = getattr(connection, "_test_serialized_contents", None)
     restore = _SNAPSHOTS.get(connection.alias)
     serialized = bool(marker and marker.kwargs.get("serialized_rollback") and contents)
-    after_flush = _FLUSHED.get(connection.alias, False) and _database_use(item) is not None
+    blocker = item.config.stash[blocking_manager_key]
+    after_flush = False
+    if restore and not serialized and _FLUSHED.get(connection.alias):
+        if _database_use(item) is None:
+            return (yield)
+        with blocker.unblock():
+            after_flush = not Site.objects.exists()
+        _FLUSHED[connection.alias] = after_flush
     if not (restore and (serialized or after_flush)):
         return (yield)
-    with item.config.stash[blocking_manager_key].unblock():
+    with blocker.unblock():
         restore()
     _FLUSHED[connection.alias] = False
     _clear_caches()
@@ -338,8 +348,8 @@ def pytest_runtest_setup(item):
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
-    """A transactional test's teardown flushes the database: the next database test on this
-    worker gets the snapshot back (`pytest_runtest_setup`)."""
+    """A transactional test's teardown may have flushed the database: the next database test on
+    this worker looks (`pytest_runtest_setup`)."""
     try:
         return (yield)
     finally:
