@@ -92,6 +92,35 @@ class AccountGateMiddleware:
         return self.get_response(request)
 
 
+NUL_CHARACTER_REFUSAL = "nul-character"
+
+
+class NulCharacterMiddleware:
+    """Refuse with 400 an address or a query string that holds a NUL character.
+
+    PostgreSQL refuses a NUL in any text it is sent (a `DataError`, so a 500 for a filter such as
+    `?sujet=a%00b`), SQLite takes it; no page, filter or API address has a use for it. The
+    site's forms refuse it already (Django's `ProhibitNullCharactersValidator`), the API's
+    bodies in their schemas (`website.api.schemas.Input`). Under the API the refusal becomes a
+    problem document (`website.api.middleware`, which reads `refusal` on the response).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or ("%00" in query and _query_holds_nul(request)):
+            response = render(request, "website/nul_character.html", status=400)
+            response.refusal = NUL_CHARACTER_REFUSAL
+            return response
+        return self.get_response(request)
+
+
+def _query_holds_nul(request) -> bool:
+    return any("\x00" in key + "".join(values) for key, values in request.GET.lists())
+
+
 class RequestBodyLimitMiddleware:
     """Refuse a request body over the documented size with 413, before anything reads it.
 

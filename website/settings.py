@@ -113,6 +113,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Under /api/v1/, the 413 below and django-ninja's 405 as problem documents (docs/api.md).
     "website.api.middleware.ApiProblemMiddleware",
+    # Before any view reads the address or the query string: PostgreSQL refuses a NUL in text.
+    "website.middleware.NulCharacterMiddleware",
     # Before any view or the CSRF check reads the body (its __call__ runs before process_view).
     "website.middleware.RequestBodyLimitMiddleware",
     # A form body cut halfway (an interrupted upload) gets 400 before any view reads it.

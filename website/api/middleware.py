@@ -1,8 +1,9 @@
-"""The `RateLimit-*` headers of a counted request (`website.api.ratelimit`), and the two
-errors Django answers before the API's own handlers can: an oversized body
-(`website.middleware.RequestBodyLimitMiddleware`, which refuses it before anything reads it)
-and a method the address does not take (django-ninja's plain-text 405). Under `/api/v1/` both
-become problem documents like every other error of the API, in French or English.
+"""The `RateLimit-*` headers of a counted request (`website.api.ratelimit`), and the errors
+Django answers before the API's own handlers can: an oversized body
+(`website.middleware.RequestBodyLimitMiddleware`, which refuses it before anything reads it), a
+NUL character in the address (`website.middleware.NulCharacterMiddleware`) and a method the
+address does not take (django-ninja's plain-text 405). Under `/api/v1/` they become problem
+documents like every other error of the API, in French or English.
 
 Placed after `LocaleMiddleware` (the language is chosen and still active on the way out) and
 before `RequestBodyLimitMiddleware` (so that it sees its 413 on the way out).
@@ -14,7 +15,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from website.api.problems import CONTENT_TYPE, problem
-from website.middleware import body_limit_for
+from website.middleware import NUL_CHARACTER_REFUSAL, body_limit_for
 
 API_PREFIX = "/api/v1/"
 
@@ -39,6 +40,13 @@ class ApiProblemMiddleware:
                 "body_too_large",
                 _("Le corps de la requête dépasse la taille permise (%(size)s octets).")
                 % {"size": number_format(limit, force_grouping=True)},
+            )
+        if getattr(response, "refusal", None) == NUL_CHARACTER_REFUSAL:
+            return problem(
+                request,
+                400,
+                "invalid_input",
+                _("L'adresse ou ses paramètres contiennent un caractère nul, refusé par l'API."),
             )
         if response.status_code == 405:
             allowed = ", ".join(sorted(m.strip() for m in response.get("Allow", "").split(",")))

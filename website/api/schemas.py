@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
+from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
 
 from qa.models import (
     BODY_MAX_LENGTH,
@@ -21,6 +22,25 @@ from website.pages.models import Audience, RegulatoryKind
 
 class Input(Schema):
     model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_nul_characters(cls, data):
+        """PostgreSQL refuses a NUL character in any text it is sent (a 500 for a topic slug
+        holding one); the site's forms refuse it too."""
+        if _holds_nul(data):
+            raise ValueError(_("Un champ contient un caractère nul, refusé par l'API."))
+        return data
+
+
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 # --- Reading -------------------------------------------------------------------------------
