@@ -2,14 +2,13 @@
 deliveries: a correct secret is accepted (204), a wrong one refused (401), an old timestamp
 refused. The example cannot drift from what Entraide sends."""
 
-import threading
 import time
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from tests.processes import free_port
+from tests.processes import free_port, serve_in_background
 from website.api.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from website.api.webhooks import delivery, services
 from website.api.webhooks.signature import sign
@@ -38,8 +37,7 @@ def doc_receiver(settings, monkeypatch):
     exec(compile(doc_example(), str(DOC), "exec"), namespace)  # noqa: S102 (our own document)
     port = free_port()
     server = ThreadingHTTPServer(("127.0.0.1", port), namespace["Receiver"])
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
+    serve_in_background(server)
     yield namespace, secret, f"http://127.0.0.1:{port}/entraide"
     server.shutdown()
     server.server_close()

@@ -9,7 +9,6 @@ import io
 import socket
 import socketserver
 import struct
-import threading
 import uuid
 import zipfile
 
@@ -19,6 +18,7 @@ from qa import antivirus
 from qa.antivirus import CHUNK_SIZE
 from qa.attachments import check_upload
 from qa.models import Answer, Attachment
+from tests.processes import serve_in_background
 from tests.qa.attachment_files import pdf, upload, zip_of
 from tests.qa.test_attachment_checks import _refusal
 
@@ -81,8 +81,7 @@ class _UnixClamd(FakeClamd, socketserver.UnixStreamServer):
 
 def _serve(server):
     server.received, server.reply = [], b""
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    serve_in_background(server)
     return server
 
 

@@ -7,7 +7,6 @@ play a well-behaved or a malicious provider.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
@@ -15,6 +14,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.processes import serve_in_background
 
 CLIENT_ID = "entraide-client-id"
 CLIENT_SECRET = "entraide-client-secret"  # noqa: S105
@@ -138,7 +139,6 @@ class FakeProConnect:
 class ThreadedServer:
     def __init__(self, app):
         self.server: WSGIServer = make_server("127.0.0.1", 0, app, handler_class=QuietHandler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
     def url(self):
@@ -146,7 +146,7 @@ class ThreadedServer:
         return f"http://{host}:{port}"
 
     def __enter__(self):
-        self.thread.start()
+        serve_in_background(self.server)
         return self
 
     def __exit__(self, *exc):

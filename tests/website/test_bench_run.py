@@ -4,9 +4,10 @@ the loop), and the cookies as the warm-up left them (taken before, the login's f
 cookie came with every request of the home line, which showed the message each time)."""
 
 import sys
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from tests.processes import serve_in_background
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import run  # noqa: E402
@@ -42,7 +43,7 @@ class _Session:
 def test_the_load_loop_warms_every_page_and_sends_the_cookies_left_by_the_warm_up():
     server = ThreadingHTTPServer((run.HOST, 0), _Recorder)
     _Recorder.seen = []
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     try:
         session = _Session(server.server_address[1])
         paths = [f"/questions/{n}/" for n in range(50)]
@@ -57,7 +58,7 @@ def test_the_load_loop_warms_every_page_and_sends_the_cookies_left_by_the_warm_u
 
 def test_a_line_of_one_page_is_still_warmed_ten_times():
     server = ThreadingHTTPServer((run.HOST, 0), _Recorder)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     try:
         session = _Session(server.server_address[1])
         run.measure(session, ["/sante/"], 1, 5.0, 3, lambda: 0.0)

@@ -6,7 +6,6 @@ import logging
 import os
 import subprocess
 import sys
-import threading
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 from django.test import override_settings
 from django_tasks import task
 
-from tests.processes import free_port
+from tests.processes import free_port, serve_in_background
 from website.notifications.models import DeliveryKind, DeliveryStatus, EmailDelivery
 from website.observability import request_id
 
@@ -266,7 +265,7 @@ def test_an_error_is_reported_to_the_sentry_server_without_personal_data(tmp_pat
     _Envelopes.received = []
     port = free_port()
     server = ThreadingHTTPServer(("127.0.0.1", port), _Envelopes)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     env = dict(
         os.environ,
         DJANGO_SETTINGS_MODULE="website.settings",
