@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import translation
 from pytest_django.plugin import blocking_manager_key
 from wagtail.models import Site
@@ -103,12 +103,18 @@ def make_position(db):
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings):
-    """SQLite: the migrated test database comes from a file kept under var/test-db/, made by
-    the first worker that needs it (`_migrated_database_from_cache`)."""
+    """The migrated test database is made once, by the first worker that needs it, and copied
+    by the others and by later runs: on SQLite from a file kept under var/test-db/
+    (`_migrated_database_from_cache`), on PostgreSQL from a template database
+    (`_migrated_database_from_template`). ENTRAIDE_TEST_DB_CACHE=0 migrates in every worker."""
     from django.db import connection
 
-    if connection.vendor == "sqlite" and os.environ.get("ENTRAIDE_TEST_DB_CACHE", "1") != "0":
+    if os.environ.get("ENTRAIDE_TEST_DB_CACHE", "1") == "0":
+        return
+    if connection.vendor == "sqlite":
         _migrated_database_from_cache(connection)
+    elif connection.vendor == "postgresql":
+        _migrated_database_from_template(connection)
 
 
 # Whatever `migrate` reads: the migrations, the code they import, the settings, the installed
@@ -187,6 +193,82 @@ def _migrated_database_from_cache(connection) -> None:
 
     creation.create_test_db = cached_create_test_db
     creation.serialize_db_to_string = cached_serialization
+
+
+def _migrated_database_from_template(connection) -> None:
+    """PostgreSQL: run `migrate` once per change of what it reads, not once per worker and run.
+
+    The first worker migrates its test database as Django does, then copies it into a template
+    database and saves the serialized copy under var/test-db/; the other workers, and later
+    runs, create their test database from the template (`CREATE DATABASE … TEMPLATE`: a second
+    instead of about a minute of `migrate` per worker). The template's name comes from the
+    same key as the SQLite file, the role and the database name (a role can only copy its own
+    databases); an advisory lock on that name, not a file lock, since two checkouts may share
+    the server. Older templates of the role are dropped when a new one is made. With
+    `--reuse-db` (keepdb) pytest-django's own path is left alone.
+    """
+    creation = connection.creation
+    folder = Path(settings.BASE_DIR) / "var" / "test-db"
+    folder.mkdir(parents=True, exist_ok=True)
+    owner = f"{connection.settings_dict['USER']} {connection.settings_dict['NAME']}"
+    key = hashlib.sha256(f"{_migrations_key(Path(settings.BASE_DIR))} {owner}".encode())
+    template = f"entraide_test_template_{key.hexdigest()[:20]}"
+    lock = int(key.hexdigest()[:15], 16)
+    serialized = folder / f"{template}.json"
+    create_test_db, serialize_db = creation.create_test_db, creation.serialize_db_to_string
+    quote = connection.ops.quote_name
+    saved: dict[str, str] = {}
+
+    def templated_create_test_db(verbosity=1, autoclobber=False, serialize=True, keepdb=False):
+        if keepdb:
+            _uncache(connection)
+            return create_test_db(verbosity, autoclobber, serialize, keepdb)
+        name = creation._get_test_db_name()
+        with creation._nodb_cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [lock])
+            try:
+                cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template])
+                if cursor.fetchone() and serialized.exists():
+                    cursor.execute(f"DROP DATABASE IF EXISTS {quote(name)}")
+                    cursor.execute(f"CREATE DATABASE {quote(name)} TEMPLATE {quote(template)}")
+                    saved["contents"] = serialized.read_text()
+                else:
+                    create_test_db(verbosity, autoclobber, False, keepdb)
+                    saved["contents"] = serialize_db()
+                    connection.close()
+                    _drop_templates_of_this_role(cursor, quote)
+                    cursor.execute(f"CREATE DATABASE {quote(template)} TEMPLATE {quote(name)}")
+                    serialized.write_text(saved["contents"])
+            finally:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [lock])
+        connection.close()
+        settings.DATABASES[connection.alias]["NAME"] = name
+        connection.settings_dict["NAME"] = name
+        connection.ensure_connection()
+        if serialize:
+            connection._test_serialized_contents = saved["contents"]
+        return name
+
+    def cached_serialization():
+        _uncache(connection)
+        return saved["contents"]
+
+    creation.create_test_db = templated_create_test_db
+    creation.serialize_db_to_string = cached_serialization
+
+
+def _drop_templates_of_this_role(cursor, quote) -> None:
+    """The templates this role made for earlier states of the code (or this one's, when its
+    serialized copy is missing); one that another run is copying right now is left for later."""
+    cursor.execute(
+        "SELECT datname FROM pg_database WHERE starts_with(datname, 'entraide_test_template_')"
+        " AND pg_get_userbyid(datdba) = current_user"
+    )
+    for (stale,) in cursor.fetchall():
+        try:
+            cursor.execute(f"DROP DATABASE {quote(stale)}")
+        except DatabaseError:
+            continue
 
 
 @pytest.fixture(scope="session")
