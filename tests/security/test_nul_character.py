@@ -17,6 +17,9 @@ SITE_ADDRESSES = [
     "/annuaire/?q=a%00b",
     "/annuaire/?a%00b=1",
     "/questions/a%00b/",
+    "/questions/poser/?sujet=a%00b",
+    "/recherche/similaires/?titre=a%00b",
+    "/besoins-partages/export.csv?cc=a%00b",
 ]
 API_ADDRESSES = [
     "/api/v1/questions?topic=a%00b",
