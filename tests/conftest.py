@@ -445,8 +445,9 @@ _FLUSHED: dict[str, bool] = {}
 
 
 def _database_use(item) -> str | None:
-    """ "transactional", "db" or None: pytest-django's own rule for ordering the tests
-    (`pytest_django.plugin.pytest_collection_modifyitems`), which it does not export."""
+    """How the test uses the database ("transactional", "db" or None), by pytest-django's own
+    rule for ordering the tests (`pytest_django.plugin.pytest_collection_modifyitems`), which
+    it does not export."""
     from django.test import TestCase, TransactionTestCase
 
     test_class = getattr(item, "cls", None)

@@ -111,7 +111,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    # Under /api/v1/, the 413 below and django-ninja's 405 as problem documents (docs/api.md).
+    # Under /api/v1/, the 400 and 413 below and django-ninja's 405 as problem documents
+    # (docs/api.md).
     "website.api.middleware.ApiProblemMiddleware",
     # Before any view reads the address or the query string: PostgreSQL refuses a NUL in text.
     "website.middleware.NulCharacterMiddleware",
