@@ -178,21 +178,34 @@ def _migrated_database_from_cache(connection) -> None:
                 return name
             name = creation._get_test_db_name()
             creation._create_test_db(verbosity, autoclobber, keepdb)
-            connection.close()
-            settings.DATABASES[connection.alias]["NAME"] = name
-            connection.settings_dict["NAME"] = name
-            connection.ensure_connection()
+            _use_test_database(connection, name)
             with closing(sqlite3.connect(database)) as copy:
                 copy.backup(connection.connection)
             saved["contents"] = serialized.read_text()
             return name
 
+    _replace_creation(connection, cached_create_test_db, saved)
+
+
+def _use_test_database(connection, name: str) -> None:
+    """Point the connection and the settings at the test database `name`, as Django's own
+    `create_test_db` does once it has made it."""
+    connection.close()
+    settings.DATABASES[connection.alias]["NAME"] = name
+    connection.settings_dict["NAME"] = name
+    connection.ensure_connection()
+
+
+def _replace_creation(connection, create_test_db, saved: dict[str, str]) -> None:
+    """Django's creation of the test database replaced by `create_test_db`, and its
+    serialization by the copy `create_test_db` saved: both once, then Django's own again."""
+
     def cached_serialization():
         _uncache(connection)
         return saved["contents"]
 
-    creation.create_test_db = cached_create_test_db
-    creation.serialize_db_to_string = cached_serialization
+    connection.creation.create_test_db = create_test_db
+    connection.creation.serialize_db_to_string = cached_serialization
 
 
 def _migrated_database_from_template(connection) -> None:
@@ -241,20 +254,12 @@ def _migrated_database_from_template(connection) -> None:
                     serialized.write_text(saved["contents"])
             finally:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [lock])
-        connection.close()
-        settings.DATABASES[connection.alias]["NAME"] = name
-        connection.settings_dict["NAME"] = name
-        connection.ensure_connection()
+        _use_test_database(connection, name)
         if serialize:
             connection._test_serialized_contents = saved["contents"]
         return name
 
-    def cached_serialization():
-        _uncache(connection)
-        return saved["contents"]
-
-    creation.create_test_db = templated_create_test_db
-    creation.serialize_db_to_string = cached_serialization
+    _replace_creation(connection, templated_create_test_db, saved)
 
 
 def _drop_templates_of_this_role(cursor, quote) -> None:
