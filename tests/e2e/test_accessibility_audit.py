@@ -16,6 +16,7 @@ new one's first page).
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Callable
@@ -51,6 +52,7 @@ from tests.e2e.conftest import AXE_TAGS, assert_accessible
 from tests.qa.attachment_files import pdf
 from tests.security.inventory import url_patterns
 from website import views as site_views
+from website.middleware import IncompleteBodyMiddleware, RequestBodyLimitMiddleware
 from website.notifications.models import EmailPause, InboundMail, InboundStatus
 from website.notifications.tokens import ALL, unsubscribe_url
 from website.pages.models import (
@@ -238,6 +240,32 @@ def _rendered(handler):
     return open_page
 
 
+def _body_over_the_limit(request):
+    """The middleware's answer to a body over the size limit (a browser here cannot be made to
+    send one without a body that large)."""
+    request.META["CONTENT_LENGTH"] = str(settings.REQUEST_BODY_MAX_SIZE + 1)
+    return RequestBodyLimitMiddleware(_not_reached)(request)
+
+
+def _body_cut_short(request):
+    """The middleware's answer to a form whose body stops before its announced length (a
+    connection cut during an upload)."""
+    body = b"title=Chauffage"
+    cut = RequestFactory().post(
+        "/questions/poser/",
+        body,
+        content_type="application/x-www-form-urlencoded",
+        CONTENT_LENGTH=str(len(body) * 100),
+        **{"wsgi.input": io.BytesIO(body)},
+    )
+    cut.user, cut.csp_nonce = request.user, request.csp_nonce
+    return IncompleteBodyMiddleware(_not_reached)(cut)
+
+
+def _not_reached(request):
+    raise AssertionError("the middleware should have answered before the view")
+
+
 def _search_filtered(page, data):
     page.goto("/recherche/?q=commune")
     with page.expect_navigation():
@@ -373,6 +401,9 @@ PAGES = [
     Audited("404", "visitor", (), go("/page-qui-n-existe-pas/")),
     Audited("500", "visitor", (), _rendered(site_views.server_error)),
     Audited("429", "visitor", (), _rendered(site_views.too_many_requests)),
+    Audited("400-nul-character", "visitor", (), go("/questions/?sujet=a%00b")),
+    Audited("413", "visitor", (), _rendered(_body_over_the_limit)),
+    Audited("upload-cut-short", "visitor", (), _rendered(_body_cut_short)),
     Audited("mfa-authenticate", "totp-login", ("mfa_authenticate",), _totp_login),
     # Members.
     Audited("home-member", "member", (), go("/")),
@@ -647,6 +678,9 @@ HEADINGS = {
     "404": "Page introuvable",
     "500": "Une erreur s'est produite",
     "429": "Trop de requêtes",
+    "400-nul-character": "Adresse invalide",
+    "413": "Envoi trop volumineux",
+    "upload-cut-short": "Envoi interrompu",
     "mfa-authenticate": "Authentification à deux facteurs",
     "home-member": "Entraide",
     "questions": "Questions",
@@ -761,6 +795,9 @@ STATUS = {
     "404": 404,
     "500": 500,
     "429": 429,
+    "400-nul-character": 400,
+    "413": 413,
+    "upload-cut-short": 400,
     "403": 403,
     "proposal-form-error": 400,  # forms showing their errors answer 400
     "meeting-form-error": 400,
