@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import DatabaseError, transaction
+from django.template import Template
+from django.test.utils import instrumented_test_render
 from django.utils import translation
 from pytest_django.plugin import blocking_manager_key
 from wagtail.models import Site
@@ -35,6 +37,32 @@ def pytest_configure(config):
 def pytest_collection_finish(session):
     gc.collect()
     gc.freeze()
+
+
+# Django's own template rendering, before its test set-up replaces it (`django_test_environment`).
+_PLAIN_TEMPLATE_RENDER = Template._render
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _templates_rendered_without_recording(django_test_environment):
+    """Django's test set-up makes every template render send a signal, on which the test client
+    keeps the template and a copy of its context (`response.context`, `response.templates`):
+    for every include and every form field's widget template, about 5 % of a page's render
+    (docs/architecture.md, « Test suite times »). Few tests read them: those ask for
+    `rendered_context`; the others render as the site does."""
+    assert _PLAIN_TEMPLATE_RENDER is not instrumented_test_render
+    Template._render = _PLAIN_TEMPLATE_RENDER
+    yield
+    Template._render = instrumented_test_render
+
+
+@pytest.fixture
+def rendered_context():
+    """Record the templates each request renders and their context, as Django's test set-up
+    does by default: `response.context["form"]`, `response.templates`."""
+    Template._render = instrumented_test_render
+    yield
+    Template._render = _PLAIN_TEMPLATE_RENDER
 
 
 @pytest.fixture(autouse=True)

@@ -24,7 +24,9 @@ def sign_in(client, user):
     assert client.post("/comptes/reauthenticate/", {"password": TEST_PASSWORD}).status_code == 302
 
 
-def test_a_member_creates_a_token_shown_once_and_stored_as_a_digest(client, member):
+def test_a_member_creates_a_token_shown_once_and_stored_as_a_digest(
+    client, member, rendered_context
+):
     sign_in(client, member)
     response = client.post(TOKENS, {"name": "Intranet de la CC", "scopes": ["read"], "days": "90"})
     assert response.status_code == 200
@@ -41,7 +43,7 @@ def test_a_member_creates_a_token_shown_once_and_stored_as_a_digest(client, memb
     assert secret not in str(dict(client.session))
 
 
-def test_the_expiry_is_90_days_by_default_and_at_most_a_year(client, member):
+def test_the_expiry_is_90_days_by_default_and_at_most_a_year(client, member, rendered_context):
     sign_in(client, member)
     form = client.get(TOKENS).context["form"]
     assert form["days"].initial == 90

@@ -112,7 +112,7 @@ def test_similar_threads_come_first_in_the_acknowledgement(
 
 
 def test_confirming_publishes_with_edited_topics_and_attachments(
-    client, member, receive, chauffage, make_topic, mailoutbox
+    client, member, receive, chauffage, make_topic, mailoutbox, rendered_context
 ):
     other = make_topic(name="Écoles")
     raw = ask_mail(

@@ -358,7 +358,7 @@ def test_the_agenda_page_runs_a_bounded_number_of_queries(
 
 
 def test_the_proposal_form_starts_from_the_title_and_topics_in_the_address(
-    client, member, topic, make_topic
+    client, member, topic, make_topic, rendered_context
 ):
     other = make_topic(name="Voirie")
     client.force_login(member)

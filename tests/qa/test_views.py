@@ -43,7 +43,7 @@ def test_question_list_shows_rows_with_marks_topics_and_byline(client, member, q
 
 
 def test_lists_filter_by_kind_topic_structure_and_state(
-    client, member, make_question, make_answer, other_topic, make_structure
+    client, member, make_question, make_answer, other_topic, make_structure, rendered_context
 ):
     client.force_login(member)
     answered = make_question(title="Une question avec une réponse")
@@ -65,7 +65,9 @@ def test_lists_filter_by_kind_topic_structure_and_state(
     assert titles("/questions/?structure=barreme&sujet=petite-enfance") == []
 
 
-def test_lists_sort_by_votes_and_same_problem(client, member, make_question, make_user):
+def test_lists_sort_by_votes_and_same_problem(
+    client, member, make_question, make_user, rendered_context
+):
     client.force_login(member)
     low = make_question(title="Question peu soutenue ici")
     high = make_question(title="Question très soutenue ici")
@@ -77,7 +79,7 @@ def test_lists_sort_by_votes_and_same_problem(client, member, make_question, mak
     assert by_same[0] == low
 
 
-def test_list_paginates(client, member, make_question):
+def test_list_paginates(client, member, make_question, rendered_context):
     client.force_login(member)
     for n in range(23):
         make_question(title=f"Question numéro {n:02d} de la liste")

@@ -158,7 +158,9 @@ def test_with_redis_a_page_reads_no_session_row_and_a_logout_ends_the_session_fo
     assert other.get(DASHBOARD).status_code == 302  # that session is gone on every server
 
 
-def test_templates_read_the_viewer_s_user_object_not_the_lazy_proxy(client, member, moderator):
+def test_templates_read_the_viewer_s_user_object_not_the_lazy_proxy(
+    client, member, moderator, rendered_context
+):
     """website.context_processors.viewer: the permission filters read the user object itself;
     each viewer gets their own, and a visitor the anonymous user."""
     from django.utils.functional import LazyObject
