@@ -878,8 +878,11 @@ def _add_position(plan: PersonPlan, row: Row, structure) -> None:
 
 
 def _used_new_structures(index: StructureIndex, used: set[int]) -> list[NewStructure]:
-    """Proposed structures some position needs, parents first."""
+    """Proposed structures some position needs, parents first. Each is taken once, by identity
+    (a set of ids): looking each up in the list, field by field, grew with the square of their
+    number."""
     needed: list[NewStructure] = []
+    taken: set[int] = set()
     for new in index.new.values():
         if id(new) in used:
             chain = []
@@ -888,7 +891,8 @@ def _used_new_structures(index: StructureIndex, used: set[int]) -> list[NewStruc
                 chain.append(node)
                 node = node.parent
             for item in reversed(chain):
-                if item not in needed:
+                if id(item) not in taken:
+                    taken.add(id(item))
                     needed.append(item)
     return needed
 

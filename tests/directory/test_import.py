@@ -282,3 +282,26 @@ def test_a_reimport_of_the_same_file_shows_no_difference(territory):
     text = HEADER + "Xavier BRUN\tCC Moyen Verdon – Mairie de Castellane\txb@example.org\tDGS\n"
     run(text)
     assert run(text, dry_run=True).differences == []
+
+
+def test_the_structures_to_create_come_parents_first_each_once_and_by_identity(monkeypatch):
+    """The list of structures to create is built by identity: looking each proposal up in the
+    list, field by field (dataclass equality), grew with the square of their number."""
+    index = importer.StructureIndex([])
+    cc = importer.NewStructure("CC des Vallées", "cc", None)
+    communes = [importer.NewStructure(f"Commune {n}", "commune", cc) for n in range(3)]
+    unused = importer.NewStructure("Commune oubliée", "commune", cc)
+    for number, proposal in enumerate([*communes, unused, cc]):
+        index.new[("clé", number)] = proposal
+
+    def refuse(self, other):
+        raise AssertionError("proposals compared by value")
+
+    monkeypatch.setattr(importer.NewStructure, "__eq__", refuse)
+    needed = importer._used_new_structures(index, {id(commune) for commune in communes})
+    assert [proposal.name for proposal in needed] == [
+        "CC des Vallées",
+        "Commune 0",
+        "Commune 1",
+        "Commune 2",
+    ]
