@@ -3,19 +3,26 @@
 import html
 
 import pytest
+from django.test import Client
 
 from taxonomy import demo as taxonomy_demo
 from tests.e2e import test_accessibility_audit as audit
+from tests.module_transaction import module_transaction
 from website.pages import demo
 
+pytestmark = pytest.mark.django_db
 
-@pytest.fixture
-def statement(db, client):
-    taxonomy_demo.load()
-    demo.load()
-    response = client.get("/accessibilite/")
-    assert response.status_code == 200
-    return html.unescape(response.content.decode())
+
+@pytest.fixture(scope="module")
+def statement(django_db_setup, django_db_blocker):
+    """The statement as a visitor reads it, with the demo content (loading it takes most of a
+    second): built once for the module, in a transaction rolled back at its end."""
+    with module_transaction(django_db_blocker):
+        taxonomy_demo.load()
+        demo.load()
+        response = Client().get("/accessibilite/")
+        assert response.status_code == 200
+        yield html.unescape(response.content.decode())
 
 
 def test_statement_is_partially_compliant_and_says_no_full_audit_was_done(statement):
