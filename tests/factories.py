@@ -5,7 +5,16 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 from django.utils.text import slugify
 
-from directory.models import Person, Position, PositionKind, Structure, StructureKind, User
+from directory.models import (
+    InterestKind,
+    Person,
+    Position,
+    PositionKind,
+    Structure,
+    StructureKind,
+    TopicInterest,
+    User,
+)
 from taxonomy.models import Topic
 
 TEST_PASSWORD = "motdepasse-de-test-42"
@@ -77,3 +86,11 @@ class PositionFactory(factory.django.DjangoModelFactory):
     structure = factory.SubFactory(StructureFactory)
     function = "Secrétaire de mairie"
     kind = PositionKind.AGENT
+
+
+def topic_expert(topic, **kwargs):
+    """An account in the Experts group whose directory entry has expertise on `topic`."""
+    user = UserFactory(roles=["Experts"], **kwargs)
+    person = PersonFactory(user=user)
+    TopicInterest.objects.create(person=person, topic=topic, kind=InterestKind.EXPERTISE)
+    return user

@@ -2,8 +2,8 @@
 
 import pytest
 
-from directory.models import InterestKind, TopicInterest
 from qa import services
+from tests import factories
 
 
 @pytest.fixture
@@ -61,13 +61,6 @@ def question(make_question, member):
 
 
 @pytest.fixture
-def make_topic_expert(make_user, make_person):
-    """An account in the Experts group whose directory entry has expertise on `topic`."""
-
-    def build(topic, **kwargs):
-        user = make_user(roles=["Experts"], **kwargs)
-        person = make_person(user=user)
-        TopicInterest.objects.create(person=person, topic=topic, kind=InterestKind.EXPERTISE)
-        return user
-
-    return build
+def make_topic_expert(db):
+    """`make_topic_expert(topic, **user_fields)`: see `tests.factories.topic_expert`."""
+    return factories.topic_expert

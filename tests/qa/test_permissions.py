@@ -5,8 +5,11 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
+from directory.models import User
 from qa import permissions, services
-from qa.models import CloseReason
+from qa.models import Answer, CloseReason, Question
+from tests import factories
+from tests.module_transaction import module_transaction
 
 pytestmark = pytest.mark.django_db
 
@@ -59,21 +62,43 @@ PREDICATES = {
 }
 
 
+@pytest.fixture(scope="module")
+def world_rows(django_db_setup, django_db_blocker):
+    """The accounts, the question and its answer, built once for the module inside a
+    transaction rolled back at its end (each test runs in a savepoint of its own): their ids."""
+    with module_transaction(django_db_blocker):
+        make_user, make_topic = factories.UserFactory, factories.TopicFactory
+        topic = make_topic(name="Commande publique", slug="commande-publique")
+        author = make_user()
+        question = services.question_create(
+            author=author,
+            title="Comment monter un groupement de commandes ?",
+            body="Nous voudrions acheter du sel de déneigement à plusieurs communes.",
+            topics=[topic],
+        )
+        answer = services.answer_create(
+            question=question, author=make_user(), body="Voyez la convention constitutive type."
+        )
+        accounts = {
+            "pending": make_user(approved_at=None),
+            "member": make_user(),
+            "author": author,
+            "expert_in": factories.topic_expert(topic),
+            "expert_out": factories.topic_expert(
+                make_topic(name="Petite enfance", slug="petite-enfance")
+            ),
+            "moderator": make_user(roles=["Modérateurs"]),
+        }
+        yield {role: user.pk for role, user in accounts.items()}, question.pk, answer.pk
+
+
 @pytest.fixture
-def world(make_user, make_question, make_answer, make_topic_expert, topic, other_topic):
-    author = make_user()
-    question = make_question(author=author, topics=[topic])
-    answer = make_answer(question=question)
-    users = {
-        "visitor": AnonymousUser(),
-        "pending": make_user(approved_at=None),
-        "member": make_user(),
-        "author": author,
-        "expert_in": make_topic_expert(topic),
-        "expert_out": make_topic_expert(other_topic),
-        "moderator": make_user(roles=["Modérateurs"]),
-    }
-    return users, question, answer
+def world(world_rows):
+    """Fresh copies of the module's rows for each test, which changes the question's state."""
+    account_ids, question_id, answer_id = world_rows
+    accounts = User.objects.in_bulk(account_ids.values())
+    users = {"visitor": AnonymousUser()} | {role: accounts[pk] for role, pk in account_ids.items()}
+    return users, Question.objects.get(pk=question_id), Answer.objects.get(pk=answer_id)
 
 
 def _set_state(question, state):

@@ -1,16 +1,52 @@
 """The results page and the similar-questions endpoint, through the test client."""
 
 import pytest
+from django.db import connection
+from django.test import override_settings
+
+from qa import services as qa_services
+from tests import factories
+from tests.module_transaction import module_transaction
+from website.search import services
+from website.search.backends import reset_backends
+from website.search.documents import uid_of
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def threads(search_backend, ask, index, make_topic):
-    water = make_topic(name="Eau potable", slug="eau-potable")
-    questions = [ask(f"Facturation de l'eau potable, cas {n}", topics=[water]) for n in range(12)]
-    questions.append(ask("Mutualisation des secrétaires de mairie"))
-    index(*questions)
+@pytest.fixture(scope="module", params=["whoosh", "postgres"])
+def threads(request, django_db_setup, django_db_blocker, tmp_path_factory):
+    """Thirteen questions in a fresh index, on each backend the database allows: built once per
+    backend for the module, in a transaction rolled back at its end (the tests only read)."""
+    if request.param == "postgres" and connection.vendor != "postgresql":
+        pytest.skip("the postgres backend needs PostgreSQL (CI runs the suite there too)")
+    folder = tmp_path_factory.mktemp("search-views")
+    with override_settings(SEARCH_BACKEND=request.param, SEARCH_INDEX_DIR=str(folder)):
+        reset_backends()
+        try:
+            with module_transaction(django_db_blocker):
+                yield _ask_and_index()
+        finally:
+            reset_backends()
+
+
+def _ask_and_index():
+    services.rebuild()
+    author = factories.UserFactory()
+    water = factories.TopicFactory(name="Eau potable", slug="eau-potable")
+    body = "Merci pour vos retours d'expérience sur ce point."
+    questions = [
+        qa_services.question_create(
+            author=author, title=f"Facturation de l'eau potable, cas {n}", body=body, topics=[water]
+        )
+        for n in range(12)
+    ]
+    questions.append(
+        qa_services.question_create(
+            author=author, title="Mutualisation des secrétaires de mairie", body=body, topics=[]
+        )
+    )
+    services.sync([uid_of(question) for question in questions])
     return questions
 
 
