@@ -20,13 +20,19 @@ import schemathesis
 from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
+from django.test import override_settings
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 from schemathesis.core.failures import Failure
 
 from qa import services as qa_services
+from tests import factories
+from tests.module_transaction import module_transaction
+from website.api import services as api_services
 from website.api.api import api as api_v1
+from website.search import services as search_services
+from website.search.backends import reset_backends
 
 pytestmark = pytest.mark.django_db
 
@@ -46,39 +52,61 @@ schema = schemathesis.openapi.from_dict(json.loads(json.dumps(api_v1.get_openapi
 schema.app = WSGIHandler()
 
 
-@pytest.fixture
-def member_world(make_user, make_question, make_answer, search_index, settings_for_fuzzing):
-    """A thread to act on (indexed), and a long-standing member (no new-member budget)."""
-    user = make_user(approved_at=timezone.now() - datetime.timedelta(days=400))
-    answer = make_answer(question=make_question())
-    qa_services.comment_create(post=answer, author=user, body="Merci pour la réponse.")
-    search_index()
-    return user
-
-
-@pytest.fixture
-def member_token(member_world, make_token):
-    scopes = ["read", "write:posts", "read:directory"]
-    return {"scopes": scopes, "secret": make_token(member_world, scopes=scopes).secret}
-
-
-@pytest.fixture
-def read_only_token(member_world, make_token):
-    return {"scopes": ["read"], "secret": make_token(member_world, scopes=["read"]).secret}
-
-
-@pytest.fixture
-def settings_for_fuzzing(settings):
+@pytest.fixture(scope="module")
+def fuzzing_world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A thread to act on (indexed), a long-standing member (no new-member budget) and two of
+    their tokens, built once for the module inside a transaction rolled back at its end; each
+    test runs in a savepoint of its own, so what one test's calls write is gone before the next.
+    The search index is only read: the site indexes on commit, and nothing commits here."""
+    folder = tmp_path_factory.mktemp("schemathesis-search")
     # Hundreds of requests with one token in a few seconds: not what the limit is tested for.
-    settings.API_RATE_LIMIT_REQUESTS = 100_000
-    # The WSGI handler closes the database connection at each request's start and end, as a
-    # server should; inside the test's transaction that would close it under the test (on
-    # PostgreSQL: "the connection is closed"). Django's own test client unhooks it the same way.
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
+    with override_settings(
+        SEARCH_BACKEND="whoosh", SEARCH_INDEX_DIR=str(folder), API_RATE_LIMIT_REQUESTS=100_000
+    ):
+        reset_backends()
+        # The WSGI handler closes the database connection at each request's start and end, as
+        # a server should; inside the tests' transaction that would close it under them (on
+        # PostgreSQL: "the connection is closed"). Django's test client unhooks it the same way.
+        signals.request_started.disconnect(close_old_connections)
+        signals.request_finished.disconnect(close_old_connections)
+        try:
+            with module_transaction(django_db_blocker):
+                yield _build_world()
+        finally:
+            signals.request_started.connect(close_old_connections)
+            signals.request_finished.connect(close_old_connections)
+            reset_backends()
+
+
+def _build_world():
+    topic = factories.TopicFactory(name="Commande publique", slug="commande-publique")
+    user = factories.UserFactory(approved_at=timezone.now() - datetime.timedelta(days=400))
+    question = qa_services.question_create(
+        author=factories.UserFactory(),
+        title="Comment monter un groupement de commandes ?",
+        body="Nous voudrions acheter du sel à plusieurs communes.",
+        topics=[topic],
+    )
+    answer = qa_services.answer_create(
+        question=question, author=factories.UserFactory(), body="Voyez la convention type."
+    )
+    qa_services.comment_create(post=answer, author=user, body="Merci pour la réponse.")
+    search_services.rebuild()
+    tokens = {}
+    for name, scopes in (("member", ["read", "write:posts", "read:directory"]), ("read", ["read"])):
+        token = api_services.token_create(user=user, name=name, scopes=scopes, days=90)
+        tokens[name] = {"scopes": scopes, "secret": token.secret}
+    return {"topic": topic, "tokens": tokens}
+
+
+@pytest.fixture
+def member_token(fuzzing_world):
+    return fuzzing_world["tokens"]["member"]
+
+
+@pytest.fixture
+def read_only_token(fuzzing_world):
+    return fuzzing_world["tokens"]["read"]
 
 
 def within_scope(scopes):
@@ -140,7 +168,7 @@ STATEFUL = settings(
 )
 
 
-def test_the_stateful_run_creates_reads_and_updates_through_the_links(member_token, topic):
+def test_the_stateful_run_creates_reads_and_updates_through_the_links(member_token, fuzzing_world):
     """Statefully, with a member's token: every step answers no 5xx and conforms to the
     schema; a question created is then read, answered and updated through its links."""
     calls = []
@@ -160,7 +188,7 @@ def test_the_stateful_run_creates_reads_and_updates_through_the_links(member_tok
                 case.body = {
                     "title": f"Comment mutualiser le déneigement, cas n° {number} ?",
                     "body": "Nous voudrions partager une saleuse entre trois communes.",
-                    "topics": [topic.slug],
+                    "topics": [fuzzing_world["topic"].slug],
                     "kind": "question",
                 }
             elif case.operation.label == "POST /api/v1/questions/{question_id}/answers":
