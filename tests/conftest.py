@@ -47,7 +47,7 @@ _PLAIN_TEMPLATE_RENDER = Template._render
 def _templates_rendered_without_recording(django_test_environment):
     """Django's test set-up makes every template render send a signal, on which the test client
     keeps the template and a copy of its context (`response.context`, `response.templates`):
-    for every include and every form field's widget template, about 5 % of a page's render
+    for every include and every form field's widget template, 4 to 7 % of a page's render
     (docs/architecture.md, « Test suite times »). Few tests read them: those ask for
     `rendered_context`; the others render as the site does."""
     assert _PLAIN_TEMPLATE_RENDER is not instrumented_test_render
