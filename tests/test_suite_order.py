@@ -1,4 +1,5 @@
-"""The database a test finds does not depend on the order the tests run in.
+"""The database a test finds does not depend on the order the tests run in; the order lets the
+workers start without waiting for each other.
 
 pytest-django runs the transactional tests last on each worker, and each ends with a flush.
 xdist's `worksteal` (the Makefile's) lets an idle worker take tests from another's queue, so a
@@ -10,10 +11,13 @@ import os
 import re
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
+from xdist.scheduler import WorkStealingScheduling
 
+from tests.conftest import database_free_tests_where_workers_start
 from tests.processes import ROOT
 
 PROBE = """
@@ -50,6 +54,9 @@ def pytest_collection_modifyitems(items):
     reason="a pytest of its own migrates a second test database: about a minute on PostgreSQL; "
     "the order rule does not depend on the database",
 )
+# Its pytest copies the migrated test database this run makes: counted among the database tests,
+# it runs once that database exists instead of waiting for it at the start.
+@pytest.mark.django_db
 def test_a_database_test_after_a_transactional_one_finds_the_migrated_data(tmp_path):
     (tmp_path / "test_probe.py").write_text(PROBE)
     (tmp_path / "conftest.py").write_text(CONFTEST)
@@ -83,3 +90,62 @@ def test_a_database_test_after_a_transactional_one_finds_the_migrated_data(tmp_p
         ("test_first_a_transactional_test_whose_teardown_flushes", "PASSED"),
         ("test_then_a_database_test_finds_the_home_page_of_the_data_migrations", "PASSED"),
     ], report
+
+
+class _Worker:
+    """What xdist's scheduler calls on a worker: the share it is dealt is recorded."""
+
+    shutting_down = False
+
+    def __init__(self, number):
+        self.gateway = SimpleNamespace(id=f"gw{number}")
+        self.dealt: list[int] = []
+
+    def send_runtest_some(self, indices):
+        self.dealt.extend(indices)
+
+
+class _Config:
+    def __init__(self, workers):
+        self.workers = workers
+
+    def getvalue(self, name):
+        assert name == "tx"
+        return [f"{self.workers}*popen"]
+
+
+def first_shares_dealt_by_xdist(collection, workers):
+    """The first share of `collection` each worker gets from xdist's own `worksteal`
+    scheduler, as the Makefile runs it."""
+    scheduler = WorkStealingScheduling(_Config(workers))
+    nodes = [_Worker(number) for number in range(workers)]
+    for node in nodes:
+        scheduler.add_node(node)
+    for node in nodes:
+        scheduler.add_node_collection(node, collection)
+    scheduler.schedule()
+    return [[collection[index] for index in node.dealt] for node in nodes]
+
+
+@pytest.mark.parametrize(
+    ("workers", "with_database", "database_free"),
+    [(2, 2700, 470), (2, 9, 3), (3, 100, 40), (2, 4, 20), (4, 50, 7)],
+)
+def test_every_worker_but_one_starts_on_tests_that_need_no_database(
+    workers, with_database, database_free
+):
+    """While one worker migrates the test database, the others have work that needs none."""
+    items = [f"db-{number}" for number in range(with_database)] + [
+        f"free-{number}" for number in range(database_free)
+    ]
+    ordered = database_free_tests_where_workers_start(
+        items, workers, needs_database=lambda item: item.startswith("db-")
+    )
+    assert sorted(ordered) == sorted(items)
+    # Each group keeps pytest-django's order.
+    assert [item for item in ordered if item.startswith("db-")] == items[:with_database]
+    assert [item for item in ordered if item.startswith("free-")] == items[with_database:]
+    shares = first_shares_dealt_by_xdist(ordered, workers)
+    assert sorted(item for share in shares for item in share) == sorted(items)
+    starts = sorted(share[0].split("-")[0] for share in shares)
+    assert starts == ["db"] + ["free"] * (workers - 1)
