@@ -254,9 +254,31 @@ def test_a_large_mail_is_fetched_cut_and_refused(mailbox, thread, make_user, set
 
 @needs_dovecot
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_poller_waits_with_idle_and_posts_new_mail_at_once(mailbox, thread, make_user):
+def test_the_poller_waits_with_idle_and_posts_new_mail_at_once(
+    mailbox, thread, make_user, monkeypatch
+):
     member = make_user()
     message = reply(member, thread, "Arrivée pendant l'attente.")  # its address, in the copy
+    idling = threading.Event()
+    real_idle = imap.idle
+
+    def idle_and_tell(connection, **options):
+        """`imap.idle`, telling the test once the server has accepted IDLE (its `+` line)."""
+        real_readline = connection.readline
+
+        def readline():
+            line = real_readline()
+            if line.startswith(b"+"):
+                idling.set()
+            return line
+
+        connection.readline = readline
+        try:
+            return real_idle(connection, **options)
+        finally:
+            del connection.readline
+
+    monkeypatch.setattr(imap, "idle", idle_and_tell)
     # The poller's thread posts the answer while this one looks for it: on SQLite's in-memory
     # test database a read during that write fails at once (« database table is locked »,
     # seen under load), so both run on a file copy that waits, as production's does.
@@ -269,7 +291,8 @@ def test_the_poller_waits_with_idle_and_posts_new_mail_at_once(mailbox, thread, 
         )
         poller.start()
         try:
-            time.sleep(1)  # the first pass found nothing; the poller is idling now
+            # The first pass found nothing; the message comes while the poller idles.
+            assert idling.wait(timeout=20), "the poller never started IDLE"
             mailbox.append(message)
             deadline = time.monotonic() + 20
             while not in_thread(Answer.objects.filter(author=member).exists):

@@ -8,16 +8,18 @@ refuses such a request with 400 before any view: no answer, no attachment row, n
 file, and no 500.
 """
 
+import contextlib
 import logging
 import re
 import socket
-import time
+import threading
 import uuid
 from pathlib import Path
 
 import pytest
 import requests
 from django.conf import settings
+from django.core.signals import request_finished
 
 from qa import services
 from qa.models import Answer, Attachment
@@ -94,9 +96,21 @@ def _send_half(url: str, path: str, cookies: str, body: bytes, *, read_answer: b
         return answer
 
 
-def _wait_for_quiet(seconds=3.0):
-    """The server thread handles the cut request after the client left; give it the time."""
-    time.sleep(seconds)
+@contextlib.contextmanager
+def _request_handled(timeout=60):
+    """The server thread handles the cut request after the client left: wait until it has
+    finished with it (Django's `request_finished`, sent when the response is closed)."""
+    finished = threading.Event()
+
+    def note_finished(**kwargs):
+        finished.set()
+
+    request_finished.connect(note_finished)
+    try:
+        yield
+        assert finished.wait(timeout), "the server never finished the cut request"
+    finally:
+        request_finished.disconnect(note_finished)
 
 
 def test_the_whole_body_is_published_with_its_files(answer_form, question):
@@ -137,8 +151,8 @@ def test_a_client_that_leaves_halfway_leaves_nothing_behind(answer_form, caplog)
     url, path, cookies, body = answer_form
     before = _stored_files()
     with caplog.at_level(logging.WARNING, logger="django.request"):
-        _send_half(url, path, cookies, body, read_answer=False)
-        _wait_for_quiet()
+        with _request_handled():
+            _send_half(url, path, cookies, body, read_answer=False)
     assert not Answer.objects.exists()
     assert not Attachment.objects.exists()
     assert _stored_files() == before
