@@ -9,10 +9,11 @@ structures (issue 16). `PlainSelect` writes the same markup as
 
 from django import forms
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 
 def _attrs(attrs: dict):
-    html = format_html("")  # safe strings added to safe strings stay safe, nothing is re-escaped
+    html = SafeString()  # safe strings added to safe strings stay safe, nothing is re-escaped
     for name, value in attrs.items():
         if value is True:
             html += format_html(" {}", name)
@@ -36,5 +37,5 @@ class PlainSelect(forms.Select):
                     option["label"],
                 )
             if group_name:
-                html += format_html("\n  </optgroup>")
-        return html + format_html("\n</select>")
+                html += SafeString("\n  </optgroup>")
+        return html + SafeString("\n</select>")

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from directory.access import gate
@@ -105,7 +105,7 @@ def _list(request, *, kind):
                         _option(slug, name, structure is not None and pk == structure.pk)
                         for pk, name, slug in structures
                     ),  # fmt: skip
-                    format_html(""),
+                    SafeString(),
                 ),
                 "sorts": [
                     ("actif", _("Activité récente")),
