@@ -1,6 +1,8 @@
 """factory-boy factories for every layer; fixtures in conftest.py wrap them."""
 
 import factory
+from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.utils import timezone
 from django.utils.text import slugify
@@ -29,7 +31,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = factory.Sequence(lambda n: f"Prénom{n}")
     last_name = factory.Sequence(lambda n: f"Nom{n}")
     approved_at = factory.LazyFunction(timezone.now)
-    password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
+    # Hashed before the row is inserted (`password=` is hashed too): no second save for it.
+    password = factory.Transformer(TEST_PASSWORD, transform=make_password)
 
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):
@@ -37,17 +40,9 @@ class UserFactory(factory.django.DjangoModelFactory):
         if self.approved_at and "Membres" not in names:
             names.append("Membres")
         if create:
-            self.save()
             self.groups.add(*Group.objects.filter(name__in=names))
-            verify_email(self)
-
-
-def verify_email(user):
-    from allauth.account.models import EmailAddress
-
-    EmailAddress.objects.update_or_create(
-        user=user, email=user.email, defaults={"verified": True, "primary": True}
-    )
+            # A new account has no address row yet: no lookup before the insert.
+            EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
 
 
 class TopicFactory(factory.django.DjangoModelFactory):
