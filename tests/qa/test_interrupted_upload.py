@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 from django.conf import settings
-from django.core.signals import request_finished
+from django.core.signals import request_finished, request_started
 
 from qa import services
 from qa.models import Answer, Attachment
@@ -97,19 +97,28 @@ def _send_half(url: str, path: str, cookies: str, body: bytes, *, read_answer: b
 
 
 @contextlib.contextmanager
-def _request_handled(timeout=60):
+def _request_handled(path: str, timeout=60):
     """The server thread handles the cut request after the client left: wait until it has
-    finished with it (Django's `request_finished`, sent when the response is closed)."""
+    finished with it (Django's `request_finished`, sent when the response is closed, from the
+    thread whose `request_started` was for `path`)."""
+    threads = set()
     finished = threading.Event()
 
-    def note_finished(**kwargs):
-        finished.set()
+    def note_started(environ=None, **kwargs):
+        if environ is not None and environ.get("PATH_INFO") == path:
+            threads.add(threading.get_ident())
 
+    def note_finished(**kwargs):
+        if threading.get_ident() in threads:
+            finished.set()
+
+    request_started.connect(note_started)
     request_finished.connect(note_finished)
     try:
         yield
         assert finished.wait(timeout), "the server never finished the cut request"
     finally:
+        request_started.disconnect(note_started)
         request_finished.disconnect(note_finished)
 
 
@@ -151,7 +160,7 @@ def test_a_client_that_leaves_halfway_leaves_nothing_behind(answer_form, caplog)
     url, path, cookies, body = answer_form
     before = _stored_files()
     with caplog.at_level(logging.WARNING, logger="django.request"):
-        with _request_handled():
+        with _request_handled(path):
             _send_half(url, path, cookies, body, read_answer=False)
     assert not Answer.objects.exists()
     assert not Attachment.objects.exists()
