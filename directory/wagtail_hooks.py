@@ -6,6 +6,7 @@ group after every `migrate` (`directory/apps.py`). People are edited on the site
 (`/annuaire/moi/`) or by import.
 """
 
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
@@ -23,6 +24,14 @@ class StructureViewSet(ModelViewSet):
     search_fields = ["name"]
     search_backend_name = None
     inspect_view_enabled = False
+
+    def formfield_for_dbfield(self, db_field, **kwargs):
+        """A website typed without a scheme gets `https://`, as in Wagtail's page forms
+        (`wagtail.admin.forms.models` registers it for them; a viewset's default form does not,
+        and Django 6.0 makes it the default)."""
+        if isinstance(db_field, models.URLField):
+            kwargs.setdefault("assume_scheme", "https")
+        return super().formfield_for_dbfield(db_field, **kwargs)
 
 
 class CompetenceViewSet(ModelViewSet):

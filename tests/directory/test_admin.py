@@ -47,3 +47,24 @@ def test_members_cannot_edit_structures(client, member, territory):
     response = client.get("/admin/structures/")
     assert response.status_code in (302, 403)
     assert Structure.objects.count() == len(territory)
+
+
+def test_a_website_typed_without_a_scheme_is_stored_with_https(client, moderator, territory):
+    """As in Wagtail's page forms: « www.… » becomes « https://www.… », not « http:// »."""
+    client.force_login(moderator)
+    response = client.post(
+        "/admin/structures/new/",
+        {
+            "name": "Office de tourisme du Verdon",
+            "slug": "office-de-tourisme-du-verdon",
+            "kind": "partenaire",
+            "parent": territory["Castellane"].pk,
+            "address": "",
+            "phone": "",
+            "website": "www.tourisme-verdon.example.org",
+            "population": "",
+        },
+    )
+    assert response.status_code == 302
+    structure = Structure.objects.get(slug="office-de-tourisme-du-verdon")
+    assert structure.website == "https://www.tourisme-verdon.example.org"
