@@ -1235,7 +1235,7 @@ _POSITIVE_TABINDEX = (
 )
 
 # Controls whose visible text is not part of their accessible name (WCAG 2.5.3).
-_LABEL_NOT_IN_NAME = """() => [...document.querySelectorAll("a[aria-label], button[aria-label]")]
+_LABEL_NOT_IN_NAME = r"""() => [...document.querySelectorAll("a[aria-label], button[aria-label]")]
   .filter(el => el.checkVisibility())
   .map(el => [el.innerText.replace(/\s+/g, " ").trim().toLowerCase(),
               el.getAttribute("aria-label").replace(/\s+/g, " ").trim().toLowerCase()])
