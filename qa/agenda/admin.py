@@ -1,10 +1,15 @@
 from django.contrib import admin
+from django.db import models
 
 from qa.agenda.models import Meeting, Proposal, ProposalComment, Support
+
+# A link typed without a scheme means https://, as on the site's forms (qa/agenda/forms.py).
+LINKS_IN_HTTPS = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Meeting)
 class MeetingAdmin(admin.ModelAdmin):
+    formfield_overrides = LINKS_IN_HTTPS
     list_display = ["title", "structure", "kind", "starts_at", "place", "cancelled_at"]
     list_filter = ["kind"]
     search_fields = ["title", "place"]
@@ -14,6 +19,7 @@ class MeetingAdmin(admin.ModelAdmin):
 
 @admin.register(Proposal)
 class ProposalAdmin(admin.ModelAdmin):
+    formfield_overrides = LINKS_IN_HTTPS
     """Read-mostly: state changes go through the site so signals and rules apply."""
 
     list_display = ["title", "status", "support_count", "meeting", "created_at"]
