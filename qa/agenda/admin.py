@@ -19,8 +19,9 @@ class MeetingAdmin(admin.ModelAdmin):
 
 @admin.register(Proposal)
 class ProposalAdmin(admin.ModelAdmin):
-    formfield_overrides = LINKS_IN_HTTPS
     """Read-mostly: state changes go through the site so signals and rules apply."""
+
+    formfield_overrides = LINKS_IN_HTTPS
 
     list_display = ["title", "status", "support_count", "meeting", "created_at"]
     list_filter = ["status", "topics"]
