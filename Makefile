@@ -38,8 +38,9 @@ system-packages:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext chromium-headless-shell >/dev/null; }
 
 demo: install
-	$(MANAGE) migrate --noinput -v0
+	# The cache table first: `migrate` writes, and each write replaces the pages' generation there.
 	$(MANAGE) createcachetable
+	$(MANAGE) migrate --noinput -v0
 	# The demo activity would print every notification e-mail: drop them, keep the logins readable.
 	# It builds the search index too, once the data is in.
 	EMAIL_URL=dummymail:// $(MANAGE) load_demo

@@ -39,6 +39,7 @@ import logging
 import os
 import re
 import secrets
+import threading
 import time
 from pathlib import Path
 
@@ -130,6 +131,11 @@ def _timeout(key: str) -> int | None:
     return None if key == GENERATION_KEY else 86_400
 
 
+# Set while the cache cannot store a generation: an outage (or a first `migrate` run before
+# `createcachetable`) is logged once, not once per write.
+_store_failing = threading.Event()
+
+
 class _Bump:
     """Replace a generation once the transaction commits (one per key and transaction)."""
 
@@ -150,8 +156,17 @@ class _Bump:
         try:
             cache.set(self.key, token, _timeout(self.key))
         except Exception:
-            logger.warning("Could not replace the page generation %s", self.key, exc_info=True)
+            if not _store_failing.is_set():
+                _store_failing.set()
+                logger.warning(
+                    "Could not replace the page generation %s (not logged again until the"
+                    " cache stores one)",
+                    self.key,
+                    exc_info=True,
+                )
             token = None
+        else:
+            _store_failing.clear()
         # The request being served knows its own write's token: its tag needs no second read.
         request = _viewer.get()
         if request is not None:

@@ -540,14 +540,37 @@ MISSING_TABLE = {
 
 @pytest.mark.django_db(transaction=True)
 def test_a_database_cache_without_its_table_never_breaks_a_write(make_user):
-    """`make demo` migrates before `createcachetable`: every migration's write replaced the
-    generation in a cache table that did not exist yet, and `migrate` crashed. A write whose
-    generation cannot be stored is kept; only its validator change is lost."""
+    """A `migrate` run before `createcachetable` (as `make demo` once did): every migration's
+    write replaced the generation in a cache table that did not exist yet, and `migrate`
+    crashed. A write whose generation cannot be stored is kept; only its validator change is
+    lost."""
     member = make_user()
     with override_settings(CACHES=MISSING_TABLE):
         type(member).objects.filter(pk=member.pk).update(first_name="Écrit sans cache")
     member.refresh_from_db()
     assert member.first_name == "Écrit sans cache"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cache_that_cannot_store_the_generation_is_logged_once_per_outage(make_user, caplog):
+    """A first `migrate` ran before `createcachetable` printed 462 warnings with their
+    tracebacks (about 19,000 lines); a cache outage would log one per write too. The first
+    failure is logged; the next are not until the cache stores a generation again."""
+    member = make_user()
+    users = type(member).objects.filter(pk=member.pk)
+
+    def failures():
+        return [r for r in caplog.records if "page generation" in r.getMessage()]
+
+    with override_settings(CACHES=MISSING_TABLE):
+        for number in range(3):
+            users.update(first_name=f"Sans cache {number}")
+    assert len(failures()) == 1
+    assert failures()[0].exc_info is not None  # the cause, once
+    users.update(first_name="Le cache répond")
+    with override_settings(CACHES=MISSING_TABLE):
+        users.update(first_name="Sans cache, à nouveau")
+    assert len(failures()) == 2
 
 
 def test_a_compound_read_is_not_taken_for_a_write():
