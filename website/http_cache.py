@@ -131,8 +131,9 @@ def _timeout(key: str) -> int | None:
     return None if key == GENERATION_KEY else 86_400
 
 
-# Set while the cache cannot store a generation: an outage (or a first `migrate` run before
-# `createcachetable`) is logged once, not once per write.
+# Set while the cache cannot store a generation (the database cache's table not created yet,
+# or its database failing; `website/redis_cache.py` answers Redis errors itself): logged once,
+# not once per write.
 _store_failing = threading.Event()
 
 

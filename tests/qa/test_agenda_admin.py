@@ -12,7 +12,7 @@ def test_a_link_typed_without_a_scheme_gets_https(model, field, make_user):
     """As on the site's own forms (`qa/agenda/forms.py`): « visio.… » means https://."""
     request = RequestFactory().get("/")
     request.user = make_user(is_staff=True, is_superuser=True)
-    form_class = admin.site._registry[model].get_form(request)
+    form_class = admin.site.get_model_admin(model).get_form(request)
     assert form_class.base_fields[field].clean("visio.example.org/salle") == (
         "https://visio.example.org/salle"
     )

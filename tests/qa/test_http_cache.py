@@ -554,7 +554,7 @@ def test_a_database_cache_without_its_table_never_breaks_a_write(make_user):
 @pytest.mark.django_db(transaction=True)
 def test_a_cache_that_cannot_store_the_generation_is_logged_once_per_outage(make_user, caplog):
     """A first `migrate` ran before `createcachetable` printed 462 warnings with their
-    tracebacks (about 19,000 lines); a cache outage would log one per write too. The first
+    tracebacks (about 19,000 lines); a failing database cache would log one per write too. The first
     failure is logged; the next are not until the cache stores a generation again."""
     member = make_user()
     users = type(member).objects.filter(pk=member.pk)
