@@ -255,15 +255,17 @@ def _recent_activity(person):
         "recent_questions": [],
         "recent_answers": [],
         "questions_addressed": list(
-            person.questions_addressed.alive().order_by("-created_at")[:RECENT]
+            person.questions_addressed.alive().as_links().order_by("-created_at")[:RECENT]
         ),
     }
     if user is not None and user.is_active:
-        activity["recent_questions"] = list(user.questions.alive().order_by("-created_at")[:RECENT])
+        activity["recent_questions"] = list(
+            user.questions.alive().as_links().order_by("-created_at")[:RECENT]
+        )
         activity["recent_answers"] = list(
             user.answers.alive()
             .filter(question__deleted_at__isnull=True)
-            .select_related("question")
+            .as_links()
             .order_by("-created_at")[:RECENT]
         )
     return activity
@@ -350,9 +352,11 @@ def structure_follow(request, slug):
 def _structure_questions(structure):
     """Questions its members asked from it, and those addressed to it (reverse relations)."""
     return {
-        "questions_asked": list(structure.questions_asked.alive().order_by("-created_at")[:10]),
+        "questions_asked": list(
+            structure.questions_asked.alive().as_links().order_by("-created_at")[:10]
+        ),
         "questions_addressed": list(
-            structure.questions_addressed.alive().order_by("-created_at")[:10]
+            structure.questions_addressed.alive().as_links().order_by("-created_at")[:10]
         ),
     }
 

@@ -5,6 +5,8 @@ import json
 from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from directory.models import Person
 from qa import services as qa_services
@@ -61,6 +63,80 @@ def test_a_structure_page_lists_questions_asked_by_its_members_and_addressed_to_
     assert "Question posée depuis Barrême" in barreme
     cc = client.get("/annuaire/structures/cc-moyen-verdon/").content.decode()
     assert "Question adressée à la CC Moyen Verdon" in cc
+
+
+def _queries_of(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_question_lists_of_a_person_and_a_structure_load_titles_not_bodies(
+    client, member, asker, make_topic, territory, rendered_context
+):
+    """Each list shows a title, a date and a link: the bodies stay in the database, and showing
+    more questions costs no query more (a deferred column read in the template would cost one
+    per question)."""
+    topic = make_topic(name="Commande publique")
+    cc = territory["CC Moyen Verdon"]
+    ask(
+        asker,
+        topic,
+        title="Première question",
+        addressed_to_structure=cc,
+        addressed_to_person=asker,
+    )
+    client.force_login(member)
+    pages = (asker.get_absolute_url(), "/annuaire/structures/barreme/", cc.get_absolute_url())
+    before = [_queries_of(client, url) for url in pages]
+    for number in range(4):
+        ask(
+            asker,
+            topic,
+            title=f"Question numéro {number}",
+            addressed_to_structure=cc,
+            addressed_to_person=asker,
+        )
+    assert [_queries_of(client, url) for url in pages] == before
+
+    response = client.get(cc.get_absolute_url())
+    listed = response.context["questions_addressed"]
+    assert [question.title for question in listed][:2] == ["Question numéro 3", "Question numéro 2"]
+    assert {"body", "body_html"} <= listed[0].get_deferred_fields()
+    assert listed[0].get_absolute_url() in response.content.decode()
+    for page, names in (
+        (asker.get_absolute_url(), ("recent_questions", "questions_addressed")),
+        ("/annuaire/structures/barreme/", ("questions_asked",)),
+    ):
+        context = client.get(page).context
+        for name in names:
+            assert len(context[name]) == 5, (page, name)
+            assert "body" in context[name][0].get_deferred_fields(), (page, name)
+
+
+def test_a_person_page_lists_their_answers_without_loading_bodies(
+    client, member, asker, make_topic, rendered_context
+):
+    topic = make_topic(name="Commande publique")
+    client.force_login(member)
+    for number in range(3):
+        question = qa_services.question_create(
+            author=member, title=f"Question sur la voirie {number}", body="Texte.", topics=[topic]
+        )
+        qa_services.answer_create(question=question, author=asker.user, body="Voyez la CC.")
+        if number == 0:
+            before = _queries_of(client, asker.get_absolute_url())
+    assert _queries_of(client, asker.get_absolute_url()) == before
+    response = client.get(asker.get_absolute_url())
+    answers = response.context["recent_answers"]
+    assert [answer.question.title for answer in answers] == [
+        f"Question sur la voirie {number}" for number in (2, 1, 0)
+    ]
+    assert {"body", "body_html"} <= answers[0].get_deferred_fields()
+    assert {"body", "body_html"} <= answers[0].question.get_deferred_fields()
+    assert f"{answers[0].question.get_absolute_url()}#reponse-{answers[0].pk}" in (
+        response.content.decode()
+    )
 
 
 def test_filtering_by_topic_shows_who_asked_about_it(client, member, asker, make_topic):
