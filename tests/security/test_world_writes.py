@@ -25,9 +25,9 @@ def test_a_page_that_only_reads_keeps_the_snapshot(client, member):
 
 
 def test_a_write_moves_the_count_and_the_tables_are_read_again(client, member):
+    structure = factories.StructureFactory()
     client.force_login(member)
     before, writes = snapshot(), writes_so_far()
-    structure = factories.StructureFactory()
     response = client.post(reverse("directory:structure_follow", args=[structure.slug]))
     assert response.status_code == 302
     after, now = snapshot_after(before, writes)
