@@ -39,7 +39,7 @@ def wait_until_up(url: str, process: subprocess.Popen, deadline: float) -> None:
             requests.get(url + "/sante/", timeout=30)
             return
         except requests.RequestException:
-            time.sleep(0.3)
+            time.sleep(0.05)
     raise AssertionError("server did not start in time")
 
 
