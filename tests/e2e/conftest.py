@@ -199,10 +199,9 @@ def page(new_page):
     return new_page()
 
 
-def assert_accessible(page, context=None, tags=AXE_TAGS):
+def assert_accessible(page, tags=AXE_TAGS):
     """Run axe-core on the current page and fail on any WCAG 2.1 A/AA violation (or any rule
     of the other axe `tags` given)."""
-    from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import Error as PlaywrightError
 
     # Only violations fail a test: axe then skips collecting every node that passes, most of
@@ -211,14 +210,14 @@ def assert_accessible(page, context=None, tags=AXE_TAGS):
     for attempt in range(NAVIGATION_RETRIES + 1):
         page.wait_for_load_state("load")
         try:
-            results = Axe().run(page, context=context, options=options)
+            results = run_axe(page, options)
             break
         except PlaywrightError as error:
             # A click on a link followed at once by `axe(page)`: the next document replaced
             # the one axe was reading. Audit the page the navigation lands on instead.
             if attempt == NAVIGATION_RETRIES or not _replaced_by_navigation(error):
                 raise
-    violations = results.response["violations"]
+    violations = results["violations"]
     report = [
         f"{v['impact']}: {v['id']} — {v['help']} "
         f"({', '.join(str(node['target'][0]) for node in v['nodes'][:3])})"
@@ -228,6 +227,27 @@ def assert_accessible(page, context=None, tags=AXE_TAGS):
 
 
 NAVIGATION_RETRIES = 3
+
+
+def run_axe(page, options):
+    """axe-core's results for the page's document. The script (axe-core as packaged by
+    axe-playwright-python, 570 kB) is sent to the page unless it already has it: a context
+    given `preload_axe` loads it with every document, without the trip through Playwright."""
+    from axe_playwright_python.base import AXE_SCRIPT
+
+    if not page.evaluate("() => typeof window.axe?.run === 'function'"):
+        page.evaluate(AXE_SCRIPT)
+    return page.evaluate("(options) => axe.run(document, options)", options)
+
+
+def preload_axe(context):
+    """Every document of `context` starts with axe-core loaded: for a context that audits
+    nearly every page it opens (tests/e2e/test_accessibility_audit.py). Chromium then runs
+    the script from its own copy, where sending it with each audit cost about 40 ms more of
+    CPU a page (docs/architecture.md, « Test suite times »)."""
+    from axe_playwright_python.base import AXE_FILE_PATH
+
+    context.add_init_script(path=AXE_FILE_PATH)
 
 
 def _replaced_by_navigation(error):

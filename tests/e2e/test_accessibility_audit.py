@@ -48,7 +48,7 @@ from qa.agenda import services as agenda_services
 from qa.agenda.models import Meeting, Proposal
 from qa.attachments import check_upload
 from qa.models import Question, QuestionKind
-from tests.e2e.conftest import AXE_TAGS, assert_accessible
+from tests.e2e.conftest import AXE_TAGS, assert_accessible, preload_axe
 from tests.qa.attachment_files import pdf
 from tests.security.inventory import url_patterns
 from website import views as site_views
@@ -1052,6 +1052,7 @@ def _context(browser, live_server, data, role, viewport=None):
         viewport=viewport or {"width": 1280, "height": 900},
     )
     context.set_default_timeout(10_000)
+    preload_axe(context)
     page = context.new_page()
     user = data["accounts"].get(role)
     if user is not None:
