@@ -167,9 +167,10 @@ def make_position(db):
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings):
     """The migrated test database is made once, by the first worker that needs it, and copied
-    by the others and by later runs: on SQLite from a file kept under var/test-db/
-    (`_migrated_database_from_cache`), on PostgreSQL from a template database
-    (`_migrated_database_from_template`). ENTRAIDE_TEST_DB_CACHE=0 migrates in every worker."""
+    by the others and by later runs, in this checkout or another (`_test_db_cache`): on SQLite
+    from a file kept there (`_migrated_database_from_cache`), on PostgreSQL from a template
+    database (`_migrated_database_from_template`). ENTRAIDE_TEST_DB_CACHE=0 migrates in every
+    worker."""
     from django.db import connection
 
     if os.environ.get("ENTRAIDE_TEST_DB_CACHE", "1") == "0":
@@ -184,13 +185,17 @@ def django_db_modify_db_settings(django_db_modify_db_settings):
 # packages and their versions. Anything else changing leaves the migrated database as it was.
 _CACHE_KEY_PARTS = ("requirements.lock", "pyproject.toml", "tests/settings.py")
 _CACHE_KEY_SKIPPED = {".venv", "var", "tests", "node_modules", ".git", "static", "locale"}
+# Migrated databases kept, whichever checkouts made them (`_prune_test_db_cache`).
+_CACHE_ENTRIES_KEPT = 4
 
 
 def _migrations_key(base: Path) -> str:
     digest = hashlib.sha256(f"{sys.version} {sqlite3.sqlite_version}".encode())
-    # Each installed package's name and version are in its `.dist-info` folder's name.
+    # Each installed package's name and version are in its `.dist-info` folder's name; nothing
+    # else there counts (a `__pycache__` appears there on the first import after an install).
     for folder in sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}):
-        digest.update("\n".join(sorted(os.listdir(folder))).encode())
+        installed = sorted(name for name in os.listdir(folder) if name.endswith(".dist-info"))
+        digest.update("\n".join(installed).encode())
     paths = [base / part for part in _CACHE_KEY_PARTS]
     for root, dirs, files in os.walk(base):
         dirs[:] = sorted(d for d in dirs if d not in _CACHE_KEY_SKIPPED and d != "__pycache__")
@@ -201,23 +206,57 @@ def _migrations_key(base: Path) -> str:
     return digest.hexdigest()[:20]
 
 
+def _test_db_cache(vendor: str) -> Path:
+    """The folder of migrated test databases, shared by every checkout on this machine, as
+    pip's and uv's caches are: a fresh clone, or a checkout after `make clean`, copies the
+    database that a run of the same code migrated anywhere else (each entry is named by
+    `_migrations_key`, a hash of all that `migrate` reads). `ENTRAIDE_TEST_DB_CACHE_DIR` moves
+    it; by default it is `entraide/test-db` in the user's cache folder (XDG), one subfolder
+    per database engine."""
+    cache_home = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    default = Path(cache_home) / "entraide" / "test-db"
+    folder = Path(os.environ.get("ENTRAIDE_TEST_DB_CACHE_DIR") or default) / vendor
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _prune_test_db_cache(folder: Path) -> None:
+    """Keep the entries used last (`_CACHE_ENTRIES_KEPT`): checkouts of different code share the
+    folder, and each would otherwise migrate again after the other's run. Called when an entry
+    is added, under the lock of the engine's cache; a hit marks its entry used (`_mark_used`)."""
+    entries: dict[str, list[Path]] = {}
+    for path in folder.iterdir():
+        if path.suffix in (".sqlite3", ".json", ".partial"):
+            entries.setdefault(path.stem, []).append(path)
+
+    def last_used(stem: str) -> float:
+        return max(path.stat().st_mtime for path in entries[stem])
+
+    for stem in sorted(entries, key=last_used, reverse=True)[_CACHE_ENTRIES_KEPT:]:
+        for path in entries[stem]:
+            path.unlink(missing_ok=True)
+
+
+def _mark_used(*paths: Path) -> None:
+    for path in paths:
+        os.utime(path)
+
+
 def _migrated_database_from_cache(connection) -> None:
     """Run `migrate` once per change of what it reads, not once per worker and run.
 
     The first worker to set up its in-memory test database holds a lock, migrates as Django
-    does, and saves the database (SQLite's backup API) and its serialized copy under
-    var/test-db/, named by a hash of every Python file outside tests/, the settings and the
-    locked package versions (`_migrations_key`); the other workers, and later runs, wait for
-    the lock and copy the file in (about 0.1 s instead of 40 s of CPU). Set
+    does, and saves the database (SQLite's backup API) and its serialized copy in
+    `_test_db_cache`, named by a hash of every Python file outside tests/, the settings and
+    the installed package versions (`_migrations_key`); the other workers, and later runs,
+    wait for the lock and copy the file in (about 0.1 s instead of 40 s of CPU). Set
     ENTRAIDE_TEST_DB_CACHE=0 to migrate in every worker as before.
     """
     creation = connection.creation
     if not creation.is_in_memory_db(creation._get_test_db_name()):
         return
-    base = Path(settings.BASE_DIR)
-    folder = base / "var" / "test-db"
-    folder.mkdir(parents=True, exist_ok=True)
-    key = _migrations_key(base)
+    folder = _test_db_cache("sqlite")
+    key = _migrations_key(Path(settings.BASE_DIR))
     database, serialized = folder / f"{key}.sqlite3", folder / f"{key}.json"
     create_test_db, serialize_db = creation.create_test_db, creation.serialize_db_to_string
     saved: dict[str, str] = {}
@@ -228,17 +267,15 @@ def _migrated_database_from_cache(connection) -> None:
             if not (database.exists() and serialized.exists()):
                 name = create_test_db(verbosity, autoclobber, serialize, keepdb)
                 saved["contents"] = serialize_db()
-                for old in folder.glob("*.sqlite3"):
-                    old.unlink()
-                for old in folder.glob("*.json"):
-                    old.unlink()
                 partial = folder / f"{key}.partial"
                 partial.unlink(missing_ok=True)
                 with closing(sqlite3.connect(partial)) as copy:
                     connection.connection.backup(copy)
                 partial.rename(database)
                 serialized.write_text(saved["contents"])
+                _prune_test_db_cache(folder)
                 return name
+            _mark_used(database, serialized)
             name = creation._get_test_db_name()
             creation._create_test_db(verbosity, autoclobber, keepdb)
             _use_test_database(connection, name)
@@ -275,17 +312,16 @@ def _migrated_database_from_template(connection) -> None:
     """PostgreSQL: run `migrate` once per change of what it reads, not once per worker and run.
 
     The first worker migrates its test database as Django does, then copies it into a template
-    database and saves the serialized copy under var/test-db/; the other workers, and later
-    runs, create their test database from the template (`CREATE DATABASE … TEMPLATE`: a second
-    instead of about a minute of `migrate` per worker). The template's name comes from the
-    same key as the SQLite file, the role and the database name (a role can only copy its own
-    databases); an advisory lock on that name, not a file lock, since two checkouts may share
-    the server. Older templates of the role are dropped when a new one is made. With
-    `--reuse-db` (keepdb) pytest-django's own path is left alone.
+    database and saves the serialized copy in `_test_db_cache`; the other workers, and later
+    runs from any checkout, create their test database from the template (`CREATE DATABASE …
+    TEMPLATE`: a second instead of about a minute of `migrate` per worker). The template's name
+    comes from the same key as the SQLite file, the role and the database name (a role can
+    only copy its own databases); an advisory lock on that name, not a file lock, since two
+    checkouts may share the server. Older templates of the role are dropped when a new one is
+    made. With `--reuse-db` (keepdb) pytest-django's own path is left alone.
     """
     creation = connection.creation
-    folder = Path(settings.BASE_DIR) / "var" / "test-db"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = _test_db_cache("postgresql")
     owner = f"{connection.settings_dict['USER']} {connection.settings_dict['NAME']}"
     key = hashlib.sha256(f"{_migrations_key(Path(settings.BASE_DIR))} {owner}".encode())
     template = f"entraide_test_template_{key.hexdigest()[:20]}"
@@ -308,6 +344,7 @@ def _migrated_database_from_template(connection) -> None:
                     cursor.execute(f"DROP DATABASE IF EXISTS {quote(name)}")
                     cursor.execute(f"CREATE DATABASE {quote(name)} TEMPLATE {quote(template)}")
                     saved["contents"] = serialized.read_text()
+                    _mark_used(serialized)
                 else:
                     create_test_db(verbosity, autoclobber, False, keepdb)
                     saved["contents"] = serialize_db()
@@ -315,6 +352,7 @@ def _migrated_database_from_template(connection) -> None:
                     _drop_templates_of_this_role(cursor, quote)
                     cursor.execute(f"CREATE DATABASE {quote(template)} TEMPLATE {quote(name)}")
                     serialized.write_text(saved["contents"])
+                    _prune_test_db_cache(folder)
             finally:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [lock])
         _use_test_database(connection, name)
