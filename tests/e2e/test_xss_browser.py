@@ -192,6 +192,28 @@ class Guard:
         self.check(*markers)
 
 
+# What the guard's own test puts into a page, and what the guard must report. The last two set
+# their handlers from the test's script (the CSP does not apply to it): they run late.
+GUARD_CASES = [
+    (
+        "document.querySelector('main')"
+        ".insertAdjacentHTML('beforeend', '<img src=x onerror=alert(1)>')",
+        "CSP: script-src",
+    ),
+    ("setTimeout(() => alert('boum'), 0)", "dialog: boum"),
+    (
+        """() => {
+          const image = new Image();
+          image.onerror = () => alert("image");
+          image.src = "/introuvable.png";
+          document.querySelector("main").append(image);
+        }""",
+        "dialog: image",
+    ),
+    ("requestAnimationFrame(() => requestAnimationFrame(() => alert('cadre')))", "dialog: cadre"),
+]
+
+
 def test_the_guard_reports_a_blocked_inline_handler_and_a_dialog(browser, live_server):
     """The detector itself: an inline handler that got into the page is blocked by the CSP
     and reported; a dialog opened by a script is reported, also when it opens only once an
@@ -200,32 +222,11 @@ def test_the_guard_reports_a_blocked_inline_handler_and_a_dialog(browser, live_s
     page = context.new_page()
     guard = Guard(page)
     guard.visit("/comptes/login/")
-    page.evaluate(
-        "document.querySelector('main')"
-        ".insertAdjacentHTML('beforeend', '<img src=x onerror=alert(1)>')"
-    )
-    with pytest.raises(AssertionError, match="CSP: script-src"):
-        guard.check()
-    guard.problems.clear()
-    page.evaluate("setTimeout(() => alert('boum'), 0)")
-    with pytest.raises(AssertionError, match="dialog: boum"):
-        guard.check()
-    guard.problems.clear()
-    # Handlers set by this test's own script (the CSP does not apply to it): they run late.
-    page.evaluate(
-        """() => {
-          const image = new Image();
-          image.onerror = () => alert("image");
-          image.src = "/introuvable.png";
-          document.querySelector("main").append(image);
-        }"""
-    )
-    with pytest.raises(AssertionError, match="dialog: image"):
-        guard.check()
-    guard.problems.clear()
-    page.evaluate("requestAnimationFrame(() => requestAnimationFrame(() => alert('cadre')))")
-    with pytest.raises(AssertionError, match="dialog: cadre"):
-        guard.check()
+    for script, reported in GUARD_CASES:
+        page.evaluate(script)
+        with pytest.raises(AssertionError, match=reported):
+            guard.check()
+        guard.problems.clear()
     context.close()
 
 
