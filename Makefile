@@ -10,15 +10,18 @@ MANAGE := DJANGO_DEBUG=true $(BIN)/python manage.py
 CHROMIUM := /usr/lib/chromium/chromium-headless-shell
 # The suite runs in parallel, one worker per core (pytest-xdist); a hung test fails after
 # 15 minutes instead of holding CI. Every pytest run lists its 15 slowest tests at the end
-# (`--durations=15` in pyproject.toml). Bytecode caches are written even where the environment
-# sets PYTHONDONTWRITEBYTECODE: without them every pytest process compiles the project and
-# assertion-rewrites the tests and the pytest plugins again (about 9 s of CPU per worker,
-# docs/architecture.md). `--dist worksteal`: a worker that runs out of tests takes half of the
+# (`--durations=15` in pyproject.toml). `--dist worksteal`: a worker that runs out of tests takes half of the
 # other's queue, so both end together (xdist's default hands out fixed chunks, and a chunk of
 # browser journeys left one worker alone for the last 80 s); a database test that lands after a
 # worker's transactional ones gets the migrated database back first (tests/conftest.py).
 PYTEST_WORKERS ?= auto
-PYTEST := PYTHONDONTWRITEBYTECODE= DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal --timeout=900
+# Bytecode caches are written even where the environment sets PYTHONDONTWRITEBYTECODE (this
+# one does), by every recipe: uv installs none, and without them each Django process of
+# `make test` (compilemessages, the catalogue check, makemigrations, each pytest worker and the
+# servers the tests start) compiles the same modules again, and every pytest process
+# assertion-rewrites the tests and the pytest plugins again (docs/architecture.md).
+unexport PYTHONDONTWRITEBYTECODE
+PYTEST := DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal --timeout=900
 
 .PHONY: install demo test test-fast pytest lint check-i18n messages e2e bench lock system-packages clean cluster-drill
 
@@ -58,8 +61,8 @@ lint: $(STAMP)
 check-i18n: install
 	$(BIN)/python scripts/check_messages.py
 
+# makemigrations runs the system checks first, as `manage.py check` does, and stops on an error.
 test: install lint check-i18n
-	$(MANAGE) check
 	$(MANAGE) makemigrations --check --dry-run -v1
 	$(PYTEST)
 

@@ -21,7 +21,7 @@ from wagtail.models import Page, Site
 from xdist.scheduler import WorkStealingScheduling
 
 from taxonomy.models import Topic
-from tests.conftest import database_free_tests_where_workers_start
+from tests.conftest import database_free_tests_where_workers_start, long_tests_first_in_their_group
 from tests.processes import ROOT
 
 PROBE = """
@@ -168,3 +168,17 @@ def test_every_worker_but_one_starts_on_tests_that_need_no_database(
     assert sorted(item for share in shares for item in share) == sorted(items)
     starts = sorted(share[0].split("-")[0] for share in shares)
     assert starts == ["db"] + ["free"] * (workers - 1)
+
+
+def test_long_tests_start_their_group_and_everything_else_keeps_its_order():
+    """A long browser journey last in the collection used to keep one worker busy for most of
+    a minute after the other had finished: tests marked `long` now lead their group."""
+    items = ["db-a", "db-LONG-b", "db-c", "tx-a", "tx-b", "tx-LONG-c", "tx-LONG-d", "free-a"]
+    ordered = long_tests_first_in_their_group(
+        items,
+        group=lambda item: ["db", "tx", "free"].index(item.split("-")[0]),
+        is_long=lambda item: "LONG" in item,
+    )
+    assert ordered == [
+        "db-LONG-b", "db-a", "db-c", "tx-LONG-c", "tx-LONG-d", "tx-a", "tx-b", "free-a",
+    ]  # fmt: skip

@@ -125,6 +125,7 @@ def _open_more_actions(admin):
     expect(toggle).to_have_attribute("aria-expanded", "true")
 
 
+@pytest.mark.long
 def test_a_regulatory_update_makes_answers_stale_until_an_expert_rechecks(new_page, axe, site):
     first, second = site["questions"]
     author, reviewer = site["editors"]

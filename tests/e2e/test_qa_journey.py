@@ -65,6 +65,7 @@ def _open_as(new_page, user):
     return page
 
 
+@pytest.mark.long
 def test_question_journey_from_asking_to_duplicate(new_page, axe, cast):
     # The asker types a title: similar questions appear; the body: a live preview.
     asker = _open_as(new_page, cast["asker"])

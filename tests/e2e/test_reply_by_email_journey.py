@@ -131,6 +131,7 @@ def gmail_reply(sender, to):
     return message
 
 
+@pytest.mark.long
 def test_a_reply_sent_to_the_running_listener_shows_in_the_thread(browser, axe, tmp_path):
     with file_database():
         asker, replier, moderator, question_id, path = in_thread(_setup)

@@ -234,6 +234,7 @@ def _visible_title(page):
     return " ".join(page.locator("#question-title").inner_text().split())
 
 
+@pytest.mark.long
 def test_payloads_never_run_on_the_pages_members_see(new_page, stored):
     member = Guard.logged_in(new_page, stored["asker"])
     for number, question in enumerate(stored["questions"]):
@@ -272,6 +273,7 @@ def test_payloads_never_run_on_the_pages_members_see(new_page, stored):
     member.check(f"Apercumarq{len(stored['items']) - 1}")
 
 
+@pytest.mark.long
 def test_payloads_never_run_in_the_moderators_pages_edit_forms_and_previews(new_page, stored):
     moderator = Guard.logged_in(new_page, stored["moderator"])
     moderator.visit("/moderation/signalements/", "Flagmarq0", "Repmarq0")

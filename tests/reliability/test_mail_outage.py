@@ -293,6 +293,7 @@ def production_queue(settings):
     }
 
 
+@pytest.mark.long
 def test_two_senders_racing_through_a_mail_outage_send_every_email_exactly_once(
     smtp_server, production_queue
 ):

@@ -150,6 +150,7 @@ def _expected(ids, reports, before):
     }
 
 
+@pytest.mark.long
 def test_eight_processes_writing_at_once_lose_nothing_and_count_exactly():
     with file_database(), tempfile.TemporaryDirectory(prefix="entraide-drill-") as folder:
         ids = in_thread(_setup)

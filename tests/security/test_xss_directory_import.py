@@ -66,6 +66,7 @@ def _get_safe(client, url, context=""):
     return response.content.decode()
 
 
+@pytest.mark.long
 def test_every_payload_in_import_cells_renders_safely(client, moderator):
     corpus = payloads()
     client.force_login(moderator)
