@@ -10,10 +10,11 @@ MANAGE := DJANGO_DEBUG=true $(BIN)/python manage.py
 CHROMIUM := /usr/lib/chromium/chromium-headless-shell
 # The suite runs in parallel, one worker per core (pytest-xdist); a hung test fails after
 # 15 minutes instead of holding CI. Every pytest run lists its 15 slowest tests at the end
-# (`--durations=15` in pyproject.toml). `--dist worksteal`: a worker that runs out of tests takes half of the
-# other's queue, so both end together (xdist's default hands out fixed chunks, and a chunk of
-# browser journeys left one worker alone for the last 80 s); a database test that lands after a
-# worker's transactional ones gets the migrated database back first (tests/conftest.py).
+# (`--durations=15` in pyproject.toml). `--dist worksteal`: a worker that runs out of tests
+# takes half of the other's queue, so both end together (xdist's default hands out fixed
+# chunks, and a chunk of browser journeys left one worker alone for the last 80 s); a database
+# test that lands after a worker's transactional ones gets the migrated database back first,
+# and the tests marked `long` start their group (tests/conftest.py).
 PYTEST_WORKERS ?= auto
 # Bytecode caches are written even where the environment sets PYTHONDONTWRITEBYTECODE (this
 # one does), by every recipe: uv installs none, and without them each Django process of

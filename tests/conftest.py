@@ -37,11 +37,13 @@ def pytest_configure(config):
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """With several xdist workers, every worker but the first starts on the tests that need no
-    database, while the first migrates the test database that all of them copy
-    (`django_db_modify_db_settings`): 30 to 40 s of `migrate` on a fresh checkout, during
-    which the others used to wait for its lock. pytest-django's order (database tests, then
-    transactional ones, then the rest) is kept otherwise."""
+    """With several xdist workers:
+    - the tests marked `long` lead their group (`long_tests_first_in_their_group`);
+    - every worker but the first starts on the tests that need no database, while the first
+      migrates the test database that all of them copy (`django_db_modify_db_settings`): 30 to
+      40 s of `migrate` on a fresh checkout, during which the others used to wait for its lock.
+    pytest-django's order (database tests, then transactional ones, then the rest) is kept
+    otherwise."""
     workers = getattr(config, "workerinput", {}).get("workercount", 0)
     if workers > 1:
         items[:] = long_tests_first_in_their_group(
