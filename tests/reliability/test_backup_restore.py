@@ -32,6 +32,7 @@ from qa.attachments import check_upload
 from qa.models import Answer, Attachment, Question, Vote
 from tests.factories import TEST_PASSWORD
 from tests.qa.attachment_files import jpeg_with_gps, pdf, upload
+from website.management.commands import restore as restore_command
 from website.management.commands.backup import row_counts
 from website.pages.models import ContentPage
 from website.search import services as search_service
@@ -164,8 +165,9 @@ def test_the_manifest_names_the_code_version_the_engine_and_every_checksum(
     assert manifest["row_counts"]["directory.User"] == 1
 
 
-def rewrite(archive, target, *, change=None, extra=None):
-    """Copy `archive` to `target`, changing one member's bytes or adding a member."""
+def rewrite(archive, target, *, change=None, extra=None, members=()):
+    """Copy `archive` to `target`, changing one member's bytes, adding files (`extra`) or
+    adding members as they are (`members`: links, modes)."""
     with tarfile.open(archive) as source, tarfile.open(target, "w:gz") as copy:
         for member in source.getmembers():
             data = source.extractfile(member).read()
@@ -177,7 +179,15 @@ def rewrite(archive, target, *, change=None, extra=None):
             info = tarfile.TarInfo(name)
             info.size = len(data)
             copy.addfile(info, io.BytesIO(data))
+        for info, data in members:
+            copy.addfile(info, io.BytesIO(data) if data is not None else None)
     return target
+
+
+def _member(name, *, kind=tarfile.REGTYPE, data=b"", mode=0o644, link=""):
+    info = tarfile.TarInfo(name)
+    info.type, info.mode, info.linkname, info.size = kind, mode, link, len(data)
+    return info, data if kind == tarfile.REGTYPE else None
 
 
 def refused(archive, message):
@@ -205,6 +215,47 @@ def test_a_corrupt_or_tampered_archive_is_refused_and_nothing_changes(isolated_f
     )
     refused(smuggled, "corrompue")
     assert User.objects.filter(email="garde@example.org").exists()
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        _member("media/lien", kind=tarfile.SYMTYPE, link="/etc/passwd"),
+        _member("media/dur", kind=tarfile.LNKTYPE, link="manifest.json"),
+        _member("media/peripherique", kind=tarfile.CHRTYPE),
+        _member("manifest.json", data=b'{"format": 1}'),  # a name seen twice
+        _member("/srv/absolu", data=b"x"),
+    ],
+    ids=["symbolic link", "hard link", "device", "name twice", "absolute path"],
+)
+def test_a_link_a_device_or_a_second_copy_of_a_file_is_refused_before_anything_changes(
+    isolated_files, make_user, hostile
+):
+    """What `filter="data"` would refuse or neutralise, refused by the command itself, on
+    every Python 3.11 (Debian 12's 3.11.2 has no extraction filters)."""
+    make_user(email="garde@example.org")
+    archive = back_up(isolated_files)
+    smuggled = rewrite(archive, isolated_files / "piegee.tar.gz", members=[hostile])
+    refused(smuggled, "corrompue")
+    assert User.objects.filter(email="garde@example.org").exists()
+
+
+def test_no_mode_from_the_archive_is_applied_to_the_files_it_restores(isolated_files, tmp_path):
+    """A file marked set-user-ID and writable by everybody in the archive is written with
+    this process's own mode (umask), as `filter="data"` does."""
+    archive = isolated_files / "modes.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        info, data = _member("media/outil", data=b"#!/bin/sh\n", mode=0o4777)
+        tar.addfile(info, io.BytesIO(data))
+    previous = os.umask(0o022)
+    try:
+        with tarfile.open(archive) as tar:
+            restore_command.extract(tar, tmp_path)
+    finally:
+        os.umask(previous)
+    restored = tmp_path / "media" / "outil"
+    assert restored.read_bytes() == b"#!/bin/sh\n"
+    assert stat.S_IMODE(restored.stat().st_mode) == 0o644
 
 
 def test_a_backup_from_another_database_engine_is_refused(isolated_files, make_user):
@@ -240,12 +291,12 @@ def archived_session_rows(archive, tmp_path) -> str:
     """What the archive's database holds of `django_session`, as text."""
     with tarfile.open(archive) as tar:
         if connection.vendor == "sqlite":
-            tar.extract("database.sqlite3", tmp_path, filter="data")
             database = tmp_path / "database.sqlite3"
+            database.write_bytes(tar.extractfile("database.sqlite3").read())
             rows = sqlite3.connect(database).execute("SELECT * FROM django_session").fetchall()
             # Deleted rows must not linger in free pages either.
             return repr(rows) + database.read_bytes().decode("latin-1")
-        tar.extract("database.pgdump", tmp_path, filter="data")
+        (tmp_path / "database.pgdump").write_bytes(tar.extractfile("database.pgdump").read())
         result = subprocess.run(  # noqa: S603 (fixed arguments)
             [shutil.which("pg_restore"), "--data-only", "--table=django_session", "--file=-"]
             + [str(tmp_path / "database.pgdump")],

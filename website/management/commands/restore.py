@@ -60,15 +60,33 @@ def safe_name(name: str) -> bool:
     return bool(name) and not path.is_absolute() and ".." not in path.parts and "\\" not in name
 
 
+def extract(archive: tarfile.TarFile, work: Path) -> None:
+    """Write the archive's folders and files under `work`, after checking every member.
+
+    Only folders and regular files with a relative name are accepted, and the files are
+    written here from their content: no link, device, owner, mode or date comes from the
+    archive. This holds on every Python 3.11, Debian 12's 3.11.2 included, which has no
+    extraction filters (`filter="data"`, 3.11.4). A name seen twice is refused too.
+    """
+    members = archive.getmembers()
+    for member in members:
+        if not (member.isfile() or member.isdir()) or not safe_name(member.name):
+            raise corrupt(f"entrée interdite « {member.name} »")
+    for member in members:
+        target = work / member.name
+        if member.isdir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with archive.extractfile(member) as source, target.open("xb") as copy:
+            shutil.copyfileobj(source, copy)
+
+
 def unpack(archive_path: Path, work: Path) -> dict:
     """Extract into `work` after checking every member; return the verified manifest."""
     try:
         with tarfile.open(archive_path, "r:gz") as archive:
-            members = archive.getmembers()
-            for member in members:
-                if not (member.isfile() or member.isdir()) or not safe_name(member.name):
-                    raise corrupt(f"entrée interdite « {member.name} »")
-            archive.extractall(work, members=members, filter="data")
+            extract(archive, work)
     except (tarfile.TarError, OSError, EOFError) as error:
         raise corrupt(str(error) or error.__class__.__name__) from error
     try:
