@@ -1,8 +1,18 @@
 # Entraide — the README's two commands: `make demo` and `make test`.
-PYTHON ?= python3
+# The interpreter: Debian's own Python 3.11 where it is installed, the one production runs on
+# (docs/operations.md, « Production guide »), else `python3`. Debian builds it with profile-guided
+# and link-time optimisation: the suite takes a tenth less CPU than on a plain build such as
+# pyenv's (docs/architecture.md, « December 7, late morning »).
+PYTHON ?= $(firstword $(wildcard /usr/bin/python3.11) python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# A virtualenv made with another interpreter is made again (its pyvenv.cfg names the interpreter).
+INTERPRETER := $(shell $(PYTHON) -c 'import os, sys; print(os.path.realpath(sys.executable))')
+VENV_INTERPRETER := $(shell sed -n 's/^executable = //p' $(VENV)/pyvenv.cfg 2>/dev/null)
+ifneq ($(VENV_INTERPRETER),$(INTERPRETER))
+.PHONY: $(STAMP)
+endif
 MANAGE := DJANGO_DEBUG=true $(BIN)/python manage.py
 # The browser tests drive Debian's `chromium-headless-shell`: the same engine as `chromium`
 # without the browser's own interface; the journeys take about 40 % less CPU (docs/architecture.md,
@@ -24,19 +34,29 @@ PYTEST_WORKERS ?= auto
 unexport PYTHONDONTWRITEBYTECODE
 PYTEST := DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal --timeout=900
 
-.PHONY: install demo test test-fast pytest lint check-i18n messages e2e bench lock system-packages clean cluster-drill
+.PHONY: install demo test test-fast pytest lint check-i18n messages e2e bench lock system-packages clean cluster-drill interpreter
 
 # uv installs the locked set in seconds where pip takes over a minute on this machine (81 s, 70 s
 # of it CPU, in a fresh clone: docs/architecture.md, « December 7, morning »). pip only brings uv
 # in, at the version the lock file pins; uv leaves the bytecode to be written on first import.
 $(STAMP): requirements.lock pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test "$(VENV_INTERPRETER)" = "$(INTERPRETER)" || $(PYTHON) -m venv --clear $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check "$$(grep '^uv==' requirements.lock)"
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
 	touch $(STAMP)
 
-install: $(STAMP) system-packages
+# The compiled catalogues (committed beside their source) are rebuilt when a `.po` file is newer:
+# compilemessages starts Django, about 1.3 s for every `make` command when run unconditionally.
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
+
+install: $(STAMP) system-packages $(CATALOGUES)
+
+%.mo: %.po | $(STAMP) system-packages
 	$(MANAGE) compilemessages --ignore=.venv -v0
+
+# The interpreter the virtualenv is made with (.ci/run makes sure it has `venv`).
+interpreter:
+	@echo $(PYTHON)
 
 # Debian packages the project needs: gettext (translations) and Chromium's headless shell
 # (browser tests).
