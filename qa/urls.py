@@ -10,6 +10,7 @@ from qa.views import (
     drafts,
     flags,
     follows,
+    lists,
     moderation,
     posting,
     revisions,
@@ -38,8 +39,8 @@ register_converter(VotablePostTypeConverter, "votable")
 app_name = "qa"
 
 urlpatterns = [
-    path("questions/", threads.question_list, name="question_list"),
-    path("discussions/", threads.discussion_list, name="discussion_list"),
+    path("questions/", lists.question_list, name="question_list"),
+    path("discussions/", lists.discussion_list, name="discussion_list"),
     path("questions/poser/", posting.question_ask, name="question_ask"),
     path("questions/apercu/", posting.preview, name="preview"),
     path("questions/destinataires/", posting.person_search, name="person_search"),
@@ -100,8 +101,8 @@ urlpatterns = [
         name="attachment_remove",
     ),
     path("pieces-jointes/<int:pk>/<path:name>", attachments.attachment, name="attachment"),
-    path("sujets/", threads.topic_list, name="topic_list"),
-    path("sujets/<slug:slug>/", threads.topic_detail, name="topic_detail"),
+    path("sujets/", lists.topic_list, name="topic_list"),
+    path("sujets/<slug:slug>/", lists.topic_detail, name="topic_detail"),
     path("sujets/<slug:slug>/suivre/", follows.topic_follow, name="topic_follow"),
     path("compte/suivis/", follows.my_follows, name="my_follows"),
 ]

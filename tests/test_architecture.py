@@ -310,6 +310,22 @@ def test_lower_layers_do_not_name_higher_models_by_string():
     assert model_label_violations() == []
 
 
+# The Q&A views: one module per area (qa/views/__init__.py), none of them a second `views.py`.
+VIEW_MODULE_MAX_LINES = 300
+
+
+def long_modules(folder: Path, limit: int) -> list[str]:
+    return [
+        f"{folder.name}/{path.name}: {count} lines"
+        for path in sorted(folder.glob("*.py"))
+        if (count := len(path.read_text().splitlines())) >= limit
+    ]
+
+
+def test_every_qa_view_module_stays_under_300_lines():
+    assert long_modules(ROOT / "qa" / "views", VIEW_MODULE_MAX_LINES) == []
+
+
 # The checker itself: each rule fails on a bad arrow.
 
 
@@ -332,6 +348,12 @@ def test_the_import_rule_catches_search_importing_pages():
         "website/search/documents.py:9 website.search.documents → website.pages.models "
         "(website.search ↛ website.pages)"
     ]
+
+
+def test_the_length_rule_names_a_long_module(tmp_path):
+    (tmp_path / "short.py").write_text("x = 1\n" * 299)
+    (tmp_path / "long.py").write_text("x = 1\n" * 300)
+    assert [line.split(": ")[1] for line in long_modules(tmp_path, 300)] == ["300 lines"]
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,8 @@ Every state change is its own POST-only view. htmx enhances the same forms: the 
 redirects, htmx follows the redirect and swaps the fragment named by `hx-select`, so each
 action works identically with JavaScript off.
 
-One module per area: `access` (the helpers they share), `threads`, `posting`, `votes`,
-`follows`, `revisions`, `flags`, `moderation`.
+One module per area: `access` (the helpers they share), `lists` (the question, discussion and
+topic lists), `threads` (the thread page and permalinks), `posting`, `drafts`, `attachments`,
+`votes`, `follows`, `revisions`, `flags`, `moderation`. Each stays under 300 lines
+(`tests/test_architecture.py`).
 """
